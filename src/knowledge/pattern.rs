@@ -1,0 +1,130 @@
+//! The path notation of `rules/*.toml` and the configuration:
+//!
+//! - `celery.shared_task`: exactly that qualified name;
+//! - `django.views.generic.*`: any name below `django.views.generic`;
+//! - `celery.Celery().task`: the attribute `task` of what calling `celery.Celery` returns
+//!   (an instance), and `boto3.client().*`: any attribute of it.
+
+use serde::{Deserialize, Deserializer};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Name(String),
+    Any,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathPattern {
+    /// The dotted path before the first `()`.
+    pub root: String,
+    /// `root.*`: any name below `root`.
+    pub prefix: bool,
+    /// Attributes taken after each call: `a.B().c().d` has steps `[c, d]`.
+    pub steps: Vec<Step>,
+    pub text: String,
+}
+
+impl PathPattern {
+    pub fn parse(text: &str) -> Result<PathPattern, String> {
+        let t = text.trim();
+        let mut parts = t.split("().");
+        let head = parts.next().unwrap_or_default();
+        let steps: Vec<Step> = parts
+            .map(|p| match p {
+                "*" => Step::Any,
+                name => Step::Name(name.to_string()),
+            })
+            .collect();
+        let (root, prefix) = match head.strip_suffix(".*") {
+            Some(r) => (r.to_string(), true),
+            None => (head.to_string(), false),
+        };
+        let valid_segment = |s: &str| {
+            !s.is_empty()
+                && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !s.starts_with(|c: char| c.is_ascii_digit())
+        };
+        if !root.split('.').all(valid_segment)
+            || steps
+                .iter()
+                .any(|s| matches!(s, Step::Name(n) if !valid_segment(n)))
+        {
+            return Err(format!(
+                "`{text}` is not a dotted path (expected e.g. `pkg.module.name`, `pkg.module.*` or `pkg.Class().method`)"
+            ));
+        }
+        Ok(PathPattern {
+            root,
+            prefix,
+            steps,
+            text: t.to_string(),
+        })
+    }
+
+    /// The last name a matching value must have (`*` when any name can match).
+    pub fn last_name(&self) -> &str {
+        match self.steps.last() {
+            Some(Step::Name(n)) => n,
+            Some(Step::Any) => "*",
+            None if self.prefix => "*",
+            None => self.root.rsplit('.').next().unwrap_or(&self.root),
+        }
+    }
+
+    /// Does a plain qualified name match the root part (no steps)?
+    pub fn root_matches(&self, qualname: &str) -> bool {
+        if self.prefix {
+            qualname
+                .strip_prefix(self.root.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+        } else {
+            qualname == self.root
+        }
+    }
+}
+
+pub fn deserialize_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathPattern>, D::Error> {
+    let raw = Vec::<String>::deserialize(d)?;
+    raw.iter()
+        .map(|s| PathPattern::parse(s).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_three_forms() {
+        let p = PathPattern::parse("celery.shared_task").unwrap();
+        assert_eq!(
+            (p.root.as_str(), p.prefix, p.steps.len()),
+            ("celery.shared_task", false, 0)
+        );
+        assert_eq!(p.last_name(), "shared_task");
+        let p = PathPattern::parse("django.views.generic.*").unwrap();
+        assert!(p.prefix);
+        assert!(p.root_matches("django.views.generic.ListView"));
+        assert!(!p.root_matches("django.views.genericx"));
+        let p = PathPattern::parse("boto3.resource().Object().upload_file").unwrap();
+        assert_eq!(p.root, "boto3.resource");
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::Name("Object".into()),
+                Step::Name("upload_file".into())
+            ]
+        );
+        assert_eq!(
+            PathPattern::parse("boto3.client().*").unwrap().last_name(),
+            "*"
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_path() {
+        assert!(PathPattern::parse("requests get").is_err());
+        assert!(PathPattern::parse("").is_err());
+        assert!(PathPattern::parse("a..b").is_err());
+    }
+}

@@ -1,0 +1,3 @@
+//! Frontends: each turns one file's text into a [`crate::model::FileModel`].
+
+pub mod python;

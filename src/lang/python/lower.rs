@@ -1,0 +1,1031 @@
+//! Lowers a tree-sitter-python syntax tree into the [`FileModel`]: scopes, bindings,
+//! calls (with their `with`/`try` context), classes and decorators. Everything else in
+//! the tree is walked only to find the calls inside it.
+
+use tree_sitter::Node;
+
+use super::MAX_NESTING;
+use crate::model::*;
+
+pub fn lower(root: Node, text: &str) -> FileModel {
+    let mut l = Lowerer {
+        text,
+        m: FileModel::new(Language::Python),
+        scope: 0,
+        withs: Vec::new(),
+        tries: Vec::new(),
+        handlers: Vec::new(),
+        depth: 0,
+    };
+    l.m.scopes.push(Scope {
+        kind: ScopeKind::Module,
+        name: "<module>".into(),
+        name_span: Span::new(0, 0),
+        span: span(root),
+        parent: None,
+        class: None,
+        is_async: false,
+        params: Vec::new(),
+        decorators: Vec::new(),
+        bindings: Vec::new(),
+        passed_to: None,
+    });
+    l.block(root);
+    l.m
+}
+
+fn span(n: Node) -> Span {
+    Span::new(n.start_byte() as u32, n.end_byte() as u32)
+}
+
+fn named_children<'t>(n: Node<'t>) -> Vec<Node<'t>> {
+    let mut cursor = n.walk();
+    n.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment")
+        .collect()
+}
+
+struct Lowerer<'a> {
+    text: &'a str,
+    m: FileModel,
+    scope: ScopeId,
+    /// `with` items around the current statement, in the current scope.
+    withs: Vec<Expr>,
+    /// `try` bodies around the current statement, in the current scope.
+    tries: Vec<TryId>,
+    /// `except` handlers being lowered: (try, handler index), so `raise` can mark them.
+    handlers: Vec<(TryId, usize)>,
+    depth: usize,
+}
+
+impl<'a> Lowerer<'a> {
+    fn text(&self, n: Node) -> &'a str {
+        &self.text[n.start_byte()..n.end_byte()]
+    }
+
+    fn bind(&mut self, name: &str, value: BoundValue, at: Span, augmented: bool) {
+        self.m.scopes[self.scope].bindings.push(Binding {
+            name: name.to_string(),
+            value,
+            span: at,
+            augmented,
+        });
+    }
+
+    // ----- statements -----
+
+    fn block(&mut self, n: Node) {
+        let stmts = named_children(n);
+        for (i, s) in stmts.iter().enumerate() {
+            self.stmt(*s, i + 1 < stmts.len());
+        }
+    }
+
+    fn stmt(&mut self, n: Node, followed: bool) {
+        if self.depth > MAX_NESTING * 2 {
+            return;
+        }
+        self.depth += 1;
+        match n.kind() {
+            "expression_statement" => {
+                for c in named_children(n) {
+                    match c.kind() {
+                        "assignment" => self.assignment(c, false),
+                        "augmented_assignment" => self.assignment(c, true),
+                        _ => {
+                            // `f(x)` and `await f(x)` as statements: the value is dropped.
+                            if let ExprKind::Call(id) = self.expr(c).kind {
+                                self.m.calls[id].value_used = false;
+                                self.m.calls[id].followed_by_statement = followed;
+                            }
+                        }
+                    }
+                }
+            }
+            "function_definition" => self.function(n, Vec::new(), span(n)),
+            "class_definition" => self.class(n, Vec::new(), span(n)),
+            "decorated_definition" => {
+                let decorators: Vec<Decorator> = named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind() == "decorator")
+                    .filter_map(|d| {
+                        let inner = named_children(d).into_iter().next()?;
+                        Some(Decorator {
+                            expr: self.expr(inner),
+                            span: span(d),
+                        })
+                    })
+                    .collect();
+                if let Some(def) = n.child_by_field_name("definition") {
+                    match def.kind() {
+                        "function_definition" => self.function(def, decorators, span(n)),
+                        "class_definition" => self.class(def, decorators, span(n)),
+                        _ => self.generic(def),
+                    }
+                }
+            }
+            "import_statement" => self.import(n),
+            "import_from_statement" => self.import_from(n),
+            "if_statement" => {
+                if let Some(c) = n.child_by_field_name("condition") {
+                    self.expr(c);
+                }
+                if let Some(b) = n.child_by_field_name("consequence") {
+                    self.block(b);
+                }
+                for alt in named_children(n) {
+                    match alt.kind() {
+                        "elif_clause" => {
+                            if let Some(c) = alt.child_by_field_name("condition") {
+                                self.expr(c);
+                            }
+                            if let Some(b) = alt.child_by_field_name("consequence") {
+                                self.block(b);
+                            }
+                        }
+                        "else_clause" => {
+                            if let Some(b) = alt.child_by_field_name("body") {
+                                self.block(b);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "for_statement" => {
+                let iter = n.child_by_field_name("right").map(|r| self.expr(r));
+                if let Some(left) = n.child_by_field_name("left") {
+                    self.bind_target(left, iter.map(BoundValue::IterOf), false);
+                }
+                if let Some(b) = n.child_by_field_name("body") {
+                    self.block(b);
+                }
+                if let Some(alt) = n.child_by_field_name("alternative")
+                    && let Some(b) = alt.child_by_field_name("body")
+                {
+                    self.block(b);
+                }
+            }
+            "while_statement" => {
+                if let Some(c) = n.child_by_field_name("condition") {
+                    self.expr(c);
+                }
+                if let Some(b) = n.child_by_field_name("body") {
+                    self.block(b);
+                }
+                if let Some(alt) = n.child_by_field_name("alternative")
+                    && let Some(b) = alt.child_by_field_name("body")
+                {
+                    self.block(b);
+                }
+            }
+            "try_statement" => self.try_stmt(n),
+            "with_statement" => self.with_stmt(n),
+            "raise_statement" => {
+                for (t, h) in self.handlers.clone() {
+                    self.m.tries[t].handlers[h].reraises = true;
+                }
+                self.generic(n);
+            }
+            "match_statement" => {
+                if let Some(s) = n.child_by_field_name("subject") {
+                    self.expr(s);
+                }
+                for c in named_children(n) {
+                    if c.kind() == "block" {
+                        for case in named_children(c) {
+                            if let Some(b) = case.child_by_field_name("consequence") {
+                                self.block(b);
+                            }
+                        }
+                    }
+                }
+            }
+            "block" | "module" => self.block(n),
+            _ => self.generic(n),
+        }
+        self.depth -= 1;
+    }
+
+    fn assignment(&mut self, n: Node, augmented: bool) {
+        let Some(right) = n.child_by_field_name("right") else {
+            // `x: int` alone binds nothing.
+            if let Some(t) = n.child_by_field_name("type") {
+                self.expr(t);
+            }
+            return;
+        };
+        // `a = b = value`: the right side is itself an assignment.
+        let value = if right.kind() == "assignment" {
+            self.assignment(right, false);
+            right
+                .child_by_field_name("left")
+                .map(|l| Expr::new(ExprKind::Name(self.text(l).to_string()), span(l)))
+        } else {
+            Some(self.expr(right))
+        };
+        if let Some(left) = n.child_by_field_name("left") {
+            self.bind_target(left, value.map(BoundValue::Expr), augmented);
+        }
+    }
+
+    /// Binds the names of an assignment / loop / `with` target.
+    fn bind_target(&mut self, target: Node, value: Option<BoundValue>, augmented: bool) {
+        match target.kind() {
+            "identifier" => {
+                let name = self.text(target);
+                self.bind(
+                    name,
+                    value.unwrap_or(BoundValue::Unknown),
+                    span(target),
+                    augmented,
+                );
+            }
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "tuple"
+            | "list"
+            | "parenthesized_expression" => {
+                for c in named_children(target) {
+                    self.bind_target(c, None, false);
+                }
+            }
+            "list_splat_pattern" | "as_pattern_target" => {
+                for c in named_children(target) {
+                    self.bind_target(c, None, false);
+                }
+            }
+            // `self.x = ...`, `d[k] = ...`: evaluate the target's own calls.
+            _ => {
+                self.expr(target);
+            }
+        }
+    }
+
+    fn function(&mut self, n: Node, decorators: Vec<Decorator>, whole: Span) {
+        let name_node = n.child_by_field_name("name");
+        let name = name_node.map(|c| self.text(c)).unwrap_or("<anonymous>");
+        let is_async = n.child(0).is_some_and(|c| c.kind() == "async");
+        let class = match self.m.scopes[self.scope].kind {
+            ScopeKind::Class => self.m.scopes[self.scope].class,
+            _ => None,
+        };
+        // Defaults and annotations are evaluated where the function is defined.
+        let params = n
+            .child_by_field_name("parameters")
+            .map(|p| self.params(p))
+            .unwrap_or_default();
+        if let Some(r) = n.child_by_field_name("return_type") {
+            self.expr(r);
+        }
+        let id = self.m.scopes.len();
+        self.m.scopes.push(Scope {
+            kind: ScopeKind::Function,
+            name: name.to_string(),
+            name_span: name_node.map(span).unwrap_or(whole),
+            span: whole,
+            parent: Some(self.scope),
+            class,
+            is_async,
+            params,
+            decorators,
+            bindings: Vec::new(),
+            passed_to: None,
+        });
+        if let Some(c) = class {
+            self.m.classes[c].methods.push(id);
+        }
+        self.bind(
+            name,
+            BoundValue::Function(id),
+            name_node.map(span).unwrap_or(whole),
+            false,
+        );
+        self.enter(id, |l| {
+            l.bind_params(id);
+            if let Some(b) = n.child_by_field_name("body") {
+                l.block(b);
+            }
+        });
+    }
+
+    fn bind_params(&mut self, id: ScopeId) {
+        let params: Vec<(String, Span)> = self.m.scopes[id]
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.span))
+            .collect();
+        for (i, (name, s)) in params.into_iter().enumerate() {
+            self.bind(&name, BoundValue::Param(i), s, false);
+        }
+    }
+
+    /// Runs `f` with `scope` as the current scope, and fresh `with`/`try` context.
+    fn enter(&mut self, scope: ScopeId, f: impl FnOnce(&mut Self)) {
+        let saved = (
+            self.scope,
+            std::mem::take(&mut self.withs),
+            std::mem::take(&mut self.tries),
+            std::mem::take(&mut self.handlers),
+        );
+        self.scope = scope;
+        f(self);
+        self.scope = saved.0;
+        self.withs = saved.1;
+        self.tries = saved.2;
+        self.handlers = saved.3;
+    }
+
+    fn params(&mut self, n: Node) -> Vec<Param> {
+        let mut out = Vec::new();
+        let mut keyword_only = false;
+        for c in named_children(n) {
+            let (name_node, kind, default, annotation) = match c.kind() {
+                "identifier" => (Some(c), ParamKind::Normal, None, None),
+                "typed_parameter" => {
+                    // `x: int`, or `*args: int` / `**kw: int`.
+                    let inner = named_children(c).into_iter().next();
+                    let ann = c.child_by_field_name("type");
+                    match inner.map(|i| (i.kind(), i)) {
+                        Some(("list_splat_pattern", i)) => {
+                            keyword_only = true;
+                            (
+                                named_children(i).into_iter().next(),
+                                ParamKind::VarArgs,
+                                None,
+                                ann,
+                            )
+                        }
+                        Some(("dictionary_splat_pattern", i)) => (
+                            named_children(i).into_iter().next(),
+                            ParamKind::VarKeywords,
+                            None,
+                            ann,
+                        ),
+                        Some((_, i)) => (Some(i), ParamKind::Normal, None, ann),
+                        None => continue,
+                    }
+                }
+                "default_parameter" => (
+                    c.child_by_field_name("name"),
+                    ParamKind::Normal,
+                    c.child_by_field_name("value"),
+                    None,
+                ),
+                "typed_default_parameter" => (
+                    c.child_by_field_name("name"),
+                    ParamKind::Normal,
+                    c.child_by_field_name("value"),
+                    c.child_by_field_name("type"),
+                ),
+                "list_splat_pattern" => {
+                    keyword_only = true;
+                    (
+                        named_children(c).into_iter().next(),
+                        ParamKind::VarArgs,
+                        None,
+                        None,
+                    )
+                }
+                "dictionary_splat_pattern" => (
+                    named_children(c).into_iter().next(),
+                    ParamKind::VarKeywords,
+                    None,
+                    None,
+                ),
+                "keyword_separator" => {
+                    keyword_only = true;
+                    continue;
+                }
+                "positional_separator" => {
+                    for p in out.iter_mut() {
+                        let p: &mut Param = p;
+                        if p.kind == ParamKind::Normal {
+                            p.kind = ParamKind::PositionalOnly;
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let Some(name_node) = name_node else { continue };
+            let kind = if kind == ParamKind::Normal && keyword_only {
+                ParamKind::KeywordOnly
+            } else {
+                kind
+            };
+            let has_default = default.is_some();
+            if let Some(d) = default {
+                self.expr(d);
+            }
+            let annotation = annotation.map(|a| {
+                // `type` wraps the annotation expression.
+                let inner = named_children(a).into_iter().next().unwrap_or(a);
+                self.expr(inner)
+            });
+            out.push(Param {
+                name: self.text(name_node).to_string(),
+                kind,
+                has_default,
+                annotation,
+                span: span(c),
+            });
+        }
+        out
+    }
+
+    fn class(&mut self, n: Node, decorators: Vec<Decorator>, whole: Span) {
+        let name_node = n.child_by_field_name("name");
+        let name = name_node.map(|c| self.text(c)).unwrap_or("<anonymous>");
+        let mut bases = Vec::new();
+        if let Some(args) = n.child_by_field_name("superclasses") {
+            for a in named_children(args) {
+                match a.kind() {
+                    // metaclass=..., and other class keywords
+                    "keyword_argument" => {
+                        if let Some(v) = a.child_by_field_name("value") {
+                            self.expr(v);
+                        }
+                    }
+                    _ => bases.push(self.expr(a)),
+                }
+            }
+        }
+        let class_id = self.m.classes.len();
+        let body_scope = self.m.scopes.len();
+        self.m.scopes.push(Scope {
+            kind: ScopeKind::Class,
+            name: name.to_string(),
+            name_span: name_node.map(span).unwrap_or(whole),
+            span: whole,
+            parent: Some(self.scope),
+            class: Some(class_id),
+            is_async: false,
+            params: Vec::new(),
+            decorators: Vec::new(),
+            bindings: Vec::new(),
+            passed_to: None,
+        });
+        self.m.classes.push(Class {
+            name: name.to_string(),
+            name_span: name_node.map(span).unwrap_or(whole),
+            span: whole,
+            bases,
+            decorators,
+            parent: self.scope,
+            body: body_scope,
+            methods: Vec::new(),
+        });
+        self.bind(
+            name,
+            BoundValue::Class(class_id),
+            name_node.map(span).unwrap_or(whole),
+            false,
+        );
+        self.enter(body_scope, |l| {
+            if let Some(b) = n.child_by_field_name("body") {
+                l.block(b);
+            }
+        });
+    }
+
+    fn import(&mut self, n: Node) {
+        // `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
+        for c in named_children(n) {
+            match c.kind() {
+                "dotted_name" => {
+                    let path = self.dotted(c);
+                    if let Some(first) = path.first().cloned() {
+                        self.bind(
+                            &first,
+                            BoundValue::Import(ImportTarget {
+                                level: 0,
+                                path: vec![first.clone()],
+                                glob: false,
+                            }),
+                            span(c),
+                            false,
+                        );
+                    }
+                }
+                "aliased_import" => {
+                    let (Some(name), Some(alias)) = (
+                        c.child_by_field_name("name"),
+                        c.child_by_field_name("alias"),
+                    ) else {
+                        continue;
+                    };
+                    let path = self.dotted(name);
+                    let alias_text = self.text(alias);
+                    self.bind(
+                        alias_text,
+                        BoundValue::Import(ImportTarget {
+                            level: 0,
+                            path,
+                            glob: false,
+                        }),
+                        span(c),
+                        false,
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn import_from(&mut self, n: Node) {
+        let Some(module) = n.child_by_field_name("module_name") else {
+            return;
+        };
+        let (level, base) = match module.kind() {
+            "relative_import" => {
+                let mut level = 0;
+                let mut base = Vec::new();
+                for c in named_children(module) {
+                    match c.kind() {
+                        "import_prefix" => level = self.text(c).matches('.').count() as u32,
+                        "dotted_name" => base = self.dotted(c),
+                        _ => {}
+                    }
+                }
+                (level, base)
+            }
+            _ => (0, self.dotted(module)),
+        };
+        let mut cursor = n.walk();
+        let module_id = module.id();
+        for c in n.named_children(&mut cursor) {
+            if c.id() == module_id {
+                continue;
+            }
+            let (name_node, alias_node) = match c.kind() {
+                "dotted_name" => (c, None),
+                "aliased_import" => match c.child_by_field_name("name") {
+                    Some(name) => (name, c.child_by_field_name("alias")),
+                    None => continue,
+                },
+                "wildcard_import" => {
+                    self.bind(
+                        "*",
+                        BoundValue::Import(ImportTarget {
+                            level,
+                            path: base.clone(),
+                            glob: true,
+                        }),
+                        span(c),
+                        false,
+                    );
+                    continue;
+                }
+                _ => continue,
+            };
+            let imported = self.dotted(name_node);
+            let local = match alias_node {
+                Some(a) => self.text(a).to_string(),
+                None => imported.last().cloned().unwrap_or_default(),
+            };
+            let mut path = base.clone();
+            path.extend(imported);
+            self.bind(
+                &local,
+                BoundValue::Import(ImportTarget {
+                    level,
+                    path,
+                    glob: false,
+                }),
+                span(c),
+                false,
+            );
+        }
+    }
+
+    fn dotted(&self, n: Node) -> Vec<String> {
+        match n.kind() {
+            "dotted_name" => named_children(n)
+                .into_iter()
+                .map(|c| self.text(c).to_string())
+                .collect(),
+            _ => vec![self.text(n).to_string()],
+        }
+    }
+
+    fn try_stmt(&mut self, n: Node) {
+        let id = self.m.tries.len();
+        self.m.tries.push(Try {
+            span: span(n),
+            handlers: Vec::new(),
+        });
+        if let Some(b) = n.child_by_field_name("body") {
+            self.tries.push(id);
+            self.block(b);
+            self.tries.pop();
+        }
+        for c in named_children(n) {
+            match c.kind() {
+                "except_clause" | "except_group_clause" => {
+                    let mut types = Vec::new();
+                    let mut body = None;
+                    for part in named_children(c) {
+                        match part.kind() {
+                            "block" => body = Some(part),
+                            "as_pattern" => {
+                                if let Some(t) = named_children(part).into_iter().next() {
+                                    types.extend(self.exception_types(t));
+                                }
+                                if let Some(alias) = part.child_by_field_name("alias") {
+                                    self.bind_target(alias, None, false);
+                                }
+                            }
+                            _ => types.extend(self.exception_types(part)),
+                        }
+                    }
+                    let h = self.m.tries[id].handlers.len();
+                    self.m.tries[id].handlers.push(ExceptHandler {
+                        span: span(c),
+                        types,
+                        reraises: false,
+                    });
+                    if let Some(b) = body {
+                        self.handlers.push((id, h));
+                        self.block(b);
+                        self.handlers.pop();
+                    }
+                }
+                "else_clause" => {
+                    if let Some(b) = c.child_by_field_name("body") {
+                        self.block(b);
+                    }
+                }
+                "finally_clause" => {
+                    for b in named_children(c) {
+                        self.block(b);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn exception_types(&mut self, n: Node) -> Vec<Expr> {
+        let e = self.expr(n);
+        match e.kind {
+            ExprKind::Tuple(items) => items,
+            _ => vec![e],
+        }
+    }
+
+    fn with_stmt(&mut self, n: Node) {
+        let mut pushed = 0;
+        for c in named_children(n) {
+            if c.kind() != "with_clause" {
+                continue;
+            }
+            for item in named_children(c) {
+                let Some(value) = item.child_by_field_name("value") else {
+                    continue;
+                };
+                if value.kind() == "as_pattern" {
+                    let inner = named_children(value).into_iter().next();
+                    let e = inner.map(|i| self.expr(i));
+                    if let Some(alias) = value.child_by_field_name("alias") {
+                        let target = named_children(alias).into_iter().next().unwrap_or(alias);
+                        self.bind_target(target, e.clone().map(BoundValue::WithOf), false);
+                    }
+                    if let Some(e) = e {
+                        self.withs.push(e);
+                        pushed += 1;
+                    }
+                } else {
+                    let e = self.expr(value);
+                    self.withs.push(e);
+                    pushed += 1;
+                }
+            }
+        }
+        if let Some(b) = n.child_by_field_name("body") {
+            self.block(b);
+        }
+        for _ in 0..pushed {
+            self.withs.pop();
+        }
+    }
+
+    /// Walks a node we do not model, lowering the expressions (and so the calls) in it.
+    fn generic(&mut self, n: Node) {
+        for c in named_children(n) {
+            if c.kind() == "block" {
+                self.block(c);
+            } else {
+                self.expr(c);
+            }
+        }
+    }
+
+    // ----- expressions -----
+
+    fn expr(&mut self, n: Node) -> Expr {
+        let s = span(n);
+        if self.depth > MAX_NESTING * 2 {
+            return Expr::other(s);
+        }
+        self.depth += 1;
+        let kind = match n.kind() {
+            "identifier" => ExprKind::Name(self.text(n).to_string()),
+            "attribute" => match (
+                n.child_by_field_name("object"),
+                n.child_by_field_name("attribute"),
+            ) {
+                (Some(o), Some(a)) => {
+                    let base = self.expr(o);
+                    ExprKind::Attr(Box::new(base), self.text(a).to_string())
+                }
+                _ => ExprKind::Other,
+            },
+            "call" => ExprKind::Call(self.call(n)),
+            "string" => self.string(n),
+            "concatenated_string" => {
+                let parts: Vec<Expr> = named_children(n)
+                    .into_iter()
+                    .map(|c| self.expr(c))
+                    .collect();
+                let mut joined = String::new();
+                let mut all_plain = true;
+                for p in &parts {
+                    match &p.kind {
+                        ExprKind::Str(t) => joined.push_str(t),
+                        _ => all_plain = false,
+                    }
+                }
+                if all_plain {
+                    ExprKind::Str(joined)
+                } else {
+                    ExprKind::Other
+                }
+            }
+            "integer" => self
+                .text(n)
+                .replace('_', "")
+                .parse()
+                .map(ExprKind::Int)
+                .unwrap_or(ExprKind::Other),
+            "true" => ExprKind::Bool(true),
+            "false" => ExprKind::Bool(false),
+            "none" => ExprKind::None,
+            "list" => ExprKind::List(self.items(n)),
+            "tuple" => ExprKind::Tuple(self.items(n)),
+            "expression_list" => ExprKind::Tuple(self.items(n)),
+            "dictionary" => {
+                let mut entries = Vec::new();
+                for c in named_children(n) {
+                    match c.kind() {
+                        "pair" => {
+                            let k = c.child_by_field_name("key").map(|k| self.expr(k));
+                            let v = c.child_by_field_name("value").map(|v| self.expr(v));
+                            if let (Some(k), Some(v)) = (k, v) {
+                                entries.push((Some(k), v));
+                            }
+                        }
+                        "dictionary_splat" => {
+                            if let Some(inner) = named_children(c).into_iter().next() {
+                                let v = self.expr(inner);
+                                entries.push((None, v));
+                            }
+                        }
+                        _ => {
+                            self.expr(c);
+                        }
+                    }
+                }
+                ExprKind::Dict(entries)
+            }
+            "parenthesized_expression" => {
+                let inner = named_children(n);
+                if inner.len() == 1 {
+                    let e = self.expr(inner[0]);
+                    self.depth -= 1;
+                    return e;
+                }
+                for c in inner {
+                    self.expr(c);
+                }
+                ExprKind::Other
+            }
+            "subscript" => {
+                let value = n.child_by_field_name("value").map(|v| self.expr(v));
+                let mut index = None;
+                for c in named_children(n) {
+                    if Some(c.id()) != n.child_by_field_name("value").map(|v| v.id()) {
+                        let e = self.expr(c);
+                        index.get_or_insert(e);
+                    }
+                }
+                match (value, index) {
+                    (Some(v), Some(i)) => ExprKind::Subscript(Box::new(v), Box::new(i)),
+                    _ => ExprKind::Other,
+                }
+            }
+            "list_splat" => match named_children(n).into_iter().next() {
+                Some(inner) => ExprKind::Starred(Box::new(self.expr(inner))),
+                None => ExprKind::Other,
+            },
+            "lambda" => ExprKind::Lambda(self.lambda(n)),
+            "await" => {
+                if let Some(inner) = named_children(n).into_iter().next() {
+                    let e = self.expr(inner);
+                    if let ExprKind::Call(id) = e.kind {
+                        self.m.calls[id].awaited = true;
+                    }
+                    self.depth -= 1;
+                    return e;
+                }
+                ExprKind::Other
+            }
+            "list_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "dictionary_comprehension" => {
+                // Clauses first: the loop variables are bound before the body runs.
+                for c in named_children(n) {
+                    match c.kind() {
+                        "for_in_clause" => {
+                            let iter = c.child_by_field_name("right").map(|r| self.expr(r));
+                            if let Some(left) = c.child_by_field_name("left") {
+                                self.bind_target(left, iter.map(BoundValue::IterOf), false);
+                            }
+                        }
+                        "if_clause" => self.generic(c),
+                        _ => {}
+                    }
+                }
+                if let Some(b) = n.child_by_field_name("body") {
+                    self.expr(b);
+                }
+                ExprKind::Other
+            }
+            "named_expression" => {
+                let v = n.child_by_field_name("value").map(|v| self.expr(v));
+                if let Some(name) = n.child_by_field_name("name") {
+                    self.bind_target(name, v.map(BoundValue::Expr), false);
+                }
+                ExprKind::Other
+            }
+            "keyword_argument" => {
+                if let Some(v) = n.child_by_field_name("value") {
+                    self.expr(v);
+                }
+                ExprKind::Other
+            }
+            _ => {
+                self.generic(n);
+                ExprKind::Other
+            }
+        };
+        self.depth -= 1;
+        Expr::new(kind, s)
+    }
+
+    fn items(&mut self, n: Node) -> Vec<Expr> {
+        named_children(n)
+            .into_iter()
+            .map(|c| self.expr(c))
+            .collect()
+    }
+
+    fn string(&mut self, n: Node) -> ExprKind {
+        let mut content = String::new();
+        let mut plain = true;
+        for c in named_children(n) {
+            match c.kind() {
+                "string_content" | "escape_sequence" => content.push_str(self.text(c)),
+                "interpolation" => {
+                    plain = false;
+                    self.generic(c);
+                }
+                "string_start" => {
+                    let prefix = self.text(c).to_ascii_lowercase();
+                    if prefix.contains('f') || prefix.contains('t') || prefix.contains('b') {
+                        plain = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if plain {
+            ExprKind::Str(content)
+        } else {
+            ExprKind::Other
+        }
+    }
+
+    fn lambda(&mut self, n: Node) -> ScopeId {
+        let params = n
+            .child_by_field_name("parameters")
+            .map(|p| self.params(p))
+            .unwrap_or_default();
+        let id = self.m.scopes.len();
+        self.m.scopes.push(Scope {
+            kind: ScopeKind::Lambda,
+            name: "<lambda>".into(),
+            name_span: span(n),
+            span: span(n),
+            parent: Some(self.scope),
+            class: None,
+            is_async: false,
+            params,
+            decorators: Vec::new(),
+            bindings: Vec::new(),
+            passed_to: None,
+        });
+        self.enter(id, |l| {
+            l.bind_params(id);
+            if let Some(b) = n.child_by_field_name("body") {
+                l.expr(b);
+            }
+        });
+        id
+    }
+
+    fn call(&mut self, n: Node) -> CallId {
+        let callee = match n.child_by_field_name("function") {
+            Some(f) => self.expr(f),
+            None => Expr::other(span(n)),
+        };
+        let mut args = Vec::new();
+        let args_node = n.child_by_field_name("arguments");
+        if let Some(a) = args_node {
+            if a.kind() == "generator_expression" {
+                let e = self.expr(a);
+                args.push(Arg {
+                    kind: ArgKind::Positional,
+                    name: None,
+                    value: e,
+                    span: span(a),
+                });
+            } else {
+                for c in named_children(a) {
+                    let arg = match c.kind() {
+                        "keyword_argument" => {
+                            let name = c
+                                .child_by_field_name("name")
+                                .map(|x| self.text(x).to_string());
+                            let value = match c.child_by_field_name("value") {
+                                Some(v) => self.expr(v),
+                                None => Expr::other(span(c)),
+                            };
+                            Arg {
+                                kind: ArgKind::Keyword,
+                                name,
+                                value,
+                                span: span(c),
+                            }
+                        }
+                        "list_splat" | "dictionary_splat" => {
+                            let value = match named_children(c).into_iter().next() {
+                                Some(v) => self.expr(v),
+                                None => Expr::other(span(c)),
+                            };
+                            Arg {
+                                kind: if c.kind() == "list_splat" {
+                                    ArgKind::Star
+                                } else {
+                                    ArgKind::DoubleStar
+                                },
+                                name: None,
+                                value,
+                                span: span(c),
+                            }
+                        }
+                        _ => Arg {
+                            kind: ArgKind::Positional,
+                            name: None,
+                            value: self.expr(c),
+                            span: span(c),
+                        },
+                    };
+                    args.push(arg);
+                }
+            }
+        }
+        let id = self.m.calls.len();
+        for (i, a) in args.iter().enumerate() {
+            if let ExprKind::Lambda(l) = a.value.kind {
+                self.m.scopes[l].passed_to = Some((id, i));
+            }
+        }
+        self.m.calls.push(Call {
+            scope: self.scope,
+            span: span(n),
+            callee,
+            args,
+            args_span: args_node.map(span).unwrap_or_else(|| span(n)),
+            value_used: true,
+            awaited: false,
+            withs: self.withs.clone(),
+            tries: self.tries.clone(),
+            followed_by_statement: false,
+            is_macro: false,
+        });
+        id
+    }
+}

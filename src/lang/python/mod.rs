@@ -1,0 +1,132 @@
+//! Python frontend: tree-sitter-python → [`FileModel`].
+
+mod lower;
+
+use std::cell::RefCell;
+
+use tree_sitter::{Node, Parser, Tree};
+
+use crate::model::{Comment, FileModel, Language, Problem, Span};
+
+/// Beyond this nesting depth the file is reported as TL000 instead of being lowered:
+/// real code never comes close, and it keeps the recursive lowering's stack bounded.
+pub const MAX_NESTING: usize = 200;
+
+thread_local! {
+    // One parser per worker thread: parsing stays lock-free and the language tables are
+    // built once (the ast-grep pattern).
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
+fn parse_tree(text: &str) -> Option<Tree> {
+    PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_python::LANGUAGE.into())
+                .ok()?;
+            *slot = Some(parser);
+        }
+        let parser = slot.as_mut()?;
+        parser.reset();
+        parser.parse(text, None)
+    })
+}
+
+/// Parses a Python file into its model. Never fails: a file tree-sitter cannot make sense
+/// of gets `problems` (reported as TL000) and whatever model could be built.
+pub fn parse(text: &str) -> FileModel {
+    let Some(tree) = parse_tree(text) else {
+        let mut m = FileModel::new(Language::Python);
+        m.problems.push(Problem {
+            span: Span::new(0, 0),
+            message: "the Python parser gave up on this file".into(),
+        });
+        return m;
+    };
+    let root = tree.root_node();
+    let (comments, problem) = scan(root, text);
+    // A file that is not valid Python 3 is reported once (TL000) and contributes nothing
+    // else: guessing at a broken tree would produce findings nobody can trust.
+    let mut model = match problem {
+        Some(p) => {
+            let mut m = FileModel::new(Language::Python);
+            m.problems.push(p);
+            m
+        }
+        None => lower::lower(root, text),
+    };
+    model.comments = comments;
+    model
+}
+
+/// One iterative pass over the whole tree (no recursion: deep input cannot overflow the
+/// stack) collecting comments and the first reason the file is not valid Python 3.
+fn scan(root: Node, text: &str) -> (Vec<Comment>, Option<Problem>) {
+    let mut comments = Vec::new();
+    let mut problem: Option<Problem> = None;
+    let mut cursor = root.walk();
+    let mut depth = 0usize;
+    'walk: loop {
+        let node = cursor.node();
+        let kind = node.kind();
+        if kind == "comment" {
+            let span = Span::new(node.start_byte() as u32, node.end_byte() as u32);
+            let line_start = text[..span.start as usize]
+                .rfind('\n')
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            comments.push(Comment {
+                span,
+                text: text[span.start as usize..span.end as usize].to_string(),
+                own_line: text[line_start..span.start as usize].trim().is_empty(),
+            });
+        } else if problem.is_none() {
+            let span = Span::new(node.start_byte() as u32, node.end_byte() as u32);
+            if node.is_error() {
+                problem = Some(Problem {
+                    span,
+                    message: "syntax error: this is not valid Python 3".into(),
+                });
+            } else if node.is_missing() {
+                problem = Some(Problem {
+                    span: Span::new(span.start, span.start),
+                    message: format!("syntax error: expected `{kind}` here"),
+                });
+            } else if matches!(kind, "print_statement" | "exec_statement") {
+                let what = kind.trim_end_matches("_statement");
+                problem = Some(Problem {
+                    span,
+                    message: format!(
+                        "Python 2 syntax (`{what}` statement): this file is not Python 3"
+                    ),
+                });
+            } else if depth > MAX_NESTING * 2 {
+                problem = Some(Problem {
+                    span,
+                    message: format!(
+                        "nesting deeper than {MAX_NESTING} levels; this file is not checked"
+                    ),
+                });
+            }
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+            depth -= 1;
+        }
+    }
+    (comments, problem)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,18 @@
+//! tasklint: a fast static checker for the mistakes people make with background tasks.
+//!
+//! The pipeline, top-down: [`discover`] the files → parse each in parallel ([`lang`])
+//! into a language-neutral [`model`] → build the project [`index`] (module names, import
+//! resolution, tasks, handlers, call graph) → run the [`rules`] → [`report`].
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod discover;
+pub mod index;
+pub mod knowledge;
+pub mod lang;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod settings;
+pub mod source;

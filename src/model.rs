@@ -1,0 +1,354 @@
+//! The small, language-neutral model of one source file that the frontends build and the
+//! index and rules read. Syntax trees never leave the frontends: everything a rule needs
+//! (scopes, bindings, calls with their callee expressions and context, decorators or
+//! attributes, parameters, classes) is here, with byte spans into the file's text.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Language {
+    Python,
+    Rust,
+}
+
+pub type ScopeId = usize;
+pub type CallId = usize;
+pub type ClassId = usize;
+pub type TryId = usize;
+
+/// Everything tasklint knows about one file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileModel {
+    pub language: Language,
+    /// Scope 0 is the module (file) body.
+    pub scopes: Vec<Scope>,
+    pub calls: Vec<Call>,
+    pub classes: Vec<Class>,
+    pub tries: Vec<Try>,
+    pub comments: Vec<Comment>,
+    /// Why the file could not be understood (syntax errors, Python 2): TL000.
+    pub problems: Vec<Problem>,
+}
+
+impl FileModel {
+    pub fn new(language: Language) -> FileModel {
+        FileModel {
+            language,
+            scopes: Vec::new(),
+            calls: Vec::new(),
+            classes: Vec::new(),
+            tries: Vec::new(),
+            comments: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Functions (not lambdas, classes or the module body).
+    pub fn functions(&self) -> impl Iterator<Item = (ScopeId, &Scope)> {
+        self.scopes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == ScopeKind::Function)
+    }
+
+    /// The nearest enclosing function or module scope of a scope, skipping lambdas and
+    /// class bodies: the code that runs when the lambda does.
+    pub fn enclosing_function(&self, mut scope: ScopeId) -> ScopeId {
+        loop {
+            let s = &self.scopes[scope];
+            match (s.kind, s.parent) {
+                (ScopeKind::Function | ScopeKind::Module, _) | (_, None) => return scope,
+                (_, Some(p)) => scope = p,
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Problem {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Comment {
+    pub span: Span,
+    pub text: String,
+    /// No code before the comment on its line.
+    pub own_line: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScopeKind {
+    Module,
+    Function,
+    Lambda,
+    Class,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    pub name: String,
+    pub name_span: Span,
+    /// The whole definition, decorators included.
+    pub span: Span,
+    pub parent: Option<ScopeId>,
+    /// For methods (and class bodies): the class they belong to.
+    pub class: Option<ClassId>,
+    pub is_async: bool,
+    pub params: Vec<Param>,
+    /// Outermost first, as written from top to bottom.
+    pub decorators: Vec<Decorator>,
+    /// Names bound in this scope, in source order.
+    pub bindings: Vec<Binding>,
+    /// For a lambda or closure: the call it is passed to and the argument position.
+    pub passed_to: Option<(CallId, usize)>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Decorator {
+    pub expr: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ParamKind {
+    PositionalOnly,
+    Normal,
+    VarArgs,
+    KeywordOnly,
+    VarKeywords,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Param {
+    pub name: String,
+    pub kind: ParamKind,
+    pub has_default: bool,
+    pub annotation: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Binding {
+    pub name: String,
+    pub value: BoundValue,
+    /// The bound name (assignment target, parameter, import alias, definition name).
+    pub span: Span,
+    /// `x += ...` (extends rather than replaces; e.g. `urlpatterns += [...]`).
+    pub augmented: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum BoundValue {
+    /// `name = <expr>`
+    Expr(Expr),
+    /// `for name in <expr>`: an element of the iterable.
+    IterOf(Expr),
+    /// `with <expr> as name`
+    WithOf(Expr),
+    /// A parameter of this scope (index into `params`).
+    Param(usize),
+    /// `import a.b as name`, `from a import b as name`, `use a::b as name;`
+    Import(ImportTarget),
+    /// `def name` / `fn name`
+    Function(ScopeId),
+    /// `class name` / `struct name`
+    Class(ClassId),
+    /// Destructuring and other forms whose value is not tracked.
+    Unknown,
+}
+
+/// An imported path before it is resolved against the project's module names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportTarget {
+    /// Python: number of leading dots of a relative import (0 = absolute).
+    /// Rust: 0 (paths are made absolute by the frontend where it can).
+    pub level: u32,
+    pub path: Vec<String>,
+    /// `from x import *` / `use x::*`: the binding name is `*`.
+    pub glob: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Class {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub bases: Vec<Expr>,
+    pub decorators: Vec<Decorator>,
+    /// The scope the class statement is in.
+    pub parent: ScopeId,
+    /// The class body scope.
+    pub body: ScopeId,
+    /// Methods defined directly in the body.
+    pub methods: Vec<ScopeId>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Call {
+    pub scope: ScopeId,
+    pub span: Span,
+    pub callee: Expr,
+    pub args: Vec<Arg>,
+    /// The parentheses and everything in them.
+    pub args_span: Span,
+    /// False when the call is a statement of its own (`f(x)` / `await f(x)`): its value
+    /// is discarded.
+    pub value_used: bool,
+    pub awaited: bool,
+    /// `with` items enclosing the call inside its scope, outermost first.
+    pub withs: Vec<Expr>,
+    /// `try` statements whose body (not handlers) encloses the call, outermost first.
+    pub tries: Vec<TryId>,
+    /// The call is a statement followed by more statements in the same block.
+    pub followed_by_statement: bool,
+    /// Rust macro call (`name!(...)`): arguments were not parsed.
+    pub is_macro: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArgKind {
+    Positional,
+    Keyword,
+    /// `*args`
+    Star,
+    /// `**kwargs`
+    DoubleStar,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Arg {
+    pub kind: ArgKind,
+    pub name: Option<String>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Try {
+    pub span: Span,
+    pub handlers: Vec<ExceptHandler>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExceptHandler {
+    pub span: Span,
+    /// Empty for a bare `except:`.
+    pub types: Vec<Expr>,
+    /// The handler body contains a `raise` statement.
+    pub reraises: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum ExprKind {
+    Name(String),
+    /// `value.attr` (Python attribute, Rust field or path segment).
+    Attr(Box<Expr>, String),
+    Call(CallId),
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    None,
+    List(Vec<Expr>),
+    Tuple(Vec<Expr>),
+    /// `None` key: `**splat`.
+    Dict(Vec<(Option<Expr>, Expr)>),
+    Lambda(ScopeId),
+    Subscript(Box<Expr>, Box<Expr>),
+    /// `*x` inside a list or tuple.
+    Starred(Box<Expr>),
+    /// An f-string, an operator, a comprehension...: not tracked.
+    Other,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
+    }
+
+    pub fn other(span: Span) -> Expr {
+        Expr::new(ExprKind::Other, span)
+    }
+
+    /// `a.b.c` as `["a", "b", "c"]` when the expression is a plain dotted name.
+    pub fn dotted(&self) -> Option<Vec<&str>> {
+        match &self.kind {
+            ExprKind::Name(n) => Some(vec![n.as_str()]),
+            ExprKind::Attr(base, attr) => {
+                let mut v = base.dotted()?;
+                v.push(attr.as_str());
+                Some(v)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ExprKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_call(&self) -> Option<CallId> {
+        match self.kind {
+            ExprKind::Call(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl Call {
+    pub fn keyword(&self, name: &str) -> Option<&Arg> {
+        self.args
+            .iter()
+            .find(|a| a.kind == ArgKind::Keyword && a.name.as_deref() == Some(name))
+    }
+
+    pub fn positional(&self) -> impl Iterator<Item = &Arg> {
+        self.args.iter().filter(|a| a.kind == ArgKind::Positional)
+    }
+
+    /// The attribute name when the callee is `<receiver>.<name>`.
+    pub fn method_name(&self) -> Option<&str> {
+        match &self.callee.kind {
+            ExprKind::Attr(_, name) => Some(name),
+            _ => None,
+        }
+    }
+
+    pub fn receiver(&self) -> Option<&Expr> {
+        match &self.callee.kind {
+            ExprKind::Attr(base, _) => Some(base),
+            _ => None,
+        }
+    }
+
+    pub fn has_unpacking(&self) -> bool {
+        self.args
+            .iter()
+            .any(|a| matches!(a.kind, ArgKind::Star | ArgKind::DoubleStar))
+    }
+}

@@ -1,0 +1,32 @@
+//! `path:line:col: CODE message`, one line a finding.
+
+use std::io;
+
+use codespan_reporting::term::termcolor::WriteColor;
+
+use super::{Emitter, Summary};
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceFile;
+
+pub struct Concise;
+
+impl Emitter for Concise {
+    fn emit(
+        &self,
+        out: &mut dyn WriteColor,
+        diagnostics: &[Diagnostic],
+        files: &[SourceFile],
+        summary: &Summary,
+    ) -> io::Result<()> {
+        for d in diagnostics {
+            let f = &files[d.file];
+            let p = f.position(d.span.start);
+            writeln!(
+                out,
+                "{}:{}:{}: {} {}",
+                f.display, p.line, p.column, d.code, d.message
+            )?;
+        }
+        writeln!(out, "{}", summary.sentence())
+    }
+}

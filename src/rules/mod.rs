@@ -1,0 +1,173 @@
+//! The rules. One file per rule (`tl101_task_called_directly.rs`, ...) holds its
+//! declaration and its check; its documentation page is `rules/docs/<CODE>.md`, pulled
+//! in by the declaration so docs and code cannot drift apart.
+//!
+//! Rules never walk syntax: the driver below hands each enabled rule the calls,
+//! functions or the whole project it registered for, and rules ask the index questions.
+//!
+//! To add a rule: copy a rule file, give it the next free code, write its page in
+//! `rules/docs/`, add it to [`ALL`], and add a fixture with `# expect:` markers.
+
+mod context;
+mod slow_calls;
+mod tl000_unreadable_source;
+mod tl101_task_called_directly;
+mod tl102_enqueue_on_plain_function;
+mod tl301_slow_call_in_handler;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::index::{CallRef, FuncRef, Project};
+use crate::model::{Language, Span};
+use crate::source::FileId;
+
+/// Every rule, in code order.
+pub static ALL: &[&Rule] = &[
+    &tl000_unreadable_source::RULE,
+    &tl101_task_called_directly::RULE,
+    &tl102_enqueue_on_plain_function::RULE,
+    &tl301_slow_call_in_handler::RULE,
+];
+
+pub use tl000_unreadable_source::RULE as UNREADABLE_SOURCE;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    Never,
+    Sometimes,
+    Always,
+}
+
+#[derive(Debug)]
+pub struct RuleInfo {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub default_enabled: bool,
+    pub languages: &'static [Language],
+    pub fix: FixAvailability,
+    /// The documentation page (Markdown).
+    pub doc: &'static str,
+}
+
+/// What a rule is handed by the driver.
+pub enum Check {
+    /// Every call in a reported file.
+    Call(fn(&mut Checker, CallRef)),
+    /// Every function (and method) in a reported file.
+    Function(fn(&mut Checker, FuncRef)),
+    /// Once, with the whole project (for rules whose findings span files).
+    Project(fn(&mut Checker)),
+    /// Reported by the pipeline itself (TL000).
+    Pipeline,
+}
+
+pub struct Rule {
+    pub info: RuleInfo,
+    pub check: Check,
+}
+
+pub fn find(code: &str) -> Option<&'static Rule> {
+    ALL.iter()
+        .copied()
+        .find(|r| r.info.code.eq_ignore_ascii_case(code) || r.info.name == code)
+}
+
+/// What a rule sees: the project, and a place to put its findings.
+pub struct Checker<'p> {
+    pub project: &'p Project,
+    rule: &'static RuleInfo,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'p> Checker<'p> {
+    pub fn new(project: &'p Project, rule: &'static RuleInfo) -> Checker<'p> {
+        Checker {
+            project,
+            rule,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Records a finding of the current rule at its default severity; the returned
+    /// diagnostic takes `help`, `note`s, related places and a different severity.
+    pub fn report(
+        &mut self,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic {
+            code: self.rule.code,
+            name: self.rule.name,
+            severity: self.rule.severity,
+            message: message.into(),
+            file,
+            span,
+            label: None,
+            help: None,
+            notes: Vec::new(),
+            related: Vec::new(),
+            fix: None,
+        });
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+}
+
+/// Runs every enabled rule over the files marked for reporting.
+pub fn run(project: &Project) -> Vec<Diagnostic> {
+    let enabled: Vec<&'static Rule> = ALL
+        .iter()
+        .copied()
+        .filter(|r| project.settings.is_enabled(&r.info))
+        .collect();
+    let per_file: Vec<Diagnostic> = (0..project.files.len())
+        .into_par_iter()
+        .filter(|f| project.report[*f])
+        .flat_map_iter(|file| {
+            let model = &project.models[file];
+            let mut out = Vec::new();
+            for rule in &enabled {
+                let mut cx = Checker::new(project, &rule.info);
+                if !rule.info.languages.contains(&model.language) {
+                    continue;
+                }
+                match rule.check {
+                    Check::Call(check) => {
+                        for call in 0..model.calls.len() {
+                            check(&mut cx, CallRef { file, call });
+                        }
+                    }
+                    Check::Function(check) => {
+                        for (scope, _) in model.functions() {
+                            check(&mut cx, FuncRef { file, scope });
+                        }
+                    }
+                    Check::Project(_) | Check::Pipeline => {}
+                }
+                out.extend(cx.into_diagnostics());
+            }
+            out
+        })
+        .collect();
+    let mut all = per_file;
+    for rule in &enabled {
+        if let Check::Project(check) = rule.check {
+            let mut cx = Checker::new(project, &rule.info);
+            check(&mut cx);
+            all.extend(
+                cx.into_diagnostics()
+                    .into_iter()
+                    .filter(|d| project.report[d.file]),
+            );
+        }
+    }
+    all
+}

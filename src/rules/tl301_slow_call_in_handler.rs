@@ -1,0 +1,97 @@
+//! TL301 slow-call-in-handler: network, mail, sleep, subprocess or heavy file work in a
+//! sync request handler, directly or through project functions.
+
+use super::context::{abbreviate, chain, text};
+use super::slow_calls::slow_call;
+use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
+use crate::diagnostic::Severity;
+use crate::index::FuncRef;
+use crate::model::Language;
+
+pub static RULE: Rule = Rule {
+    info: RuleInfo {
+        code: "TL301",
+        name: "slow-call-in-handler",
+        summary: "a slow call (network, mail, sleep, subprocess, heavy file or image work) in a request handler",
+        severity: Severity::Error,
+        default_enabled: true,
+        languages: &[Language::Python],
+        fix: FixAvailability::Never,
+        doc: include_str!("../../rules/docs/TL301.md"),
+    },
+    check: Check::Function(check),
+};
+
+fn check(cx: &mut Checker, func: FuncRef) {
+    let project = cx.project;
+    let Some(handler) = project.handlers.get(func) else {
+        return;
+    };
+    // In an async handler the same call blocks the event loop: that is TL302's finding.
+    if project.scope(func).is_async || project.is_test_function(func) {
+        return;
+    }
+    let name = project.display_name(func);
+    let depth = project.settings.max_call_depth;
+    for &call in project.graph.calls_in(func) {
+        let c = project.call(call);
+        if let Some(slow) = slow_call(project, call, false) {
+            let d = cx.report(
+                call.file,
+                c.span,
+                format!(
+                    "`{}` in request handler `{name}` {}",
+                    slow.name, slow.entry.why
+                ),
+            );
+            d.severity(slow.entry.severity)
+                .label(format!(
+                    "{}: the response waits for this",
+                    slow.entry.category
+                ))
+                .note(format!("`{name}` is a request handler ({})", handler.kind));
+            if let Some(instead) = &slow.entry.instead {
+                d.help(instead.clone());
+            }
+            continue;
+        }
+        let Some(target) = project.call_target(call) else {
+            continue;
+        };
+        // A task called directly is TL101's finding; its body is not followed here.
+        if project.tasks.get(target).is_some() || depth == 0 {
+            continue;
+        }
+        let found = project
+            .graph
+            .find_reachable(target, depth - 1, |c2| slow_call(project, c2, false));
+        let Some((path, slow_site, slow)) = found else {
+            continue;
+        };
+        let callee = abbreviate(text(project, call, c.callee.span), 40);
+        let mut full_path = vec![crate::index::callgraph::Edge { call, target }];
+        full_path.extend(path);
+        let d = cx.report(
+            call.file,
+            c.span,
+            format!(
+                "`{callee}(...)` in request handler `{name}` reaches `{}`, which {}",
+                slow.name, slow.entry.why
+            ),
+        );
+        d.severity(slow.entry.severity)
+            .label(format!("reaches a slow call ({})", slow.entry.category))
+            .note(format!(
+                "call chain: {}",
+                chain(project, func, &full_path, Some(&slow.name))
+            ))
+            .related(
+                slow_site.file,
+                project.call(slow_site).span,
+                format!("`{}` is called here", slow.name),
+            );
+        if let Some(instead) = &slow.entry.instead {
+            d.help(instead.clone());
+        }
+    }
+}
