@@ -57,6 +57,8 @@ pub struct Project {
     pub files: Vec<SourceFile>,
     pub models: Vec<FileModel>,
     pub report: Vec<bool>,
+    /// Each file's path relative to the root it was found under.
+    pub relative: Vec<PathBuf>,
     pub is_test: Vec<bool>,
     pub modules: ModuleTable,
     pub knowledge: Knowledge,
@@ -82,15 +84,18 @@ impl Project {
         let mut files = Vec::with_capacity(inputs.len());
         let mut models = Vec::with_capacity(inputs.len());
         let mut report = Vec::with_capacity(inputs.len());
+        let mut relative = Vec::with_capacity(inputs.len());
         for f in inputs {
             files.push(f.source);
             models.push(f.model);
             report.push(f.report);
+            relative.push(f.relative);
         }
         let mut project = Project {
             files,
             models,
             report,
+            relative,
             is_test,
             modules,
             knowledge,
@@ -177,6 +182,15 @@ impl Project {
             scope = sc.parent;
         }
         false
+    }
+
+    /// A Django management command (`<app>/management/commands/<name>.py`): it runs in
+    /// its own process, where running a task inline is usually the point.
+    pub fn is_management_command(&self, file: FileId) -> bool {
+        let comps: Vec<_> = self.relative[file].components().collect();
+        comps.len() >= 3
+            && comps[comps.len() - 3].as_os_str() == "management"
+            && comps[comps.len() - 2].as_os_str() == "commands"
     }
 
     /// The function whose execution runs this call: lambdas belong to the function they

@@ -13,7 +13,9 @@ mod slow_calls;
 mod tl000_unreadable_source;
 mod tl101_task_called_directly;
 mod tl102_enqueue_on_plain_function;
+mod tl204_task_not_registered;
 mod tl301_slow_call_in_handler;
+mod tl302_blocking_call_in_async;
 
 use rayon::prelude::*;
 
@@ -27,7 +29,9 @@ pub static ALL: &[&Rule] = &[
     &tl000_unreadable_source::RULE,
     &tl101_task_called_directly::RULE,
     &tl102_enqueue_on_plain_function::RULE,
+    &tl204_task_not_registered::RULE,
     &tl301_slow_call_in_handler::RULE,
+    &tl302_blocking_call_in_async::RULE,
 ];
 
 pub use tl000_unreadable_source::RULE as UNREADABLE_SOURCE;

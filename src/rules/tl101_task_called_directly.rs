@@ -44,9 +44,10 @@ fn check(cx: &mut Checker, call: CallRef) {
         Some(f) => project.is_test_function(f),
         None => project.is_test[call.file],
     };
-    // Calling the body directly is Celery's recommended unit-test style; a django.tasks
-    // Task, though, cannot be called anywhere.
-    if in_tests && !not_callable {
+    // Calling the body directly is Celery's recommended unit-test style, and a management
+    // command runs in its own process, where running the task now is usually the point.
+    // A django.tasks Task, though, cannot be called anywhere.
+    if (in_tests || project.is_management_command(call.file)) && !not_callable {
         return;
     }
     let c = project.call(call);

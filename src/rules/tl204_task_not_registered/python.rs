@@ -1,0 +1,5 @@
+//! TL204, Python part.
+
+use crate::rules::Checker;
+
+pub fn check(_cx: &mut Checker) {}

@@ -1,0 +1,32 @@
+//! TL302 blocking-call-in-async: a blocking call inside `async def` / `async fn`, directly
+//! or through project sync functions. One rule, two languages: the Python check is in
+//! `python.rs`, the Rust check in `rust.rs`.
+
+mod python;
+mod rust;
+
+use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
+use crate::diagnostic::Severity;
+use crate::index::FuncRef;
+use crate::model::Language;
+
+pub static RULE: Rule = Rule {
+    info: RuleInfo {
+        code: "TL302",
+        name: "blocking-call-in-async",
+        summary: "a blocking call inside `async def` / `async fn`, directly or through project functions",
+        severity: Severity::Error,
+        default_enabled: true,
+        languages: &[Language::Python, Language::Rust],
+        fix: FixAvailability::Sometimes,
+        doc: include_str!("../../../rules/docs/TL302.md"),
+    },
+    check: Check::Function(check),
+};
+
+fn check(cx: &mut Checker, func: FuncRef) {
+    match cx.project.models[func.file].language {
+        Language::Python => python::check(cx, func),
+        Language::Rust => rust::check(cx, func),
+    }
+}
