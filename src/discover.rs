@@ -153,6 +153,22 @@ fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// When the checked folder is itself inside a Python package (`tasklint check
+/// shop/orders` where `orders/` has an `__init__.py`), the package folders above it, so
+/// that module names stay `orders.views` rather than `views`.
+fn package_prefix(dir: &Path) -> PathBuf {
+    let mut names = Vec::new();
+    let mut current = canonical(dir);
+    while current.join("__init__.py").is_file() {
+        let Some(name) = current.file_name() else { break };
+        names.push(name.to_os_string());
+        if !current.pop() {
+            break;
+        }
+    }
+    names.iter().rev().collect()
+}
+
 fn walk(
     d: &mut Discovered,
     seen: &mut HashMap<PathBuf, usize>,
@@ -174,6 +190,7 @@ fn walk(
                 && DEFAULT_EXCLUDES.contains(&name.as_ref()))
         })
         .build();
+    let prefix = package_prefix(walk_dir);
     for entry in walker.flatten() {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
@@ -182,7 +199,8 @@ fn walk(
         let Some(language) = language_of(path) else {
             continue;
         };
-        let rel = path.strip_prefix(walk_dir).unwrap_or(path).to_path_buf();
+        let below = path.strip_prefix(walk_dir).unwrap_or(path);
+        let rel = prefix.join(below);
         let key = canonical(path);
         if let Some(&i) = seen.get(&key) {
             if report {
@@ -197,7 +215,7 @@ fn walk(
             } else {
                 path.to_path_buf()
             },
-            display: display_join(dir, &rel),
+            display: display_join(dir, below),
             root,
             relative: rel,
             language,

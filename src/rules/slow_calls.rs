@@ -1,8 +1,8 @@
 //! Matching calls against the slow-call catalogue (`rules/python/slow_calls.toml`),
 //! shared by TL301 and TL302.
 
-use crate::index::{CallRef, Project, Value};
-use crate::knowledge::{PathPattern, SlowCall, Step};
+use crate::index::{CallRef, Project};
+use crate::knowledge::{PathPattern, SlowCall};
 
 pub struct SlowMatch<'k> {
     pub entry: &'k SlowCall,
@@ -23,18 +23,17 @@ pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Optio
         })
         .map(|(entry, pattern)| SlowMatch {
             entry,
-            name: display(pattern, value),
+            name: display(project, call, pattern),
         })
 }
 
-fn display(pattern: &PathPattern, value: &Value) -> String {
-    let mut s = pattern.root.clone();
-    for step in &pattern.steps {
-        s.push('.');
-        match step {
-            Step::Name(n) => s.push_str(n),
-            Step::Any => s.push_str(value.last_name().unwrap_or("*")),
-        }
+/// A module-level function by its qualified name (`requests.post`, whatever the import
+/// alias); a method on a client or image by the code as written (`s3.upload_fileobj`).
+fn display(project: &Project, call: CallRef, pattern: &PathPattern) -> String {
+    if pattern.steps.is_empty() {
+        let root = pattern.root.as_str();
+        return root.strip_prefix("builtins.").unwrap_or(root).to_string();
     }
-    s.strip_prefix("builtins.").map(str::to_string).unwrap_or(s)
+    let callee = &project.call(call).callee;
+    crate::rules::context::abbreviate(project.files[call.file].slice(callee.span), 40)
 }
