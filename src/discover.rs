@@ -160,7 +160,9 @@ fn package_prefix(dir: &Path) -> PathBuf {
     let mut names = Vec::new();
     let mut current = canonical(dir);
     while current.join("__init__.py").is_file() {
-        let Some(name) = current.file_name() else { break };
+        let Some(name) = current.file_name() else {
+            break;
+        };
         names.push(name.to_os_string());
         if !current.pop() {
             break;

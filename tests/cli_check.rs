@@ -106,7 +106,12 @@ fn json_format_follows_the_design_schema() {
     assert_eq!(d["code"], "TL101");
     assert_eq!(d["name"], "task-called-directly");
     assert_eq!(d["severity"], "error");
-    assert!(d["message"].as_str().unwrap().starts_with("task `ping` is called directly"));
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("task `ping` is called directly")
+    );
     assert_eq!(d["help"], "enqueue it: `ping.delay(1)`");
     assert!(d["notes"].is_array());
     assert_eq!(d["path"], "app/views.py");
@@ -147,8 +152,14 @@ fn a_broken_file_is_tl000_and_the_others_are_still_checked() {
     let out = stdout(&o);
     assert!(out.contains("app/broken.py:1:"), "{out}");
     assert!(out.contains("TL000 syntax error"), "{out}");
-    assert!(out.contains("app/legacy.py:1:1: TL000 Python 2 syntax (`print` statement)"), "{out}");
-    assert!(out.contains("app/latin1.py:1:6: TL000 not UTF-8 text (invalid byte at offset 5)"), "{out}");
+    assert!(
+        out.contains("app/legacy.py:1:1: TL000 Python 2 syntax (`print` statement)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("app/latin1.py:1:6: TL000 not UTF-8 text (invalid byte at offset 5)"),
+        "{out}"
+    );
     assert!(out.contains("app/blob.py:1:1: TL000 binary file"), "{out}");
     // The finding in the healthy file is still there.
     assert!(out.contains("app/views.py:5:5: TL101"), "{out}");
@@ -164,7 +175,10 @@ fn select_and_ignore_choose_rules() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let o = tasklint(&["check", ".", "--select", "TL3"], t.path());
     assert_eq!(o.status.code(), Some(0));
-    let o = tasklint(&["check", ".", "--select", "TL1", "--ignore", "TL102"], t.path());
+    let o = tasklint(
+        &["check", ".", "--select", "TL1", "--ignore", "TL102"],
+        t.path(),
+    );
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -196,7 +210,13 @@ fn rules_and_rule_print_the_documentation() {
     let o = tasklint(&["rule", "TL101"], t.path());
     let doc = stdout(&o);
     assert!(doc.starts_with("# TL101 task-called-directly"));
-    for section in ["## What it flags", "## Why it is a problem", "## Example", "## Use instead", "## Known limits"] {
+    for section in [
+        "## What it flags",
+        "## Why it is a problem",
+        "## Example",
+        "## Use instead",
+        "## Known limits",
+    ] {
         assert!(doc.contains(section), "TL101 doc lacks {section}");
     }
     // By name too.
