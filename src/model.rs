@@ -140,6 +140,8 @@ pub struct Param {
     pub name: String,
     pub kind: ParamKind,
     pub has_default: bool,
+    #[serde(default)]
+    pub default: Option<Expr>,
     pub annotation: Option<Expr>,
     pub span: Span,
 }
@@ -216,10 +218,29 @@ pub struct Call {
     pub withs: Vec<Expr>,
     /// `try` statements whose body (not handlers) encloses the call, outermost first.
     pub tries: Vec<TryId>,
+    /// `if` conditions the call runs under, in its scope, outermost first.
+    #[serde(default)]
+    pub guards: Vec<Guard>,
     /// The call is a statement followed by more statements in the same block.
     pub followed_by_statement: bool,
     /// Rust macro call (`name!(...)`): arguments were not parsed.
     pub is_macro: bool,
+}
+
+/// The call runs only when `cond` is truthy (`when`) or falsy (`!when`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Guard {
+    pub cond: Expr,
+    pub when: bool,
+}
+
+impl Guard {
+    pub fn negated(&self) -> Guard {
+        Guard {
+            cond: self.cond.clone(),
+            when: !self.when,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

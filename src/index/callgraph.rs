@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use crate::model::ScopeKind;
+use crate::model::{Expr, ExprKind, ParamKind, ScopeKind};
 
 use super::{CallRef, FuncRef, Project, Value};
 
@@ -61,39 +61,122 @@ impl CallGraph {
     pub fn calls_in(&self, f: FuncRef) -> &[CallRef] {
         self.calls.get(&f).map(Vec::as_slice).unwrap_or(&[])
     }
+}
 
+/// What a call is known to pass for some of its target's parameters: the truthiness of
+/// literal arguments, and of the literal defaults of parameters it does not pass.
+type Known = Vec<(String, bool)>;
+
+fn truthiness(e: &Expr) -> Option<bool> {
+    match &e.kind {
+        ExprKind::Bool(b) => Some(*b),
+        ExprKind::None => Some(false),
+        ExprKind::Int(i) => Some(*i != 0),
+        ExprKind::Str(s) => Some(!s.is_empty()),
+        ExprKind::List(v) | ExprKind::Tuple(v) => Some(!v.is_empty()),
+        ExprKind::Dict(v) => Some(!v.is_empty()),
+        _ => None,
+    }
+}
+
+impl Project {
     /// Breadth-first search from `start` (depth ≤ `max_depth` calls) for the first call
-    /// matching `pred`. Returns the chain of edges followed and the matching call.
+    /// matching `pred`, following only the edges `follow` accepts. `entry` is the call
+    /// that enters `start`, when known: its literal arguments (and the defaults it
+    /// leaves) prune branches that cannot run, so `fire()` with `def fire(self,
+    /// delay=True): if delay: task.delay() else: send_now()` does not reach `send_now`.
+    /// Returns the chain of edges followed and the matching call.
     pub fn find_reachable<T>(
         &self,
+        entry: Option<CallRef>,
         start: FuncRef,
         max_depth: usize,
+        follow: impl Fn(&Edge) -> bool,
         mut pred: impl FnMut(CallRef) -> Option<T>,
     ) -> Option<(Vec<Edge>, CallRef, T)> {
-        let mut queue = VecDeque::from([(start, Vec::<Edge>::new())]);
+        let start_known = entry
+            .map(|c| self.known_params(c, start))
+            .unwrap_or_default();
+        let mut queue = VecDeque::from([(start, start_known, Vec::<Edge>::new())]);
         let mut seen = HashSet::from([start]);
-        while let Some((f, path)) = queue.pop_front() {
-            for &c in self.calls_in(f) {
-                if let Some(t) = pred(c) {
+        while let Some((f, known, path)) = queue.pop_front() {
+            let runs = |c: CallRef| self.may_run(c, &known);
+            for &c in self.graph.calls_in(f) {
+                if runs(c)
+                    && let Some(t) = pred(c)
+                {
                     return Some((path, c, t));
                 }
             }
             if path.len() >= max_depth {
                 continue;
             }
-            for e in self.edges(f) {
-                if seen.insert(e.target) {
+            for e in self.graph.edges(f) {
+                if runs(e.call) && follow(e) && seen.insert(e.target) {
                     let mut p = path.clone();
                     p.push(*e);
-                    queue.push_back((e.target, p));
+                    queue.push_back((e.target, self.known_params(e.call, e.target), p));
                 }
             }
         }
         None
     }
-}
 
-impl Project {
+    fn known_params(&self, call: CallRef, target: FuncRef) -> Known {
+        let c = self.call(call);
+        if c.has_unpacking() {
+            return Vec::new();
+        }
+        let scope = self.scope(target);
+        // A method called through an instance or class, or a constructor: `self` is
+        // passed implicitly.
+        let implicit_self = scope.class.is_some()
+            && !scope
+                .decorators
+                .iter()
+                .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"))
+            && (c.receiver().is_some() || scope.name == "__init__");
+        let positional: Vec<&Expr> = c.positional().map(|a| &a.value).collect();
+        let skip = usize::from(implicit_self);
+        let mut known = Vec::new();
+        for (i, p) in scope.params.iter().enumerate().skip(skip) {
+            let keyword = || c.keyword(&p.name).map(|a| &a.value);
+            let passed = match p.kind {
+                ParamKind::VarArgs | ParamKind::VarKeywords => continue,
+                ParamKind::PositionalOnly => positional.get(i - skip).copied(),
+                ParamKind::Normal => positional.get(i - skip).copied().or_else(keyword),
+                ParamKind::KeywordOnly => keyword(),
+            };
+            let value = match passed {
+                Some(e) => truthiness(e),
+                None => p.default.as_ref().and_then(truthiness),
+            };
+            // Only parameters the body never rebinds keep the value they came with.
+            let rebound = scope.bindings.iter().filter(|b| b.name == p.name).count() > 1;
+            if let Some(v) = value
+                && !rebound
+            {
+                known.push((p.name.clone(), v));
+            }
+        }
+        known
+    }
+
+    /// False when a guard of the call contradicts a known parameter value: the call
+    /// sits in a branch that cannot run.
+    fn may_run(&self, call: CallRef, known: &Known) -> bool {
+        if known.is_empty() {
+            return true;
+        }
+        self.call(call).guards.iter().all(|g| match &g.cond.kind {
+            ExprKind::Name(n) => known
+                .iter()
+                .find(|(k, _)| k == n)
+                .is_none_or(|(_, v)| *v == g.when),
+            _ => true,
+        })
+    }
+
     /// The project function a call runs, when it is one: `helper()`, `self.method()`,
     /// `module.function()`, `Class(...)` (its `__init__`).
     pub fn call_target(&self, call: CallRef) -> Option<FuncRef> {
@@ -150,7 +233,9 @@ impl Reach {
                 continue;
             }
             for e in project.graph.edges(f) {
-                if by_func.contains_key(&e.target) {
+                // A task's body runs on a worker; calling it inline is TL101's finding at
+                // that call, and what the body does is not the request's doing.
+                if by_func.contains_key(&e.target) || project.tasks.get(e.target).is_some() {
                     continue;
                 }
                 let mut p = path.clone();

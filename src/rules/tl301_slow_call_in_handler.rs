@@ -62,9 +62,13 @@ fn check(cx: &mut Checker, func: FuncRef) {
         if project.tasks.get(target).is_some() || depth == 0 {
             continue;
         }
-        let found = project
-            .graph
-            .find_reachable(target, depth - 1, |c2| slow_call(project, c2, false));
+        let found = project.find_reachable(
+            Some(call),
+            target,
+            depth - 1,
+            |e| project.tasks.get(e.target).is_none(),
+            |c2| slow_call(project, c2, false),
+        );
         let Some((path, slow_site, slow)) = found else {
             continue;
         };

@@ -15,6 +15,7 @@ pub fn lower(root: Node, text: &str) -> FileModel {
         withs: Vec::new(),
         tries: Vec::new(),
         handlers: Vec::new(),
+        guards: Vec::new(),
         depth: 0,
     };
     l.m.scopes.push(Scope {
@@ -38,6 +39,22 @@ fn span(n: Node) -> Span {
     Span::new(n.start_byte() as u32, n.end_byte() as u32)
 }
 
+/// The condition of an `if` with no `elif`/`else` whose body ends by leaving the block
+/// (`return`, `raise`, `continue`, `break`).
+fn early_exit_condition(n: Node) -> Option<Node> {
+    if n.kind() != "if_statement" || n.child_by_field_name("alternative").is_some() {
+        return None;
+    }
+    let body = n.child_by_field_name("consequence")?;
+    let last = named_children(body).into_iter().last()?;
+    matches!(
+        last.kind(),
+        "return_statement" | "raise_statement" | "continue_statement" | "break_statement"
+    )
+    .then(|| n.child_by_field_name("condition"))
+    .flatten()
+}
+
 fn named_children<'t>(n: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = n.walk();
     n.named_children(&mut cursor)
@@ -55,6 +72,8 @@ struct Lowerer<'a> {
     tries: Vec<TryId>,
     /// `except` handlers being lowered: (try, handler index), so `raise` can mark them.
     handlers: Vec<(TryId, usize)>,
+    /// `if` conditions around the current statement, in the current scope.
+    guards: Vec<Guard>,
     depth: usize,
 }
 
@@ -76,9 +95,17 @@ impl<'a> Lowerer<'a> {
 
     fn block(&mut self, n: Node) {
         let stmts = named_children(n);
+        let before = self.guards.len();
         for (i, s) in stmts.iter().enumerate() {
             self.stmt(*s, i + 1 < stmts.len());
+            // `if not sync: return` — the rest of the block runs only when the condition
+            // was false.
+            if let Some(cond) = early_exit_condition(*s) {
+                let g = self.guard_quiet(cond).negated();
+                self.guards.push(g);
+            }
         }
+        self.guards.truncate(before);
     }
 
     fn stmt(&mut self, n: Node, followed: bool) {
@@ -127,25 +154,32 @@ impl<'a> Lowerer<'a> {
             "import_statement" => self.import(n),
             "import_from_statement" => self.import_from(n),
             "if_statement" => {
+                // Each branch runs only when the conditions before it were false and its
+                // own is true: recorded on the calls inside as guards.
+                let mut previous: Vec<Guard> = Vec::new();
                 if let Some(c) = n.child_by_field_name("condition") {
-                    self.expr(c);
-                }
-                if let Some(b) = n.child_by_field_name("consequence") {
-                    self.block(b);
+                    let g = self.guard(c);
+                    if let Some(b) = n.child_by_field_name("consequence") {
+                        self.guarded(std::slice::from_ref(&g), b);
+                    }
+                    previous.push(g.negated());
                 }
                 for alt in named_children(n) {
                     match alt.kind() {
                         "elif_clause" => {
                             if let Some(c) = alt.child_by_field_name("condition") {
-                                self.expr(c);
-                            }
-                            if let Some(b) = alt.child_by_field_name("consequence") {
-                                self.block(b);
+                                let g = self.guard(c);
+                                let mut gs = previous.clone();
+                                gs.push(g.clone());
+                                if let Some(b) = alt.child_by_field_name("consequence") {
+                                    self.guarded(&gs, b);
+                                }
+                                previous.push(g.negated());
                             }
                         }
                         "else_clause" => {
                             if let Some(b) = alt.child_by_field_name("body") {
-                                self.block(b);
+                                self.guarded(&previous.clone(), b);
                             }
                         }
                         _ => {}
@@ -205,6 +239,43 @@ impl<'a> Lowerer<'a> {
             _ => self.generic(n),
         }
         self.depth -= 1;
+    }
+
+    /// An `if` condition as a guard; `not x` becomes "x is false".
+    fn guard(&mut self, cond: Node) -> Guard {
+        if cond.kind() == "not_operator"
+            && let Some(arg) = cond.child_by_field_name("argument")
+        {
+            return self.guard(arg).negated();
+        }
+        Guard {
+            cond: self.expr(cond),
+            when: true,
+        }
+    }
+
+    /// Like [`Self::guard`], for a condition already lowered (no calls recorded twice).
+    fn guard_quiet(&self, cond: Node) -> Guard {
+        if cond.kind() == "not_operator"
+            && let Some(arg) = cond.child_by_field_name("argument")
+        {
+            return self.guard_quiet(arg).negated();
+        }
+        let kind = match cond.kind() {
+            "identifier" => ExprKind::Name(self.text(cond).to_string()),
+            _ => ExprKind::Other,
+        };
+        Guard {
+            cond: Expr::new(kind, span(cond)),
+            when: true,
+        }
+    }
+
+    fn guarded(&mut self, guards: &[Guard], body: Node) {
+        let before = self.guards.len();
+        self.guards.extend_from_slice(guards);
+        self.block(body);
+        self.guards.truncate(before);
     }
 
     fn assignment(&mut self, n: Node, augmented: bool) {
@@ -328,6 +399,7 @@ impl<'a> Lowerer<'a> {
             std::mem::take(&mut self.withs),
             std::mem::take(&mut self.tries),
             std::mem::take(&mut self.handlers),
+            std::mem::take(&mut self.guards),
         );
         self.scope = scope;
         f(self);
@@ -335,6 +407,7 @@ impl<'a> Lowerer<'a> {
         self.withs = saved.1;
         self.tries = saved.2;
         self.handlers = saved.3;
+        self.guards = saved.4;
     }
 
     fn params(&mut self, n: Node) -> Vec<Param> {
@@ -416,9 +489,7 @@ impl<'a> Lowerer<'a> {
                 kind
             };
             let has_default = default.is_some();
-            if let Some(d) = default {
-                self.expr(d);
-            }
+            let default = default.map(|d| self.expr(d));
             let annotation = annotation.map(|a| {
                 // `type` wraps the annotation expression.
                 let inner = named_children(a).into_iter().next().unwrap_or(a);
@@ -428,6 +499,7 @@ impl<'a> Lowerer<'a> {
                 name: self.text(name_node).to_string(),
                 kind,
                 has_default,
+                default,
                 annotation,
                 span: span(c),
             });
@@ -1023,6 +1095,7 @@ impl<'a> Lowerer<'a> {
             awaited: false,
             withs: self.withs.clone(),
             tries: self.tries.clone(),
+            guards: self.guards.clone(),
             followed_by_statement: false,
             is_macro: false,
         });
