@@ -35,6 +35,13 @@ pub enum Command {
         /// A rule code (TL101) or name (task-called-directly).
         code: String,
     },
+    /// What tasklint understood of a project: tasks, handlers, module names (for
+    /// developing tasklint and its knowledge data).
+    #[command(hide = true)]
+    Explain {
+        /// Files or folders.
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -105,6 +112,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
         Command::Check(args) => run_check(args),
         Command::Rules => print_rules(),
         Command::Rule { code } => print_rule(&code),
+        Command::Explain { paths } => explain(paths),
     };
     match result {
         Ok(code) => code,
@@ -250,4 +258,52 @@ fn print_rule(code: &str) -> anyhow::Result<ExitCode> {
         }
         None => anyhow::bail!("unknown rule `{code}` (see `tasklint rules`)"),
     }
+}
+
+fn explain(paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    };
+    let out = check::check(Options {
+        paths,
+        settings: Settings::default(),
+        knowledge: crate::knowledge::BUILTIN.clone(),
+        threads: None,
+    })?;
+    let p = &out.project;
+    let mut w = io::stdout().lock();
+    writeln!(
+        w,
+        "files: {} ({} reported)",
+        p.files.len(),
+        out.files_checked
+    )?;
+    let mut tasks: Vec<String> = p
+        .tasks
+        .iter()
+        .map(|t| {
+            format!(
+                "  {} [{}]{}",
+                p.qualname(t.func),
+                p.knowledge.frameworks[t.framework].id,
+                if t.wrapped_by.is_some() {
+                    " (wrapped)"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    tasks.sort();
+    writeln!(w, "tasks: {}", tasks.len())?;
+    for t in tasks {
+        writeln!(w, "{t}")?;
+    }
+    writeln!(w, "handlers: {}", p.handlers.len())?;
+    for h in p.handlers.iter() {
+        writeln!(w, "  {} [{}]", p.qualname(h.func), h.kind)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

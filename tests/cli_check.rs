@@ -223,3 +223,24 @@ fn rules_and_rule_print_the_documentation() {
     let o = tasklint(&["rule", "slow-call-in-handler"], t.path());
     assert!(stdout(&o).starts_with("# TL301"));
 }
+
+#[test]
+fn walking_honours_gitignore_and_skips_virtualenvs() {
+    let t = project_with_a_finding();
+    write(t.path(), ".gitignore", b"generated/\n");
+    // The same bad view, in places a project does not want checked.
+    let bad = std::fs::read(t.path().join("app/views.py")).unwrap();
+    for dir in ["generated", ".venv/lib", "venv/lib", "node_modules/x"] {
+        write(t.path(), &format!("{dir}/app/__init__.py"), b"");
+        write(
+            t.path(),
+            &format!("{dir}/app/tasks.py"),
+            &std::fs::read(t.path().join("app/tasks.py")).unwrap(),
+        );
+        write(t.path(), &format!("{dir}/app/views.py"), &bad);
+    }
+    let o = tasklint(&["check", ".", "--format", "concise"], t.path());
+    let out = stdout(&o);
+    assert!(out.contains("app/views.py:5:5: TL101"), "{out}");
+    assert!(out.contains("Found 1 error in 3 files."), "{out}");
+}
