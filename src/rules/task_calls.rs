@@ -1,0 +1,200 @@
+//! Calls of a task's own methods (`send_receipt.delay(...)`, `add.s(2).delay(4)`,
+//! `task.using(...).enqueue(...)`), and what the task's parameters make of their
+//! arguments: the questions TL103, TL104 and TL106 ask.
+
+use crate::index::{CallRef, Project, Task, Value};
+use crate::knowledge::{CallShape, CallSite, TaskCalls, TaskFramework};
+use crate::model::{Arg, ArgKind, CallId, Expr, ExprKind, Param, ParamKind, Span};
+
+/// A call of a method of a project task, or of the task itself.
+pub struct TaskCall<'p> {
+    pub task: &'p Task,
+    pub framework: &'p TaskFramework,
+    /// The framework's call shapes, when tasklint knows them.
+    pub calls: Option<&'p TaskCalls>,
+    /// The method called (`delay`), `()` for the call of the task itself.
+    pub method: &'p str,
+    /// The call sends a signature made by another call (`add.s(2).delay(4)`): that
+    /// call's site, and the call itself when it is written right there.
+    pub signature: Option<(&'p CallSite, Option<CallId>)>,
+}
+
+impl<'p> TaskCall<'p> {
+    /// How this call takes the task's arguments.
+    pub fn site(&self) -> Option<&'p CallSite> {
+        self.calls?.site(self.method)
+    }
+}
+
+pub fn task_call(project: &Project, call: CallRef) -> Option<TaskCall<'_>> {
+    let (func, method, receiver) = match project.callee(call) {
+        Value::Function(f) => (*f, "()", None),
+        Value::Attr(base, method) => match base.as_ref() {
+            Value::Function(f) => (*f, method.as_str(), None),
+            Value::Returned(inner) => match inner.as_ref() {
+                Value::Attr(b, made_by) => match b.as_ref() {
+                    Value::Function(f) => (*f, method.as_str(), Some(made_by.as_str())),
+                    _ => return None,
+                },
+                _ => return None,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let task = project.tasks.get(func)?;
+    // Another decorator above the task decorator: the name is bound to whatever that
+    // returns, and what its methods do is unknown (TL202's business).
+    if task.wrapped_by.is_some() {
+        return None;
+    }
+    let framework = &project.knowledge.frameworks[task.framework];
+    let calls = project.knowledge.task_calls(task.framework);
+    let mut signature = None;
+    if let Some(made_by) = receiver {
+        let calls = calls?;
+        if calls.same_task.iter().any(|m| m == made_by) {
+            // `task.using(...)` is the same task with other settings.
+        } else {
+            let site = calls.site(made_by)?;
+            if site.shape != CallShape::Partial {
+                return None;
+            }
+            let c = project.call(call);
+            let made_here = c.receiver().and_then(Expr::as_call);
+            signature = Some((site, made_here));
+        }
+    }
+    Some(TaskCall {
+        task,
+        framework,
+        calls,
+        method,
+        signature,
+    })
+}
+
+/// The task's arguments a call passes, as far as they are written out.
+pub struct Passed<'a> {
+    pub positional: usize,
+    pub keywords: Vec<(&'a str, Span)>,
+}
+
+/// The task's arguments in a call of a given site; `None` when unpacking or a value
+/// tasklint cannot read makes them unknown.
+pub fn passed<'a>(site: &CallSite, args: &'a [Arg]) -> Option<Passed<'a>> {
+    if args
+        .iter()
+        .any(|a| matches!(a.kind, ArgKind::Star | ArgKind::DoubleStar))
+    {
+        return None;
+    }
+    match site.shape {
+        CallShape::Args | CallShape::Partial => Some(Passed {
+            positional: args
+                .iter()
+                .filter(|a| a.kind == ArgKind::Positional)
+                .count(),
+            keywords: args
+                .iter()
+                .filter(|a| a.kind == ArgKind::Keyword)
+                .filter_map(|a| Some((a.name.as_deref()?, a.span)))
+                .collect(),
+        }),
+        CallShape::ArgsKwargs => {
+            let find = |name: &str, position: Option<usize>| {
+                args.iter()
+                    .find(|a| a.kind == ArgKind::Keyword && a.name.as_deref() == Some(name))
+                    .or_else(|| {
+                        args.iter()
+                            .filter(|a| a.kind == ArgKind::Positional)
+                            .nth(position?)
+                    })
+            };
+            let positional = match find("args", site.args_position).map(|a| &a.value.kind) {
+                None | Some(ExprKind::None) => 0,
+                Some(ExprKind::Tuple(items) | ExprKind::List(items)) => {
+                    if items.iter().any(|i| matches!(i.kind, ExprKind::Starred(_))) {
+                        return None;
+                    }
+                    items.len()
+                }
+                Some(_) => return None,
+            };
+            let keywords = match find("kwargs", site.kwargs_position) {
+                None => Vec::new(),
+                Some(a) => match &a.value.kind {
+                    ExprKind::None => Vec::new(),
+                    ExprKind::Dict(entries) => {
+                        let mut out = Vec::new();
+                        for (k, _) in entries {
+                            let key = k.as_ref()?;
+                            out.push((key.as_str()?, key.span));
+                        }
+                        out
+                    }
+                    _ => return None,
+                },
+            };
+            Some(Passed {
+                positional,
+                keywords,
+            })
+        }
+    }
+}
+
+/// The parameters callers pass: with `bind=True` / `takes_context=True` the first one
+/// receives the task (or its context) and is not theirs. `None` when there is no first
+/// positional parameter to take it (TL203's finding).
+pub fn caller_params<'a>(
+    project: &Project,
+    task: &Task,
+    params: &'a [Param],
+) -> Option<&'a [Param]> {
+    let framework = &project.knowledge.frameworks[task.framework];
+    if !task.binds_first_param(framework) {
+        return Some(params);
+    }
+    match params.first()?.kind {
+        ParamKind::PositionalOnly | ParamKind::Normal => Some(&params[1..]),
+        // `def f(*args)`: the task lands in args[0]; what else binds is unclear.
+        _ => None,
+    }
+}
+
+/// A task decorated with an option that makes the framework pass arguments of its own
+/// is not checked.
+pub fn framework_supplies_args(task: &Task, calls: &TaskCalls) -> bool {
+    calls.skip_options.iter().any(|o| {
+        task.option(o)
+            .is_some_and(|a| !matches!(a.value.kind, ExprKind::Bool(false) | ExprKind::None))
+    })
+}
+
+/// Keywords of a call that are the framework's execution options and that the task has
+/// no parameter for: they become task arguments (TL106). Only for sites whose keywords
+/// are the task's (`.delay()`, `.s()`, a signature sent with `.delay()`).
+pub fn misplaced_options<'a>(tc: &TaskCall, params: &[Param], args: &'a [Arg]) -> Vec<&'a Arg> {
+    let Some(calls) = tc.calls else {
+        return Vec::new();
+    };
+    let Some(site) = tc.site() else {
+        return Vec::new();
+    };
+    if site.shape == CallShape::ArgsKwargs {
+        return Vec::new();
+    }
+    args.iter()
+        .filter(|a| a.kind == ArgKind::Keyword)
+        .filter(|a| {
+            a.name.as_deref().is_some_and(|n| {
+                calls.options.iter().any(|o| o == n)
+                    && !calls.consumed.iter().any(|o| o == n)
+                    && !params.iter().any(|p| {
+                        p.name == n && matches!(p.kind, ParamKind::Normal | ParamKind::KeywordOnly)
+                    })
+            })
+        })
+        .collect()
+}
