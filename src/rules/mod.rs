@@ -17,6 +17,10 @@ mod tl102_enqueue_on_plain_function;
 mod tl103_task_run_inline_in_handler;
 mod tl104_enqueue_arguments_mismatch;
 mod tl106_enqueue_options_as_arguments;
+mod tl107_async_celery_task;
+mod tl201_removed_task_decorator;
+mod tl202_task_decorator_not_outermost;
+mod tl203_bound_task_without_self;
 mod tl204_task_not_registered;
 mod tl301_slow_call_in_handler;
 mod tl302_blocking_call_in_async;
@@ -36,6 +40,10 @@ pub static ALL: &[&Rule] = &[
     &tl103_task_run_inline_in_handler::RULE,
     &tl104_enqueue_arguments_mismatch::RULE,
     &tl106_enqueue_options_as_arguments::RULE,
+    &tl107_async_celery_task::RULE,
+    &tl201_removed_task_decorator::RULE,
+    &tl202_task_decorator_not_outermost::RULE,
+    &tl203_bound_task_without_self::RULE,
     &tl204_task_not_registered::RULE,
     &tl301_slow_call_in_handler::RULE,
     &tl302_blocking_call_in_async::RULE,
