@@ -192,6 +192,15 @@ pub struct NonTaskDecorators {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ForwardingDecorators {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub context_manager_factories: Vec<PathPattern>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Coroutines {
     /// Framework ids whose workers cannot run an `async def` task (TL107).
     pub unsupported: Vec<String>,
@@ -208,6 +217,7 @@ struct TaskCallsFile {
 struct TaskDeclarationsFile {
     removed_import: Vec<RemovedImport>,
     non_task_decorators: NonTaskDecorators,
+    forwarding_decorators: ForwardingDecorators,
     coroutines: Coroutines,
 }
 
@@ -249,6 +259,7 @@ pub struct Knowledge {
     pub task_calls: Vec<TaskCalls>,
     pub removed_imports: Vec<RemovedImport>,
     pub non_task_decorators: NonTaskDecorators,
+    pub forwarding_decorators: ForwardingDecorators,
     pub coroutines: Coroutines,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
     /// candidates instead of the whole catalogue.
@@ -283,6 +294,7 @@ impl Knowledge {
             task_calls: tc.framework,
             removed_imports: td.removed_import,
             non_task_decorators: td.non_task_decorators,
+            forwarding_decorators: td.forwarding_decorators,
             coroutines: td.coroutines,
             slow_by_last: HashMap::new(),
         };

@@ -2,9 +2,11 @@
 //! `task.using(...).enqueue(...)`), and what the task's parameters make of their
 //! arguments: the questions TL103, TL104 and TL106 ask.
 
-use crate::index::{CallRef, Project, Task, Value};
+use crate::index::{CallRef, FuncRef, Project, Task, Value};
 use crate::knowledge::{CallShape, CallSite, TaskCalls, TaskFramework};
-use crate::model::{Arg, ArgKind, CallId, Expr, ExprKind, Param, ParamKind, Span};
+use crate::model::{
+    Arg, ArgKind, CallId, Decorator, Expr, ExprKind, Param, ParamKind, ScopeKind, Span,
+};
 
 /// A call of a method of a project task, or of the task itself.
 pub struct TaskCall<'p> {
@@ -152,6 +154,11 @@ pub fn caller_params<'a>(
     task: &Task,
     params: &'a [Param],
 ) -> Option<&'a [Param]> {
+    // A decorator between the task decorator and the function (a wrapper that supplies
+    // or renames arguments) makes the parameters the framework sees unknown.
+    if !task_decorates_function(project, task) {
+        return None;
+    }
     let framework = &project.knowledge.frameworks[task.framework];
     if !task.binds_first_param(framework) {
         return Some(params);
@@ -161,6 +168,123 @@ pub fn caller_params<'a>(
         // `def f(*args)`: the task lands in args[0]; what else binds is unclear.
         _ => None,
     }
+}
+
+/// The function's signature is the task's: the task decorator is applied to the
+/// function itself, or through decorators that pass every argument through.
+pub fn task_decorates_function(project: &Project, task: &Task) -> bool {
+    let scope = project.scope(task.func);
+    scope.decorators[task.decorator + 1..]
+        .iter()
+        .all(|d| forwards_arguments(project, task.func, d))
+}
+
+/// A decorator whose wrapper calls the function with exactly the arguments it was
+/// given: `transaction.atomic`, a `@contextmanager` function used as a decorator, or a
+/// project decorator `def deco(fn): def wrapper(*args, **kwargs): ... fn(*args,
+/// **kwargs) ...` (for a factory `@deco(...)`, one level deeper).
+pub fn forwards_arguments(project: &Project, func: FuncRef, d: &Decorator) -> bool {
+    let known = &project.knowledge.forwarding_decorators;
+    let parent = project.scope(func).parent.unwrap_or(0);
+    let (value, factory) = match d.expr.as_call() {
+        Some(c) => (
+            project
+                .callee(CallRef {
+                    file: func.file,
+                    call: c,
+                })
+                .clone(),
+            true,
+        ),
+        None => (project.resolve(func.file, parent, &d.expr), false),
+    };
+    if known.calls.iter().any(|p| project.matches(&value, p)) {
+        return true;
+    }
+    let Value::Function(deco) = value else {
+        return false;
+    };
+    let deco_scope = project.scope(deco);
+    if factory
+        && deco_scope.decorators.iter().any(|cm| {
+            let v = match cm.expr.as_call() {
+                Some(c) => project
+                    .callee(CallRef {
+                        file: deco.file,
+                        call: c,
+                    })
+                    .clone(),
+                None => project.resolve(deco.file, deco_scope.parent.unwrap_or(0), &cm.expr),
+            };
+            known
+                .context_manager_factories
+                .iter()
+                .any(|p| project.matches(&v, p))
+        })
+    {
+        return true;
+    }
+    let decorator = if factory {
+        // `def deco(...): def decorator(fn): ...; return decorator`
+        match nested_functions(project, deco).as_slice() {
+            [only] => *only,
+            _ => return false,
+        }
+    } else {
+        deco
+    };
+    forwarding_wrapper(project, decorator)
+}
+
+fn nested_functions(project: &Project, f: FuncRef) -> Vec<FuncRef> {
+    project.models[f.file]
+        .scopes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == ScopeKind::Function && s.parent == Some(f.scope))
+        .map(|(scope, _)| FuncRef {
+            file: f.file,
+            scope,
+        })
+        .collect()
+}
+
+/// `decorator(fn)` defines exactly one wrapper taking `(*args, **kwargs)` that calls
+/// `fn(*args, **kwargs)` and nothing else of `fn`.
+fn forwarding_wrapper(project: &Project, decorator: FuncRef) -> bool {
+    let d = project.scope(decorator);
+    let Some(wrapped) = d.params.first().filter(|p| p.kind == ParamKind::Normal) else {
+        return false;
+    };
+    let [wrapper] = nested_functions(project, decorator)[..] else {
+        return false;
+    };
+    let w = project.scope(wrapper);
+    let (args, kwargs) = match w.params.as_slice() {
+        [a, k] if a.kind == ParamKind::VarArgs && k.kind == ParamKind::VarKeywords => {
+            (a.name.as_str(), k.name.as_str())
+        }
+        _ => return false,
+    };
+    if w.bindings.iter().any(|b| b.name == wrapped.name) {
+        return false;
+    }
+    let is_name = |e: &Expr, n: &str| matches!(&e.kind, ExprKind::Name(x) if x == n);
+    let mut calls = project.models[wrapper.file]
+        .calls
+        .iter()
+        .filter(|c| c.scope == wrapper.scope && is_name(&c.callee, &wrapped.name))
+        .peekable();
+    calls.peek().is_some()
+        && calls.all(|c| match c.args.as_slice() {
+            [a, k] => {
+                a.kind == ArgKind::Star
+                    && is_name(&a.value, args)
+                    && k.kind == ArgKind::DoubleStar
+                    && is_name(&k.value, kwargs)
+            }
+            _ => false,
+        })
 }
 
 /// A task decorated with an option that makes the framework pass arguments of its own

@@ -1,6 +1,7 @@
 //! TL107 async-celery-task: `@shared_task async def sync_crm(...)`: the worker calls the
 //! function, gets a coroutine back, and the body never runs.
 
+use super::task_calls::task_decorates_function;
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
 use crate::index::{FuncRef, Value};
@@ -40,7 +41,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
     }
     // A decorator between the task decorator and the function (`@async_to_sync`) may
     // turn the coroutine function into a plain one.
-    if task.decorator + 1 != scope.decorators.len() {
+    if !task_decorates_function(project, task) {
         return;
     }
     // A project Task class given as `base=` may run the coroutine itself

@@ -1,6 +1,7 @@
 //! TL203 bound-task-without-self: `@shared_task(bind=True) def sync_feed(): ...`: the
 //! task itself is passed as the first argument, and nothing receives it.
 
+use super::task_calls::task_decorates_function;
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
 use crate::index::FuncRef;
@@ -32,7 +33,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
     let scope = project.scope(func);
     // A decorator between the task decorator and the function changes what the
     // framework calls: unknown.
-    if task.decorator + 1 != scope.decorators.len() {
+    if !task_decorates_function(project, task) {
         return;
     }
     if scope.params.iter().any(|p| {
