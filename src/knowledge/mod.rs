@@ -153,6 +153,10 @@ pub struct TaskCalls {
     #[serde(default)]
     pub checks_at_enqueue: bool,
     #[serde(default)]
+    pub base_option: Option<String>,
+    #[serde(default)]
+    pub dispatch_methods: Vec<String>,
+    #[serde(default)]
     pub site: Vec<CallSite>,
 }
 

@@ -287,6 +287,37 @@ fn forwarding_wrapper(project: &Project, decorator: FuncRef) -> bool {
         })
 }
 
+/// The task's `base=` class is a project class that overrides how the task is called
+/// or sent (`__call__`, `apply_async`, ...), or cannot be resolved: arguments may
+/// reach the function differently.
+pub fn custom_dispatch(project: &Project, task: &Task, calls: &TaskCalls) -> bool {
+    let Some(option) = &calls.base_option else {
+        return false;
+    };
+    let Some(base) = task.option(option) else {
+        return false;
+    };
+    if matches!(base.value.kind, ExprKind::None) {
+        return false;
+    }
+    let parent = project.scope(task.func).parent.unwrap_or(0);
+    match project.resolve(task.func.file, parent, &base.value) {
+        // A library class: its methods are the framework's own.
+        Value::External(_) => false,
+        Value::Class(class) => {
+            let (classes, _) = project.class_ancestry(class);
+            classes.iter().any(|c| {
+                let model = &project.models[c.file];
+                model.classes[c.class].methods.iter().any(|m| {
+                    let name = &model.scopes[*m].name;
+                    calls.dispatch_methods.iter().any(|d| d == name)
+                })
+            })
+        }
+        _ => true,
+    }
+}
+
 /// A task decorated with an option that makes the framework pass arguments of its own
 /// is not checked.
 pub fn framework_supplies_args(task: &Task, calls: &TaskCalls) -> bool {

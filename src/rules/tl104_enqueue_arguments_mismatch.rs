@@ -3,7 +3,8 @@
 
 use super::context::{abbreviate, text};
 use super::task_calls::{
-    Passed, caller_params, framework_supplies_args, misplaced_options, passed, task_call,
+    Passed, caller_params, custom_dispatch, framework_supplies_args, misplaced_options, passed,
+    task_call,
 };
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
@@ -130,7 +131,7 @@ fn check(cx: &mut Checker, call: CallRef) {
     let Some(site) = tc.site() else {
         return;
     };
-    if framework_supplies_args(tc.task, calls) {
+    if framework_supplies_args(tc.task, calls) || custom_dispatch(project, tc.task, calls) {
         return;
     }
     let scope = project.scope(tc.task.func);

@@ -2,7 +2,7 @@
 //! delay anything: `countdown` becomes a task argument.
 
 use super::context::text;
-use super::task_calls::{caller_params, misplaced_options, passed, task_call};
+use super::task_calls::{caller_params, custom_dispatch, misplaced_options, passed, task_call};
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::index::CallRef;
@@ -28,6 +28,12 @@ fn check(cx: &mut Checker, call: CallRef) {
     let Some(tc) = task_call(project, call) else {
         return;
     };
+    if tc
+        .calls
+        .is_some_and(|calls| custom_dispatch(project, tc.task, calls))
+    {
+        return;
+    }
     let scope = project.scope(tc.task.func);
     let Some(params) = caller_params(project, tc.task, &scope.params) else {
         return;

@@ -1,11 +1,11 @@
 //! TL107 async-celery-task: `@shared_task async def sync_crm(...)`: the worker calls the
 //! function, gets a coroutine back, and the body never runs.
 
-use super::task_calls::task_decorates_function;
+use super::task_calls::{custom_dispatch, task_decorates_function};
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
-use crate::index::{FuncRef, Value};
-use crate::model::{ExprKind, Language};
+use crate::index::FuncRef;
+use crate::model::Language;
 
 pub static RULE: Rule = Rule {
     info: RuleInfo {
@@ -46,16 +46,12 @@ fn check(cx: &mut Checker, func: FuncRef) {
     }
     // A project Task class given as `base=` may run the coroutine itself
     // (`loop.run_until_complete(...)` in its `__call__`).
-    if let Some(base) = task.option("base")
-        && !matches!(base.value.kind, ExprKind::None)
+    if project
+        .knowledge
+        .task_calls(task.framework)
+        .is_some_and(|calls| custom_dispatch(project, task, calls))
     {
-        let parent = scope.parent.unwrap_or(0);
-        if !matches!(
-            project.resolve(func.file, parent, &base.value),
-            Value::External(_)
-        ) {
-            return;
-        }
+        return;
     }
     let name = project.display_name(func);
     let decorator = &scope.decorators[task.decorator];
