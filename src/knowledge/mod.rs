@@ -147,6 +147,8 @@ pub struct TaskCalls {
     #[serde(default)]
     pub chain: Vec<String>,
     #[serde(default)]
+    pub immutable: Vec<String>,
+    #[serde(default)]
     pub same_task: Vec<String>,
     #[serde(default)]
     pub skip_options: Vec<String>,

@@ -16,9 +16,17 @@ pub struct TaskCall<'p> {
     pub calls: Option<&'p TaskCalls>,
     /// The method called (`delay`), `()` for the call of the task itself.
     pub method: &'p str,
-    /// The call sends a signature made by another call (`add.s(2).delay(4)`): that
-    /// call's site, and the call itself when it is written right there.
-    pub signature: Option<(&'p CallSite, Option<CallId>)>,
+    /// The call sends (or runs) a signature made by another call (`add.s(2).delay(4)`).
+    pub signature: Option<Signature<'p>>,
+}
+
+pub struct Signature<'p> {
+    /// How the call that made it takes arguments.
+    pub site: &'p CallSite,
+    /// That call, when it is written right there (`add.s(2).delay(4)`).
+    pub made_here: Option<CallId>,
+    /// It ignores the arguments it is sent with (`.si()`).
+    pub immutable: bool,
 }
 
 impl<'p> TaskCall<'p> {
@@ -64,7 +72,11 @@ pub fn task_call(project: &Project, call: CallRef) -> Option<TaskCall<'_>> {
             }
             let c = project.call(call);
             let made_here = c.receiver().and_then(Expr::as_call);
-            signature = Some((site, made_here));
+            signature = Some(Signature {
+                site,
+                made_here,
+                immutable: calls.immutable.iter().any(|m| m == made_by),
+            });
         }
     }
     Some(TaskCall {

@@ -144,7 +144,12 @@ fn check(cx: &mut Checker, call: CallRef) {
         return;
     };
     let mut complete = site.shape != CallShape::Partial;
-    if let Some((sig_site, made_here)) = tc.signature {
+    if let Some(sig) = &tc.signature {
+        // An immutable signature drops what it is sent with.
+        if sig.immutable {
+            return;
+        }
+        let (sig_site, made_here) = (sig.site, sig.made_here);
         // `add.s(2).delay(4)` runs `add(4, 2)`: count both calls' arguments, but only
         // when the signature's own arguments are written right there; a signature that
         // is wrong on its own is reported at the `.s()` call.

@@ -28,9 +28,12 @@ fn check(cx: &mut Checker, call: CallRef) {
     let Some(tc) = task_call(project, call) else {
         return;
     };
+    // An immutable signature drops the keywords it is sent with (the option is lost all
+    // the same, but it does not reach the task).
     if tc
         .calls
         .is_some_and(|calls| custom_dispatch(project, tc.task, calls))
+        || tc.signature.as_ref().is_some_and(|s| s.immutable)
     {
         return;
     }
