@@ -42,6 +42,10 @@ pub struct FileModel {
     pub comments: Vec<Comment>,
     /// Why the file could not be understood (syntax errors, Python 2): TL000.
     pub problems: Vec<Problem>,
+    /// Import statements as written (their names are also bindings), for rules about
+    /// the import itself.
+    #[serde(default)]
+    pub imports: Vec<Import>,
 }
 
 impl FileModel {
@@ -54,6 +58,7 @@ impl FileModel {
             tries: Vec::new(),
             comments: Vec::new(),
             problems: Vec::new(),
+            imports: Vec::new(),
         }
     }
 
@@ -185,6 +190,23 @@ pub struct ImportTarget {
     pub path: Vec<String>,
     /// `from x import *` / `use x::*`: the binding name is `*`.
     pub glob: bool,
+}
+
+/// One import statement: `import a.b as c, d` or `from .a import (b, c as d)`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Import {
+    /// The whole statement.
+    pub span: Span,
+    pub scope: ScopeId,
+    /// Leading dots of a relative `from` import (0 = absolute).
+    pub level: u32,
+    /// `from a.b import ...`: `["a", "b"]`; empty for `import ...`.
+    pub from: Vec<String>,
+    /// Each imported dotted name as written after `import` (`a.b` in `import a.b as c`,
+    /// `b` in `from a import b`, `*` for a glob), with its span.
+    pub names: Vec<(Vec<String>, Span)>,
+    /// `try` statements whose body encloses the import, outermost first.
+    pub tries: Vec<TryId>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -31,6 +31,8 @@ const BUILTINS: &[&str] = &[
     "KeyError",
     "TypeError",
     "RuntimeError",
+    "ImportError",
+    "ModuleNotFoundError",
     "list",
     "dict",
     "set",

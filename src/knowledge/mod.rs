@@ -17,6 +17,8 @@ const TASK_FRAMEWORKS: &str = include_str!("../../rules/python/task_frameworks.t
 const SLOW_CALLS: &str = include_str!("../../rules/python/slow_calls.toml");
 const HANDLERS: &str = include_str!("../../rules/python/handlers.toml");
 const OFFLOAD: &str = include_str!("../../rules/python/offload.toml");
+const TASK_CALLS: &str = include_str!("../../rules/python/task_calls.toml");
+const TASK_DECLARATIONS: &str = include_str!("../../rules/python/task_declarations.toml");
 
 /// The built-in knowledge, parsed once.
 pub static BUILTIN: LazyLock<Knowledge> = LazyLock::new(|| {
@@ -108,6 +110,123 @@ pub struct Offload {
     pub methods: Vec<String>,
 }
 
+/// How a group of task methods takes the task's arguments (`rules/python/task_calls.toml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallShape {
+    /// `.delay(*args, **kwargs)`: the call's arguments are the task's.
+    Args,
+    /// `.apply_async(args=(...), kwargs={...}, **options)`.
+    ArgsKwargs,
+    /// `.s(...)`: a signature, possibly completed later.
+    Partial,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSite {
+    /// Method names; `()` is the call of the task itself.
+    pub methods: Vec<String>,
+    pub shape: CallShape,
+    #[serde(default)]
+    pub args_position: Option<usize>,
+    #[serde(default)]
+    pub kwargs_position: Option<usize>,
+}
+
+/// One framework's enqueue and inline-run call shapes (TL104, TL106).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCalls {
+    /// The `id` of a `[[framework]]` of task_frameworks.toml.
+    pub id: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub consumed: Vec<String>,
+    #[serde(default)]
+    pub chain: Vec<String>,
+    #[serde(default)]
+    pub immutable: Vec<String>,
+    #[serde(default)]
+    pub same_task: Vec<String>,
+    #[serde(default)]
+    pub skip_options: Vec<String>,
+    #[serde(default)]
+    pub checks_at_enqueue: bool,
+    #[serde(default)]
+    pub base_option: Option<String>,
+    #[serde(default)]
+    pub dispatch_methods: Vec<String>,
+    #[serde(default)]
+    pub site: Vec<CallSite>,
+}
+
+impl TaskCalls {
+    pub fn site(&self, method: &str) -> Option<&CallSite> {
+        self.site
+            .iter()
+            .find(|s| s.methods.iter().any(|m| m == method))
+    }
+}
+
+/// An import of an API a framework removed (TL201).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemovedImport {
+    pub module: String,
+    pub removed_in: String,
+    /// What to use instead, by imported name (`*`: any other name).
+    pub replacements: std::collections::BTreeMap<String, String>,
+}
+
+impl RemovedImport {
+    pub fn replacement(&self, name: &str) -> Option<&str> {
+        self.replacements
+            .get(name)
+            .or_else(|| self.replacements.get("*"))
+            .map(String::as_str)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NonTaskDecorators {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardingDecorators {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub context_manager_factories: Vec<PathPattern>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coroutines {
+    /// Framework ids whose workers cannot run an `async def` task (TL107).
+    pub unsupported: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskCallsFile {
+    framework: Vec<TaskCalls>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskDeclarationsFile {
+    removed_import: Vec<RemovedImport>,
+    non_task_decorators: NonTaskDecorators,
+    forwarding_decorators: ForwardingDecorators,
+    coroutines: Coroutines,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrameworksFile {
@@ -142,6 +261,12 @@ pub struct Knowledge {
     pub class_views: Vec<ClassView>,
     pub decorated_handlers: Vec<DecoratedHandler>,
     pub offload: Offload,
+    /// Call shapes of task methods, by framework (TL104, TL106).
+    pub task_calls: Vec<TaskCalls>,
+    pub removed_imports: Vec<RemovedImport>,
+    pub non_task_decorators: NonTaskDecorators,
+    pub forwarding_decorators: ForwardingDecorators,
+    pub coroutines: Coroutines,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
     /// candidates instead of the whole catalogue.
     slow_by_last: HashMap<String, Vec<(usize, usize)>>,
@@ -161,6 +286,10 @@ impl Knowledge {
         let h: HandlersFile =
             toml::from_str(handlers).map_err(|e| format!("handlers.toml: {e}"))?;
         let o: OffloadFile = toml::from_str(offload).map_err(|e| format!("offload.toml: {e}"))?;
+        let tc: TaskCallsFile =
+            toml::from_str(TASK_CALLS).map_err(|e| format!("task_calls.toml: {e}"))?;
+        let td: TaskDeclarationsFile = toml::from_str(TASK_DECLARATIONS)
+            .map_err(|e| format!("task_declarations.toml: {e}"))?;
         let mut k = Knowledge {
             frameworks: f.framework,
             slow_calls: s.slow_call,
@@ -168,6 +297,11 @@ impl Knowledge {
             class_views: h.class_view,
             decorated_handlers: h.decorated,
             offload: o.offload,
+            task_calls: tc.framework,
+            removed_imports: td.removed_import,
+            non_task_decorators: td.non_task_decorators,
+            forwarding_decorators: td.forwarding_decorators,
+            coroutines: td.coroutines,
             slow_by_last: HashMap::new(),
         };
         k.reindex();
@@ -203,6 +337,12 @@ impl Knowledge {
     pub fn framework(&self, id: &str) -> Option<usize> {
         self.frameworks.iter().position(|f| f.id == id)
     }
+
+    /// The call shapes of a framework of `frameworks` (by index).
+    pub fn task_calls(&self, framework: usize) -> Option<&TaskCalls> {
+        let id = &self.frameworks.get(framework)?.id;
+        self.task_calls.iter().find(|t| &t.id == id)
+    }
 }
 
 #[cfg(test)]
@@ -215,5 +355,24 @@ mod tests {
         assert!(k.framework("celery").is_some());
         assert!(k.framework("huey").is_some());
         assert!(k.slow_call_candidates("sleep").next().is_some());
+    }
+
+    #[test]
+    fn task_call_data_names_known_frameworks() {
+        let k = &*BUILTIN;
+        for t in &k.task_calls {
+            assert!(k.framework(&t.id).is_some(), "task_calls.toml: `{}`", t.id);
+            for s in &t.site {
+                if s.shape != CallShape::ArgsKwargs {
+                    assert!(s.args_position.is_none() && s.kwargs_position.is_none());
+                }
+            }
+        }
+        for id in &k.coroutines.unsupported {
+            assert!(k.framework(id).is_some(), "task_declarations.toml: `{id}`");
+        }
+        let celery = k.task_calls(k.framework("celery").unwrap()).unwrap();
+        assert_eq!(celery.site("delay").unwrap().shape, CallShape::Args);
+        assert!(!k.removed_imports.is_empty());
     }
 }

@@ -10,9 +10,17 @@
 
 mod context;
 mod slow_calls;
+mod task_calls;
 mod tl000_unreadable_source;
 mod tl101_task_called_directly;
 mod tl102_enqueue_on_plain_function;
+mod tl103_task_run_inline_in_handler;
+mod tl104_enqueue_arguments_mismatch;
+mod tl106_enqueue_options_as_arguments;
+mod tl107_async_celery_task;
+mod tl201_removed_task_decorator;
+mod tl202_task_decorator_not_outermost;
+mod tl203_bound_task_without_self;
 mod tl204_task_not_registered;
 mod tl301_slow_call_in_handler;
 mod tl302_blocking_call_in_async;
@@ -29,6 +37,13 @@ pub static ALL: &[&Rule] = &[
     &tl000_unreadable_source::RULE,
     &tl101_task_called_directly::RULE,
     &tl102_enqueue_on_plain_function::RULE,
+    &tl103_task_run_inline_in_handler::RULE,
+    &tl104_enqueue_arguments_mismatch::RULE,
+    &tl106_enqueue_options_as_arguments::RULE,
+    &tl107_async_celery_task::RULE,
+    &tl201_removed_task_decorator::RULE,
+    &tl202_task_decorator_not_outermost::RULE,
+    &tl203_bound_task_without_self::RULE,
     &tl204_task_not_registered::RULE,
     &tl301_slow_call_in_handler::RULE,
     &tl302_blocking_call_in_async::RULE,

@@ -137,9 +137,11 @@ impl<'a> Lowerer<'a> {
                     .filter(|c| c.kind() == "decorator")
                     .filter_map(|d| {
                         let inner = named_children(d).into_iter().next()?;
+                        // The decorator node takes in a comment that ends its line: the
+                        // decorator itself ends with its expression.
                         Some(Decorator {
                             expr: self.expr(inner),
-                            span: span(d),
+                            span: Span::new(d.start_byte() as u32, inner.end_byte() as u32),
                         })
                     })
                     .collect();
@@ -564,10 +566,12 @@ impl<'a> Lowerer<'a> {
 
     fn import(&mut self, n: Node) {
         // `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
+        let mut names = Vec::new();
         for c in named_children(n) {
             match c.kind() {
                 "dotted_name" => {
                     let path = self.dotted(c);
+                    names.push((path.clone(), span(c)));
                     if let Some(first) = path.first().cloned() {
                         self.bind(
                             &first,
@@ -589,6 +593,7 @@ impl<'a> Lowerer<'a> {
                         continue;
                     };
                     let path = self.dotted(name);
+                    names.push((path.clone(), span(c)));
                     let alias_text = self.text(alias);
                     self.bind(
                         alias_text,
@@ -604,6 +609,24 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
+        self.record_import(n, 0, Vec::new(), names);
+    }
+
+    fn record_import(
+        &mut self,
+        n: Node,
+        level: u32,
+        from: Vec<String>,
+        names: Vec<(Vec<String>, Span)>,
+    ) {
+        self.m.imports.push(Import {
+            span: span(n),
+            scope: self.scope,
+            level,
+            from,
+            names,
+            tries: self.tries.clone(),
+        });
     }
 
     fn import_from(&mut self, n: Node) {
@@ -625,6 +648,7 @@ impl<'a> Lowerer<'a> {
             }
             _ => (0, self.dotted(module)),
         };
+        let mut names = Vec::new();
         let mut cursor = n.walk();
         let module_id = module.id();
         for c in n.named_children(&mut cursor) {
@@ -638,6 +662,7 @@ impl<'a> Lowerer<'a> {
                     None => continue,
                 },
                 "wildcard_import" => {
+                    names.push((vec!["*".to_string()], span(c)));
                     self.bind(
                         "*",
                         BoundValue::Import(ImportTarget {
@@ -653,6 +678,7 @@ impl<'a> Lowerer<'a> {
                 _ => continue,
             };
             let imported = self.dotted(name_node);
+            names.push((imported.clone(), span(c)));
             let local = match alias_node {
                 Some(a) => self.text(a).to_string(),
                 None => imported.last().cloned().unwrap_or_default(),
@@ -670,6 +696,7 @@ impl<'a> Lowerer<'a> {
                 false,
             );
         }
+        self.record_import(n, level, base, names);
     }
 
     fn dotted(&self, n: Node) -> Vec<String> {
