@@ -281,6 +281,7 @@ mod tests {
             name: name.into(),
             kind,
             has_default,
+            default: None,
             annotation: None,
             span: Span::default(),
         }
