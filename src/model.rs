@@ -123,6 +123,9 @@ pub struct Scope {
     pub bindings: Vec<Binding>,
     /// For a lambda or closure: the call it is passed to and the argument position.
     pub passed_to: Option<(CallId, usize)>,
+    /// What the function's `return` statements return (a lambda: its body).
+    #[serde(default)]
+    pub returns: Vec<Expr>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

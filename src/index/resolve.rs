@@ -105,7 +105,7 @@ impl Project {
             ExprKind::Call(id) => {
                 let c = &self.models[file].calls[*id];
                 let callee = self.resolve_at(file, c.scope, &c.callee, at, depth + 1);
-                call_result(callee)
+                self.returned_by(callee, depth + 1)
             }
             ExprKind::Subscript(value, _) => {
                 match self.resolve_at(file, scope, value, at, depth + 1) {
@@ -115,6 +115,28 @@ impl Project {
             }
             _ => Value::Unknown,
         }
+    }
+
+    /// What calling a value gives. A project function whose `return`s all resolve to the
+    /// same value gives that value, so a factory (`app = create_application()` returning
+    /// a `Celery(...)`) is seen through.
+    fn returned_by(&self, callee: Value, depth: u32) -> Value {
+        if let Value::Function(f) = &callee
+            && depth <= MAX_DEPTH
+        {
+            let scope = &self.models[f.file].scopes[f.scope];
+            if !scope.returns.is_empty() && scope.returns.len() <= 8 {
+                let mut values = scope
+                    .returns
+                    .iter()
+                    .map(|e| self.resolve_at(f.file, f.scope, e, e.span.start, depth + 1));
+                let first = values.next().unwrap_or(Value::Unknown);
+                if !first.is_unknown() && values.all(|v| v == first) {
+                    return first;
+                }
+            }
+        }
+        call_result(callee)
     }
 
     /// A name as seen from `scope` at byte offset `at`: the last binding before the use

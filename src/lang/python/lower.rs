@@ -30,6 +30,7 @@ pub fn lower(root: Node, text: &str) -> FileModel {
         decorators: Vec::new(),
         bindings: Vec::new(),
         passed_to: None,
+        returns: Vec::new(),
     });
     l.block(root);
     l.m
@@ -217,6 +218,12 @@ impl<'a> Lowerer<'a> {
             }
             "try_statement" => self.try_stmt(n),
             "with_statement" => self.with_stmt(n),
+            "return_statement" => {
+                if let Some(value) = named_children(n).into_iter().next() {
+                    let e = self.expr(value);
+                    self.m.scopes[self.scope].returns.push(e);
+                }
+            }
             "raise_statement" => {
                 for (t, h) in self.handlers.clone() {
                     self.m.tries[t].handlers[h].reraises = true;
@@ -365,6 +372,7 @@ impl<'a> Lowerer<'a> {
             decorators,
             bindings: Vec::new(),
             passed_to: None,
+            returns: Vec::new(),
         });
         if let Some(c) = class {
             self.m.classes[c].methods.push(id);
@@ -540,6 +548,7 @@ impl<'a> Lowerer<'a> {
             decorators: Vec::new(),
             bindings: Vec::new(),
             passed_to: None,
+            returns: Vec::new(),
         });
         self.m.classes.push(Class {
             name: name.to_string(),
@@ -1035,6 +1044,7 @@ impl<'a> Lowerer<'a> {
             decorators: Vec::new(),
             bindings: Vec::new(),
             passed_to: None,
+            returns: Vec::new(),
         });
         self.enter(id, |l| {
             l.bind_params(id);
