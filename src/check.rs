@@ -4,16 +4,18 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
 use anyhow::Result;
-use rayon::prelude::*;
+
+use std::time::Instant;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{Discovered, FoundFile};
-use crate::index::{InputFile, Project};
+use crate::index::Project;
 use crate::knowledge::Knowledge;
 use crate::model::{FileModel, Language, Problem, Span};
+use crate::pipeline::{self, Skip, Skipped};
 use crate::rules;
 use crate::settings::Settings;
-use crate::source::SourceFile;
+use crate::timings::Timings;
 
 /// Parsing runs on threads with a big stack: syn recurses over nesting, and deep input
 /// must end as TL000, never as a stack overflow.
@@ -24,6 +26,10 @@ pub struct CheckOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// Files reported on (read for context only are not counted).
     pub files_checked: usize,
+    /// Reported files that could not be checked, by reason (TL000 says which).
+    pub skipped: Skipped,
+    /// How long each phase took (`--timings`).
+    pub timings: Timings,
 }
 
 pub struct Options {
@@ -34,39 +40,84 @@ pub struct Options {
 }
 
 pub fn check(opts: Options) -> Result<CheckOutput> {
+    let start = Instant::now();
     let discovered = crate::discover::discover(&opts.paths)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.unwrap_or(0))
-        .stack_size(PARSE_STACK)
-        .build()?;
-    Ok(pool.install(|| run(discovered, opts.settings, opts.knowledge)))
+    let discover_time = start.elapsed();
+    let mut out = check_discovered(discovered, opts.settings, opts.knowledge, opts.threads)?;
+    out.timings.phases.insert(0, ("discover", discover_time));
+    Ok(out)
 }
 
-fn run(discovered: Discovered, settings: Settings, knowledge: Knowledge) -> CheckOutput {
-    let inputs: Vec<InputFile> = discovered
-        .files
-        .into_par_iter()
-        .map(read_and_parse)
-        .collect();
-    let files_checked = inputs.iter().filter(|f| f.report).count();
+/// Checks files already discovered (a test can change the tree between the walk and
+/// the read, as a concurrent edit would).
+pub fn check_discovered(
+    discovered: Discovered,
+    settings: Settings,
+    knowledge: Knowledge,
+    threads: Option<usize>,
+) -> Result<CheckOutput> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .stack_size(PARSE_STACK)
+        .build()?;
+    let mut out = pool.install(|| run(discovered, settings, knowledge, &read_file));
+    out.timings.threads = pool.current_num_threads();
+    Ok(out)
+}
+
+fn read_file(f: &FoundFile) -> std::io::Result<Vec<u8>> {
+    std::fs::read(&f.path)
+}
+
+fn run(
+    discovered: Discovered,
+    settings: Settings,
+    knowledge: Knowledge,
+    read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+) -> CheckOutput {
+    let mut timings = Timings::default();
     let tl000_enabled = settings.is_enabled(&rules::UNREADABLE_SOURCE.info);
-    let project = Project::build(inputs, knowledge, settings);
-    let mut diagnostics = rules::run(&project);
-    if tl000_enabled {
-        for (file, model) in project.models.iter().enumerate() {
-            if !project.report[file] {
-                continue;
-            }
-            if let Some(p) = model.problems.first() {
+    let parsed = pipeline::read_and_parse(discovered, settings, knowledge, read, &mut timings);
+    let clock = Instant::now();
+    let project = &parsed.project;
+    let files_checked = project.report.iter().filter(|r| **r).count();
+    let mut diagnostics = rules::run(project);
+    // TL000: a file that could not be read (always), or one tasklint needed that does
+    // not parse. A file the prefilter showed cannot matter is not parsed, so its syntax
+    // is not checked: it cannot hide a finding (rules/docs/TL000.md).
+    let mut skipped = Skipped::default();
+    for file in 0..project.files.len() {
+        if !project.report[file] {
+            continue;
+        }
+        let problem = match &parsed.problems[file] {
+            Some((why, p)) => Some((*why, p)),
+            None if parsed.needed[file] => project.models[file]
+                .problems
+                .first()
+                .map(|p| (Skip::Syntax, p)),
+            None => None,
+        };
+        if let Some((why, p)) = problem {
+            skipped.add(why);
+            if tl000_enabled {
                 diagnostics.push(unreadable(file, p));
             }
         }
     }
-    sort(&project, &mut diagnostics);
+    sort(project, &mut diagnostics);
+    timings.record("rules", clock);
+    let clock = Instant::now();
+    if let Some(line) = parsed.write_cache() {
+        timings.cache.push_str(&format!(", {line}"));
+        timings.record("cache", clock);
+    }
     CheckOutput {
-        project,
+        project: parsed.project,
         diagnostics,
         files_checked,
+        skipped,
+        timings,
     }
 }
 
@@ -112,55 +163,42 @@ fn problem_model(language: Language, message: String) -> FileModel {
     m
 }
 
-fn read_and_parse(f: FoundFile) -> InputFile {
-    let (text, model) = match std::fs::read(&f.path) {
-        Err(e) => (
-            String::new(),
-            problem_model(f.language, format!("cannot read file: {e}")),
-        ),
-        Ok(bytes) => parse_bytes(f.language, bytes),
+/// Turns a file's bytes into its text and model, whatever the bytes are (the read
+/// phase's decoding, then a parse).
+pub fn parse_bytes(language: Language, bytes: Vec<u8>) -> (String, FileModel) {
+    let found = FoundFile {
+        path: PathBuf::new(),
+        display: String::new(),
+        root: 0,
+        relative: PathBuf::new(),
+        language,
+        report: true,
     };
-    InputFile {
-        source: SourceFile::new(f.display, f.path, text),
-        model,
-        relative: f.relative,
-        root: f.root,
-        report: f.report,
-    }
+    let loaded = pipeline::load(found, &|_| Ok(bytes.clone()));
+    let model = match &loaded.problem {
+        Some((_, p)) => {
+            let mut m = FileModel::new(language);
+            m.problems.push(p.clone());
+            m
+        }
+        None => parse_text(language, &loaded.text),
+    };
+    (loaded.text.to_string(), model)
 }
 
-/// Turns a file's bytes into its text and model, whatever the bytes are.
-pub fn parse_bytes(language: Language, bytes: Vec<u8>) -> (String, FileModel) {
-    if bytes.iter().take(8192).any(|b| *b == 0) {
-        return (
-            String::new(),
-            problem_model(language, "binary file (it contains NUL bytes)".into()),
-        );
-    }
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let mut m = FileModel::new(language);
-            m.problems.push(Problem {
-                span: Span::new(at as u32, at as u32),
-                message: format!("not UTF-8 text (invalid byte at offset {at})"),
-            });
-            return (text, m);
-        }
-    };
-    let model = match catch_unwind(AssertUnwindSafe(|| parse_text(language, &text))) {
+/// Parses a file's text with its language's frontend. Never panics: a panic in a
+/// frontend becomes a TL000 problem for that file.
+pub fn parse_text(language: Language, text: &str) -> FileModel {
+    match catch_unwind(AssertUnwindSafe(|| parse_frontend(language, text))) {
         Ok(m) => m,
         Err(_) => problem_model(
             language,
             "internal error while parsing this file; please report it".into(),
         ),
-    };
-    (text, model)
+    }
 }
 
-fn parse_text(language: Language, text: &str) -> FileModel {
+fn parse_frontend(language: Language, text: &str) -> FileModel {
     match language {
         Language::Python => {
             // A UTF-8 BOM is not Python syntax; blank it without moving any offset.

@@ -95,6 +95,18 @@ pub struct CheckArgs {
     /// When to use colours in the text format.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Neither read nor write the cache of parsed files (`.tasklint_cache`, or
+    /// `$TASKLINT_CACHE_DIR`).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print how long each phase took, and how many files and bytes were read, to
+    /// standard error.
+    #[arg(long)]
+    pub timings: bool,
+    /// Parse every file up front instead of only those that can matter (for testing the
+    /// prefilter: findings are the same).
+    #[arg(long, hide = true)]
+    pub no_prefilter: bool,
 }
 
 /// Runs the command line and returns the process exit code: 0 clean, 1 findings,
@@ -149,6 +161,8 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = args.max_call_depth {
         settings.max_call_depth = d;
     }
+    settings.cache = !args.no_cache;
+    settings.prefilter = !args.no_prefilter;
     for code in settings
         .select
         .iter()
@@ -175,7 +189,9 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         knowledge: crate::knowledge::BUILTIN.clone(),
         threads: args.threads,
     })?;
-    let summary = Summary::new(out.files_checked, &out.diagnostics);
+    let report_clock = std::time::Instant::now();
+    let mut summary = Summary::new(out.files_checked, &out.diagnostics);
+    summary.skipped = out.skipped.clone();
     let emitter: &dyn Emitter = match args.format {
         Format::Text => &report::Text,
         Format::Concise => &report::Concise,
@@ -211,6 +227,11 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             }
             w.flush()?;
         }
+    }
+    if args.timings {
+        let mut t = out.timings.clone();
+        t.add("report", report_clock.elapsed());
+        eprint!("{}", t.render());
     }
     Ok(if out.diagnostics.is_empty() || args.exit_zero {
         ExitCode::SUCCESS

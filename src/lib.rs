@@ -4,6 +4,7 @@
 //! into a language-neutral [`model`] → build the project [`index`] (module names, import
 //! resolution, tasks, handlers, call graph) → run the [`rules`] → [`report`].
 
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
@@ -12,7 +13,10 @@ pub mod index;
 pub mod knowledge;
 pub mod lang;
 pub mod model;
+pub mod pipeline;
+pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod timings;

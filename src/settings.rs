@@ -12,6 +12,15 @@ pub struct Settings {
     pub ignore: Vec<String>,
     /// How many project calls deep handler rules follow (TL101, TL301, TL302).
     pub max_call_depth: usize,
+    /// Read and write the per-file model cache. Off by default for library callers
+    /// (tests); the command line turns it on unless `--no-cache`.
+    pub cache: bool,
+    /// Where the cache lives; default `.tasklint_cache` in the first checked folder (or
+    /// `$TASKLINT_CACHE_DIR`).
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Parse up front only the files that can matter (`crate::prefilter`). Turning it off
+    /// parses every file and must not change a single finding: tests check that.
+    pub prefilter: bool,
 }
 
 impl Default for Settings {
@@ -21,6 +30,9 @@ impl Default for Settings {
             extend_select: Vec::new(),
             ignore: Vec::new(),
             max_call_depth: 4,
+            cache: false,
+            cache_dir: None,
+            prefilter: true,
         }
     }
 }

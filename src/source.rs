@@ -2,6 +2,7 @@
 //! unit) and the 1-based line / character column users see.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::model::Span;
 
@@ -15,7 +16,8 @@ pub struct SourceFile {
     pub display: String,
     /// The path on disk (or the `--stdin-filename` path).
     pub path: PathBuf,
-    pub text: String,
+    /// Shared with the model store, which parses it on demand.
+    pub text: Arc<str>,
     line_starts: Vec<u32>,
 }
 
@@ -29,12 +31,13 @@ pub struct Position {
 
 impl SourceFile {
     pub fn new(display: String, path: PathBuf, text: String) -> SourceFile {
+        SourceFile::shared(display, path, Arc::from(text))
+    }
+
+    /// A file whose text is shared with the model store.
+    pub fn shared(display: String, path: PathBuf, text: Arc<str>) -> SourceFile {
         let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i as u32 + 1);
-            }
-        }
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         SourceFile {
             display,
             path,

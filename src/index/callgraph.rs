@@ -4,9 +4,12 @@
 //! a visited set. Paths are found breadth-first in source order, so the chain shown to
 //! users is a shortest one and the same on every run.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use rayon::prelude::*;
 
 use crate::model::{Expr, ExprKind, ParamKind, ScopeKind};
+use crate::source::FileId;
 
 use super::{CallRef, FuncRef, Project, Value};
 
@@ -25,30 +28,33 @@ pub struct CallGraph {
 }
 
 impl CallGraph {
+    /// The graph of every function of every file.
     pub fn build(project: &Project) -> CallGraph {
+        CallGraph::build_from(project, (0..project.files.len()).collect())
+    }
+
+    /// The graph of the functions of `files` and of every project function they call,
+    /// transitively (files are added as calls reach them).
+    pub fn build_from(project: &Project, files: BTreeSet<FileId>) -> CallGraph {
         let mut graph = CallGraph::default();
-        for (file, model) in project.models.iter().enumerate() {
-            for call in 0..model.calls.len() {
-                let c = CallRef { file, call };
-                let Some(owner) = project.call_owner(c) else {
-                    continue;
-                };
-                graph.calls.entry(owner).or_default().push(c);
-                if let Some(target) = project.call_target(c) {
-                    graph
-                        .out
-                        .entry(owner)
-                        .or_default()
-                        .push(Edge { call: c, target });
+        let mut done: BTreeSet<FileId> = BTreeSet::new();
+        let mut todo: Vec<FileId> = files.into_iter().collect();
+        while !todo.is_empty() {
+            let parts: Vec<FileGraph> = todo.par_iter().map(|&f| file_graph(project, f)).collect();
+            done.extend(todo.drain(..));
+            let mut next = BTreeSet::new();
+            for part in parts {
+                for edges in part.out.values() {
+                    for e in edges {
+                        if !done.contains(&e.target.file) {
+                            next.insert(e.target.file);
+                        }
+                    }
                 }
+                graph.out.extend(part.out);
+                graph.calls.extend(part.calls);
             }
-        }
-        // Source order, whatever order calls were numbered in.
-        for v in graph.calls.values_mut() {
-            v.sort_by_key(|c| (c.file, project.call(*c).span.start, c.call));
-        }
-        for v in graph.out.values_mut() {
-            v.sort_by_key(|e| (e.call.file, project.call(e.call).span.start, e.call.call));
+            todo = next.into_iter().collect();
         }
         graph
     }
@@ -198,6 +204,39 @@ impl Project {
     }
 }
 
+#[derive(Default)]
+struct FileGraph {
+    out: HashMap<FuncRef, Vec<Edge>>,
+    calls: HashMap<FuncRef, Vec<CallRef>>,
+}
+
+fn file_graph(project: &Project, file: FileId) -> FileGraph {
+    let mut graph = FileGraph::default();
+    let model = &project.models[file];
+    for call in 0..model.calls.len() {
+        let c = CallRef { file, call };
+        let Some(owner) = project.call_owner(c) else {
+            continue;
+        };
+        graph.calls.entry(owner).or_default().push(c);
+        if let Some(target) = project.call_target(c) {
+            graph
+                .out
+                .entry(owner)
+                .or_default()
+                .push(Edge { call: c, target });
+        }
+    }
+    // Source order, whatever order calls were numbered in.
+    for v in graph.calls.values_mut() {
+        v.sort_by_key(|c| (c.file, project.call(*c).span.start, c.call));
+    }
+    for v in graph.out.values_mut() {
+        v.sort_by_key(|e| (e.call.file, project.call(e.call).span.start, e.call.call));
+    }
+    graph
+}
+
 /// How a function is reached from a request handler.
 #[derive(Clone, Debug)]
 pub struct Reached {
@@ -255,5 +294,10 @@ impl Reach {
 
     pub fn get(&self, f: FuncRef) -> Option<&Reached> {
         self.by_func.get(&f)
+    }
+
+    /// Every function reached (handlers included).
+    pub fn functions(&self) -> impl Iterator<Item = FuncRef> + '_ {
+        self.by_func.keys().copied()
     }
 }

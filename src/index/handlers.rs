@@ -64,7 +64,7 @@ impl HandlerSet {
 
     fn add_urlconf_views(&mut self, project: &Project) {
         let urlconf = &project.knowledge.urlconf;
-        for (file, model) in project.models.iter().enumerate() {
+        for (file, model) in project.roots() {
             for (id, call) in model.calls.iter().enumerate() {
                 let callee = project.callee(CallRef { file, call: id });
                 if !urlconf
@@ -194,7 +194,7 @@ impl HandlerSet {
 
     fn add_view_classes(&mut self, project: &Project) {
         let mut seen = HashSet::new();
-        for (file, model) in project.models.iter().enumerate() {
+        for (file, model) in project.roots() {
             for class in 0..model.classes.len() {
                 let c = ClassRef { file, class };
                 if !seen.insert(c) {
@@ -214,7 +214,7 @@ impl HandlerSet {
     }
 
     fn add_decorated(&mut self, project: &Project) {
-        for (file, model) in project.models.iter().enumerate() {
+        for (file, model) in project.roots() {
             for (scope, s) in model.functions() {
                 for d in &s.decorators {
                     let v = decorator_value(project, file, s.parent.unwrap_or(0), &d.expr);

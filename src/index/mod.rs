@@ -4,16 +4,20 @@
 
 pub mod callgraph;
 pub mod handlers;
+pub mod models;
 pub mod modules;
 pub mod resolve;
 pub mod tasks;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
 pub use callgraph::{CallGraph, Reach};
 pub use handlers::{Handler, HandlerSet};
+pub use models::Models;
 pub use modules::ModuleTable;
 pub use resolve::Value;
 pub use tasks::{Task, TaskRegistry};
@@ -55,16 +59,24 @@ pub struct InputFile {
 
 pub struct Project {
     pub files: Vec<SourceFile>,
-    pub models: Vec<FileModel>,
+    /// Each file's model; indexing parses a file nobody parsed yet (see [`Models`]).
+    pub models: Models,
     pub report: Vec<bool>,
+    /// Files that can hold a finding or a project fact (a task, a handler, a view
+    /// class): the global passes walk these (see [`Project::roots`]). Every file when the
+    /// prefilter is off.
+    pub roots: Vec<bool>,
+    /// Files the per-file rules look at: the roots plus the files of handlers and of
+    /// the functions they reach.
+    pub checked: Vec<bool>,
     /// Each file's path relative to the root it was found under.
     pub relative: Vec<PathBuf>,
     pub is_test: Vec<bool>,
     pub modules: ModuleTable,
     pub knowledge: Knowledge,
     pub settings: Settings,
-    /// What each call's callee resolves to, computed once (`callees[file][call]`).
-    pub callees: Vec<Vec<Value>>,
+    /// What each call's callee resolves to, computed once per file when first asked.
+    callees: Vec<OnceLock<Vec<Value>>>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -72,6 +84,7 @@ pub struct Project {
 }
 
 impl Project {
+    /// Builds the whole index from models parsed ahead, every file a root.
     pub fn build(inputs: Vec<InputFile>, knowledge: Knowledge, settings: Settings) -> Project {
         let python: Vec<(FileId, PathBuf, usize)> = inputs
             .iter()
@@ -80,7 +93,6 @@ impl Project {
             .map(|(i, f)| (i, f.relative.clone(), f.root))
             .collect();
         let modules = ModuleTable::build(&python);
-        let is_test = inputs.iter().map(|f| is_test_path(&f.relative)).collect();
         let mut files = Vec::with_capacity(inputs.len());
         let mut models = Vec::with_capacity(inputs.len());
         let mut report = Vec::with_capacity(inputs.len());
@@ -91,39 +103,98 @@ impl Project {
             report.push(f.report);
             relative.push(f.relative);
         }
-        let mut project = Project {
+        let roots = vec![true; files.len()];
+        let mut project = Project::new(
+            files,
+            Models::from_vec(models),
+            report,
+            relative,
+            modules,
+            knowledge,
+            settings,
+        );
+        project.finish(roots);
+        project
+    }
+
+    /// A project whose models are built on demand, before its index: what is known
+    /// from paths alone (module names, test files). [`Project::finish`] builds the rest.
+    pub fn new(
+        files: Vec<SourceFile>,
+        models: Models,
+        report: Vec<bool>,
+        relative: Vec<PathBuf>,
+        modules: ModuleTable,
+        knowledge: Knowledge,
+        settings: Settings,
+    ) -> Project {
+        let is_test = relative.iter().map(|p| is_test_path(p)).collect();
+        let n = files.len();
+        Project {
             files,
             models,
             report,
+            roots: vec![false; n],
+            checked: vec![false; n],
             relative,
             is_test,
             modules,
             knowledge,
             settings,
-            callees: Vec::new(),
+            callees: (0..n).map(|_| OnceLock::new()).collect(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
             reach: Reach::default(),
-        };
-        project.callees = (0..project.files.len())
-            .into_par_iter()
-            .map(|file| {
-                let model = &project.models[file];
-                (0..model.calls.len())
-                    .map(|call| project.resolve_callee(file, call))
-                    .collect()
-            })
-            .collect();
-        project.tasks = TaskRegistry::build(&project);
-        project.handlers = HandlerSet::build(&project);
-        project.graph = CallGraph::build(&project);
-        project.reach = Reach::from_handlers(&project);
-        project
+        }
+    }
+
+    /// Builds tasks, handlers, the call graph and handler reach, with `roots` the files
+    /// that can hold tasks, handlers and findings.
+    pub fn finish(&mut self, roots: Vec<bool>) {
+        self.roots = roots;
+        // Resolve every call of the roots in parallel, ahead of the passes below.
+        let roots: Vec<FileId> = self.roots().map(|(f, _)| f).collect();
+        roots.par_iter().for_each(|&f| {
+            self.file_callees(f);
+        });
+        self.tasks = TaskRegistry::build(self);
+        self.handlers = HandlerSet::build(self);
+        // The call graph of every function a rule can start from, and of everything
+        // they call, transitively.
+        let mut files: BTreeSet<FileId> = roots.into_iter().collect();
+        files.extend(self.handlers.iter().map(|h| h.func.file));
+        self.graph = CallGraph::build_from(self, files);
+        self.reach = Reach::from_handlers(self);
+        let mut checked = self.roots.clone();
+        for h in self.handlers.iter() {
+            checked[h.func.file] = true;
+        }
+        for f in self.reach.functions() {
+            checked[f.file] = true;
+        }
+        self.checked = checked;
+    }
+
+    /// The files that can hold tasks, handlers, view classes or findings, with their
+    /// models: what a pass over the whole project walks.
+    pub fn roots(&self) -> impl Iterator<Item = (FileId, &FileModel)> {
+        (0..self.files.len())
+            .filter(|f| self.roots[*f])
+            .map(|f| (f, &self.models[f]))
+    }
+
+    fn file_callees(&self, file: FileId) -> &[Value] {
+        self.callees[file].get_or_init(|| {
+            let model = &self.models[file];
+            (0..model.calls.len())
+                .map(|call| self.resolve_callee(file, call))
+                .collect()
+        })
     }
 
     pub fn callee(&self, call: CallRef) -> &Value {
-        &self.callees[call.file][call.call]
+        &self.file_callees(call.file)[call.call]
     }
 
     pub fn call(&self, call: CallRef) -> &crate::model::Call {

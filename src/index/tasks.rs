@@ -47,7 +47,7 @@ pub struct TaskRegistry {
 impl TaskRegistry {
     pub fn build(project: &Project) -> TaskRegistry {
         let mut by_func = HashMap::new();
-        for (file, model) in project.models.iter().enumerate() {
+        for (file, model) in project.roots() {
             for (scope, s) in model.functions() {
                 let func = FuncRef { file, scope };
                 if let Some(task) = find_task(project, func, s) {

@@ -24,6 +24,9 @@ pub struct Summary {
     pub diagnostics: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Reported files that could not be checked, by reason (only when there are some).
+    #[serde(skip_serializing_if = "crate::pipeline::Skipped::is_empty")]
+    pub skipped: crate::pipeline::Skipped,
 }
 
 impl Summary {
@@ -37,14 +40,20 @@ impl Summary {
             diagnostics: diagnostics.len(),
             errors,
             warnings: diagnostics.len() - errors,
+            skipped: Default::default(),
         }
     }
 
     /// `Found 2 errors and 1 warning in 14 files.` / `All checks passed (14 files).`
     pub fn sentence(&self) -> String {
         let files = plural(self.files, "file");
+        let skipped = if self.skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", self.skipped.sentence())
+        };
         if self.diagnostics == 0 {
-            return format!("All checks passed ({files}).");
+            return format!("All checks passed ({files}{skipped}).");
         }
         let mut parts = Vec::new();
         if self.errors > 0 {
@@ -53,7 +62,7 @@ impl Summary {
         if self.warnings > 0 {
             parts.push(plural(self.warnings, "warning"));
         }
-        format!("Found {} in {files}.", parts.join(" and "))
+        format!("Found {} in {files}{skipped}.", parts.join(" and "))
     }
 }
 

@@ -28,7 +28,7 @@ impl<'a> Files<'a> for FileDb<'a> {
     }
 
     fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        Ok(&self.0.get(id).ok_or(FilesError::FileMissing)?.text)
+        Ok(&*self.0.get(id).ok_or(FilesError::FileMissing)?.text)
     }
 
     fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {

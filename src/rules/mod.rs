@@ -140,7 +140,8 @@ impl<'p> Checker<'p> {
     }
 }
 
-/// Runs every enabled rule over the files marked for reporting.
+/// Runs every enabled rule over the files marked for reporting (those that can hold a
+/// finding: [`Project::checked`]).
 pub fn run(project: &Project) -> Vec<Diagnostic> {
     let enabled: Vec<&'static Rule> = ALL
         .iter()
@@ -149,7 +150,7 @@ pub fn run(project: &Project) -> Vec<Diagnostic> {
         .collect();
     let per_file: Vec<Diagnostic> = (0..project.files.len())
         .into_par_iter()
-        .filter(|f| project.report[*f])
+        .filter(|f| project.report[*f] && project.checked[*f])
         .flat_map_iter(|file| {
             let model = &project.models[file];
             let mut out = Vec::new();

@@ -108,7 +108,7 @@ fn guarded(project: &Project, file: FileId, import: &Import) -> bool {
 
 fn check(cx: &mut Checker) {
     let project = cx.project;
-    for (file, model) in project.models.iter().enumerate() {
+    for (file, model) in project.roots() {
         if !project.report[file] {
             continue;
         }

@@ -96,7 +96,7 @@ fn check(cx: &mut Checker) {
     }
     // The first enqueue call on each wrapped task, in a stable order.
     let mut enqueued: BTreeMap<FuncRef, (CallRef, String)> = BTreeMap::new();
-    for (file, model) in project.models.iter().enumerate() {
+    for (file, model) in project.roots() {
         for call in 0..model.calls.len() {
             let c = CallRef { file, call };
             let Value::Attr(base, method) = project.callee(c) else {

@@ -1,0 +1,490 @@
+//! The pipeline's read and parse phases: read every file (in parallel), decide with the
+//! prefilter which ones can matter, parse those and the modules they import (in
+//! parallel, from the cache when it has them), and leave every other file to be parsed
+//! on demand. `check.rs` strings the phases together.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cache::{self, Cache};
+use crate::discover::{Discovered, FoundFile};
+use crate::index::models::{Loader, Pending};
+use crate::index::{Models, ModuleTable, Project};
+use crate::knowledge::Knowledge;
+use crate::model::{BoundValue, FileModel, Language, Problem, Span};
+use crate::prefilter::{Known, Prefilter, Requirement, interesting_names};
+use crate::settings::Settings;
+use crate::source::{FileId, SourceFile};
+use crate::timings::Timings;
+
+/// Why a file was not checked (counted in the summary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    Unreadable,
+    Binary,
+    NotUtf8,
+    Syntax,
+}
+
+/// Files not checked, by reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub unreadable: usize,
+    pub binary: usize,
+    pub not_utf8: usize,
+    pub syntax: usize,
+}
+
+impl Skipped {
+    pub fn total(&self) -> usize {
+        self.unreadable + self.binary + self.not_utf8 + self.syntax
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+
+    pub fn add(&mut self, why: Skip) {
+        match why {
+            Skip::Unreadable => self.unreadable += 1,
+            Skip::Binary => self.binary += 1,
+            Skip::NotUtf8 => self.not_utf8 += 1,
+            Skip::Syntax => self.syntax += 1,
+        }
+    }
+
+    /// `3 files skipped: 1 unreadable, 2 with syntax errors`
+    pub fn sentence(&self) -> String {
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (self.unreadable, "unreadable"),
+            (self.binary, "binary"),
+            (self.not_utf8, "not UTF-8"),
+            (self.syntax, "with syntax errors"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        let total = self.total();
+        format!(
+            "{total} file{} skipped: {}",
+            if total == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
+    }
+}
+
+/// One file after the read phase.
+pub struct Loaded {
+    pub found: FoundFile,
+    pub text: Arc<str>,
+    pub hash: u128,
+    pub bytes: u64,
+    /// Why the file could not be read as text: TL000 whatever the prefilter says.
+    pub problem: Option<(Skip, Problem)>,
+}
+
+/// Reads one file and turns its bytes into text, whatever the bytes are.
+pub fn load(
+    found: FoundFile,
+    read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+) -> Loaded {
+    let problem = |skip, at: u32, message: String| {
+        Some((
+            skip,
+            Problem {
+                span: Span::new(at, at),
+                message,
+            },
+        ))
+    };
+    let bytes = match read(&found) {
+        Ok(b) => b,
+        Err(e) => {
+            return Loaded {
+                found,
+                text: Arc::from(""),
+                hash: 0,
+                bytes: 0,
+                problem: problem(Skip::Unreadable, 0, format!("cannot read file: {e}")),
+            };
+        }
+    };
+    let n = bytes.len() as u64;
+    let hash = cache::content_hash(&bytes);
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        return Loaded {
+            found,
+            text: Arc::from(""),
+            hash,
+            bytes: n,
+            problem: problem(
+                Skip::Binary,
+                0,
+                "binary file (it contains NUL bytes)".into(),
+            ),
+        };
+    }
+    match String::from_utf8(bytes) {
+        Ok(t) => Loaded {
+            found,
+            text: Arc::from(t),
+            hash,
+            bytes: n,
+            problem: None,
+        },
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            Loaded {
+                found,
+                text: Arc::from(text),
+                hash,
+                bytes: n,
+                problem: problem(
+                    Skip::NotUtf8,
+                    at as u32,
+                    format!("not UTF-8 text (invalid byte at offset {at})"),
+                ),
+            }
+        }
+    }
+}
+
+/// Builds models from the cache when it has them, by parsing otherwise.
+struct CachedParser {
+    cache: Option<Cache>,
+    from_cache: AtomicUsize,
+    parsed: AtomicUsize,
+    parsed_bytes: AtomicU64,
+}
+
+impl Loader for Arc<CachedParser> {
+    fn load(&self, p: &Pending) -> FileModel {
+        if let Some(m) = self.cache.as_ref().and_then(|c| c.get(p.hash)) {
+            self.from_cache.fetch_add(1, Ordering::Relaxed);
+            return m;
+        }
+        self.parsed.fetch_add(1, Ordering::Relaxed);
+        self.parsed_bytes
+            .fetch_add(p.text.len() as u64, Ordering::Relaxed);
+        crate::check::parse_text(p.language, &p.text)
+    }
+}
+
+/// What the parse phase hands on.
+pub struct Parsed {
+    pub project: Project,
+    /// Files whose syntax errors are reported (TL000): the files the prefilter keeps and
+    /// the project modules they import, transitively. The same set with the prefilter
+    /// on or off.
+    pub needed: Vec<bool>,
+    /// Read problems, by file.
+    pub problems: Vec<Option<(Skip, Problem)>>,
+    cache: Arc<CachedParser>,
+    hashes: Vec<u128>,
+}
+
+/// Reads every file, then parses what can matter: the whole read-and-parse half of a
+/// check, up to a finished [`Project`].
+pub fn read_and_parse(
+    discovered: Discovered,
+    settings: Settings,
+    knowledge: Knowledge,
+    read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+    timings: &mut Timings,
+) -> Parsed {
+    let mut clock = Instant::now();
+    let roots: Vec<PathBuf> = discovered.roots.iter().map(|r| r.display.clone()).collect();
+    timings.files_found = discovered.files.len();
+    let loaded: Vec<Loaded> = discovered
+        .files
+        .into_par_iter()
+        .map(|f| load(f, read))
+        .collect();
+    timings.files_read = loaded
+        .iter()
+        .filter(|l| l.problem.is_none() || l.bytes > 0)
+        .count();
+    timings.bytes_read = loaded.iter().map(|l| l.bytes).sum();
+    clock = timings.record("read", clock);
+
+    let n = loaded.len();
+    let python: Vec<(FileId, PathBuf, usize)> = loaded
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.found.language == Language::Python)
+        .map(|(i, l)| (i, l.found.relative.clone(), l.found.root))
+        .collect();
+    let modules = ModuleTable::build(&python);
+
+    let cache = if settings.cache && !roots.is_empty() {
+        let dir = settings
+            .cache_dir
+            .clone()
+            .or_else(|| std::env::var_os("TASKLINT_CACHE_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| roots[0].join(".tasklint_cache"));
+        let c = Cache::open(cache::cache_file(&dir, &roots), cache::cache_key());
+        timings.cache = format!("{} ({})", dir.display(), c.status);
+        Some(c)
+    } else {
+        timings.cache = "off".into();
+        None
+    };
+    let parser = Arc::new(CachedParser {
+        cache,
+        from_cache: AtomicUsize::new(0),
+        parsed: AtomicUsize::new(0),
+        parsed_bytes: AtomicU64::new(0),
+    });
+
+    // Relevance: the knowledge words, with the prefilter; every readable file without.
+    let prefilter =
+        Prefilter::from_knowledge(&knowledge, |first| modules.is_project_root_name(first));
+    let by_words = |l: &Loaded| {
+        l.problem.is_none()
+            && (l.found.language != Language::Python || prefilter.matches(l.text.as_bytes()))
+    };
+    let relevant: Vec<bool> = loaded.par_iter().map(by_words).collect();
+    if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
+        let mut tally: std::collections::BTreeMap<String, (usize, u64)> = Default::default();
+        for l in &loaded {
+            if let Some(w) = prefilter.why(l.text.as_bytes()) {
+                let e = tally.entry(w.join("+")).or_default();
+                e.0 += 1;
+                e.1 += l.bytes;
+            }
+        }
+        let mut v: Vec<_> = tally.into_iter().collect();
+        v.sort_by_key(|(_, (_, b))| std::cmp::Reverse(*b));
+        for (w, (n, b)) in v.iter().take(25) {
+            eprintln!("prefilter: {w}: {n} files, {b} bytes");
+        }
+    }
+    clock = timings.record("prefilter", clock);
+
+    let mut files = Vec::with_capacity(n);
+    let mut pending = Vec::with_capacity(n);
+    let mut report = Vec::with_capacity(n);
+    let mut relative = Vec::with_capacity(n);
+    let mut problems = Vec::with_capacity(n);
+    let mut hashes = Vec::with_capacity(n);
+    let mut languages = Vec::with_capacity(n);
+    for l in loaded {
+        languages.push(l.found.language);
+        pending.push(l.problem.is_none().then(|| Pending {
+            language: l.found.language,
+            text: l.text.clone(),
+            hash: l.hash,
+        }));
+        hashes.push(l.hash);
+        files.push(SourceFile::shared(l.found.display, l.found.path, l.text));
+        report.push(l.found.report);
+        relative.push(l.found.relative);
+        problems.push(l.problem);
+    }
+    let models = Models::new(pending, Box::new(parser.clone()));
+    for (i, p) in problems.iter().enumerate() {
+        if let Some((_, problem)) = p {
+            let mut m = FileModel::new(languages[i]);
+            m.problems.push(problem.clone());
+            models.preset(i, m);
+        }
+    }
+    let full = !settings.prefilter;
+    let mut project = Project::new(
+        files, models, report, relative, modules, knowledge, settings,
+    );
+    if full {
+        // Every file, up front: the reference the prefilter is tested against.
+        (0..n)
+            .into_par_iter()
+            .for_each(|f| parse_ahead(&project, f));
+    }
+    clock = timings.record("parse", clock);
+
+    let (relevant, needed) = closure(&project, relevant, timings, &mut clock);
+    let roots = if full {
+        problems.iter().map(|p| p.is_none()).collect()
+    } else {
+        relevant
+    };
+    timings.files_skipped_by_prefilter = (0..n)
+        .filter(|f| problems[*f].is_none() && !project.models.is_loaded(*f))
+        .count();
+    let before = project.models.parsed_on_demand();
+    project.finish(roots);
+    timings.record("index", clock);
+    timings.files_on_demand = project.models.parsed_on_demand() - before;
+    timings.files_parsed = parser.parsed.load(Ordering::Relaxed);
+    timings.bytes_parsed = parser.parsed_bytes.load(Ordering::Relaxed);
+    timings.files_from_cache = parser.from_cache.load(Ordering::Relaxed);
+    Parsed {
+        project,
+        needed,
+        problems,
+        cache: parser,
+        hashes,
+    }
+}
+
+fn parse_ahead(project: &Project, file: FileId) {
+    if project.models.is_loaded(file) {
+        return;
+    }
+    if let Some(p) = project.models.pending(file) {
+        let m = project.models.loader().load(p);
+        project.models.preset(file, m);
+    }
+}
+
+/// The prefilter's closure: parse the relevant files and the modules they import
+/// (transitively); the names they bind to known values make more files relevant;
+/// repeat until nothing changes. Returns (relevant, needed).
+fn closure(
+    project: &Project,
+    mut relevant: Vec<bool>,
+    timings: &mut Timings,
+    clock: &mut Instant,
+) -> (Vec<bool>, Vec<bool>) {
+    let n = relevant.len();
+    let known = Known::new(&project.knowledge);
+    let mut needed = vec![false; n];
+    let mut frontier: Vec<FileId> = (0..n).filter(|f| relevant[*f]).collect();
+    let mut names_seen: HashSet<Requirement> = HashSet::new();
+    loop {
+        // Parse the new relevant files and every project module they import.
+        let mut todo: Vec<FileId> = frontier.iter().copied().filter(|f| !needed[*f]).collect();
+        for f in &todo {
+            needed[*f] = true;
+        }
+        while !todo.is_empty() {
+            todo.par_iter().for_each(|&f| parse_ahead(project, f));
+            let imported: BTreeSet<FileId> = todo
+                .par_iter()
+                .map(|&f| imported_files(project, f))
+                .reduce(BTreeSet::new, |mut a, b| {
+                    a.extend(b);
+                    a
+                });
+            todo = imported.into_iter().filter(|f| !needed[*f]).collect();
+            for f in &todo {
+                needed[*f] = true;
+            }
+        }
+        *clock = timings.record("parse", *clock);
+        // Names the new relevant files bind to known values.
+        let names: BTreeSet<Requirement> = frontier
+            .par_iter()
+            .map(|&f| interesting_names(project, &known, f))
+            .flatten_iter()
+            .collect();
+        let new: Vec<&Requirement> = names.iter().filter(|n| !names_seen.contains(*n)).collect();
+        if new.is_empty() {
+            *clock = timings.record("prefilter", *clock);
+            break;
+        }
+        if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
+            eprintln!(
+                "prefilter: {} relevant, {} needed; new names: {}",
+                relevant.iter().filter(|r| **r).count(),
+                needed.iter().filter(|r| **r).count(),
+                new.iter()
+                    .map(|r| r.join("+"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+        let pf = Prefilter::from_requirements(new.iter().copied());
+        names_seen.extend(new.iter().map(|r| (*r).clone()));
+        frontier = (0..n)
+            .into_par_iter()
+            .filter(|&f| {
+                !relevant[f]
+                    && project.models.pending(f).is_some()
+                    && pf.matches(project.files[f].text.as_bytes())
+            })
+            .collect();
+        for f in &frontier {
+            relevant[*f] = true;
+        }
+        if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
+            let mut tally: std::collections::BTreeMap<String, usize> = Default::default();
+            for f in &frontier {
+                if let Some(w) = pf.why(project.files[*f].text.as_bytes()) {
+                    *tally.entry(w.join("+")).or_default() += 1;
+                }
+            }
+            let mut v: Vec<_> = tally.into_iter().collect();
+            v.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+            for (w, n) in v.iter().take(15) {
+                eprintln!("prefilter:   {w}: {n} files");
+            }
+        }
+        *clock = timings.record("prefilter", *clock);
+        if frontier.is_empty() {
+            break;
+        }
+    }
+    (relevant, needed)
+}
+
+/// The project files an import of `file` names: the module and every package on its
+/// path (`import a.b.c` runs `a/__init__.py`, `a/b/__init__.py`, then `a/b/c.py`).
+fn imported_files(project: &Project, file: FileId) -> BTreeSet<FileId> {
+    let mut out = BTreeSet::new();
+    let model = &project.models[file];
+    for scope in &model.scopes {
+        for b in &scope.bindings {
+            let BoundValue::Import(t) = &b.value else {
+                continue;
+            };
+            let Some(path) = project.import_path(file, t) else {
+                continue;
+            };
+            let mut name = String::new();
+            for part in &path {
+                if !name.is_empty() {
+                    name.push('.');
+                }
+                name.push_str(part);
+                if let Some(f) = project.modules.file(&name)
+                    && f != file
+                {
+                    out.insert(f);
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Parsed {
+    /// Writes the cache: the models parsed this run, and the entries of files that are
+    /// still there. Returns a line for `--timings`.
+    pub fn write_cache(&self) -> Option<String> {
+        let cache = self.cache.cache.as_ref()?;
+        let current: HashSet<u128> = self.hashes.iter().copied().collect();
+        let fresh: Vec<(u128, &FileModel)> = self
+            .project
+            .models
+            .loaded()
+            .filter(|(f, _)| self.problems[*f].is_none() && !cache.contains(self.hashes[*f]))
+            .map(|(f, m)| (self.hashes[f], m))
+            .collect();
+        if fresh.is_empty() {
+            return Some("up to date".into());
+        }
+        Some(match cache.write(&fresh, |h| current.contains(&h)) {
+            Ok(n) => format!("wrote {n} entries"),
+            Err(e) => format!("not written ({e})"),
+        })
+    }
+}

@@ -1,0 +1,642 @@
+//! The byte-level prefilter: which files can matter, decided from their raw bytes before
+//! any parsing, so that a large project parses only a fraction of its files up front.
+//!
+//! # Why it changes no finding
+//! Everything tasklint reports starts from a *known* name: a path of the knowledge base
+//! (`celery.shared_task`, `requests.post`, `django.urls.path`, a view base class...), an
+//! enqueue method (`.delay`), `async def`, or a project name bound to one of those (a
+//! task, an alias `bg = shared_task`, `app = Celery()`, a project base view class).
+//! Resolution only reaches such a value through names written in the file:
+//! - a knowledge path `a.b.c` is reached through an import naming each of `a`, `b`, `c`
+//!   (`import a.b.c`, `from a.b import c`, `from a import b` then `b.c`), so a file
+//!   that can resolve anything to it contains all three words (builtins such as `open`
+//!   need no import: the word is the name itself);
+//! - a project value is reached through the name it is bound to, in some file that is
+//!   itself relevant: [`interesting_names`] collects those names from the relevant files'
+//!   module and class bindings, and the files that mention them become relevant too,
+//!   until nothing changes (the closure in `check.rs`).
+//!
+//! A file that contains none of these words cannot resolve anything to a known value, so
+//! it defines no task, handler or view class and no rule can fire in it; when resolution
+//! or a handler's call chain needs it anyway, its model is built on demand
+//! ([`crate::index::Models`]). `tests/prefilter.rs` checks, on every fixture project,
+//! that findings are byte-identical with the prefilter on and off.
+//!
+//! The words come from the knowledge data itself (every dotted path anywhere in
+//! [`Knowledge`], read through its `Debug` form so that new tables and user configuration
+//! count without a change here), plus the method-name tables of [`method_names`].
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::index::{FuncRef, Project, Value};
+use crate::knowledge::{Knowledge, PathPattern};
+use crate::model::ScopeKind;
+use crate::source::FileId;
+
+/// Python keywords whose presence makes a file a root: `async def` functions are where
+/// TL302 starts (and TL107 looks).
+const SYNTAX_WORDS: &[&str] = &["async"];
+
+/// Words a file must contain to matter.
+pub struct Prefilter {
+    /// The words, as found by `matcher` (pattern id = index).
+    words: Vec<Word>,
+    texts: Vec<String>,
+    matcher: Option<AhoCorasick>,
+    /// A file matters when it contains every word of at least one requirement.
+    requirements: Vec<Vec<usize>>,
+}
+
+struct Word {
+    /// Only counts as an attribute (`x.delay`, `x\n    .delay`): method names.
+    method: bool,
+}
+
+/// The dotted paths of the knowledge base, for deciding which values are interesting.
+pub struct KnownPaths {
+    /// Every path and every dotted prefix of one (`celery`, `celery.Celery`).
+    prefixes: HashSet<String>,
+    /// Paths below which every name counts (`django.views.generic`).
+    under: Vec<String>,
+}
+
+/// The method names that matter whatever they are called on: an enqueue method on a
+/// plain project function is TL102's finding, and the function is not a known value.
+/// (Methods of tasks — inline runs, signatures — need the task's name, which is a word
+/// already.) A new rule that fires on a method of an unknown receiver adds its table here.
+pub fn method_names(k: &Knowledge) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for f in &k.frameworks {
+        out.extend(f.enqueue_methods.iter().cloned());
+    }
+    out.retain(|m| is_identifier(m));
+    out
+}
+
+/// The knowledge that decides where findings can start: everything, except the tables
+/// that only refine a finding that needs a task, a handler or `async def` anyway. A new
+/// table counts automatically; clear it here only with the reason.
+fn entry_knowledge(k: &Knowledge) -> Knowledge {
+    let mut k = k.clone();
+    // Slow calls matter in handlers and async functions (TL301, TL302), which are found
+    // from their own files, and the calls they reach are followed through the call graph
+    // whatever file they are in.
+    k.slow_calls.clear();
+    // Offloading changes which function a lambda's calls belong to; the calls still need
+    // a known value of their own to be reported.
+    k.offload.calls.clear();
+    k.offload.methods.clear();
+    // Decorators stacked on tasks (TL202, TL104...): the task decorator is there too.
+    k.non_task_decorators.calls.clear();
+    k.forwarding_decorators.calls.clear();
+    k.forwarding_decorators.context_manager_factories.clear();
+    // Methods of handler classes and tasks: the class or the task is found first.
+    for cv in &mut k.class_views {
+        cv.methods.clear();
+        cv.method_decorators.clear();
+    }
+    k.task_calls.clear();
+    k
+}
+
+/// Every dotted path of the knowledge that decides where findings start (patterns,
+/// removed modules, user additions), without its `()` steps: the part an import has to
+/// name. Read from the `Debug` form of [`Knowledge`], so a new table or a configured
+/// extension counts without a change here.
+pub fn knowledge_paths(k: &Knowledge) -> BTreeSet<String> {
+    let debug = format!("{:?}", entry_knowledge(k));
+    let mut out = BTreeSet::new();
+    for s in debug_strings(&debug) {
+        if !s.contains('.') {
+            continue;
+        }
+        if let Ok(p) = PathPattern::parse(&s) {
+            out.insert(p.root);
+        }
+    }
+    out
+}
+
+/// The contents of the string literals of a `Debug` rendering.
+fn debug_strings(debug: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = debug.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            continue;
+        }
+        let mut s = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => {
+                    if let Some(n) = chars.next() {
+                        s.push(n);
+                    }
+                }
+                c => s.push(c),
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+}
+
+impl KnownPaths {
+    /// The roots of some patterns (`celery.Celery` for `celery.Celery().task`).
+    pub fn of_patterns<'a>(patterns: impl IntoIterator<Item = &'a PathPattern>) -> KnownPaths {
+        KnownPaths::new(&patterns.into_iter().map(|p| p.root.clone()).collect())
+    }
+
+    pub fn new(paths: &BTreeSet<String>) -> KnownPaths {
+        let mut prefixes = HashSet::new();
+        let mut under = Vec::new();
+        for p in paths {
+            let mut prefix = String::new();
+            for seg in p.split('.') {
+                if !prefix.is_empty() {
+                    prefix.push('.');
+                }
+                prefix.push_str(seg);
+                prefixes.insert(prefix.clone());
+            }
+            under.push(format!("{p}."));
+        }
+        KnownPaths { prefixes, under }
+    }
+
+    /// `path` is a known path, a prefix of one, or below one.
+    pub fn related(&self, path: &str) -> bool {
+        self.prefixes.contains(path) || self.under.iter().any(|u| path.starts_with(u.as_str()))
+    }
+}
+
+impl Prefilter {
+    /// The words of the knowledge base. `project_name(first)`: the first segment of a
+    /// path is a top-level name of the project, which relative imports can reach without
+    /// writing it (only the last name is then required).
+    pub fn from_knowledge(k: &Knowledge, project_name: impl Fn(&str) -> bool) -> Prefilter {
+        let mut b = Builder::default();
+        for path in knowledge_paths(k) {
+            let segments: Vec<&str> = path.split('.').collect();
+            let words: Vec<&str> = if segments[0] == "builtins" {
+                segments[1..].to_vec()
+            } else if project_name(segments[0]) {
+                segments[segments.len() - 1..].to_vec()
+            } else {
+                segments
+            };
+            b.require(&words, false);
+        }
+        for m in method_names(k) {
+            b.require(&[&m], true);
+        }
+        for w in SYNTAX_WORDS {
+            b.require(&[w], false);
+        }
+        b.build()
+    }
+
+    /// Files that contain every word of one of these requirements.
+    pub fn from_requirements<'a>(reqs: impl IntoIterator<Item = &'a Requirement>) -> Prefilter {
+        let mut b = Builder::default();
+        for r in reqs {
+            let words: Vec<&str> = r.iter().map(String::as_str).collect();
+            b.require(&words, false);
+        }
+        b.build()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty()
+    }
+
+    /// Can a file with these bytes matter?
+    pub fn matches(&self, text: &[u8]) -> bool {
+        self.why(text).is_some()
+    }
+
+    /// The first requirement a file meets (its words), for debugging the prefilter.
+    pub fn why(&self, text: &[u8]) -> Option<Vec<String>> {
+        let matcher = self.matcher.as_ref()?;
+        let mut present = vec![false; self.words.len()];
+        let mut any = false;
+        for m in matcher.find_iter(text) {
+            let (start, end) = (m.start(), m.end());
+            let id = m.pattern().as_usize();
+            if present[id]
+                || !bounded(text, start, end)
+                || (self.words[id].method && !(after_dot(text, start) && called(text, end)))
+            {
+                continue;
+            }
+            present[id] = true;
+            any = true;
+        }
+        if !any {
+            return None;
+        }
+        self.requirements
+            .iter()
+            .find(|r| r.iter().all(|w| present[*w]))
+            .map(|r| r.iter().map(|w| self.texts[*w].clone()).collect())
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    texts: Vec<String>,
+    words: Vec<Word>,
+    requirements: BTreeSet<Vec<usize>>,
+}
+
+impl Builder {
+    fn require(&mut self, words: &[&str], method: bool) {
+        let mut ids: Vec<usize> = words
+            .iter()
+            .filter(|w| is_identifier(w))
+            .map(|w| self.word(w, method))
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        self.requirements.insert(ids);
+    }
+
+    fn word(&mut self, text: &str, method: bool) -> usize {
+        // A plain word is also a method word: the weaker condition wins.
+        if let Some(i) = self.texts.iter().position(|t| t == text) {
+            self.words[i].method &= method;
+            return i;
+        }
+        self.texts.push(text.to_string());
+        self.words.push(Word { method });
+        self.texts.len() - 1
+    }
+
+    fn build(self) -> Prefilter {
+        let matcher = if self.texts.is_empty() {
+            None
+        } else {
+            // Leftmost-longest never hides a whole-identifier match: a longer word that
+            // overlaps one is itself made of identifier characters, so the shorter one
+            // would not be a whole identifier there.
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&self.texts)
+                .ok()
+        };
+        Prefilter {
+            words: self.words,
+            texts: self.texts,
+            matcher,
+            requirements: self.requirements.into_iter().collect(),
+        }
+    }
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    // Non-ASCII bytes belong to identifiers too (`café`).
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The match is a whole identifier.
+fn bounded(text: &[u8], start: usize, end: usize) -> bool {
+    (start == 0 || !is_ident_byte(text[start - 1]))
+        && text.get(end).is_none_or(|b| !is_ident_byte(*b))
+}
+
+/// An attribute name: a `.` comes before it, with only spaces, line continuations and
+/// (inside brackets) newlines and comments in between. When a comment may sit between
+/// them, say yes: the prefilter may keep too much, never too little.
+fn after_dot(text: &[u8], start: usize) -> bool {
+    let mut i = start;
+    while i > 0 {
+        let b = text[i - 1];
+        match b {
+            b' ' | b'\t' | b'\x0c' | b'\\' | b'\r' => i -= 1,
+            b'\n' => {
+                i -= 1;
+                let line_start = memchr::memrchr(b'\n', &text[..i]).map_or(0, |p| p + 1);
+                if memchr::memchr(b'#', &text[line_start..i]).is_some() {
+                    return true;
+                }
+            }
+            b'.' => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Followed by `(`: the attribute is called. When a comment may sit in between, say yes.
+fn called(text: &[u8], end: usize) -> bool {
+    for &b in &text[end..] {
+        match b {
+            b' ' | b'\t' | b'\x0c' | b'\\' | b'\r' | b'\n' => {}
+            b'(' | b'#' => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// What the prefilter needs to know about the knowledge base to find the project names
+/// that matter.
+pub struct Known {
+    /// Every path of the knowledge base.
+    pub all: KnownPaths,
+    /// Every path but the handler base classes.
+    pub other: KnownPaths,
+    /// Paths that are only prefixes of paths (modules: `django`, `django.urls`), with the
+    /// rest of each path they lead to (`["urls", "path"]`).
+    pub rests: HashMap<String, Vec<Vec<String>>>,
+    /// Roots of `Root().step` patterns, with the steps (`celery.Celery` → `["task"]`).
+    pub steps: HashMap<String, Vec<String>>,
+    /// Some path is a method of an instance of a handler base class (`Base().method`):
+    /// then instances of project handler classes matter wherever they are mentioned.
+    pub base_instances_matter: bool,
+    /// Task decorators: a function they decorate is a task, and every mention of it may
+    /// be a direct call or an enqueue.
+    pub task_decorators: KnownPaths,
+}
+
+impl Known {
+    pub fn new(k: &Knowledge) -> Known {
+        let all = knowledge_paths(k);
+        let bases: BTreeSet<String> = k
+            .class_views
+            .iter()
+            .flat_map(|c| &c.bases)
+            .map(|p| p.root.clone())
+            .collect();
+        let base_paths = KnownPaths::new(&bases);
+        let patterns: Vec<PathPattern> = debug_strings(&format!("{:?}", entry_knowledge(k)))
+            .iter()
+            .filter_map(|s| PathPattern::parse(s).ok())
+            .collect();
+        let base_instances_matter = patterns
+            .iter()
+            .any(|p| !p.steps.is_empty() && base_paths.related(&p.root));
+        let mut steps: HashMap<String, Vec<String>> = HashMap::new();
+        for p in &patterns {
+            if let Some(crate::knowledge::Step::Name(first)) = p.steps.first() {
+                let v = steps.entry(p.root.clone()).or_default();
+                if !v.contains(first) {
+                    v.push(first.clone());
+                }
+            } else if !p.steps.is_empty() {
+                // `Root().*`: any method.
+                steps.entry(p.root.clone()).or_default().push(String::new());
+            }
+        }
+        let mut rests: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+        for path in &all {
+            let segs: Vec<&str> = path.split('.').collect();
+            for k in 1..segs.len() {
+                rests
+                    .entry(segs[..k].join("."))
+                    .or_default()
+                    .push(segs[k..].iter().map(|s| s.to_string()).collect());
+            }
+        }
+        rests.retain(|prefix, _| !all.contains(prefix));
+        Known {
+            base_instances_matter,
+            rests,
+            steps,
+            other: KnownPaths::new(&all.difference(&bases).cloned().collect()),
+            all: KnownPaths::new(&all),
+            task_decorators: KnownPaths::of_patterns(
+                k.frameworks.iter().flat_map(|f| &f.decorators),
+            ),
+        }
+    }
+}
+
+/// Where a project name matters: the other words a file must contain with it, one list
+/// per way of using it (an empty list: wherever the name is mentioned).
+type Needs = Vec<Vec<String>>;
+
+fn anywhere() -> Needs {
+    vec![Vec::new()]
+}
+
+/// The words a file must contain for these project names to matter there.
+pub type Requirement = Vec<String>;
+
+/// The names bound at module or class level in `file` whose value is known to matter,
+/// as requirements for other files: a value related to the knowledge base (`app =
+/// Celery()` matters with `task`, `bg = shared_task` anywhere, `import django` with the
+/// rest of a path), a class deriving from one (a project base view: where a class
+/// statement is), a task (anywhere), a function returning one of those (a factory).
+pub fn interesting_names(project: &Project, known: &Known, file: FileId) -> Vec<Requirement> {
+    let model = &project.models[file];
+    let mut out: Vec<Requirement> = Vec::new();
+    for (scope, s) in model.scopes.iter().enumerate() {
+        if !matches!(s.kind, ScopeKind::Module | ScopeKind::Class) {
+            continue;
+        }
+        for b in &s.bindings {
+            if b.name == "*" {
+                continue;
+            }
+            let v = project.lookup(file, scope, &b.name, b.span.end, 0);
+            for rest in needs(project, known, &v, &mut Vec::new()) {
+                let mut r = vec![b.name.clone()];
+                r.extend(rest.into_iter().filter(|w| !w.is_empty()));
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `seen`: the functions on the way, so recursion (`def f(): return f()`) ends.
+fn needs(project: &Project, known: &Known, v: &Value, seen: &mut Vec<FuncRef>) -> Needs {
+    if seen.len() > 16 {
+        // Long chains of project functions: keep the name, to be safe.
+        return anywhere();
+    }
+    match v {
+        Value::Unknown | Value::Module(_) | Value::Package(_) => Vec::new(),
+        Value::External(p) => {
+            if let Some(rests) = known.rests.get(p) {
+                // A module on the way to known paths: the rest of one must be written.
+                rests.clone()
+            } else if known.other.related(p) {
+                anywhere()
+            } else if known.all.related(p) {
+                // `from graphene import ObjectType`: a name to derive handlers from.
+                vec![vec!["class".into()]]
+            } else {
+                Vec::new()
+            }
+        }
+        Value::Returned(x) => match x.as_ref() {
+            // `Celery()`: its known methods must be written.
+            Value::External(p) if known.steps.contains_key(p) => {
+                known.steps[p].iter().map(|s| vec![s.clone()]).collect()
+            }
+            _ => needs(project, known, x, seen),
+        },
+        // `Mutation.Field()`, `BaseView.helper`: what a base class gives stays a base's.
+        Value::Attr(x, _) | Value::Iterated(x) | Value::Subscripted(x) => {
+            needs(project, known, x, seen)
+        }
+        Value::Class(c) | Value::Instance(c) => {
+            let (classes, external) = project.class_ancestry(*c);
+            let related: Vec<String> = external
+                .into_iter()
+                .chain(classes.iter().map(|c| project.class_qualname(*c)))
+                .filter(|p| known.all.related(p))
+                .collect();
+            if related.is_empty() {
+                Vec::new()
+            } else if related.iter().all(|p| !known.other.related(p))
+                && (matches!(v, Value::Class(_)) || !known.base_instances_matter)
+            {
+                vec![vec!["class".into()]]
+            } else if matches!(v, Value::Instance(_))
+                && let Some(steps) = related
+                    .iter()
+                    .map(|p| known.steps.get(p))
+                    .collect::<Option<Vec<_>>>()
+            {
+                // An instance of a project subclass of `Celery`: its known methods.
+                steps
+                    .into_iter()
+                    .flatten()
+                    .map(|s| vec![s.clone()])
+                    .collect()
+            } else {
+                anywhere()
+            }
+        }
+        Value::Function(f) => {
+            if seen.contains(f) {
+                return Vec::new();
+            }
+            seen.push(*f);
+            if known.all.related(&project.qualname(*f)) {
+                return anywhere();
+            }
+            let scope = project.scope(*f);
+            let parent = scope.parent.unwrap_or(0);
+            let task = scope.decorators.iter().any(|d| {
+                let v = match d.expr.as_call() {
+                    Some(c) => project
+                        .callee(crate::index::CallRef {
+                            file: f.file,
+                            call: c,
+                        })
+                        .clone(),
+                    None => project.resolve(f.file, parent, &d.expr),
+                };
+                match &v {
+                    Value::Function(_) => !needs(project, known, &v, seen).is_empty(),
+                    _ => task_decorator_chain(project, known, &v),
+                }
+            });
+            if task {
+                return anywhere();
+            }
+            // A factory: calling it gives what it returns.
+            let mut out = Vec::new();
+            for e in &scope.returns {
+                let v = project.resolve(f.file, f.scope, e);
+                for n in needs(project, known, &v, seen) {
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+/// `app.task` with `app = Celery()`, `huey.task`, `shared_task`: a task decorator, or an
+/// attribute of an instance of a known class (or of a project subclass).
+fn task_decorator_chain(project: &Project, known: &Known, v: &Value) -> bool {
+    match v {
+        Value::External(p) => known.task_decorators.related(p),
+        Value::Attr(x, _) | Value::Returned(x) => task_decorator_chain(project, known, x),
+        Value::Instance(c) | Value::Class(c) => {
+            let (classes, external) = project.class_ancestry(*c);
+            external.iter().any(|e| known.task_decorators.related(e))
+                || classes
+                    .iter()
+                    .any(|c| known.task_decorators.related(&project.class_qualname(*c)))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pf() -> Prefilter {
+        Prefilter::from_knowledge(&crate::knowledge::BUILTIN, |_| false)
+    }
+
+    #[test]
+    fn knowledge_paths_come_from_the_data() {
+        let paths = knowledge_paths(&crate::knowledge::BUILTIN);
+        assert!(paths.contains("celery.shared_task"));
+        // `celery.Celery().task` needs the import of `celery.Celery`.
+        assert!(paths.contains("celery.Celery"));
+        // Removed modules of TL201 are plain strings, and count too.
+        assert!(paths.contains("celery.decorators"));
+        assert!(paths.contains("django.views.generic"));
+        assert!(method_names(&crate::knowledge::BUILTIN).contains("delay"));
+    }
+
+    #[test]
+    fn files_that_can_matter() {
+        let p = pf();
+        assert!(p.matches(b"from celery import shared_task\n"));
+        assert!(p.matches(b"from django.urls import path\n"));
+        // Slow calls are found from the handlers that reach them, not by their words.
+        assert!(!p.matches(b"import requests\nrequests.post(u)\n"));
+        assert!(p.matches(b"x = f.delay(1)\n"));
+        assert!(p.matches(b"x = (f\n    .delay(1))\n"));
+        assert!(p.matches(b"x = (f.  # why\n    delay(1))\n"));
+        assert!(p.matches(b"async def f():\n    pass\n"));
+        assert!(!p.matches(b"with open('x') as f:\n    pass\n"));
+        assert!(!p.matches(b"print(error.message)\n"));
+        // Words inside longer identifiers, or a method name that is not an attribute.
+        assert!(!p.matches(b"from django.db import models\nclass A(models.Model):\n    pass\n"));
+        assert!(!p.matches(b"delay = 3\nprint('%s' % delay)\n"));
+        assert!(!p.matches(b"shared_tasks = celery_x\n"));
+        assert!(!p.matches(b""));
+    }
+
+    #[test]
+    fn project_names() {
+        let reqs: Vec<Requirement> = vec![
+            vec!["send_receipt".into()],
+            vec!["bg".into()],
+            vec!["BaseView".into(), "class".into()],
+        ];
+        let p = Prefilter::from_requirements(&reqs);
+        assert!(p.matches(b"from .views import BaseView\nclass A(BaseView): pass\n"));
+        assert!(!p.matches(b"from .views import BaseView\nx = BaseView\n"));
+        assert!(p.matches(b"from .tasks import send_receipt\n"));
+        assert!(p.matches(b"@bg\ndef f(): pass\n"));
+        assert!(!p.matches(b"send_receipts = 1\nbgx = 2\n"));
+    }
+}
