@@ -252,7 +252,11 @@ pub fn read_and_parse(
         l.problem.is_none()
             && (l.found.language != Language::Python || prefilter.matches(l.text.as_bytes()))
     };
+    let t_scan = Instant::now();
     let relevant: Vec<bool> = loaded.par_iter().map(by_words).collect();
+    if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
+        eprintln!("prefilter: scan took {:?}", t_scan.elapsed());
+    }
     if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
         let mut tally: std::collections::BTreeMap<String, (usize, u64)> = Default::default();
         for l in &loaded {
@@ -381,6 +385,7 @@ fn closure(
         }
         *clock = timings.record("parse", *clock);
         // Names the new relevant files bind to known values.
+        let t_names = Instant::now();
         let names: BTreeSet<Requirement> = frontier
             .par_iter()
             .map(|&f| interesting_names(project, &known, f))
@@ -392,6 +397,7 @@ fn closure(
             break;
         }
         if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
+            eprintln!("prefilter: names took {:?}", t_names.elapsed());
             eprintln!(
                 "prefilter: {} relevant, {} needed; new names: {}",
                 relevant.iter().filter(|r| **r).count(),
@@ -402,6 +408,7 @@ fn closure(
                     .join(" ")
             );
         }
+        let t_scan = Instant::now();
         let pf = Prefilter::from_requirements(new.iter().copied());
         names_seen.extend(new.iter().map(|r| (*r).clone()));
         frontier = (0..n)
@@ -414,6 +421,9 @@ fn closure(
             .collect();
         for f in &frontier {
             relevant[*f] = true;
+        }
+        if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
+            eprintln!("prefilter: rescan took {:?}", t_scan.elapsed());
         }
         if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
             let mut tally: std::collections::BTreeMap<String, usize> = Default::default();

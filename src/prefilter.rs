@@ -28,7 +28,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::index::{FuncRef, Project, Value};
 use crate::knowledge::{Knowledge, PathPattern};
@@ -41,10 +41,13 @@ const SYNTAX_WORDS: &[&str] = &["async"];
 
 /// Words a file must contain to matter.
 pub struct Prefilter {
-    /// The words, as found by `matcher` (pattern id = index).
+    /// The words, by id.
     words: Vec<Word>,
     texts: Vec<String>,
-    matcher: Option<AhoCorasick>,
+    /// Word → id.
+    lookup: HashMap<Vec<u8>, usize, BuildHasherDefault<FxHasher>>,
+    /// Lengths of the shortest and longest word: most identifiers are skipped unhashed.
+    lengths: (usize, usize),
     /// A file matters when it contains every word of at least one requirement.
     requirements: Vec<Vec<usize>>,
 }
@@ -221,29 +224,57 @@ impl Prefilter {
 
     /// Can a file with these bytes matter?
     pub fn matches(&self, text: &[u8]) -> bool {
-        self.why(text).is_some()
+        self.present(text).is_some_and(|present| {
+            self.requirements
+                .iter()
+                .any(|r| r.iter().all(|w| present[*w]))
+        })
     }
 
-    /// The first requirement a file meets (its words), for debugging the prefilter.
-    pub fn why(&self, text: &[u8]) -> Option<Vec<String>> {
-        let matcher = self.matcher.as_ref()?;
+    /// Which words the file contains (as whole identifiers), `None` for none. One pass
+    /// over the bytes: each identifier is looked up, whatever the number of words.
+    fn present(&self, text: &[u8]) -> Option<Vec<bool>> {
+        if self.words.is_empty() {
+            return None;
+        }
+        let (shortest, longest) = self.lengths;
         let mut present = vec![false; self.words.len()];
         let mut any = false;
-        for m in matcher.find_iter(text) {
-            let (start, end) = (m.start(), m.end());
-            let id = m.pattern().as_usize();
+        let n = text.len();
+        let mut i = 0;
+        while i < n {
+            let b = text[i];
+            if !is_ident_byte(b) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i += 1;
+            while i < n && is_ident_byte(text[i]) {
+                i += 1;
+            }
+            let len = i - start;
+            // Digits start numbers (`0x1f`), never identifiers.
+            if len < shortest || len > longest || b.is_ascii_digit() {
+                continue;
+            }
+            let Some(&id) = self.lookup.get(&text[start..i]) else {
+                continue;
+            };
             if present[id]
-                || !bounded(text, start, end)
-                || (self.words[id].method && !(after_dot(text, start) && called(text, end)))
+                || (self.words[id].method && !(after_dot(text, start) && called(text, i)))
             {
                 continue;
             }
             present[id] = true;
             any = true;
         }
-        if !any {
-            return None;
-        }
+        any.then_some(present)
+    }
+
+    /// The first requirement a file meets (its words), for debugging the prefilter.
+    pub fn why(&self, text: &[u8]) -> Option<Vec<String>> {
+        let present = self.present(text)?;
         self.requirements
             .iter()
             .find(|r| r.iter().all(|w| present[*w]))
@@ -285,35 +316,61 @@ impl Builder {
     }
 
     fn build(self) -> Prefilter {
-        let matcher = if self.texts.is_empty() {
-            None
-        } else {
-            // Leftmost-longest never hides a whole-identifier match: a longer word that
-            // overlaps one is itself made of identifier characters, so the shorter one
-            // would not be a whole identifier there.
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&self.texts)
-                .ok()
-        };
+        let lookup = self
+            .texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_bytes().to_vec(), i))
+            .collect();
+        let lengths = (
+            self.texts.iter().map(String::len).min().unwrap_or(0),
+            self.texts.iter().map(String::len).max().unwrap_or(0),
+        );
         Prefilter {
             words: self.words,
             texts: self.texts,
-            matcher,
+            lookup,
+            lengths,
             requirements: self.requirements.into_iter().collect(),
         }
+    }
+}
+
+/// The rustc hasher: identifiers are short, and SipHash would cost more than the scan.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
 fn is_ident_byte(b: u8) -> bool {
     // Non-ASCII bytes belong to identifiers too (`café`).
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
-/// The match is a whole identifier.
-fn bounded(text: &[u8], start: usize, end: usize) -> bool {
-    (start == 0 || !is_ident_byte(text[start - 1]))
-        && text.get(end).is_none_or(|b| !is_ident_byte(*b))
 }
 
 /// An attribute name: a `.` comes before it, with only spaces, line continuations and
