@@ -65,7 +65,13 @@ pub fn check_discovered(
     Ok(out)
 }
 
-fn read_file(f: &FoundFile) -> std::io::Result<Vec<u8>> {
+/// Reads a found file. Only regular files: opening a FIFO or a device named `.py` would
+/// block or never end.
+pub fn read_file(f: &FoundFile) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(&f.path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     std::fs::read(&f.path)
 }
 

@@ -77,6 +77,9 @@ pub struct Project {
     pub settings: Settings,
     /// What each call's callee resolves to, computed once per file when first asked.
     callees: Vec<OnceLock<Vec<Value>>>,
+    /// Module-level bindings by name (indices in source order), built per file when first
+    /// asked: a module with thousands of names is not searched name by name.
+    module_names: Vec<OnceLock<std::collections::HashMap<String, Vec<u32>>>>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -142,6 +145,7 @@ impl Project {
             knowledge,
             settings,
             callees: (0..n).map(|_| OnceLock::new()).collect(),
+            module_names: (0..n).map(|_| OnceLock::new()).collect(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
@@ -182,6 +186,20 @@ impl Project {
         (0..self.files.len())
             .filter(|f| self.roots[*f])
             .map(|f| (f, &self.models[f]))
+    }
+
+    /// Indices of the module-level bindings of `name` in `file`, in source order.
+    pub fn module_bindings(&self, file: FileId, name: &str) -> &[u32] {
+        let map = self.module_names[file].get_or_init(|| {
+            let mut map: std::collections::HashMap<String, Vec<u32>> = Default::default();
+            if let Some(module) = self.models[file].scopes.first() {
+                for (i, b) in module.bindings.iter().enumerate() {
+                    map.entry(b.name.clone()).or_default().push(i as u32);
+                }
+            }
+            map
+        });
+        map.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
 
     fn file_callees(&self, file: FileId) -> &[Value] {

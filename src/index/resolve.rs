@@ -195,16 +195,22 @@ impl Project {
         let Some(module) = model.scopes.first() else {
             return Value::Unknown;
         };
-        let all: Vec<_> = module
-            .bindings
+        let all: Vec<_> = self
+            .module_bindings(file, name)
             .iter()
-            .filter(|b| b.name == name && !b.augmented)
+            .map(|i| &module.bindings[*i as usize])
+            .filter(|b| !b.augmented)
             .collect();
         if let Some(b) = all.iter().rev().find(|b| b.span.start < at).or(all.last()) {
             return self.binding_value(file, 0, &b.value, b.span.start, depth + 1);
         }
         // `from x import *`, the last one first.
-        for b in module.bindings.iter().rev().filter(|b| b.name == "*") {
+        for b in self
+            .module_bindings(file, "*")
+            .iter()
+            .rev()
+            .map(|i| &module.bindings[*i as usize])
+        {
             if let BoundValue::Import(t) = &b.value {
                 match self.import_value(file, t, depth + 1) {
                     Value::Module(f) if f != file => {

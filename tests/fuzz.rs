@@ -1,0 +1,217 @@
+//! Fuzzing on stable: property tests over generated input. `cargo test` runs a short,
+//! bounded number of cases; a long local run raises it:
+//!
+//! ```sh
+//! TASKLINT_FUZZ_CASES=200000 cargo test --release --test fuzz -- --nocapture
+//! ```
+//!
+//! Targets: the Python frontend (raw bytes, and Python-like token soup that gets past
+//! the tokenizer), the prefilter, and the whole pipeline on small generated projects,
+//! where the prefilter must not change a finding. A crash a run finds becomes a test in
+//! `regressions` below.
+//!
+//! To add when their code lands (one function each, same shape as below):
+//! - `rust_frontend_never_panics`: arbitrary bytes and Rust token soup into the Rust
+//!   frontend (`tasklint::check::parse_bytes(Language::Rust, ..)`), deep nesting included;
+//! - `config_parser_never_panics`: arbitrary TOML text into the configuration loader: it
+//!   returns an error naming the key or the file, never panics.
+
+use proptest::prelude::*;
+use tasklint::check::parse_bytes;
+use tasklint::model::Language;
+use tasklint::source::SourceFile;
+
+fn cases() -> u32 {
+    std::env::var("TASKLINT_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(48)
+}
+
+/// Python-like text: keywords, names, operators, brackets, strings, indentation and
+/// line breaks in any order, so the parser and the lowering see deep and broken trees.
+fn python_soup() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        Just("def "),
+        Just("async "),
+        Just("class "),
+        Just("if "),
+        Just("elif "),
+        Just("else"),
+        Just("for "),
+        Just(" in "),
+        Just("while "),
+        Just("try"),
+        Just("except "),
+        Just("finally"),
+        Just("with "),
+        Just(" as "),
+        Just("return "),
+        Just("raise "),
+        Just("import "),
+        Just("from "),
+        Just("lambda "),
+        Just("await "),
+        Just("match "),
+        Just("case "),
+        Just("yield "),
+        Just("print "),
+        Just("global "),
+        Just("@"),
+        Just(":"),
+        Just("("),
+        Just(")"),
+        Just("["),
+        Just("]"),
+        Just("{"),
+        Just("}"),
+        Just(","),
+        Just("."),
+        Just("="),
+        Just("+="),
+        Just("*"),
+        Just("**"),
+        Just("->"),
+        Just(":="),
+        Just("\n"),
+        Just("\n    "),
+        Just("\n        "),
+        Just("\t"),
+        Just("\\\n"),
+        Just("#c\n"),
+        Just("'s'"),
+        Just("f'{x}'"),
+        Just("\"\"\"d\"\"\""),
+        Just("b'b'"),
+        Just("1"),
+        Just("0x1f"),
+        Just("1_000"),
+        Just("x"),
+        Just("self"),
+        Just("shared_task"),
+        Just("delay"),
+        Just("celery"),
+        Just("requests"),
+        Just("path"),
+        Just("View"),
+        Just("é"),
+        Just("日本"),
+        Just("\u{feff}"),
+        Just("\r\n"),
+        Just(";"),
+        Just("not "),
+        Just(" and "),
+        Just("..."),
+    ];
+    prop::collection::vec(token, 0..200).prop_map(|v| v.concat())
+}
+
+/// Every span a model holds lies inside the text, so reports can always slice it.
+fn check_model(text: &str, bytes_len: usize) {
+    let (decoded, model) = parse_bytes(Language::Python, text.as_bytes().to_vec());
+    assert!(decoded.len() <= bytes_len.max(decoded.len()));
+    let file = SourceFile::new("f.py".into(), "f.py".into(), decoded);
+    let len = file.text.len() as u32;
+    let spans = model
+        .calls
+        .iter()
+        .map(|c| c.span)
+        .chain(model.scopes.iter().map(|s| s.name_span))
+        .chain(model.problems.iter().map(|p| p.span))
+        .chain(model.comments.iter().map(|c| c.span));
+    for s in spans {
+        assert!(
+            s.start <= s.end && s.end <= len,
+            "span {s:?} outside {len} bytes"
+        );
+        file.position(s.start);
+        file.slice(s);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn python_frontend_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+        let (text, model) = parse_bytes(Language::Python, bytes.clone());
+        let file = SourceFile::new("f.py".into(), "f.py".into(), text);
+        for p in &model.problems {
+            file.position(p.span.start);
+        }
+    }
+
+    #[test]
+    fn python_frontend_never_panics_on_soup(text in python_soup()) {
+        check_model(&text, text.len());
+    }
+
+    #[test]
+    fn prefilter_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+        let pf = tasklint::prefilter::Prefilter::from_knowledge(&tasklint::knowledge::BUILTIN, |_| false);
+        pf.matches(&bytes);
+    }
+
+    /// Three files of soup next to a real task and view: the check never panics, and
+    /// the prefilter changes nothing.
+    #[test]
+    fn pipeline_is_the_same_with_and_without_the_prefilter(
+        a in python_soup(), b in python_soup(), c in python_soup()
+    ) {
+        let t = tempfile::tempdir().unwrap();
+        let files = [
+            ("app/__init__.py", String::new()),
+            ("app/tasks.py", "from celery import shared_task\n\n@shared_task\ndef ping(x):\n    return x\n".to_string()),
+            ("app/views.py", "from django.urls import path\nfrom .tasks import ping\n\ndef home(request):\n    ping(1)\n\nurlpatterns = [path('', home)]\n".to_string()),
+            ("app/a.py", a),
+            ("app/b.py", format!("from .tasks import ping\n{b}")),
+            ("app/c.py", format!("from celery import shared_task\n{c}")),
+        ];
+        for (rel, text) in &files {
+            let p = t.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let run = |prefilter: bool| {
+            let out = tasklint::check::check(tasklint::check::Options {
+                paths: vec![t.path().to_path_buf()],
+                settings: tasklint::settings::Settings {
+                    select: Some(vec!["ALL".into()]),
+                    prefilter,
+                    ..Default::default()
+                },
+                knowledge: tasklint::knowledge::BUILTIN.clone(),
+                threads: Some(1),
+            })
+            .unwrap();
+            out.diagnostics
+                .iter()
+                .map(|d| (out.project.files[d.file].display.clone(), d.span, d.code, d.message.clone()))
+                .collect::<Vec<_>>()
+        };
+        prop_assert_eq!(run(false), run(true));
+    }
+}
+
+/// Inputs fuzzing found that once broke something.
+mod regressions {
+    use super::*;
+
+    #[test]
+    fn known_crashers() {
+        for text in [
+            "",
+            "\u{feff}",
+            "\u{feff}\u{feff}x",
+            "@\n",
+            "lambda: (yield)",
+            "class A(\n",
+            "def f(*, **k): pass",
+            "match x:\n case [*_]: pass\n",
+            "print 'x'",
+            "f'{'",
+        ] {
+            check_model(text, text.len());
+        }
+    }
+}
