@@ -101,6 +101,11 @@ fn entry_knowledge(k: &Knowledge) -> Knowledge {
         cv.method_decorators.clear();
     }
     k.task_calls.clear();
+    // Display names and links ("django.tasks" is a framework's name, not an import).
+    for f in &mut k.frameworks {
+        f.name.clear();
+        f.docs.clear();
+    }
     k
 }
 
@@ -549,7 +554,10 @@ fn needs(project: &Project, known: &Known, v: &Value, seen: &mut Vec<FuncRef>) -
             }
             _ => needs(project, known, x, seen),
         },
-        // `Mutation.Field()`, `BaseView.helper`: what a base class gives stays a base's.
+        // An attribute of a class itself (`Mutation.Field`, `cls._meta`) that is not one
+        // of its methods or class-level names: no knowledge path takes it (patterns with
+        // steps apply to instances).
+        Value::Attr(x, _) if matches!(x.as_ref(), Value::Class(_)) => Vec::new(),
         Value::Attr(x, _) | Value::Iterated(x) | Value::Subscripted(x) => {
             needs(project, known, x, seen)
         }

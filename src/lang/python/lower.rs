@@ -43,17 +43,42 @@ fn span(n: Node) -> Span {
 /// The condition of an `if` with no `elif`/`else` whose body ends by leaving the block
 /// (`return`, `raise`, `continue`, `break`).
 fn early_exit_condition(n: Node) -> Option<Node> {
-    if n.kind() != "if_statement" || n.child_by_field_name("alternative").is_some() {
+    if n.kind() != "if_statement" || field(n, "alternative").is_some() {
         return None;
     }
-    let body = n.child_by_field_name("consequence")?;
+    let body = field(n, "consequence")?;
     let last = named_children(body).into_iter().last()?;
     matches!(
         last.kind(),
         "return_statement" | "raise_statement" | "continue_statement" | "break_statement"
     )
-    .then(|| n.child_by_field_name("condition"))
+    .then(|| field(n, "condition"))
     .flatten()
+}
+
+/// Field ids of the Python grammar, looked up once: `child_by_field_name` compares the
+/// name with every field name of the language on each call.
+static FIELDS: std::sync::LazyLock<std::collections::HashMap<String, std::num::NonZeroU16>> =
+    std::sync::LazyLock::new(|| {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let mut map = std::collections::HashMap::new();
+        for id in 1..=language.field_count() as u16 {
+            if let (Some(name), Some(nz)) = (
+                language.field_name_for_id(id),
+                std::num::NonZeroU16::new(id),
+            ) {
+                map.insert(name.to_string(), nz);
+            }
+        }
+        map
+    });
+
+/// `n.child_by_field_name(name)`, by field id.
+fn field<'t>(n: Node<'t>, name: &'static str) -> Option<Node<'t>> {
+    match FIELDS.get(name) {
+        Some(id) => n.child_by_field_id(id.get()),
+        None => n.child_by_field_name(name),
+    }
 }
 
 fn named_children<'t>(n: Node<'t>) -> Vec<Node<'t>> {
@@ -146,7 +171,7 @@ impl<'a> Lowerer<'a> {
                         })
                     })
                     .collect();
-                if let Some(def) = n.child_by_field_name("definition") {
+                if let Some(def) = field(n, "definition") {
                     match def.kind() {
                         "function_definition" => self.function(def, decorators, span(n)),
                         "class_definition" => self.class(def, decorators, span(n)),
@@ -160,9 +185,9 @@ impl<'a> Lowerer<'a> {
                 // Each branch runs only when the conditions before it were false and its
                 // own is true: recorded on the calls inside as guards.
                 let mut previous: Vec<Guard> = Vec::new();
-                if let Some(c) = n.child_by_field_name("condition") {
+                if let Some(c) = field(n, "condition") {
                     let g = self.guard(c);
-                    if let Some(b) = n.child_by_field_name("consequence") {
+                    if let Some(b) = field(n, "consequence") {
                         self.guarded(std::slice::from_ref(&g), b);
                     }
                     previous.push(g.negated());
@@ -170,18 +195,18 @@ impl<'a> Lowerer<'a> {
                 for alt in named_children(n) {
                     match alt.kind() {
                         "elif_clause" => {
-                            if let Some(c) = alt.child_by_field_name("condition") {
+                            if let Some(c) = field(alt, "condition") {
                                 let g = self.guard(c);
                                 let mut gs = previous.clone();
                                 gs.push(g.clone());
-                                if let Some(b) = alt.child_by_field_name("consequence") {
+                                if let Some(b) = field(alt, "consequence") {
                                     self.guarded(&gs, b);
                                 }
                                 previous.push(g.negated());
                             }
                         }
                         "else_clause" => {
-                            if let Some(b) = alt.child_by_field_name("body") {
+                            if let Some(b) = field(alt, "body") {
                                 self.guarded(&previous.clone(), b);
                             }
                         }
@@ -190,28 +215,28 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "for_statement" => {
-                let iter = n.child_by_field_name("right").map(|r| self.expr(r));
-                if let Some(left) = n.child_by_field_name("left") {
+                let iter = field(n, "right").map(|r| self.expr(r));
+                if let Some(left) = field(n, "left") {
                     self.bind_target(left, iter.map(BoundValue::IterOf), false);
                 }
-                if let Some(b) = n.child_by_field_name("body") {
+                if let Some(b) = field(n, "body") {
                     self.block(b);
                 }
-                if let Some(alt) = n.child_by_field_name("alternative")
-                    && let Some(b) = alt.child_by_field_name("body")
+                if let Some(alt) = field(n, "alternative")
+                    && let Some(b) = field(alt, "body")
                 {
                     self.block(b);
                 }
             }
             "while_statement" => {
-                if let Some(c) = n.child_by_field_name("condition") {
+                if let Some(c) = field(n, "condition") {
                     self.expr(c);
                 }
-                if let Some(b) = n.child_by_field_name("body") {
+                if let Some(b) = field(n, "body") {
                     self.block(b);
                 }
-                if let Some(alt) = n.child_by_field_name("alternative")
-                    && let Some(b) = alt.child_by_field_name("body")
+                if let Some(alt) = field(n, "alternative")
+                    && let Some(b) = field(alt, "body")
                 {
                     self.block(b);
                 }
@@ -231,13 +256,13 @@ impl<'a> Lowerer<'a> {
                 self.generic(n);
             }
             "match_statement" => {
-                if let Some(s) = n.child_by_field_name("subject") {
+                if let Some(s) = field(n, "subject") {
                     self.expr(s);
                 }
                 for c in named_children(n) {
                     if c.kind() == "block" {
                         for case in named_children(c) {
-                            if let Some(b) = case.child_by_field_name("consequence") {
+                            if let Some(b) = field(case, "consequence") {
                                 self.block(b);
                             }
                         }
@@ -253,7 +278,7 @@ impl<'a> Lowerer<'a> {
     /// An `if` condition as a guard; `not x` becomes "x is false".
     fn guard(&mut self, cond: Node) -> Guard {
         if cond.kind() == "not_operator"
-            && let Some(arg) = cond.child_by_field_name("argument")
+            && let Some(arg) = field(cond, "argument")
         {
             return self.guard(arg).negated();
         }
@@ -266,7 +291,7 @@ impl<'a> Lowerer<'a> {
     /// Like [`Self::guard`], for a condition already lowered (no calls recorded twice).
     fn guard_quiet(&self, cond: Node) -> Guard {
         if cond.kind() == "not_operator"
-            && let Some(arg) = cond.child_by_field_name("argument")
+            && let Some(arg) = field(cond, "argument")
         {
             return self.guard_quiet(arg).negated();
         }
@@ -288,9 +313,9 @@ impl<'a> Lowerer<'a> {
     }
 
     fn assignment(&mut self, n: Node, augmented: bool) {
-        let Some(right) = n.child_by_field_name("right") else {
+        let Some(right) = field(n, "right") else {
             // `x: int` alone binds nothing.
-            if let Some(t) = n.child_by_field_name("type") {
+            if let Some(t) = field(n, "type") {
                 self.expr(t);
             }
             return;
@@ -299,12 +324,12 @@ impl<'a> Lowerer<'a> {
         let value = if right.kind() == "assignment" {
             self.assignment(right, false);
             right
-                .child_by_field_name("left")
+                .child_by_field_id(FIELDS["left"].get())
                 .map(|l| Expr::new(ExprKind::Name(self.text(l).to_string()), span(l)))
         } else {
             Some(self.expr(right))
         };
-        if let Some(left) = n.child_by_field_name("left") {
+        if let Some(left) = field(n, "left") {
             self.bind_target(left, value.map(BoundValue::Expr), augmented);
         }
     }
@@ -344,7 +369,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn function(&mut self, n: Node, decorators: Vec<Decorator>, whole: Span) {
-        let name_node = n.child_by_field_name("name");
+        let name_node = field(n, "name");
         let name = name_node.map(|c| self.text(c)).unwrap_or("<anonymous>");
         let is_async = n.child(0).is_some_and(|c| c.kind() == "async");
         let class = match self.m.scopes[self.scope].kind {
@@ -356,7 +381,7 @@ impl<'a> Lowerer<'a> {
             .child_by_field_name("parameters")
             .map(|p| self.params(p))
             .unwrap_or_default();
-        if let Some(r) = n.child_by_field_name("return_type") {
+        if let Some(r) = field(n, "return_type") {
             self.expr(r);
         }
         let id = self.m.scopes.len();
@@ -385,7 +410,7 @@ impl<'a> Lowerer<'a> {
         );
         self.enter(id, |l| {
             l.bind_params(id);
-            if let Some(b) = n.child_by_field_name("body") {
+            if let Some(b) = field(n, "body") {
                 l.block(b);
             }
         });
@@ -429,7 +454,7 @@ impl<'a> Lowerer<'a> {
                 "typed_parameter" => {
                     // `x: int`, or `*args: int` / `**kw: int`.
                     let inner = named_children(c).into_iter().next();
-                    let ann = c.child_by_field_name("type");
+                    let ann = field(c, "type");
                     match inner.map(|i| (i.kind(), i)) {
                         Some(("list_splat_pattern", i)) => {
                             keyword_only = true;
@@ -450,17 +475,14 @@ impl<'a> Lowerer<'a> {
                         None => continue,
                     }
                 }
-                "default_parameter" => (
-                    c.child_by_field_name("name"),
-                    ParamKind::Normal,
-                    c.child_by_field_name("value"),
-                    None,
-                ),
+                "default_parameter" => {
+                    (field(c, "name"), ParamKind::Normal, field(c, "value"), None)
+                }
                 "typed_default_parameter" => (
-                    c.child_by_field_name("name"),
+                    field(c, "name"),
                     ParamKind::Normal,
-                    c.child_by_field_name("value"),
-                    c.child_by_field_name("type"),
+                    field(c, "value"),
+                    field(c, "type"),
                 ),
                 "list_splat_pattern" => {
                     keyword_only = true;
@@ -518,15 +540,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn class(&mut self, n: Node, decorators: Vec<Decorator>, whole: Span) {
-        let name_node = n.child_by_field_name("name");
+        let name_node = field(n, "name");
         let name = name_node.map(|c| self.text(c)).unwrap_or("<anonymous>");
         let mut bases = Vec::new();
-        if let Some(args) = n.child_by_field_name("superclasses") {
+        if let Some(args) = field(n, "superclasses") {
             for a in named_children(args) {
                 match a.kind() {
                     // metaclass=..., and other class keywords
                     "keyword_argument" => {
-                        if let Some(v) = a.child_by_field_name("value") {
+                        if let Some(v) = field(a, "value") {
                             self.expr(v);
                         }
                     }
@@ -567,7 +589,7 @@ impl<'a> Lowerer<'a> {
             false,
         );
         self.enter(body_scope, |l| {
-            if let Some(b) = n.child_by_field_name("body") {
+            if let Some(b) = field(n, "body") {
                 l.block(b);
             }
         });
@@ -595,10 +617,7 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 "aliased_import" => {
-                    let (Some(name), Some(alias)) = (
-                        c.child_by_field_name("name"),
-                        c.child_by_field_name("alias"),
-                    ) else {
+                    let (Some(name), Some(alias)) = (field(c, "name"), field(c, "alias")) else {
                         continue;
                     };
                     let path = self.dotted(name);
@@ -639,7 +658,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn import_from(&mut self, n: Node) {
-        let Some(module) = n.child_by_field_name("module_name") else {
+        let Some(module) = field(n, "module_name") else {
             return;
         };
         let (level, base) = match module.kind() {
@@ -666,8 +685,8 @@ impl<'a> Lowerer<'a> {
             }
             let (name_node, alias_node) = match c.kind() {
                 "dotted_name" => (c, None),
-                "aliased_import" => match c.child_by_field_name("name") {
-                    Some(name) => (name, c.child_by_field_name("alias")),
+                "aliased_import" => match field(c, "name") {
+                    Some(name) => (name, field(c, "alias")),
                     None => continue,
                 },
                 "wildcard_import" => {
@@ -724,7 +743,7 @@ impl<'a> Lowerer<'a> {
             span: span(n),
             handlers: Vec::new(),
         });
-        if let Some(b) = n.child_by_field_name("body") {
+        if let Some(b) = field(n, "body") {
             self.tries.push(id);
             self.block(b);
             self.tries.pop();
@@ -741,7 +760,7 @@ impl<'a> Lowerer<'a> {
                                 if let Some(t) = named_children(part).into_iter().next() {
                                     types.extend(self.exception_types(t));
                                 }
-                                if let Some(alias) = part.child_by_field_name("alias") {
+                                if let Some(alias) = field(part, "alias") {
                                     self.bind_target(alias, None, false);
                                 }
                             }
@@ -761,7 +780,7 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 "else_clause" => {
-                    if let Some(b) = c.child_by_field_name("body") {
+                    if let Some(b) = field(c, "body") {
                         self.block(b);
                     }
                 }
@@ -790,13 +809,13 @@ impl<'a> Lowerer<'a> {
                 continue;
             }
             for item in named_children(c) {
-                let Some(value) = item.child_by_field_name("value") else {
+                let Some(value) = field(item, "value") else {
                     continue;
                 };
                 if value.kind() == "as_pattern" {
                     let inner = named_children(value).into_iter().next();
                     let e = inner.map(|i| self.expr(i));
-                    if let Some(alias) = value.child_by_field_name("alias") {
+                    if let Some(alias) = field(value, "alias") {
                         let target = named_children(alias).into_iter().next().unwrap_or(alias);
                         self.bind_target(target, e.clone().map(BoundValue::WithOf), false);
                     }
@@ -811,7 +830,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        if let Some(b) = n.child_by_field_name("body") {
+        if let Some(b) = field(n, "body") {
             self.block(b);
         }
         for _ in 0..pushed {
@@ -840,10 +859,7 @@ impl<'a> Lowerer<'a> {
         self.depth += 1;
         let kind = match n.kind() {
             "identifier" => ExprKind::Name(self.text(n).to_string()),
-            "attribute" => match (
-                n.child_by_field_name("object"),
-                n.child_by_field_name("attribute"),
-            ) {
+            "attribute" => match (field(n, "object"), field(n, "attribute")) {
                 (Some(o), Some(a)) => {
                     let base = self.expr(o);
                     ExprKind::Attr(Box::new(base), self.text(a).to_string())
@@ -888,8 +904,8 @@ impl<'a> Lowerer<'a> {
                 for c in named_children(n) {
                     match c.kind() {
                         "pair" => {
-                            let k = c.child_by_field_name("key").map(|k| self.expr(k));
-                            let v = c.child_by_field_name("value").map(|v| self.expr(v));
+                            let k = field(c, "key").map(|k| self.expr(k));
+                            let v = field(c, "value").map(|v| self.expr(v));
                             if let (Some(k), Some(v)) = (k, v) {
                                 entries.push((Some(k), v));
                             }
@@ -920,10 +936,10 @@ impl<'a> Lowerer<'a> {
                 ExprKind::Other
             }
             "subscript" => {
-                let value = n.child_by_field_name("value").map(|v| self.expr(v));
+                let value = field(n, "value").map(|v| self.expr(v));
                 let mut index = None;
                 for c in named_children(n) {
-                    if Some(c.id()) != n.child_by_field_name("value").map(|v| v.id()) {
+                    if Some(c.id()) != field(n, "value").map(|v| v.id()) {
                         let e = self.expr(c);
                         index.get_or_insert(e);
                     }
@@ -957,8 +973,8 @@ impl<'a> Lowerer<'a> {
                 for c in named_children(n) {
                     match c.kind() {
                         "for_in_clause" => {
-                            let iter = c.child_by_field_name("right").map(|r| self.expr(r));
-                            if let Some(left) = c.child_by_field_name("left") {
+                            let iter = field(c, "right").map(|r| self.expr(r));
+                            if let Some(left) = field(c, "left") {
                                 self.bind_target(left, iter.map(BoundValue::IterOf), false);
                             }
                         }
@@ -966,20 +982,20 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                if let Some(b) = n.child_by_field_name("body") {
+                if let Some(b) = field(n, "body") {
                     self.expr(b);
                 }
                 ExprKind::Other
             }
             "named_expression" => {
-                let v = n.child_by_field_name("value").map(|v| self.expr(v));
-                if let Some(name) = n.child_by_field_name("name") {
+                let v = field(n, "value").map(|v| self.expr(v));
+                if let Some(name) = field(n, "name") {
                     self.bind_target(name, v.map(BoundValue::Expr), false);
                 }
                 ExprKind::Other
             }
             "keyword_argument" => {
-                if let Some(v) = n.child_by_field_name("value") {
+                if let Some(v) = field(n, "value") {
                     self.expr(v);
                 }
                 ExprKind::Other
@@ -1048,7 +1064,7 @@ impl<'a> Lowerer<'a> {
         });
         self.enter(id, |l| {
             l.bind_params(id);
-            if let Some(b) = n.child_by_field_name("body") {
+            if let Some(b) = field(n, "body") {
                 l.expr(b);
             }
         });
@@ -1056,12 +1072,12 @@ impl<'a> Lowerer<'a> {
     }
 
     fn call(&mut self, n: Node) -> CallId {
-        let callee = match n.child_by_field_name("function") {
+        let callee = match field(n, "function") {
             Some(f) => self.expr(f),
             None => Expr::other(span(n)),
         };
         let mut args = Vec::new();
-        let args_node = n.child_by_field_name("arguments");
+        let args_node = field(n, "arguments");
         if let Some(a) = args_node {
             if a.kind() == "generator_expression" {
                 let e = self.expr(a);
@@ -1078,7 +1094,7 @@ impl<'a> Lowerer<'a> {
                             let name = c
                                 .child_by_field_name("name")
                                 .map(|x| self.text(x).to_string());
-                            let value = match c.child_by_field_name("value") {
+                            let value = match field(c, "value") {
                                 Some(v) => self.expr(v),
                                 None => Expr::other(span(c)),
                             };
