@@ -7,7 +7,9 @@
 //!   base (`View`, `APIView`, viewsets, graphene `ObjectType`...), plus `@action` methods;
 //! - functions carrying a route decorator (`@api_view`, Flask/FastAPI/ninja routes, ...).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
 
 use crate::model::{ArgKind, Expr, ExprKind, Span};
 use crate::source::FileId;
@@ -193,23 +195,26 @@ impl HandlerSet {
     }
 
     fn add_view_classes(&mut self, project: &Project) {
-        let mut seen = HashSet::new();
-        for (file, model) in project.roots() {
-            for class in 0..model.classes.len() {
-                let c = ClassRef { file, class };
-                if !seen.insert(c) {
-                    continue;
-                }
-                let (_, external) = project.class_ancestry(c);
-                let is_view = project.knowledge.class_views.iter().any(|cv| {
-                    external
-                        .iter()
-                        .any(|e| cv.bases.iter().any(|p| p.root_matches(e)))
-                });
-                if is_view {
-                    self.add_class(project, c, "", None);
-                }
-            }
+        // Ancestry is resolved for every class of the project: in parallel, then the
+        // view classes are added in file order.
+        let roots: Vec<FileId> = project.roots().map(|(f, _)| f).collect();
+        let views: Vec<ClassRef> = roots
+            .par_iter()
+            .flat_map_iter(|&file| {
+                (0..project.models[file].classes.len())
+                    .map(move |class| ClassRef { file, class })
+                    .filter(|c| {
+                        let (_, external) = project.class_ancestry(*c);
+                        project.knowledge.class_views.iter().any(|cv| {
+                            external
+                                .iter()
+                                .any(|e| cv.bases.iter().any(|p| p.root_matches(e)))
+                        })
+                    })
+            })
+            .collect();
+        for c in views {
+            self.add_class(project, c, "", None);
         }
     }
 

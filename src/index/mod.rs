@@ -162,14 +162,27 @@ impl Project {
         roots.par_iter().for_each(|&f| {
             self.file_callees(f);
         });
+        let debug = std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some();
+        let t = std::time::Instant::now();
         self.tasks = TaskRegistry::build(self);
+        let t_tasks = t.elapsed();
         self.handlers = HandlerSet::build(self);
+        let t_handlers = t.elapsed();
         // The call graph of every function a rule can start from, and of everything
         // they call, transitively.
         let mut files: BTreeSet<FileId> = roots.into_iter().collect();
         files.extend(self.handlers.iter().map(|h| h.func.file));
         self.graph = CallGraph::build_from(self, files);
+        let t_graph = t.elapsed();
         self.reach = Reach::from_handlers(self);
+        if debug {
+            eprintln!(
+                "index: tasks {t_tasks:?}, handlers {:?}, graph {:?}, reach {:?}",
+                t_handlers - t_tasks,
+                t_graph - t_handlers,
+                t.elapsed() - t_graph
+            );
+        }
         let mut checked = self.roots.clone();
         for h in self.handlers.iter() {
             checked[h.func.file] = true;
