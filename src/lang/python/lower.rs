@@ -81,7 +81,8 @@ fn field<'t>(n: Node<'t>, name: &'static str) -> Option<Node<'t>> {
     }
 }
 
-fn named_children<'t>(n: Node<'t>) -> Vec<Node<'t>> {
+/// Most nodes have a handful of children: no heap allocation for those.
+fn named_children<'t>(n: Node<'t>) -> smallvec::SmallVec<[Node<'t>; 6]> {
     let mut cursor = n.walk();
     n.named_children(&mut cursor)
         .filter(|c| c.kind() != "comment")
