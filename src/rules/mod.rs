@@ -140,6 +140,27 @@ impl<'p> Checker<'p> {
     }
 }
 
+/// The finding that replaces a file's findings when a rule panicked on it.
+fn internal_error(project: &Project, file: FileId) -> Vec<Diagnostic> {
+    let info = &UNREADABLE_SOURCE.info;
+    if !project.settings.is_enabled(info) {
+        return Vec::new();
+    }
+    vec![Diagnostic {
+        code: info.code,
+        name: info.name,
+        severity: Severity::Error,
+        message: "internal error while checking this file; please report it".into(),
+        file,
+        span: Span::new(0, 0),
+        label: None,
+        help: None,
+        notes: Vec::new(),
+        related: Vec::new(),
+        fix: None,
+    }]
+}
+
 /// Runs every enabled rule over the files marked for reporting (those that can hold a
 /// finding: [`Project::checked`]).
 pub fn run(project: &Project) -> Vec<Diagnostic> {
@@ -152,29 +173,34 @@ pub fn run(project: &Project) -> Vec<Diagnostic> {
         .into_par_iter()
         .filter(|f| project.report[*f] && project.checked[*f])
         .flat_map_iter(|file| {
-            let model = &project.models[file];
-            let mut out = Vec::new();
-            for rule in &enabled {
-                let mut cx = Checker::new(project, &rule.info);
-                if !rule.info.languages.contains(&model.language) {
-                    continue;
-                }
-                match rule.check {
-                    Check::Call(check) => {
-                        for call in 0..model.calls.len() {
-                            check(&mut cx, CallRef { file, call });
-                        }
+            // A bug in a rule must not end the run or hide other files' findings: the file
+            // gets a TL000 instead (ruff's per-file `catch_unwind`).
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let model = &project.models[file];
+                let mut out = Vec::new();
+                for rule in &enabled {
+                    let mut cx = Checker::new(project, &rule.info);
+                    if !rule.info.languages.contains(&model.language) {
+                        continue;
                     }
-                    Check::Function(check) => {
-                        for (scope, _) in model.functions() {
-                            check(&mut cx, FuncRef { file, scope });
+                    match rule.check {
+                        Check::Call(check) => {
+                            for call in 0..model.calls.len() {
+                                check(&mut cx, CallRef { file, call });
+                            }
                         }
+                        Check::Function(check) => {
+                            for (scope, _) in model.functions() {
+                                check(&mut cx, FuncRef { file, scope });
+                            }
+                        }
+                        Check::Project(_) | Check::Pipeline => {}
                     }
-                    Check::Project(_) | Check::Pipeline => {}
+                    out.extend(cx.into_diagnostics());
                 }
-                out.extend(cx.into_diagnostics());
-            }
-            out
+                out
+            }))
+            .unwrap_or_else(|_| internal_error(project, file))
         })
         .collect();
     let mut all = per_file;
