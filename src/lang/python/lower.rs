@@ -47,7 +47,7 @@ fn early_exit_condition(n: Node) -> Option<Node> {
         return None;
     }
     let body = field(n, "consequence")?;
-    let last = named_children(body).into_iter().last()?;
+    let last = *named_children(body).last()?;
     matches!(
         last.kind(),
         "return_statement" | "raise_statement" | "continue_statement" | "break_statement"
