@@ -131,8 +131,28 @@ impl Cache {
         fresh: &[(u128, &FileModel)],
         keep: impl Fn(u128) -> bool,
     ) -> std::io::Result<usize> {
+        self.write_with(fresh, &[], keep)
+    }
+
+    /// Raw bytes stored under `key` (not a model): see [`Cache::write_with`].
+    pub fn get_raw(&self, key: u128) -> Option<&[u8]> {
+        self.blob(key)
+    }
+
+    /// [`Cache::write`], plus raw entries (`extra`) stored under their own keys.
+    pub fn write_with(
+        &self,
+        fresh: &[(u128, &FileModel)],
+        extra: &[(u128, Vec<u8>)],
+        keep: impl Fn(u128) -> bool,
+    ) -> std::io::Result<usize> {
         let mut blobs: Vec<(u128, std::borrow::Cow<[u8]>)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        for (key, bytes) in extra {
+            if seen.insert(*key) {
+                blobs.push((*key, bytes.as_slice().into()));
+            }
+        }
         for (hash, model) in fresh {
             if !seen.insert(*hash) {
                 continue;

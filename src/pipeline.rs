@@ -182,6 +182,8 @@ impl Loader for Arc<CachedParser> {
 /// What the parse phase hands on.
 pub struct Parsed {
     pub project: Project,
+    /// The prefilter's decision and its key, for the cache.
+    closure: (u128, Vec<u8>),
     /// Files whose syntax errors are reported (TL000): the files the prefilter keeps and
     /// the project modules they import, transitively. The same set with the prefilter
     /// on or off.
@@ -245,35 +247,6 @@ pub fn read_and_parse(
         parsed_bytes: AtomicU64::new(0),
     });
 
-    // Relevance: the knowledge words, with the prefilter; every readable file without.
-    let prefilter =
-        Prefilter::from_knowledge(&knowledge, |first| modules.is_project_root_name(first));
-    let by_words = |l: &Loaded| {
-        l.problem.is_none()
-            && (l.found.language != Language::Python || prefilter.matches(l.text.as_bytes()))
-    };
-    let t_scan = Instant::now();
-    let relevant: Vec<bool> = loaded.par_iter().map(by_words).collect();
-    if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
-        eprintln!("prefilter: scan took {:?}", t_scan.elapsed());
-    }
-    if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
-        let mut tally: std::collections::BTreeMap<String, (usize, u64)> = Default::default();
-        for l in &loaded {
-            if let Some(w) = prefilter.why(l.text.as_bytes()) {
-                let e = tally.entry(w.join("+")).or_default();
-                e.0 += 1;
-                e.1 += l.bytes;
-            }
-        }
-        let mut v: Vec<_> = tally.into_iter().collect();
-        v.sort_by_key(|(_, (_, b))| std::cmp::Reverse(*b));
-        for (w, (n, b)) in v.iter().take(25) {
-            eprintln!("prefilter: {w}: {n} files, {b} bytes");
-        }
-    }
-    clock = timings.record("prefilter", clock);
-
     let mut files = Vec::with_capacity(n);
     let mut pending = Vec::with_capacity(n);
     let mut report = Vec::with_capacity(n);
@@ -314,7 +287,30 @@ pub fn read_and_parse(
     }
     clock = timings.record("parse", clock);
 
-    let (relevant, needed) = closure(&project, relevant, timings, &mut clock);
+    // The prefilter's decision is a function of every file's path and content, the
+    // knowledge and the binary: an unchanged tree reuses the last one.
+    let closure_key = closure_key(&project, &hashes, &problems);
+    let cached = parser
+        .cache
+        .as_ref()
+        .and_then(|c| c.get_raw(closure_key))
+        .and_then(|b| decode_bits(b, n));
+    let (relevant, needed) = match cached {
+        Some((relevant, needed)) => {
+            (0..n)
+                .into_par_iter()
+                .filter(|f| needed[*f])
+                .for_each(|f| parse_ahead(&project, f));
+            clock = timings.record("parse", clock);
+            (relevant, needed)
+        }
+        None => {
+            let relevant = scan(&project);
+            clock = timings.record("prefilter", clock);
+            closure(&project, relevant, timings, &mut clock)
+        }
+    };
+    let roots_relevant = relevant.clone();
     let roots = if full {
         problems.iter().map(|p| p.is_none()).collect()
     } else {
@@ -331,12 +327,71 @@ pub fn read_and_parse(
     timings.bytes_parsed = parser.parsed_bytes.load(Ordering::Relaxed);
     timings.files_from_cache = parser.from_cache.load(Ordering::Relaxed);
     Parsed {
+        closure: (closure_key, encode_bits(&roots_relevant, &needed)),
         project,
         needed,
         problems,
         cache: parser,
         hashes,
     }
+}
+
+fn closure_key(project: &Project, hashes: &[u128], problems: &[Option<(Skip, Problem)>]) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(b"prefilter closure 1\n");
+    h.update(crate::prefilter::fingerprint(&project.knowledge).as_bytes());
+    for f in 0..hashes.len() {
+        h.update(project.relative[f].to_string_lossy().as_bytes());
+        h.update(&[0, u8::from(problems[f].is_some())]);
+        h.update(&hashes[f].to_le_bytes());
+    }
+    h.digest128()
+}
+
+fn encode_bits(relevant: &[bool], needed: &[bool]) -> Vec<u8> {
+    relevant
+        .iter()
+        .zip(needed)
+        .map(|(r, n)| u8::from(*r) | (u8::from(*n) << 1))
+        .collect()
+}
+
+fn decode_bits(bytes: &[u8], n: usize) -> Option<(Vec<bool>, Vec<bool>)> {
+    (bytes.len() == n).then(|| {
+        (
+            bytes.iter().map(|b| b & 1 != 0).collect(),
+            bytes.iter().map(|b| b & 2 != 0).collect(),
+        )
+    })
+}
+
+/// The files that mention the knowledge base's words (every readable non-Python file:
+/// no prefilter for them yet).
+fn scan(project: &Project) -> Vec<bool> {
+    let prefilter = Prefilter::from_knowledge(&project.knowledge, |first| {
+        project.modules.is_project_root_name(first)
+    });
+    let by_words = |f: FileId| match project.models.pending(f) {
+        None => false,
+        Some(p) => p.language != Language::Python || prefilter.matches(p.text.as_bytes()),
+    };
+    let relevant: Vec<bool> = (0..project.files.len()).into_par_iter().map(by_words).collect();
+    if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
+        let mut tally: std::collections::BTreeMap<String, (usize, u64)> = Default::default();
+        for f in &project.files {
+            if let Some(w) = prefilter.why(f.text.as_bytes()) {
+                let e = tally.entry(w.join("+")).or_default();
+                e.0 += 1;
+                e.1 += f.text.len() as u64;
+            }
+        }
+        let mut v: Vec<_> = tally.into_iter().collect();
+        v.sort_by_key(|(_, (_, b))| std::cmp::Reverse(*b));
+        for (w, (n, b)) in v.iter().take(25) {
+            eprintln!("prefilter: {w}: {n} files, {b} bytes");
+        }
+    }
+    relevant
 }
 
 fn parse_ahead(project: &Project, file: FileId) {
@@ -489,10 +544,12 @@ impl Parsed {
             .filter(|(f, _)| self.problems[*f].is_none() && !cache.contains(self.hashes[*f]))
             .map(|(f, m)| (self.hashes[f], m))
             .collect();
-        if fresh.is_empty() {
+        let (key, bits) = &self.closure;
+        if fresh.is_empty() && cache.get_raw(*key) == Some(bits.as_slice()) {
             return Some("up to date".into());
         }
-        Some(match cache.write(&fresh, |h| current.contains(&h)) {
+        let extra = [(*key, bits.clone())];
+        Some(match cache.write_with(&fresh, &extra, |h| current.contains(&h)) {
             Ok(n) => format!("wrote {n} entries"),
             Err(e) => format!("not written ({e})"),
         })

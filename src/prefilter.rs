@@ -127,6 +127,33 @@ pub fn knowledge_paths(k: &Knowledge) -> BTreeSet<String> {
     out
 }
 
+/// Everything of the knowledge the prefilter decides with, in a stable order (a cache
+/// key: `Knowledge` holds hash maps, whose `Debug` order changes from run to run).
+pub fn fingerprint(k: &Knowledge) -> String {
+    let mut patterns: Vec<String> = debug_strings(&format!("{:?}", entry_knowledge(k)))
+        .into_iter()
+        .filter(|s| PathPattern::parse(s).is_ok())
+        .collect();
+    patterns.sort();
+    patterns.dedup();
+    let bases: BTreeSet<&str> = k
+        .class_views
+        .iter()
+        .flat_map(|c| &c.bases)
+        .map(|p| p.text.as_str())
+        .collect();
+    let tasks: BTreeSet<&str> = k
+        .frameworks
+        .iter()
+        .flat_map(|f| &f.decorators)
+        .map(|p| p.text.as_str())
+        .collect();
+    format!(
+        "{patterns:?}\n{:?}\n{bases:?}\n{tasks:?}\n{SYNTAX_WORDS:?}",
+        method_names(k)
+    )
+}
+
 /// The contents of the string literals of a `Debug` rendering.
 fn debug_strings(debug: &str) -> Vec<String> {
     let mut out = Vec::new();
