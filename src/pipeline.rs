@@ -375,7 +375,10 @@ fn scan(project: &Project) -> Vec<bool> {
         None => false,
         Some(p) => p.language != Language::Python || prefilter.matches(p.text.as_bytes()),
     };
-    let relevant: Vec<bool> = (0..project.files.len()).into_par_iter().map(by_words).collect();
+    let relevant: Vec<bool> = (0..project.files.len())
+        .into_par_iter()
+        .map(by_words)
+        .collect();
     if std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some() {
         let mut tally: std::collections::BTreeMap<String, (usize, u64)> = Default::default();
         for f in &project.files {
@@ -549,9 +552,11 @@ impl Parsed {
             return Some("up to date".into());
         }
         let extra = [(*key, bits.clone())];
-        Some(match cache.write_with(&fresh, &extra, |h| current.contains(&h)) {
-            Ok(n) => format!("wrote {n} entries"),
-            Err(e) => format!("not written ({e})"),
-        })
+        Some(
+            match cache.write_with(&fresh, &extra, |h| current.contains(&h)) {
+                Ok(n) => format!("wrote {n} entries"),
+                Err(e) => format!("not written ({e})"),
+            },
+        )
     }
 }
