@@ -62,6 +62,7 @@ fn run(discovered: Discovered, settings: Settings, knowledge: Knowledge) -> Chec
             }
         }
     }
+    crate::suppress::apply(&project, &mut diagnostics);
     sort(&project, &mut diagnostics);
     CheckOutput {
         project,
