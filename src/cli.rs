@@ -200,8 +200,12 @@ fn check_selectors<'a>(
 
 /// The command line's settings laid over a configuration's.
 fn apply_cli(settings: &mut Settings, args: &CheckArgs) {
+    // As in ruff, a selection on the command line starts over: the configuration's
+    // select, extend-select and ignore no longer apply.
     if let Some(sel) = &args.select {
         settings.select = Some(sel.clone());
+        settings.extend_select.clear();
+        settings.ignore.clear();
     }
     settings
         .extend_select
