@@ -1163,3 +1163,30 @@ fn the_suppression_fixture_from_the_command_line() {
         "{out:?}"
     );
 }
+
+/// The full example of docs/configuration.md is a configuration tasklint accepts.
+#[test]
+fn the_documented_example_configuration_is_valid() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md"),
+    )
+    .unwrap();
+    let example = doc
+        .split("## A full example (`pyproject.toml`)")
+        .nth(1)
+        .and_then(|rest| rest.split("```toml\n").nth(1))
+        .and_then(|block| block.split("```").next())
+        .expect("docs/configuration.md has its full example");
+    let p = project(&[("pyproject.toml", example), ("a.py", "x = 1\n")]);
+    let out = run_in(p.path(), &["config"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("# from pyproject.toml [tool.tasklint]"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("\"conftest.py\" = [\"ALL\"]"),
+        "{out:?}"
+    );
+    assert_eq!(run_in(p.path(), &["check"]).code, 0);
+}
