@@ -1125,6 +1125,16 @@ fn suppressions_and_unused_ones() {
         run_in(shop.path(), &["check", "--format", "concise"]).code,
         1
     );
+    // TL001 answers to per-file-ignores.
+    std::fs::write(
+        shop.path().join("tasklint.toml"),
+        "extend-select = [\"TL001\"]\nper-file-ignores = { \"views.py\" = [\"TL001\"] }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        run_in(shop.path(), &["check", "--format", "concise"]).code,
+        0
+    );
     // per-file-ignores, relative to the configuration's folder.
     std::fs::write(
         shop.path().join("tasklint.toml"),

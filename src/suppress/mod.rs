@@ -105,6 +105,8 @@ pub fn apply(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
     for (file, bad) in invalid {
         diagnostics.push(tl001(file, bad.span, bad.message, None));
     }
+    // TL001 itself answers to per-file-ignores (never to comments).
+    apply_per_file_ignores(project, diagnostics);
 }
 
 fn tl001(file: FileId, span: Span, message: String, help: Option<String>) -> Diagnostic {
