@@ -33,20 +33,40 @@ pub struct Options {
     pub threads: Option<usize>,
 }
 
+/// An editor's unsaved buffer (`--stdin-filename`): checked as if it were the file at
+/// `path`, with the rest of the project read from disk.
+#[derive(Clone, Debug)]
+pub struct StdinFile {
+    pub path: PathBuf,
+    /// What was read from standard input (not necessarily UTF-8: that is TL000's to say).
+    pub bytes: Vec<u8>,
+}
+
 pub fn check(opts: Options) -> Result<CheckOutput> {
-    let discovered = crate::discover::discover(&opts.paths)?;
+    check_with_stdin(opts, None)
+}
+
+pub fn check_with_stdin(opts: Options, stdin: Option<StdinFile>) -> Result<CheckOutput> {
+    let mut discover_opts = crate::discover::DiscoverOptions::new(&opts.settings)?;
+    discover_opts.stdin_path = stdin.as_ref().map(|s| s.path.clone());
+    let discovered = crate::discover::discover_with(&opts.paths, &discover_opts)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.unwrap_or(0))
         .stack_size(PARSE_STACK)
         .build()?;
-    Ok(pool.install(|| run(discovered, opts.settings, opts.knowledge)))
+    Ok(pool.install(|| run(discovered, opts.settings, opts.knowledge, stdin.as_ref())))
 }
 
-fn run(discovered: Discovered, settings: Settings, knowledge: Knowledge) -> CheckOutput {
+fn run(
+    discovered: Discovered,
+    settings: Settings,
+    knowledge: Knowledge,
+    stdin: Option<&StdinFile>,
+) -> CheckOutput {
     let inputs: Vec<InputFile> = discovered
         .files
         .into_par_iter()
-        .map(read_and_parse)
+        .map(|f| read_and_parse(f, stdin))
         .collect();
     let files_checked = inputs.iter().filter(|f| f.report).count();
     let tl000_enabled = settings.is_enabled(&rules::UNREADABLE_SOURCE.info);
@@ -62,6 +82,7 @@ fn run(discovered: Discovered, settings: Settings, knowledge: Knowledge) -> Chec
             }
         }
     }
+    crate::suppress::apply(&project, &mut diagnostics);
     sort(&project, &mut diagnostics);
     CheckOutput {
         project,
@@ -89,9 +110,14 @@ fn unreadable(file: usize, p: &Problem) -> Diagnostic {
 
 /// Path, then position, then code: the same order whatever the thread count.
 pub fn sort(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+    sort_in(&project.files, diagnostics);
+}
+
+/// [`sort`] over a plain list of files (several checks' output put together).
+pub fn sort_in(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
-        let fa = &project.files[a.file];
-        let fb = &project.files[b.file];
+        let fa = &files[a.file];
+        let fb = &files[b.file];
         (&fa.display, a.span.start, a.code, a.span.end, &a.message).cmp(&(
             &fb.display,
             b.span.start,
@@ -112,8 +138,12 @@ fn problem_model(language: Language, message: String) -> FileModel {
     m
 }
 
-fn read_and_parse(f: FoundFile) -> InputFile {
-    let (text, model) = match std::fs::read(&f.path) {
+fn read_and_parse(f: FoundFile, stdin: Option<&StdinFile>) -> InputFile {
+    let read = match stdin {
+        Some(s) if s.path == f.path => Ok(s.bytes.clone()),
+        _ => std::fs::read(&f.path),
+    };
+    let (text, model) = match read {
         Err(e) => (
             String::new(),
             problem_model(f.language, format!("cannot read file: {e}")),

@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use ignore::WalkBuilder;
 
+use crate::config::glob::PathGlobs;
 use crate::model::Language;
+use crate::settings::Settings;
 
 /// Folders never worth reading: virtual environments, build output, caches.
-const DEFAULT_EXCLUDES: &[&str] = &[
+pub const DEFAULT_EXCLUDES: &[&str] = &[
     "node_modules",
     "venv",
     "site-packages",
@@ -89,18 +91,65 @@ pub fn project_root_of(file: &Path) -> PathBuf {
     parent.to_path_buf()
 }
 
+/// What discovery needs besides the paths: the excludes in force and the stdin file.
+#[derive(Clone, Debug)]
+pub struct DiscoverOptions {
+    pub exclude: PathGlobs,
+    /// The configuration's folder: anchored exclude patterns are relative to it.
+    pub root: Option<PathBuf>,
+    /// Apply the excludes to paths named on the command line too.
+    pub force_exclude: bool,
+    /// `--stdin-filename`: a path checked even when it does not exist on disk.
+    pub stdin_path: Option<PathBuf>,
+}
+
+impl DiscoverOptions {
+    pub fn new(settings: &Settings) -> Result<DiscoverOptions> {
+        Ok(DiscoverOptions {
+            exclude: PathGlobs::new(&settings.exclude_patterns()).map_err(anyhow::Error::msg)?,
+            root: settings.root.clone(),
+            force_exclude: settings.force_exclude,
+            stdin_path: None,
+        })
+    }
+
+    /// Is a path named on the command line excluded (only with `--force-exclude`)?
+    fn named_path_excluded(&self, p: &Path, project_root: &Path) -> bool {
+        if !self.force_exclude {
+            return false;
+        }
+        let abs = crate::config::absolute(p);
+        let base = match &self.root {
+            Some(r) if abs.starts_with(r) => r.clone(),
+            _ => crate::config::absolute(project_root),
+        };
+        !self
+            .exclude
+            .matching_with_ancestors(&abs, &base, self.root.as_deref())
+            .is_empty()
+    }
+}
+
 pub fn discover(paths: &[PathBuf]) -> Result<Discovered> {
+    discover_with(paths, &DiscoverOptions::new(&Settings::default())?)
+}
+
+pub fn discover_with(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovered> {
     let mut d = Discovered::default();
     // Canonical path → index in d.files, so a file found twice is read once.
     let mut seen: HashMap<PathBuf, usize> = HashMap::new();
     let mut walked_roots: HashMap<PathBuf, usize> = HashMap::new();
     for p in paths {
-        if !p.exists() && p.symlink_metadata().is_err() {
+        let from_stdin = opts.stdin_path.as_ref() == Some(p);
+        if !from_stdin && !p.exists() && p.symlink_metadata().is_err() {
             bail!("path `{}` does not exist", p.display());
         }
-        if p.is_dir() {
+        if p.is_dir() && !from_stdin {
+            if opts.named_path_excluded(p, p) {
+                continue;
+            }
             let root = add_root(&mut d, &mut walked_roots, p);
-            walk(&mut d, &mut seen, root, p, true);
+            walk(&mut d, &mut seen, root, p, true, opts);
         } else {
             let Some(language) = language_of(p) else {
                 // Named explicitly but not a language we check: say nothing, as linters
@@ -108,6 +157,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered> {
                 continue;
             };
             let root_dir = project_root_of(p);
+            if opts.named_path_excluded(p, &root_dir) {
+                continue;
+            }
             let root = add_root(&mut d, &mut walked_roots, &root_dir);
             let rel = p.strip_prefix(&root_dir).unwrap_or(p).to_path_buf();
             let key = canonical(p);
@@ -129,7 +181,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered> {
                 }
             }
             // Read the rest of the project for context only.
-            walk(&mut d, &mut seen, root, &root_dir, false);
+            walk(&mut d, &mut seen, root, &root_dir, false, opts);
         }
     }
     d.files
@@ -177,19 +229,27 @@ fn walk(
     root: usize,
     dir: &Path,
     report: bool,
+    opts: &DiscoverOptions,
 ) {
     let walk_dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     };
+    // `exclude` prunes walked folders (never the folder the walk starts from).
+    let exclude = opts.exclude.clone();
+    let config_root = opts.root.clone();
+    let abs_walk = crate::config::absolute(walk_dir);
+    let start = walk_dir.to_path_buf();
     let walker = WalkBuilder::new(walk_dir)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && DEFAULT_EXCLUDES.contains(&name.as_ref()))
+        .filter_entry(move |e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let rel = e.path().strip_prefix(&start).unwrap_or(e.path());
+            !exclude.is_match(&abs_walk.join(rel), config_root.as_deref())
         })
         .build();
     let prefix = package_prefix(walk_dir);

@@ -68,7 +68,7 @@ fn exit_code_is_2_for_bad_usage() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("path `does-not-exist` does not exist"));
     let o = tasklint(&["check", ".", "--select", "TL999"], t.path());
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown rule selector `TL999`"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown rule selector \"TL999\""));
     let o = tasklint(&["check", ".", "--format", "xml"], t.path());
     assert_eq!(o.status.code(), Some(2));
     let o = tasklint(&["rule", "TL999"], t.path());

@@ -143,11 +143,11 @@ impl HandlerSet {
         registered_at: Option<(FileId, Span)>,
     ) {
         let (ancestry, external) = project.class_ancestry(class);
-        let shape = project.knowledge.class_views.iter().find(|cv| {
-            external
-                .iter()
-                .any(|e| cv.bases.iter().any(|p| p.root_matches(e)))
-        });
+        let shape = project
+            .knowledge
+            .class_views
+            .iter()
+            .find(|cv| has_base(project, &ancestry, &external, cv));
         let (kind, methods, decorators): (&str, Vec<&str>, _) = match shape {
             Some(cv) => (
                 cv.framework.as_str(),
@@ -200,12 +200,12 @@ impl HandlerSet {
                 if !seen.insert(c) {
                     continue;
                 }
-                let (_, external) = project.class_ancestry(c);
-                let is_view = project.knowledge.class_views.iter().any(|cv| {
-                    external
-                        .iter()
-                        .any(|e| cv.bases.iter().any(|p| p.root_matches(e)))
-                });
+                let (ancestry, external) = project.class_ancestry(c);
+                let is_view = project
+                    .knowledge
+                    .class_views
+                    .iter()
+                    .any(|cv| has_base(project, &ancestry, &external, cv));
                 if is_view {
                     self.add_class(project, c, "", None);
                 }
@@ -231,6 +231,24 @@ impl HandlerSet {
             }
         }
     }
+}
+
+/// Does a class derive from one of a view shape's bases? External bases are matched by
+/// name; project ancestors too (other than the class itself), so a configured
+/// `handler-base-classes` entry can name a project's own base class.
+fn has_base(
+    project: &Project,
+    ancestry: &[ClassRef],
+    external: &[String],
+    cv: &crate::knowledge::ClassView,
+) -> bool {
+    external
+        .iter()
+        .any(|e| cv.bases.iter().any(|p| p.root_matches(e)))
+        || ancestry.iter().skip(1).any(|c| {
+            let name = project.class_qualname(*c);
+            cv.bases.iter().any(|p| p.root_matches(&name))
+        })
 }
 
 /// `@x` → x; `@x(...)` → x (the factory).

@@ -3,6 +3,7 @@
 //! index and the rules read it through these typed tables.
 
 mod pattern;
+mod user;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;

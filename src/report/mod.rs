@@ -2,7 +2,10 @@
 //! one file and the `Format` enum.
 
 mod concise;
+mod github;
 mod json;
+mod sarif;
+pub mod statistics;
 mod text;
 
 use std::io;
@@ -14,7 +17,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceFile;
 
 pub use concise::Concise;
+pub use github::Github;
 pub use json::Json;
+pub use sarif::Sarif;
 pub use text::Text;
 
 /// Counts printed with the findings.
@@ -24,6 +29,9 @@ pub struct Summary {
     pub diagnostics: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// `--quiet`: the formats that print a closing sentence leave it out.
+    #[serde(skip)]
+    pub quiet: bool,
 }
 
 impl Summary {
@@ -37,7 +45,16 @@ impl Summary {
             diagnostics: diagnostics.len(),
             errors,
             warnings: diagnostics.len() - errors,
+            quiet: false,
         }
+    }
+
+    /// Writes the closing sentence, unless `--quiet`.
+    pub fn write_sentence(&self, out: &mut dyn WriteColor) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        writeln!(out, "{}", self.sentence())
     }
 
     /// `Found 2 errors and 1 warning in 14 files.` / `All checks passed (14 files).`
@@ -73,4 +90,49 @@ pub trait Emitter {
         files: &[SourceFile],
         summary: &Summary,
     ) -> io::Result<()>;
+}
+
+/// Paths for CI services (SARIF, GitHub annotations), which resolve relative paths
+/// against the root of the repository: the nearest folder above the file holding `.git`
+/// (a folder, or a file in worktrees and submodules). Without one, the path is relative
+/// to the current folder.
+#[derive(Default)]
+pub struct RepoPaths {
+    roots: std::collections::HashMap<std::path::PathBuf, Option<std::path::PathBuf>>,
+}
+
+impl RepoPaths {
+    /// The repository root of a file (absolute), if it is in one.
+    pub fn root_of(&mut self, file: &SourceFile) -> Option<std::path::PathBuf> {
+        let abs = absolute_path(file.path());
+        let dir = abs.parent()?.to_path_buf();
+        self.roots
+            .entry(dir.clone())
+            .or_insert_with(|| {
+                dir.ancestors()
+                    .find(|d| d.join(".git").exists())
+                    .map(std::path::Path::to_path_buf)
+            })
+            .clone()
+    }
+
+    /// The file's path relative to its repository root, with `/` separators.
+    pub fn relative(&mut self, file: &SourceFile) -> String {
+        let abs = absolute_path(file.path());
+        let rel = match self.root_of(file) {
+            Some(root) => abs
+                .strip_prefix(&root)
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or(abs.clone()),
+            None => std::path::PathBuf::from(&file.display),
+        };
+        rel.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// Absolute without touching the disk more than needed (a `--stdin-filename` path may
+/// not exist); symlinks are resolved when the file exists, so that a path reached
+/// through a link is still inside its repository.
+pub fn absolute_path(p: &std::path::Path) -> std::path::PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| crate::config::absolute(p))
 }

@@ -12,6 +12,7 @@ mod context;
 mod slow_calls;
 mod task_calls;
 mod tl000_unreadable_source;
+mod tl001_unused_suppression;
 mod tl101_task_called_directly;
 mod tl102_enqueue_on_plain_function;
 mod tl103_task_run_inline_in_handler;
@@ -35,6 +36,7 @@ use crate::source::FileId;
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
     &tl000_unreadable_source::RULE,
+    &tl001_unused_suppression::RULE,
     &tl101_task_called_directly::RULE,
     &tl102_enqueue_on_plain_function::RULE,
     &tl103_task_run_inline_in_handler::RULE,
@@ -50,6 +52,7 @@ pub static ALL: &[&Rule] = &[
 ];
 
 pub use tl000_unreadable_source::RULE as UNREADABLE_SOURCE;
+pub use tl001_unused_suppression::RULE as UNUSED_SUPPRESSION;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FixAvailability {
