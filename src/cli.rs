@@ -11,6 +11,7 @@ use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, 
 use crate::check::{self, Options, StdinFile};
 use crate::config::{self, ConfigChoice, ConfigFile, Loaded};
 use crate::diagnostic::Diagnostic;
+use crate::fix;
 use crate::report::{self, Emitter, Summary};
 use crate::rules;
 use crate::settings::Settings;
@@ -125,6 +126,17 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Apply the safe fixes (and report what is left).
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, apply the unsafe fixes too (they may change behaviour:
+    /// review them).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them (exit 1 when there is
+    /// one).
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output_file: Option<PathBuf>,
@@ -315,7 +327,20 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--statistics prints a table: use it with --format text, concise or json");
     }
     let (paths, stdin) = targets(&args)?;
-    let groups = group_by_config(&args.config_source.choice(), paths)?;
+    if args.fix || args.diff {
+        return run_fixes(&args, paths, stdin);
+    }
+    let merged = check_all(&args, &paths, stdin)?;
+    report_findings(&args, &merged, 0)
+}
+
+/// Checks every path with the configuration that applies to it, merging the results.
+fn check_all(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    stdin: Option<StdinFile>,
+) -> anyhow::Result<Merged> {
+    let groups = group_by_config(&args.config_source.choice(), paths.to_vec())?;
     let mut merged = Merged {
         files: Vec::new(),
         diagnostics: Vec::new(),
@@ -323,7 +348,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     for (loaded, paths) in groups {
         let mut settings = loaded.settings;
-        apply_cli(&mut settings, &args);
+        apply_cli(&mut settings, args);
         let knowledge = config::knowledge_for(&settings)?;
         let mut out = check::check_with_stdin(
             Options {
@@ -346,8 +371,101 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         merged.files_checked += out.files_checked;
     }
     check::sort_in(&merged.files, &mut merged.diagnostics);
+    Ok(merged)
+}
+
+/// `--fix` / `--diff`: check, apply the fixes of one pass, check again, until nothing
+/// is left to fix. An editor's buffer (`--stdin-filename`) is fixed in memory and
+/// printed on standard output.
+fn run_fixes(
+    args: &CheckArgs,
+    paths: Vec<PathBuf>,
+    mut stdin: Option<StdinFile>,
+) -> anyhow::Result<ExitCode> {
+    let mut fixed_total = 0usize;
+    // display path → (original text, current text), for --diff and for stdin.
+    let mut changed: Vec<(String, String, String)> = Vec::new();
+    let in_memory = args.diff || stdin.is_some();
+    let mut merged = check_all(args, &paths, stdin.clone())?;
+    for _ in 0..fix::MAX_PASSES {
+        let pass = fix::plan(&merged.diagnostics, &merged.files, args.unsafe_fixes);
+        for r in &pass.refused {
+            eprintln!(
+                "tasklint: warning: not fixing {} in {}: {}",
+                r.codes.join(", "),
+                merged.files[r.file].display,
+                r.reason
+            );
+        }
+        if pass.files.is_empty() {
+            break;
+        }
+        for f in &pass.files {
+            let source = &merged.files[f.file];
+            fixed_total += f.fixed.len();
+            match changed.iter_mut().find(|(d, _, _)| *d == source.display) {
+                Some(entry) => entry.2 = f.text.clone(),
+                None => changed.push((source.display.clone(), source.text.clone(), f.text.clone())),
+            }
+            if let Some(s) = stdin.as_mut().filter(|s| s.path == source.path) {
+                s.bytes = f.text.clone().into_bytes();
+            } else if !args.diff {
+                fix::write_atomic(&source.path, &f.text)
+                    .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", source.display))?;
+            }
+        }
+        if args.diff && stdin.is_none() {
+            // The files on disk do not change: one pass is what can be shown.
+            break;
+        }
+        merged = check_all(args, &paths, stdin.clone())?;
+    }
+    if args.diff {
+        let mut out = io::stdout().lock();
+        for (display, old, new) in &changed {
+            write!(out, "{}", fix::unified_diff(display, old, new))?;
+        }
+        if !args.quiet {
+            eprintln!(
+                "Would fix {} finding{}.",
+                fixed_total,
+                if fixed_total == 1 { "" } else { "s" }
+            );
+        }
+        return Ok(if changed.is_empty() || args.exit_zero {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    if in_memory {
+        // An editor's buffer: the fixed text on stdout, what is left on stderr.
+        if let Some(s) = &stdin {
+            io::stdout().lock().write_all(&s.bytes)?;
+        }
+        let mut err = NoColor::new(io::stderr().lock());
+        let mut summary = Summary::new(merged.files_checked, &merged.diagnostics);
+        summary.quiet = args.quiet;
+        report::Concise.emit(&mut err, &merged.diagnostics, &merged.files, &summary)?;
+        return Ok(if merged.diagnostics.is_empty() || args.exit_zero {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    report_findings(args, &merged, fixed_total)
+}
+
+fn report_findings(args: &CheckArgs, merged: &Merged, fixed: usize) -> anyhow::Result<ExitCode> {
     let mut summary = Summary::new(merged.files_checked, &merged.diagnostics);
     summary.quiet = args.quiet;
+    summary.fixed = fixed;
+    summary.fixable = fix::fixable(&merged.diagnostics, args.unsafe_fixes);
+    summary.hidden_unsafe_fixes = if args.unsafe_fixes {
+        0
+    } else {
+        fix::fixable(&merged.diagnostics, true) - summary.fixable
+    };
     let emitter: &dyn Emitter = match args.format {
         Format::Text => &report::Text,
         Format::Concise => &report::Concise,

@@ -78,17 +78,43 @@ fn display_join(root: &Path, relative: &Path) -> String {
 /// folder when there is none.
 pub fn project_root_of(file: &Path) -> PathBuf {
     let parent = file.parent().unwrap_or(Path::new(""));
-    for dir in parent.ancestors() {
-        let probe = if dir.as_os_str().is_empty() {
-            Path::new(".")
+    let absolute = canonical(if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    });
+    // Look above the current folder too: an editor or pre-commit may run tasklint from
+    // anywhere inside the project.
+    let levels = absolute
+        .ancestors()
+        .position(|dir| ROOT_MARKERS.iter().any(|m| dir.join(m).exists()))
+        // No marker: the folder above the outermost package holding the file, so module
+        // names keep their package (`shop.views`, not `views`).
+        .unwrap_or_else(|| {
+            absolute
+                .ancestors()
+                .take_while(|dir| dir.join("__init__.py").is_file())
+                .count()
+        });
+    ancestor(parent, levels)
+}
+
+/// `levels` folders above `dir`, written as relatively as `dir` was (`shop/orders` up 1
+/// is `shop`; `shop` up 2 is `..`).
+fn ancestor(dir: &Path, levels: usize) -> PathBuf {
+    let mut out = dir.to_path_buf();
+    for _ in 0..levels {
+        let last_is_normal = matches!(
+            out.components().next_back(),
+            Some(std::path::Component::Normal(_))
+        );
+        if last_is_normal {
+            out.pop();
         } else {
-            dir
-        };
-        if ROOT_MARKERS.iter().any(|m| probe.join(m).exists()) {
-            return dir.to_path_buf();
+            out.push("..");
         }
     }
-    parent.to_path_buf()
+    out
 }
 
 /// What discovery needs besides the paths: the excludes in force and the stdin file.
@@ -161,7 +187,10 @@ pub fn discover_with(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discov
                 continue;
             }
             let root = add_root(&mut d, &mut walked_roots, &root_dir);
-            let rel = p.strip_prefix(&root_dir).unwrap_or(p).to_path_buf();
+            let rel = canonical(p)
+                .strip_prefix(canonical(&root_dir))
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|_| p.strip_prefix(&root_dir).unwrap_or(p).to_path_buf());
             let key = canonical(p);
             match seen.get(&key) {
                 Some(&i) => d.files[i].report = true,
@@ -202,6 +231,12 @@ fn add_root(d: &mut Discovered, walked: &mut HashMap<PathBuf, usize>, dir: &Path
 }
 
 fn canonical(p: &Path) -> PathBuf {
+    // `""` is how a relative path's parent spells the current folder.
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 

@@ -143,6 +143,7 @@ fn exit_codes_are_0_clean_1_findings_2_errors() {
             "app/views.py:7:5: TL101 task `send_receipt` is called directly, so it runs inside the request instead of on a worker",
             "app/views.py:8:5: TL301 `time.sleep` in request handler `checkout` sleeps while the request waits",
             "Found 2 errors in 4 files.",
+            "[*] 1 fixable with `--fix`.",
         ]
     );
     assert_eq!(out.stderr, "");
@@ -338,6 +339,8 @@ fn github_annotations_parse_back() {
     assert_eq!(out.code, 1, "{out:?}");
     let json_out = json(&run_in(shop.path(), &["check", "--no-config", "--format", "json"]).stdout);
     let all = lines(&out.stdout);
+    assert_eq!(all.last(), Some(&"[*] 2 fixable with `--fix`."));
+    let all = &all[..all.len() - 1];
     assert_eq!(
         all.last(),
         Some(&"Found 2 errors and 1 warning in 5 files.")
@@ -486,7 +489,8 @@ fn output_file_statistics_quiet_threads() {
         [
             "1  TL101  task-called-directly",
             "1  TL301  slow-call-in-handler",
-            "Found 2 errors in 4 files."
+            "Found 2 errors in 4 files.",
+            "[*] 1 fixable with `--fix`."
         ]
     );
     assert_eq!(out.code, 1);
@@ -609,6 +613,7 @@ fn paths_under_different_configurations_use_their_own() {
         [
             "a/tasks.py:10:5: TL101 task `t` is called directly, so it runs here instead of on a worker",
             "Found 1 warning in 2 files.",
+            "[*] 1 fixable with `--fix`.",
         ]
     );
 }
@@ -1154,7 +1159,8 @@ fn the_suppression_fixture_from_the_command_line() {
         [
             "6  TL101  task-called-directly",
             "2  TL301  slow-call-in-handler",
-            "Found 8 errors in 7 files."
+            "Found 8 errors in 7 files.",
+            "[*] 6 fixable with `--fix`."
         ],
         "{out:?}"
     );

@@ -86,7 +86,8 @@ fn concise_format_is_one_line_per_finding() {
         "app/views.py:5:5: TL101 task `ping` is called directly, so it runs inside the request instead of on a worker"
     );
     assert_eq!(lines[1], "Found 1 error in 3 files.");
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[2], "[*] 1 fixable with `--fix`.");
+    assert_eq!(lines.len(), 3);
 }
 
 #[test]

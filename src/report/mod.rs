@@ -32,6 +32,15 @@ pub struct Summary {
     /// `--quiet`: the formats that print a closing sentence leave it out.
     #[serde(skip)]
     pub quiet: bool,
+    /// Findings `--fix` fixed in this run.
+    #[serde(skip)]
+    pub fixed: usize,
+    /// Findings `--fix` would fix (with `--unsafe-fixes`: counting unsafe fixes).
+    #[serde(skip)]
+    pub fixable: usize,
+    /// Findings only `--unsafe-fixes` would fix.
+    #[serde(skip)]
+    pub hidden_unsafe_fixes: usize,
 }
 
 impl Summary {
@@ -46,6 +55,9 @@ impl Summary {
             errors,
             warnings: diagnostics.len() - errors,
             quiet: false,
+            fixed: 0,
+            fixable: 0,
+            hidden_unsafe_fixes: 0,
         }
     }
 
@@ -54,14 +66,36 @@ impl Summary {
         if self.quiet {
             return Ok(());
         }
-        writeln!(out, "{}", self.sentence())
+        writeln!(out, "{}", self.sentence())?;
+        if self.fixable > 0 || self.hidden_unsafe_fixes > 0 {
+            let mut hint = String::new();
+            if self.fixable > 0 {
+                hint.push_str(&format!("{} fixable with `--fix`", self.fixable));
+            }
+            if self.hidden_unsafe_fixes > 0 {
+                if !hint.is_empty() {
+                    hint.push_str("; ");
+                }
+                hint.push_str(&format!(
+                    "{} more with `--fix --unsafe-fixes`",
+                    self.hidden_unsafe_fixes
+                ));
+            }
+            writeln!(out, "[*] {hint}.")?;
+        }
+        Ok(())
     }
 
     /// `Found 2 errors and 1 warning in 14 files.` / `All checks passed (14 files).`
     pub fn sentence(&self) -> String {
         let files = plural(self.files, "file");
+        let fixed = if self.fixed > 0 {
+            format!("Fixed {}. ", plural(self.fixed, "finding"))
+        } else {
+            String::new()
+        };
         if self.diagnostics == 0 {
-            return format!("All checks passed ({files}).");
+            return format!("{fixed}All checks passed ({files}).");
         }
         let mut parts = Vec::new();
         if self.errors > 0 {
@@ -70,7 +104,7 @@ impl Summary {
         if self.warnings > 0 {
             parts.push(plural(self.warnings, "warning"));
         }
-        format!("Found {} in {files}.", parts.join(" and "))
+        format!("{fixed}Found {} in {files}.", parts.join(" and "))
     }
 }
 
