@@ -2,14 +2,20 @@
 //! (`rules/**/*.toml`, embedded at build time) extended by the user's configuration; the
 //! index and the rules read it through these typed tables.
 
+mod celery_worker;
+mod django_models;
 mod pattern;
+mod task_calls;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+pub use celery_worker::CeleryWorker;
+pub use django_models::DjangoModels;
 pub use pattern::{PathPattern, Step};
+pub use task_calls::{ArgumentLayout, Returns, SerializerKind, TaskCalls, TaskNameKind};
 
 use crate::diagnostic::Severity;
 
@@ -17,6 +23,9 @@ const TASK_FRAMEWORKS: &str = include_str!("../../rules/python/task_frameworks.t
 const SLOW_CALLS: &str = include_str!("../../rules/python/slow_calls.toml");
 const HANDLERS: &str = include_str!("../../rules/python/handlers.toml");
 const OFFLOAD: &str = include_str!("../../rules/python/offload.toml");
+const DJANGO_MODELS: &str = include_str!("../../rules/python/django_models.toml");
+const TASK_CALLS: &str = include_str!("../../rules/python/task_calls.toml");
+const CELERY_WORKER: &str = include_str!("../../rules/python/celery_worker.toml");
 
 /// The built-in knowledge, parsed once.
 pub static BUILTIN: LazyLock<Knowledge> = LazyLock::new(|| {
@@ -142,6 +151,12 @@ pub struct Knowledge {
     pub class_views: Vec<ClassView>,
     pub decorated_handlers: Vec<DecoratedHandler>,
     pub offload: Offload,
+    /// What Django models, querysets, requests and files look like (local data flow).
+    pub django: DjangoModels,
+    /// How tasks are enqueued, waited on, named by string and deferred to a commit.
+    pub task_calls: TaskCalls,
+    /// What a Celery worker imports when it starts (TL204).
+    pub celery_worker: CeleryWorker,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
     /// candidates instead of the whole catalogue.
     slow_by_last: HashMap<String, Vec<(usize, usize)>>,
@@ -161,6 +176,12 @@ impl Knowledge {
         let h: HandlersFile =
             toml::from_str(handlers).map_err(|e| format!("handlers.toml: {e}"))?;
         let o: OffloadFile = toml::from_str(offload).map_err(|e| format!("offload.toml: {e}"))?;
+        let django: DjangoModels =
+            toml::from_str(DJANGO_MODELS).map_err(|e| format!("django_models.toml: {e}"))?;
+        let task_calls: TaskCalls =
+            toml::from_str(TASK_CALLS).map_err(|e| format!("task_calls.toml: {e}"))?;
+        let celery_worker: CeleryWorker =
+            toml::from_str(CELERY_WORKER).map_err(|e| format!("celery_worker.toml: {e}"))?;
         let mut k = Knowledge {
             frameworks: f.framework,
             slow_calls: s.slow_call,
@@ -168,6 +189,9 @@ impl Knowledge {
             class_views: h.class_view,
             decorated_handlers: h.decorated,
             offload: o.offload,
+            django,
+            task_calls,
+            celery_worker,
             slow_by_last: HashMap::new(),
         };
         k.reindex();
