@@ -9,6 +9,7 @@
 //! `rules/docs/`, add it to [`ALL`], and add a fixture with `# expect:` markers.
 
 mod context;
+mod enqueue;
 mod slow_calls;
 mod tl000_unreadable_source;
 mod tl101_task_called_directly;
@@ -16,6 +17,9 @@ mod tl102_enqueue_on_plain_function;
 mod tl204_task_not_registered;
 mod tl301_slow_call_in_handler;
 mod tl302_blocking_call_in_async;
+mod tl303_waiting_on_task_result;
+mod tl401_enqueue_inside_transaction;
+mod tl402_unserializable_task_argument;
 
 use rayon::prelude::*;
 
@@ -32,6 +36,9 @@ pub static ALL: &[&Rule] = &[
     &tl204_task_not_registered::RULE,
     &tl301_slow_call_in_handler::RULE,
     &tl302_blocking_call_in_async::RULE,
+    &tl303_waiting_on_task_result::RULE,
+    &tl401_enqueue_inside_transaction::RULE,
+    &tl402_unserializable_task_argument::RULE,
 ];
 
 pub use tl000_unreadable_source::RULE as UNREADABLE_SOURCE;
