@@ -165,10 +165,19 @@ fn enclosing_atomic(project: &Project, call: CallRef) -> Option<(FileId, Span)> 
     None
 }
 
-/// `transaction.atomic` or `transaction.atomic(...)`.
+/// `transaction.atomic` or `transaction.atomic(...)` on the default database. A
+/// transaction on another connection (`using=REPLICA`) may well be a read-only one on a
+/// replica, which the task's own reads do not race with: unknown, so quiet.
 fn is_atomic(project: &Project, file: FileId, scope: usize, e: &Expr) -> bool {
     let value = match e.kind {
-        ExprKind::Call(id) => project.callee(CallRef { file, call: id }).clone(),
+        ExprKind::Call(id) => {
+            let c = &project.models[file].calls[id];
+            let using = c.keyword("using").or_else(|| c.positional().next());
+            if using.is_some_and(|a| a.value.as_str() != Some("default")) {
+                return false;
+            }
+            project.callee(CallRef { file, call: id }).clone()
+        }
         _ => project.resolve(file, scope, e),
     };
     project
