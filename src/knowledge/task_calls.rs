@@ -149,6 +149,20 @@ pub struct Transactions {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct Retry {
+    pub method: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub task_classes: Vec<PathPattern>,
+    pub frameworks: Vec<String>,
+    /// The exception `retry()` raises and its bases: handlers of these catch it.
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub caught_by: Vec<PathPattern>,
+    pub throw_keyword: String,
+    pub exc_keyword: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskCalls {
     pub task_method: Vec<TaskMethod>,
     pub signature: SignatureMethods,
@@ -158,6 +172,7 @@ pub struct TaskCalls {
     pub task_name: Vec<TaskNameSite>,
     pub beat: Beat,
     pub transactions: Transactions,
+    pub retry: Retry,
 }
 
 impl TaskCalls {

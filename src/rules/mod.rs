@@ -15,6 +15,7 @@ mod tl000_unreadable_source;
 mod tl101_task_called_directly;
 mod tl102_enqueue_on_plain_function;
 mod tl204_task_not_registered;
+mod tl205_retry_swallowed;
 mod tl301_slow_call_in_handler;
 mod tl302_blocking_call_in_async;
 mod tl303_waiting_on_task_result;
@@ -34,6 +35,7 @@ pub static ALL: &[&Rule] = &[
     &tl101_task_called_directly::RULE,
     &tl102_enqueue_on_plain_function::RULE,
     &tl204_task_not_registered::RULE,
+    &tl205_retry_swallowed::RULE,
     &tl301_slow_call_in_handler::RULE,
     &tl302_blocking_call_in_async::RULE,
     &tl303_waiting_on_task_result::RULE,
