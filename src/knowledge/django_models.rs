@@ -41,6 +41,8 @@ pub struct QuerySets {
     pub queryset_methods: Vec<String>,
     pub row_methods: Vec<String>,
     pub query_methods: Vec<String>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub evaluating_calls: Vec<PathPattern>,
     pub instance_query_methods: Vec<String>,
 }
 
