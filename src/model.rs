@@ -39,6 +39,9 @@ pub struct FileModel {
     pub calls: Vec<Call>,
     pub classes: Vec<Class>,
     pub tries: Vec<Try>,
+    /// `a.b = value` and `a[key] = value`: assignments that bind no name (Celery's
+    /// `app.conf.beat_schedule = {...}`, `SETTINGS["key"] = ...`), in source order.
+    pub attr_assignments: Vec<AttrAssignment>,
     pub comments: Vec<Comment>,
     /// Why the file could not be understood (syntax errors, Python 2): TL000.
     pub problems: Vec<Problem>,
@@ -52,6 +55,7 @@ impl FileModel {
             calls: Vec::new(),
             classes: Vec::new(),
             tries: Vec::new(),
+            attr_assignments: Vec::new(),
             comments: Vec::new(),
             problems: Vec::new(),
         }
@@ -183,6 +187,16 @@ pub struct ImportTarget {
     pub path: Vec<String>,
     /// `from x import *` / `use x::*`: the binding name is `*`.
     pub glob: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AttrAssignment {
+    pub scope: ScopeId,
+    /// The attribute or subscript assigned to.
+    pub target: Expr,
+    pub value: Expr,
+    /// `a.b += value`
+    pub augmented: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -118,8 +118,8 @@ pub struct TaskNameSite {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Beat {
-    pub settings: Vec<String>,
     pub task_key: String,
+    pub schedule_key: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]

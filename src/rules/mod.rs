@@ -14,6 +14,7 @@ mod slow_calls;
 mod tl000_unreadable_source;
 mod tl101_task_called_directly;
 mod tl102_enqueue_on_plain_function;
+mod tl105_unknown_task_name;
 mod tl204_task_not_registered;
 mod tl205_retry_swallowed;
 mod tl301_slow_call_in_handler;
@@ -34,6 +35,7 @@ pub static ALL: &[&Rule] = &[
     &tl000_unreadable_source::RULE,
     &tl101_task_called_directly::RULE,
     &tl102_enqueue_on_plain_function::RULE,
+    &tl105_unknown_task_name::RULE,
     &tl204_task_not_registered::RULE,
     &tl205_retry_swallowed::RULE,
     &tl301_slow_call_in_handler::RULE,

@@ -225,6 +225,18 @@ impl<'a> Lowerer<'a> {
             Some(self.expr(right))
         };
         if let Some(left) = n.child_by_field_name("left") {
+            if matches!(left.kind(), "attribute" | "subscript")
+                && let Some(value) = value
+            {
+                let target = self.expr(left);
+                self.m.attr_assignments.push(AttrAssignment {
+                    scope: self.scope,
+                    target,
+                    value,
+                    augmented,
+                });
+                return;
+            }
             self.bind_target(left, value.map(BoundValue::Expr), augmented);
         }
     }
