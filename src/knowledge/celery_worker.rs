@@ -27,6 +27,8 @@ pub struct CeleryApp {
 pub struct DjangoSetup {
     pub installed_apps_setting: String,
     pub app_submodules: Vec<String>,
+    pub urlconf_setting: String,
+    pub app_packages_imported_whole: Vec<String>,
     #[serde(default)]
     pub autodiscover: Vec<AppAutodiscover>,
 }

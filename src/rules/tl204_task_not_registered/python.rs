@@ -198,6 +198,13 @@ fn worker_roots(project: &Project) -> Option<Worker> {
 
     let (apps, settings_files) = installed_apps(project)?;
     roots.extend(settings_files);
+    // The system checks import the URLconf (and what it includes).
+    for (_, b) in project.module_bindings(&w.django.urlconf_setting) {
+        match &b.value {
+            BoundValue::Expr(e) => names.push(e.as_str()?.to_string()),
+            _ => return None,
+        }
+    }
     let packages: Vec<String> = apps
         .iter()
         .map(|a| app_package(project, a, &mut names))
@@ -206,6 +213,18 @@ fn worker_roots(project: &Project) -> Option<Worker> {
         names.push(p.clone());
         for sub in &w.django.app_submodules {
             names.push(format!("{p}.{sub}"));
+        }
+    }
+    for whole in &w.django.app_packages_imported_whole {
+        for p in &packages {
+            let prefix = format!("{p}.{whole}");
+            let below = format!("{prefix}.");
+            names.extend(
+                (0..project.files.len())
+                    .filter_map(|f| project.modules.name_of(f))
+                    .filter(|m| *m == prefix || m.starts_with(&below))
+                    .map(str::to_string),
+            );
         }
     }
     for auto in &w.django.autodiscover {
@@ -435,12 +454,13 @@ fn imports_of(project: &Project, file: FileId) -> Vec<FileId> {
             out.extend(module_and_parents(project, &path.join(".")));
         }
     }
-    // `importlib.import_module("pkg.mod")`
+    // `importlib.import_module("pkg.mod")`, and `include("app.urls")` in URLconfs.
+    let includes = &project.knowledge.urlconf.include_functions;
     for (id, c) in model.calls.iter().enumerate() {
         let callee = project.callee(CallRef { file, call: id });
-        if matches!(callee, Value::External(p) if p == "importlib.import_module" || p == "builtins.__import__")
-            && let Some(name) = c.positional().next().and_then(|a| a.value.as_str())
-        {
+        let imports = matches!(callee, Value::External(p) if p == "importlib.import_module" || p == "builtins.__import__")
+            || includes.iter().any(|p| project.matches(callee, p));
+        if imports && let Some(name) = c.positional().next().and_then(|a| a.value.as_str()) {
             out.extend(module_and_parents(project, name));
         }
     }
