@@ -198,11 +198,20 @@ fn worker_roots(project: &Project) -> Option<Worker> {
 
     let (apps, settings_files) = installed_apps(project)?;
     roots.extend(settings_files);
-    // The system checks import the URLconf (and what it includes).
+    // The system checks import the URLconf (and what it includes). When its name is
+    // computed, every module that defines `urlpatterns` counts as imported.
     for (_, b) in project.module_bindings(&w.django.urlconf_setting) {
         match &b.value {
-            BoundValue::Expr(e) => names.push(e.as_str()?.to_string()),
-            _ => return None,
+            BoundValue::Expr(Expr {
+                kind: ExprKind::Str(s),
+                ..
+            }) => names.push(s.clone()),
+            _ => roots.extend(
+                project
+                    .module_bindings("urlpatterns")
+                    .into_iter()
+                    .map(|(f, _)| f),
+            ),
         }
     }
     let packages: Vec<String> = apps
