@@ -239,16 +239,15 @@ impl Project {
             Origin::QuerySet { model, rows: true } if has(&qs.queryset_methods) => {
                 Origin::QuerySet { model, rows: true }
             }
-            Origin::Signature(_)
-                if self
-                    .knowledge
-                    .task_calls
-                    .signature
-                    .methods
-                    .iter()
-                    .any(|m| m == method) =>
-            {
-                Origin::TaskResult { fresh: true }
+            Origin::Signature(f) => {
+                let sig = &self.knowledge.task_calls.signature;
+                if sig.methods.iter().any(|m| m == method) {
+                    Origin::TaskResult { fresh: true }
+                } else if sig.returns_signature.iter().any(|m| m == method) {
+                    Origin::Signature(f)
+                } else {
+                    Origin::Unknown
+                }
             }
             _ => Origin::Unknown,
         }

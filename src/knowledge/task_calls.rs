@@ -48,6 +48,7 @@ pub struct SignatureMethods {
     pub methods: Vec<String>,
     /// The layout of each method, in the same order.
     pub arguments: Vec<ArgumentLayout>,
+    pub returns_signature: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
