@@ -3,10 +3,11 @@
 //! The worker can pick the task up before the transaction commits, and then does not see
 //! the rows the task is about.
 
-use super::context::{abbreviate, text};
-use super::enqueue::enqueue;
+use super::context::{abbreviate, chain, text};
+use super::enqueue::{Enqueue, enqueue};
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
+use crate::index::callgraph::Edge;
 use crate::index::{CallRef, Project};
 use crate::knowledge::Returns;
 use crate::model::{Expr, ExprKind, Language, ScopeKind, Span};
@@ -29,10 +30,10 @@ pub static RULE: Rule = Rule {
 fn check(cx: &mut Checker, call: CallRef) {
     let project = cx.project;
     let Some(e) = enqueue(project, call) else {
+        through_project_calls(cx, call);
         return;
     };
-    // A signature is only built here; `*_on_commit` already waits for the commit.
-    if e.deferred || e.returns == Returns::Signature || transactional(project, e.queue) {
+    if !races(project, &e) {
         return;
     }
     let Some(owner) = project.call_owner(call) else {
@@ -41,7 +42,7 @@ fn check(cx: &mut Checker, call: CallRef) {
     if project.is_test_function(owner) {
         return;
     }
-    let Some(atomic) = enclosing_atomic(project, call) else {
+    let Context::Atomic(atomic) = context(project, call) else {
         return;
     };
     let c = project.call(call);
@@ -66,6 +67,56 @@ fn check(cx: &mut Checker, call: CallRef) {
     if e.queue == "celery" && e.task.is_some() && !c.value_used {
         d.note("with Celery 5.4+ and its Django task class, `.delay_on_commit(...)` / `.apply_async_on_commit(...)` do the same (they return None)");
     }
+}
+
+/// An enqueue that sends now, to a queue outside the database. A signature is only
+/// built; `*_on_commit` already waits for the commit.
+fn races(project: &Project, e: &Enqueue) -> bool {
+    !e.deferred && e.returns != Returns::Signature && !transactional(project, e.queue)
+}
+
+/// A call of a project function inside a transaction, where that function (or one it
+/// calls) enqueues: the enqueue runs inside the caller's transaction too.
+fn through_project_calls(cx: &mut Checker, call: CallRef) {
+    let project = cx.project;
+    let Context::Atomic(atomic) = context(project, call) else {
+        return;
+    };
+    let Some(target) = project.call_target(call) else {
+        return;
+    };
+    let Some(owner) = project.call_owner(call) else {
+        return;
+    };
+    let depth = project.settings.max_call_depth;
+    if project.is_test_function(owner) || project.tasks.get(target).is_some() || depth == 0 {
+        return;
+    }
+    let found = project.graph.find_reachable(target, depth - 1, |site| {
+        let e = enqueue(project, site)?;
+        (races(project, &e) && context(project, site) != Context::Deferred).then_some(e.task)
+    });
+    let Some((path, site, task)) = found else {
+        return;
+    };
+    let c = project.call(call);
+    let callee = abbreviate(text(project, call, c.callee.span), 40);
+    let what = match task {
+        Some(f) => format!("task `{}`", project.display_name(f)),
+        None => "a task".to_string(),
+    };
+    let mut full = vec![Edge { call, target }];
+    full.extend(path);
+    let d = cx.report(
+        call.file,
+        c.span,
+        format!("`{callee}(...)` enqueues {what} inside a database transaction: a worker can run it before the commit, or after a rollback"),
+    );
+    d.label("enqueues before the transaction commits")
+        .note(format!("call chain: {}", chain(project, owner, &full, None)))
+        .related(site.file, project.call(site).span, "enqueued here")
+        .related(atomic.0, atomic.1, "the transaction starts here")
+        .help("enqueue from `transaction.on_commit(...)` in the function that sends, or make this call after the transaction");
 }
 
 /// Queues whose enqueue writes to the project database inside the same transaction:
@@ -115,11 +166,21 @@ fn contains_string(e: &Expr, needle: &str) -> bool {
     }
 }
 
-/// Where the transaction the call runs in starts: an enclosing `with
-/// transaction.atomic():` or the `@transaction.atomic` decorator of its function. A
-/// lambda handed to `transaction.on_commit` runs after the commit; a lambda handed to
+/// Where a call runs, as far as transactions go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Context {
+    /// Inside a transaction that starts here: an enclosing `with transaction.atomic():`
+    /// or the `@transaction.atomic` decorator of its function.
+    Atomic((FileId, Span)),
+    /// In a lambda handed to `transaction.on_commit`: it runs after the commit.
+    Deferred,
+    /// Nothing known.
+    Plain,
+}
+
+/// A lambda handed to `transaction.on_commit` runs after the commit; a lambda handed to
 /// anything else runs where that call is.
-fn enclosing_atomic(project: &Project, call: CallRef) -> Option<(FileId, Span)> {
+fn context(project: &Project, call: CallRef) -> Context {
     let model = &project.models[call.file];
     let mut c = &model.calls[call.call];
     for _ in 0..64 {
@@ -129,12 +190,14 @@ fn enclosing_atomic(project: &Project, call: CallRef) -> Option<(FileId, Span)> 
             .rev()
             .find(|w| is_atomic(project, call.file, c.scope, w))
         {
-            return Some((call.file, w.span));
+            return Context::Atomic((call.file, w.span));
         }
         let s = &model.scopes[c.scope];
         match s.kind {
             ScopeKind::Lambda => {
-                let (outer, _) = s.passed_to?;
+                let Some((outer, _)) = s.passed_to else {
+                    return Context::Plain;
+                };
                 let outer_ref = CallRef {
                     file: call.file,
                     call: outer,
@@ -147,7 +210,7 @@ fn enclosing_atomic(project: &Project, call: CallRef) -> Option<(FileId, Span)> 
                     .iter()
                     .any(|p| project.matches(project.callee(outer_ref), p))
                 {
-                    return None;
+                    return Context::Deferred;
                 }
                 c = &model.calls[outer];
             }
@@ -157,12 +220,12 @@ fn enclosing_atomic(project: &Project, call: CallRef) -> Option<(FileId, Span)> 
                     .decorators
                     .iter()
                     .find(|d| is_atomic(project, call.file, parent, &d.expr))
-                    .map(|d| (call.file, d.span));
+                    .map_or(Context::Plain, |d| Context::Atomic((call.file, d.span)));
             }
-            ScopeKind::Module | ScopeKind::Class => return None,
+            ScopeKind::Module | ScopeKind::Class => return Context::Plain,
         }
     }
-    None
+    Context::Plain
 }
 
 /// `transaction.atomic` or `transaction.atomic(...)` on the default database. A
