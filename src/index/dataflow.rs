@@ -10,7 +10,7 @@
 //! are models, which manager methods return instances) are data in
 //! `rules/python/django_models.toml` and `rules/python/task_calls.toml`.
 
-use crate::knowledge::Returns;
+use crate::knowledge::{PathPattern, Returns};
 use crate::model::{Binding, BoundValue, Expr, ExprKind, ScopeId, ScopeKind};
 use crate::source::FileId;
 
@@ -309,8 +309,7 @@ impl Project {
     fn call_origin(&self, callee: &Value, depth: u32) -> Origin {
         let django = &self.knowledge.django;
         let calls = &self.knowledge.task_calls;
-        let matches_any =
-            |list: &[crate::knowledge::PathPattern]| list.iter().any(|p| self.matches(callee, p));
+        let matches_any = |list: &[PathPattern]| self.matches_any(callee, list);
         if matches_any(&django.models.instance_calls) {
             return Origin::ModelInstance(None);
         }
@@ -335,14 +334,16 @@ impl Project {
         if matches_any(&calls.results.by_id) {
             return Origin::TaskResult { fresh: false };
         }
-        if calls.enqueue_call.iter().any(|e| {
-            e.returns == Returns::Result && e.calls.iter().any(|p| self.matches(callee, p))
-        }) {
+        if calls
+            .enqueue_call
+            .iter()
+            .any(|e| e.returns == Returns::Result && self.matches_any(callee, &e.calls))
+        {
             return Origin::TaskResult { fresh: true };
         }
         // Calling a canvas (`group(...)()`, `chord(header)(body)`) enqueues it.
         if let Value::Returned(inner) = callee
-            && calls.results.canvas.iter().any(|p| self.matches(inner, p))
+            && self.matches_any(inner, &calls.results.canvas)
         {
             return Origin::TaskResult { fresh: true };
         }
@@ -387,7 +388,7 @@ impl Project {
                 Origin::Unknown
             }
             Value::Returned(inner)
-                if calls.results.canvas.iter().any(|p| self.matches(inner, p))
+                if self.matches_any(inner, &calls.results.canvas)
                     && calls.results.canvas_methods.iter().any(|m| m == method) =>
             {
                 Origin::TaskResult { fresh: true }
@@ -476,12 +477,28 @@ impl Project {
         }
     }
 
+    /// Does a value name one of the patterns' functions or classes? Unlike `matches`, a
+    /// project class does not match a pattern naming one of its bases (`except
+    /// MyError:` does not catch what `except Exception:` does), and patterns whose last
+    /// name differs from the value's own are skipped without resolving anything.
+    pub fn matches_any(&self, value: &Value, patterns: &[PathPattern]) -> bool {
+        let last = match value {
+            Value::Function(f) => Some(self.scope(*f).name.as_str()),
+            Value::Class(c) => Some(self.models[c.file].classes[c.class].name.as_str()),
+            v => v.last_name(),
+        };
+        patterns.iter().any(|p| {
+            let pl = p.last_name();
+            (pl == "*" || last.is_none_or(|l| l == pl)) && self.matches(value, p)
+        })
+    }
+
     /// A project class deriving from `django.db.models.Model` (or another model base).
     pub fn is_model_class(&self, c: ClassRef) -> bool {
         self.class_matches(c, &self.knowledge.django.models.bases)
     }
 
-    fn class_matches(&self, c: ClassRef, patterns: &[crate::knowledge::PathPattern]) -> bool {
+    fn class_matches(&self, c: ClassRef, patterns: &[PathPattern]) -> bool {
         patterns.iter().any(|p| self.derives_from(c, p))
     }
 

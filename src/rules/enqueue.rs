@@ -71,23 +71,13 @@ pub fn enqueue<'p>(project: &'p Project, call: CallRef) -> Option<Enqueue<'p>> {
             }
             if let Value::Returned(inner) = base.as_ref()
                 && calls.results.canvas_methods.iter().any(|m| m == method)
-                && calls
-                    .results
-                    .canvas
-                    .iter()
-                    .any(|p| project.matches(inner, p))
+                && project.matches_any(inner, &calls.results.canvas)
             {
                 return Some(canvas());
             }
         }
         // `group(...)()`, `chord(header)(body)`.
-        Value::Returned(inner)
-            if calls
-                .results
-                .canvas
-                .iter()
-                .any(|p| project.matches(inner, p)) =>
-        {
+        Value::Returned(inner) if project.matches_any(inner, &calls.results.canvas) => {
             return Some(canvas());
         }
         _ => {}
@@ -95,7 +85,7 @@ pub fn enqueue<'p>(project: &'p Project, call: CallRef) -> Option<Enqueue<'p>> {
     let e = calls
         .enqueue_call
         .iter()
-        .find(|e| e.calls.iter().any(|p| project.matches(callee, p)))?;
+        .find(|e| project.matches_any(callee, &e.calls))?;
     Some(Enqueue {
         queue: &e.queue,
         task: None,
@@ -125,14 +115,7 @@ pub fn partial_enqueue<'p>(
 ) -> Option<(Enqueue<'p>, Vec<&'p Expr>)> {
     let c = project.call(call);
     let callee = project.callee(call);
-    if !project
-        .knowledge
-        .task_calls
-        .transactions
-        .partial
-        .iter()
-        .any(|p| project.matches(callee, p))
-    {
+    if !project.matches_any(callee, &project.knowledge.task_calls.transactions.partial) {
         return None;
     }
     let first = c.args.first().filter(|a| a.kind == ArgKind::Positional)?;

@@ -52,7 +52,7 @@ fn check(cx: &mut Checker) {
             let call = CallRef { file, call: id };
             let callee = project.callee(call);
             for site in &calls.task_name {
-                if !site.calls.iter().any(|p| project.matches(callee, p)) {
+                if !project.matches_any(callee, &site.calls) {
                     continue;
                 }
                 let by_keyword = site
@@ -278,7 +278,7 @@ fn celery_names(project: &Project) -> CeleryNames {
         // Tasks made by calling the decorator (`shared_task(fn)`, `app.task(name=...)(fn)`).
         for (id, c) in model.calls.iter().enumerate() {
             let callee = project.callee(CallRef { file, call: id });
-            if !fw.decorators.iter().any(|p| project.matches(callee, p)) {
+            if !project.matches_any(callee, &fw.decorators) {
                 continue;
             }
             let name = c.keyword("name").map(|a| &a.value);

@@ -149,7 +149,7 @@ fn swallowing_handler(project: &Project, call: CallRef, c: &Call) -> Option<(Try
             h.types.is_empty()
                 || h.types.iter().any(|ty| {
                     let v = project.resolve(call.file, c.scope, ty);
-                    retry.caught_by.iter().any(|p| project.matches(&v, p))
+                    project.matches_any(&v, &retry.caught_by)
                 })
         }) else {
             continue;

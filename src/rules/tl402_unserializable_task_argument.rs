@@ -48,7 +48,8 @@ fn check(cx: &mut Checker, call: CallRef) {
         return;
     }
     let c = project.call(call);
-    let serializer = serializer(project, call, &e);
+    // Reading the settings scans the project: only once a finding is certain.
+    let mut serializer_kind = None;
     let task = e
         .task
         .map(|f| format!("task `{}`", project.display_name(f)))
@@ -59,7 +60,9 @@ fn check(cx: &mut Checker, call: CallRef) {
             continue;
         };
         let arg_text = abbreviate(text(project, call, arg.span), 30);
-        let (severity, consequence) = match serializer {
+        let kind_of_serializer =
+            *serializer_kind.get_or_insert_with(|| serializer(project, call, &e));
+        let (severity, consequence) = match kind_of_serializer {
             SerializerKind::Json => (
                 Severity::Error,
                 "JSON cannot encode it, so the enqueue call raises (kombu EncodeError / TypeError)",

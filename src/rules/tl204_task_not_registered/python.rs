@@ -133,7 +133,7 @@ fn worker_roots(project: &Project) -> Option<Worker> {
             let callee = project.callee(CallRef { file, call: id });
             let is_app = match callee {
                 Value::Class(class) => app_classes.iter().any(|p| project.derives_from(*class, p)),
-                v => app_classes.iter().any(|p| project.matches(v, p)),
+                v => project.matches_any(v, app_classes),
             };
             if is_app {
                 roots.push(file);
@@ -142,7 +142,7 @@ fn worker_roots(project: &Project) -> Option<Worker> {
                 }
                 continue;
             }
-            if autodiscover.iter().any(|p| project.matches(callee, p)) {
+            if project.matches_any(callee, &autodiscover) {
                 let mut positional = c.args.iter().filter(|a| a.kind == ArgKind::Positional);
                 let packages = c.keyword("packages").or_else(|| positional.next());
                 let packages = match packages.map(|a| &a.value.kind) {
@@ -468,7 +468,7 @@ fn imports_of(project: &Project, file: FileId) -> Vec<FileId> {
     for (id, c) in model.calls.iter().enumerate() {
         let callee = project.callee(CallRef { file, call: id });
         let imports = matches!(callee, Value::External(p) if p == "importlib.import_module" || p == "builtins.__import__")
-            || includes.iter().any(|p| project.matches(callee, p));
+            || project.matches_any(callee, includes);
         if imports && let Some(name) = c.positional().next().and_then(|a| a.value.as_str()) {
             out.extend(module_and_parents(project, name));
         }
