@@ -68,6 +68,18 @@ impl CallGraph {
         &self,
         start: FuncRef,
         max_depth: usize,
+        pred: impl FnMut(CallRef) -> Option<T>,
+    ) -> Option<(Vec<Edge>, CallRef, T)> {
+        self.find_reachable_through(start, max_depth, |_| true, pred)
+    }
+
+    /// `find_reachable`, following only the edges `follow` accepts (not into coroutine
+    /// functions, not through calls deferred to after a commit, ...).
+    pub fn find_reachable_through<T>(
+        &self,
+        start: FuncRef,
+        max_depth: usize,
+        mut follow: impl FnMut(&Edge) -> bool,
         mut pred: impl FnMut(CallRef) -> Option<T>,
     ) -> Option<(Vec<Edge>, CallRef, T)> {
         let mut queue = VecDeque::from([(start, Vec::<Edge>::new())]);
@@ -82,7 +94,7 @@ impl CallGraph {
                 continue;
             }
             for e in self.edges(f) {
-                if seen.insert(e.target) {
+                if follow(e) && seen.insert(e.target) {
                     let mut p = path.clone();
                     p.push(*e);
                     queue.push_back((e.target, p));

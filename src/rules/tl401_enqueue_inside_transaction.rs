@@ -92,10 +92,17 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
     if project.is_test_function(owner) || project.tasks.get(target).is_some() || depth == 0 {
         return;
     }
-    let found = project.graph.find_reachable(target, depth - 1, |site| {
-        let e = enqueue(project, site)?;
-        (races(project, &e) && context(project, site) != Context::Deferred).then_some(e.task)
-    });
+    // Not through calls deferred to after a commit, nor into tasks called directly
+    // (TL101's finding).
+    let follow = |e: &Edge| {
+        context(project, e.call) != Context::Deferred && project.tasks.get(e.target).is_none()
+    };
+    let found = project
+        .graph
+        .find_reachable_through(target, depth - 1, follow, |site| {
+            let e = enqueue(project, site)?;
+            (races(project, &e) && context(project, site) != Context::Deferred).then_some(e.task)
+        });
     let Some((path, site, task)) = found else {
         return;
     };

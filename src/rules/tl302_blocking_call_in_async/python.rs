@@ -4,8 +4,6 @@
 //! handed to `sync_to_async(...)`, `asyncio.to_thread(...)` or `run_in_executor(...)`
 //! does not run on the loop and is not reported.
 
-use std::collections::{HashSet, VecDeque};
-
 use crate::diagnostic::Severity;
 use crate::index::callgraph::Edge;
 use crate::index::{CallRef, FuncRef, Origin, Project};
@@ -151,26 +149,12 @@ fn find_blocking(
     start: FuncRef,
     max_depth: usize,
 ) -> Option<(Vec<Edge>, CallRef, Blocking)> {
-    let mut queue = VecDeque::from([(start, Vec::<Edge>::new())]);
-    let mut seen = HashSet::from([start]);
-    while let Some((f, path)) = queue.pop_front() {
-        for &c in project.graph.calls_in(f) {
-            if let Some(b) = blocking(project, c) {
-                return Some((path, c, b));
-            }
-        }
-        if path.len() >= max_depth {
-            continue;
-        }
-        for e in project.graph.edges(f) {
-            if sync_target(project, e.call).is_some() && seen.insert(e.target) {
-                let mut p = path.clone();
-                p.push(*e);
-                queue.push_back((e.target, p));
-            }
-        }
-    }
-    None
+    project.graph.find_reachable_through(
+        start,
+        max_depth,
+        |e| sync_target(project, e.call).is_some(),
+        |c| blocking(project, c),
+    )
 }
 
 /// A call that blocks: the slow-call catalogue (async-only entries included), or a
