@@ -522,3 +522,90 @@ fn element_of(o: Origin) -> Origin {
 fn last(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Options, check};
+    use crate::settings::Settings;
+
+    /// Checks a one-file project and gives, for each call whose callee text is `probe`,
+    /// the origin of its first argument.
+    fn origins(source: &str) -> Vec<Origin> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.py"), source).unwrap();
+        let out = check(Options {
+            paths: vec![dir.path().to_path_buf()],
+            settings: Settings::default(),
+            knowledge: crate::knowledge::BUILTIN.clone(),
+            threads: Some(1),
+        })
+        .unwrap();
+        let p = &out.project;
+        let model = &p.models[0];
+        let mut found: Vec<(u32, Origin)> = model
+            .calls
+            .iter()
+            .filter(|c| p.files[0].slice(c.callee.span) == "probe")
+            .map(|c| (c.span.start, p.origin(0, c.scope, &c.args[0].value)))
+            .collect();
+        found.sort_by_key(|(at, _)| *at);
+        found.into_iter().map(|(_, o)| o).collect()
+    }
+
+    #[test]
+    fn names_hold_what_their_last_binding_gives() {
+        let o = origins(
+            r#"
+from celery import shared_task
+from django.db import models
+
+
+class Order(models.Model):
+    pass
+
+
+@shared_task
+def t(x):
+    return x
+
+
+def view(request, pk):
+    order = Order.objects.get(pk=pk)
+    probe(order)
+    order = order.pk
+    probe(order)
+    probe(Order.objects.filter(pk=1))
+    for o in Order.objects.filter(pk=1):
+        probe(o)
+    for row in Order.objects.values("pk"):
+        probe(row)
+    probe(request.user)
+    with open("x") as fh:
+        probe(fh)
+    result = t.delay(1)
+    probe(result)
+    probe(t.s(1))
+    probe(unknown_thing)
+"#,
+        );
+        assert_eq!(
+            o,
+            vec![
+                Origin::ModelInstance(Some("Order".into())),
+                Origin::Unknown,
+                Origin::QuerySet {
+                    model: Some("Order".into()),
+                    rows: false
+                },
+                Origin::ModelInstance(Some("Order".into())),
+                Origin::Unknown,
+                Origin::ModelInstance(Some("User".into())),
+                Origin::OpenFile,
+                Origin::TaskResult { fresh: true },
+                Origin::Signature(FuncRef { file: 0, scope: 2 }),
+                Origin::Unknown,
+            ]
+        );
+    }
+}
