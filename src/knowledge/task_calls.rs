@@ -90,6 +90,9 @@ pub struct Results {
     pub canvas_methods: Vec<String>,
     pub wait_methods: Vec<String>,
     pub read_attributes: Vec<String>,
+    pub wait_allowed_keyword: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub wait_allowed_contexts: Vec<PathPattern>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

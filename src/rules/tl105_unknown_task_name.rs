@@ -275,6 +275,30 @@ fn celery_names(project: &Project) -> CeleryNames {
     let fw = &project.knowledge.frameworks[celery];
     let task_classes = &project.knowledge.task_calls.retry.task_classes;
     for (file, model) in project.models.iter().enumerate() {
+        // A function decorated `@<something>.task` or `@shared_task` that tasklint did not
+        // recognise as a task (an app made by a project factory function): its name, and
+        // so the set of names, is unknown.
+        for (scope, s) in model.functions() {
+            let unrecognised = s.decorators.iter().any(|d| {
+                let e = match &d.expr.kind {
+                    ExprKind::Call(id) => &model.calls[*id].callee,
+                    _ => &d.expr,
+                };
+                let last = match &e.kind {
+                    ExprKind::Name(n) | ExprKind::Attr(_, n) => n.as_str(),
+                    _ => "",
+                };
+                matches!(last, "task" | "shared_task")
+            });
+            if unrecognised
+                && project
+                    .tasks
+                    .get(crate::index::FuncRef { file, scope })
+                    .is_none()
+            {
+                out.incomplete = true;
+            }
+        }
         // Tasks made by calling the decorator (`shared_task(fn)`, `app.task(name=...)(fn)`).
         for (id, c) in model.calls.iter().enumerate() {
             let callee = project.callee(CallRef { file, call: id });

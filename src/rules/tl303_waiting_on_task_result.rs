@@ -54,6 +54,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
             // A result looked up by id in a view is usually a status page that checks
             // `ready()` first; in a task, Celery refuses any wait.
             && (fresh || matches!(place, Place::Task))
+            && !(matches!(place, Place::Task) && wait_allowed(project, call))
         {
             let recv_text = abbreviate(cx_text(project, call, recv), 40);
             let d = match &place {
@@ -175,4 +176,26 @@ fn report_read(
         d.note(handler_note(project, h));
     }
     binding_note(project, file, scope, base, d);
+}
+
+/// The task says it means to wait: `r.get(disable_sync_subtasks=False)`, or inside
+/// `with allow_join_result():`.
+fn wait_allowed(project: &Project, call: CallRef) -> bool {
+    let results = &project.knowledge.task_calls.results;
+    let c = project.call(call);
+    if c.keyword(&results.wait_allowed_keyword)
+        .is_some_and(|a| matches!(a.value.kind, ExprKind::Bool(false)))
+    {
+        return true;
+    }
+    c.withs.iter().any(|w| match w.kind {
+        ExprKind::Call(id) => project.matches_any(
+            project.callee(CallRef {
+                file: call.file,
+                call: id,
+            }),
+            &results.wait_allowed_contexts,
+        ),
+        _ => false,
+    })
 }
