@@ -207,10 +207,28 @@ fn args_kwargs<'p>(project: &'p Project, call: CallRef, c: &'p Call, at: usize) 
             _ => {}
         }
     }
-    if let Some(k) = kwargs
-        && let ExprKind::Dict(entries) = &literal(project, call, c, k).kind
-    {
-        out.extend(entries.iter().filter(|(k, _)| k.is_some()).map(|(_, v)| v));
+    if let Some(k) = kwargs {
+        match &literal(project, call, c, k).kind {
+            ExprKind::Dict(entries) => {
+                out.extend(entries.iter().filter(|(k, _)| k.is_some()).map(|(_, v)| v));
+            }
+            // `kwargs=dict(order=order)`
+            ExprKind::Call(id)
+                if matches!(
+                    project.callee(CallRef { file: call.file, call: *id }),
+                    Value::External(p) if p == "builtins.dict"
+                ) =>
+            {
+                let d = &project.models[call.file].calls[*id];
+                out.extend(
+                    d.args
+                        .iter()
+                        .filter(|a| a.kind == ArgKind::Keyword)
+                        .map(|a| &a.value),
+                );
+            }
+            _ => {}
+        }
     }
     out
 }
