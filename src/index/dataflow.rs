@@ -150,7 +150,11 @@ impl Project {
                     }
                 }
                 Origin::Unknown => self.classify(&self.resolve_before(file, scope, expr, at)),
-                base => self.origin_attr(base, name),
+                base => match self.origin_attr(base, name) {
+                    // `Order.active` where `active = ActiveManager()`: what it resolves to.
+                    Origin::Unknown => self.classify(&self.resolve_before(file, scope, expr, at)),
+                    o => o,
+                },
             },
             ExprKind::Subscript(base, index) => {
                 // `X.objects.get_or_create(...)[0]`
