@@ -36,6 +36,10 @@ struct CeleryNames {
     defaults: BTreeSet<(FileId, String)>,
     /// Tasks registered under an explicit `name=`, by file and function.
     renamed: BTreeMap<(FileId, String), String>,
+    /// Functions decorated like tasks that tasklint could not resolve (an app returned by
+    /// a factory function, a module it cannot name): any name ending in one of these may
+    /// be theirs.
+    unresolved: BTreeSet<String>,
     /// Some name cannot be known (`name=` computed, a custom `gen_task_name`).
     incomplete: bool,
 }
@@ -234,6 +238,9 @@ fn is_registered(project: &Project, names: &CeleryNames, name: &str) -> bool {
     let Some((module, function)) = name.rsplit_once('.') else {
         return false;
     };
+    if names.unresolved.contains(function) {
+        return true;
+    }
     project
         .modules
         .file(module)
@@ -245,6 +252,7 @@ fn celery_names(project: &Project) -> CeleryNames {
         names: BTreeSet::new(),
         defaults: BTreeSet::new(),
         renamed: BTreeMap::new(),
+        unresolved: BTreeSet::new(),
         incomplete: false,
     };
     let Some(celery) = project.knowledge.framework("celery") else {
@@ -276,25 +284,47 @@ fn celery_names(project: &Project) -> CeleryNames {
     let task_classes = &project.knowledge.task_calls.retry.task_classes;
     for (file, model) in project.models.iter().enumerate() {
         // A function decorated `@<something>.task` or `@shared_task` that tasklint did not
-        // recognise as a task (an app made by a project factory function): its name, and
-        // so the set of names, is unknown.
+        // recognise as a task (an app made by a project factory function, a module it
+        // cannot name): it registers under its `name=`, or under some module path ending
+        // in its function name.
         for (scope, s) in model.functions() {
-            let unrecognised = s.decorators.iter().any(|d| {
-                let e = match &d.expr.kind {
-                    ExprKind::Call(id) => &model.calls[*id].callee,
-                    _ => &d.expr,
+            if project
+                .tasks
+                .get(crate::index::FuncRef { file, scope })
+                .is_some()
+            {
+                continue;
+            }
+            for d in &s.decorators {
+                let (e, call) = match &d.expr.kind {
+                    ExprKind::Call(id) => (&model.calls[*id].callee, Some(&model.calls[*id])),
+                    _ => (&d.expr, None),
                 };
                 let last = match &e.kind {
                     ExprKind::Name(n) | ExprKind::Attr(_, n) => n.as_str(),
                     _ => "",
                 };
-                matches!(last, "task" | "shared_task")
-            });
-            if unrecognised
-                && project
-                    .tasks
-                    .get(crate::index::FuncRef { file, scope })
-                    .is_none()
+                if !matches!(last, "task" | "shared_task") {
+                    continue;
+                }
+                match call
+                    .and_then(|c| c.keyword("name"))
+                    .map(|a| a.value.as_str())
+                {
+                    Some(Some(n)) => {
+                        out.names.insert(n.to_string());
+                    }
+                    Some(None) => out.incomplete = true,
+                    None => {
+                        out.unresolved.insert(s.name.clone());
+                    }
+                }
+            }
+        }
+        // `app.tasks[old_name] = app.tasks[new_name]`: names registered at run time.
+        for a in &model.attr_assignments {
+            if let ExprKind::Subscript(base, _) = &a.target.kind
+                && matches!(&base.kind, ExprKind::Attr(_, n) if n == "tasks")
             {
                 out.incomplete = true;
             }
