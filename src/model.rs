@@ -39,6 +39,9 @@ pub struct FileModel {
     pub calls: Vec<Call>,
     pub classes: Vec<Class>,
     pub tries: Vec<Try>,
+    /// `a.b = value` and `a[key] = value`: assignments that bind no name (Celery's
+    /// `app.conf.beat_schedule = {...}`, `SETTINGS["key"] = ...`), in source order.
+    pub attr_assignments: Vec<AttrAssignment>,
     pub comments: Vec<Comment>,
     /// Why the file could not be understood (syntax errors, Python 2): TL000.
     pub problems: Vec<Problem>,
@@ -56,6 +59,7 @@ impl FileModel {
             calls: Vec::new(),
             classes: Vec::new(),
             tries: Vec::new(),
+            attr_assignments: Vec::new(),
             comments: Vec::new(),
             problems: Vec::new(),
             imports: Vec::new(),
@@ -210,6 +214,16 @@ pub struct Import {
     pub names: Vec<(Vec<String>, Span)>,
     /// `try` statements whose body encloses the import, outermost first.
     pub tries: Vec<TryId>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AttrAssignment {
+    pub scope: ScopeId,
+    /// The attribute or subscript assigned to.
+    pub target: Expr,
+    pub value: Expr,
+    /// `a.b += value`
+    pub augmented: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

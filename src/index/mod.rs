@@ -3,9 +3,11 @@
 //! request handlers, and what a handler reaches through project calls.
 
 pub mod callgraph;
+pub mod dataflow;
 pub mod handlers;
 pub mod modules;
 pub mod resolve;
+pub mod settings_values;
 pub mod tasks;
 
 use std::path::PathBuf;
@@ -13,6 +15,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 pub use callgraph::{CallGraph, Reach};
+pub use dataflow::Origin;
 pub use handlers::{Handler, HandlerSet};
 pub use modules::ModuleTable;
 pub use resolve::Value;
