@@ -6,7 +6,7 @@
 use super::context::{abbreviate, chain, text};
 use super::enqueue::{Enqueue, enqueue};
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::index::callgraph::Edge;
 use crate::index::{CallRef, Project};
 use crate::knowledge::Returns;
@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
         severity: Severity::Error,
         default_enabled: true,
         languages: &[Language::Python],
-        fix: FixAvailability::Never,
+        fix: FixAvailability::Sometimes,
         doc: include_str!("../../rules/docs/TL401.md"),
     },
     check: Check::Call(check),
@@ -67,6 +67,95 @@ fn check(cx: &mut Checker, call: CallRef) {
     if e.queue == "celery" && e.task.is_some() && !c.value_used {
         d.note("with Celery 5.4+ and its Django task class, `.delay_on_commit(...)` / `.apply_async_on_commit(...)` do the same (they return None)");
     }
+    if let Some(fix) = on_commit_fix(project, call) {
+        d.fix(fix);
+    }
+}
+
+/// The name a module binds to `path` (an import), if any.
+fn bound_name(project: &Project, file: FileId, path: &str) -> Option<String> {
+    let model = &project.models[file];
+    model.scopes.first()?.bindings.iter().find_map(|b| {
+        (matches!(b.value, crate::model::BoundValue::Import(_))
+            && project.lookup(file, 0, &b.name, u32::MAX, 0)
+                == crate::index::Value::External(path.to_string()))
+        .then(|| b.name.clone())
+    })
+}
+
+/// `t.delay(x)` → `transaction.on_commit(functools.partial(t.delay, x))`: the enqueue
+/// waits for the commit, and `partial` evaluates the arguments now, as the original
+/// call did (a lambda would read them after the commit, wrong in a loop). Unsafe: the
+/// task no longer runs if the transaction rolls back, which may be what the code wanted.
+/// Imports of `transaction` and `functools` are added when the file lacks them. Only
+/// for calls whose value is unused (`on_commit` returns None).
+fn on_commit_fix(project: &Project, call: CallRef) -> Option<Fix> {
+    let c = project.call(call);
+    if c.value_used {
+        return None;
+    }
+    let source = &project.files[call.file];
+    let mut imports = String::new();
+    let transaction = match bound_name(project, call.file, "django.db.transaction") {
+        Some(name) => name,
+        None => {
+            imports.push_str("from django.db import transaction\n");
+            "transaction".to_string()
+        }
+    };
+    let partial = match bound_name(project, call.file, "functools.partial") {
+        Some(name) => name,
+        None => match bound_name(project, call.file, "functools") {
+            Some(name) => format!("{name}.partial"),
+            None => {
+                imports.push_str("import functools\n");
+                "functools.partial".to_string()
+            }
+        },
+    };
+    let callee = source.slice(c.callee.span);
+    let inner = source.slice(Span::new(
+        c.args_span.start.saturating_add(1),
+        c.args_span.end.saturating_sub(1).max(c.args_span.start + 1),
+    ));
+    let args = inner.trim();
+    let sep = if args.is_empty() { "" } else { ", " };
+    let mut edits = vec![Edit {
+        span: c.span,
+        content: format!("{transaction}.on_commit({partial}({callee}{sep}{args}))"),
+    }];
+    if !imports.is_empty() {
+        edits.push(Edit {
+            span: Span::new(
+                import_point(project, call.file)?,
+                import_point(project, call.file)?,
+            ),
+            content: imports,
+        });
+    }
+    Some(Fix {
+        message: "enqueue after the commit with `transaction.on_commit`".into(),
+        applicability: Applicability::Unsafe,
+        edits,
+    })
+}
+
+/// Where new imports go: the start of the line of the first module-level import that
+/// is not a `from __future__` import.
+fn import_point(project: &Project, file: FileId) -> Option<u32> {
+    let model = &project.models[file];
+    let source = &project.files[file];
+    let first = model
+        .imports
+        .iter()
+        .filter(|i| {
+            i.scope == 0
+                && i.tries.is_empty()
+                && i.from.first().map(String::as_str) != Some("__future__")
+        })
+        .map(|i| i.span.start)
+        .min()?;
+    Some(source.line_start(source.line_index(first)))
 }
 
 /// An enqueue that sends now, to a queue outside the database. A signature is only
