@@ -34,6 +34,8 @@ const ROOT_MARKERS: &[&str] = &[
     "setup.cfg",
     "setup.py",
     "manage.py",
+    // A Rust workspace's root (its members' own Cargo.toml files are nearer).
+    "Cargo.lock",
     ".git",
 ];
 
@@ -62,6 +64,7 @@ pub struct Discovered {
 pub fn language_of(path: &Path) -> Option<Language> {
     match path.extension()?.to_str()? {
         "py" => Some(Language::Python),
+        "rs" => Some(Language::Rust),
         _ => None,
     }
 }
