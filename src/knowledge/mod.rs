@@ -3,6 +3,7 @@
 //! index and the rules read it through these typed tables.
 
 mod pattern;
+pub mod rust;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -142,6 +143,8 @@ pub struct Knowledge {
     pub class_views: Vec<ClassView>,
     pub decorated_handlers: Vec<DecoratedHandler>,
     pub offload: Offload,
+    /// Rust: blocking catalogue, handler shapes, offload calls (`rules/rust/*.toml`).
+    pub rust: rust::RustKnowledge,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
     /// candidates instead of the whole catalogue.
     slow_by_last: HashMap<String, Vec<(usize, usize)>>,
@@ -168,6 +171,7 @@ impl Knowledge {
             class_views: h.class_view,
             decorated_handlers: h.decorated,
             offload: o.offload,
+            rust: rust::RustKnowledge::builtin()?,
             slow_by_last: HashMap::new(),
         };
         k.reindex();
