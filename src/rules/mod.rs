@@ -9,6 +9,7 @@
 //! `rules/docs/`, add it to [`ALL`], and add a fixture with `# expect:` markers.
 
 mod context;
+mod rust_blocking;
 mod slow_calls;
 mod tl000_unreadable_source;
 mod tl101_task_called_directly;
@@ -16,6 +17,7 @@ mod tl102_enqueue_on_plain_function;
 mod tl204_task_not_registered;
 mod tl301_slow_call_in_handler;
 mod tl302_blocking_call_in_async;
+mod tl304_block_on_in_async;
 
 use rayon::prelude::*;
 
@@ -32,6 +34,7 @@ pub static ALL: &[&Rule] = &[
     &tl204_task_not_registered::RULE,
     &tl301_slow_call_in_handler::RULE,
     &tl302_blocking_call_in_async::RULE,
+    &tl304_block_on_in_async::RULE,
 ];
 
 pub use tl000_unreadable_source::RULE as UNREADABLE_SOURCE;
