@@ -380,6 +380,9 @@ pub struct RustItems {
     /// Crates named by `#[macro_use] extern crate x;`: their macros (and route
     /// attributes) are in scope everywhere without a `use`.
     pub macro_use: Vec<String>,
+    /// Generic type parameters of functions bounded by a closure or future trait
+    /// (`F: FnOnce(&mut Conn) -> R`, `where T: Future`): (function scope, names).
+    pub closure_generics: Vec<(ScopeId, Vec<String>)>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -327,6 +327,14 @@ impl<'a> Lowerer<'a> {
                 let at = self.sp(s.ident.span());
                 self.bind(&s.ident.to_string(), BoundValue::Expr(v), at);
             }
+            // `cfg_if! { if #[cfg(..)] { items } else { items } }` and `cfg_select!`
+            // only choose between item lists: every branch is read.
+            Item::Macro(m)
+                if m.ident.is_none()
+                    && matches!(last_segment(&m.mac.path).as_str(), "cfg_if" | "cfg_select") =>
+            {
+                self.cfg_items(m.mac.tokens.clone());
+            }
             // `macro_rules! name { ... }` defines a macro: its body is a template, not
             // code that runs.
             Item::Macro(m) if m.ident.is_none() && !m.mac.path.is_ident("macro_rules") => {
@@ -336,6 +344,26 @@ impl<'a> Lowerer<'a> {
             _ => {}
         }
         self.depth -= 1;
+    }
+
+    /// The brace groups of a `cfg_if!` / `cfg_select!` body, each a list of items.
+    fn cfg_items(&mut self, tokens: TokenStream) {
+        for t in tokens {
+            if let TokenTree::Group(g) = t
+                && g.delimiter() == proc_macro2::Delimiter::Brace
+            {
+                let parser = |input: syn::parse::ParseStream| {
+                    let mut items = Vec::new();
+                    while !input.is_empty() {
+                        items.push(input.parse::<Item>()?);
+                    }
+                    Ok(items)
+                };
+                if let Ok(items) = syn::parse::Parser::parse2(parser, g.stream()) {
+                    self.items(&items);
+                }
+            }
+        }
     }
 
     /// From the first attribute (or the start of `head`) to the closing token.
@@ -615,6 +643,10 @@ impl<'a> Lowerer<'a> {
             let t = self.type_expr(ty);
             self.m.rust.returns.push((id, t));
         }
+        let closures = closure_generics(&sig.generics);
+        if !closures.is_empty() {
+            self.m.rust.closure_generics.push((id, closures));
+        }
         self.bind(&name, BoundValue::Function(id), name_span);
         self.enter(id, |l| {
             for input in &sig.inputs {
@@ -682,8 +714,17 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Binds the names a pattern introduces. `x` and `Some(x)` / `Ok(x)` (and other
-    /// one-field tuple-struct patterns) bind to `value`; anything else binds unknown.
+    /// A value computed here but bound to no name the code can use (`fut.await;`,
+    /// `if let Err(e) = task.await`): kept as a binding of `_`, which no lookup asks for,
+    /// so that the index still sees that `fut` / `task` is used here.
+    fn note_evaluated(&mut self, v: &Expr) {
+        if matches!(v.kind, ExprKind::Name(_) | ExprKind::Attr(..)) {
+            self.bind("_", BoundValue::Expr(v.clone()), v.span);
+        }
+    }
+
+    /// Binds the names a pattern introduces. `x`, `Some(x)` and `Ok(x)` bind to `value`;
+    /// anything else binds unknown.
     fn bind_pattern(&mut self, pat: &Pat, value: Option<Expr>) {
         match pat {
             Pat::Ident(pi) => {
@@ -701,7 +742,12 @@ impl<'a> Lowerer<'a> {
             Pat::Reference(r) => self.bind_pattern(&r.pat, value),
             Pat::Paren(p) => self.bind_pattern(&p.pat, value),
             Pat::TupleStruct(ts) => {
-                let one = ts.elems.len() == 1;
+                // `Some(x)` / `Ok(x)` unwrap the value; other variants hold something else.
+                let one =
+                    ts.elems.len() == 1 && matches!(last_segment(&ts.path).as_str(), "Some" | "Ok");
+                if !one && let Some(v) = &value {
+                    self.note_evaluated(v);
+                }
                 for e in &ts.elems {
                     self.bind_pattern(e, if one { value.clone() } else { None });
                 }
@@ -772,6 +818,7 @@ impl<'a> Lowerer<'a> {
                     self.m.calls[id].value_used = false;
                     self.m.calls[id].followed_by_statement = followed;
                 }
+                self.note_evaluated(&v);
             }
             Stmt::Macro(m) => {
                 let start = match m.mac.path.segments.first() {
@@ -985,6 +1032,7 @@ impl<'a> Lowerer<'a> {
             }
             SynExpr::Match(m) => {
                 let v = self.expr(&m.expr);
+                self.note_evaluated(&v);
                 for arm in &m.arms {
                     self.bind_pattern(&arm.pat, Some(v.clone()));
                     if let Some((_, g)) = &arm.guard {
@@ -1431,6 +1479,46 @@ impl<'a> Lowerer<'a> {
             _ => Vec::new(),
         }
     }
+}
+
+/// Traits that make a type parameter a closure or a future.
+const CLOSURE_TRAITS: &[&str] = &[
+    "Fn",
+    "FnOnce",
+    "FnMut",
+    "AsyncFn",
+    "AsyncFnOnce",
+    "AsyncFnMut",
+    "Future",
+    "IntoFuture",
+];
+
+fn closure_bound<'b>(bounds: impl IntoIterator<Item = &'b syn::TypeParamBound>) -> bool {
+    bounds.into_iter().any(|b| match b {
+        syn::TypeParamBound::Trait(t) => CLOSURE_TRAITS.contains(&last_segment(&t.path).as_str()),
+        _ => false,
+    })
+}
+
+/// The type parameters bounded by a closure or future trait, inline or in `where`.
+fn closure_generics(g: &syn::Generics) -> Vec<String> {
+    let mut out: Vec<String> = g
+        .type_params()
+        .filter(|t| closure_bound(&t.bounds))
+        .map(|t| t.ident.to_string())
+        .collect();
+    if let Some(w) = &g.where_clause {
+        for p in &w.predicates {
+            if let syn::WherePredicate::Type(pt) = p
+                && let Type::Path(tp) = &pt.bounded_ty
+                && let Some(i) = tp.path.get_ident()
+                && closure_bound(&pt.bounds)
+            {
+                out.push(i.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// `_` and `_name`: the value is never read.
