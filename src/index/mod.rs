@@ -128,9 +128,12 @@ impl Project {
         project.rust.celery_tasks = rust::context::find_celery_tasks(&project);
         let rust_handlers = rust::handlers::find(&project);
         project.rust.set_handlers(rust_handlers);
+        project.rust.service_crates = rust::context::service_crates(&project);
         project.tasks = TaskRegistry::build(&project);
         project.handlers = HandlerSet::build(&project);
         project.graph = CallGraph::build(&project);
+        (project.rust.test_only, project.rust.startup_only) =
+            rust::context::test_and_startup_only(&project);
         project.reach = Reach::from_handlers(&project);
         project
     }

@@ -230,36 +230,50 @@ pub fn derive_wrappers(project: &Project) -> (HashMap<FuncRef, WrapperKind>, Has
 }
 
 /// Parameters that hold a closure or future: typed `impl FnOnce(..)`, `impl Future`,
-/// `Box<dyn Fn..>`, or a generic parameter (`f: F`).
+/// `Box<dyn Fn..>`, or a generic parameter bounded so (`f: F` with `F: FnOnce(..)`).
 fn closure_params(project: &Project, file: FileId, scope: ScopeId) -> Vec<String> {
-    let s = &project.models[file].scopes[scope];
+    let model = &project.models[file];
+    let s = &model.scopes[scope];
+    let generics: &[String] = model
+        .rust
+        .closure_generics
+        .iter()
+        .find(|(f, _)| *f == scope)
+        .map(|(_, g)| g.as_slice())
+        .unwrap_or(&[]);
     s.params
         .iter()
         .filter(|p| p.name != "self" && p.name != "<pattern>")
-        .filter(|p| match &p.annotation {
-            Some(ty) => closure_like(project, file, s.parent.unwrap_or(0), ty),
-            None => false,
+        .filter(|p| {
+            p.annotation
+                .as_ref()
+                .is_some_and(|ty| closure_like(ty, generics))
         })
         .map(|p| p.name.clone())
         .collect()
 }
 
-fn closure_like(project: &Project, file: FileId, scope: ScopeId, ty: &Expr) -> bool {
+fn closure_like(ty: &Expr, generics: &[String]) -> bool {
     match &ty.kind {
         ExprKind::Name(n) => {
             let last = n.rsplit("::").next().unwrap_or(n);
-            if matches!(last, "Fn" | "FnOnce" | "FnMut" | "Future" | "IntoFuture") {
-                return true;
-            }
-            // A generic parameter: one capitalised segment that names nothing.
-            !n.contains("::")
-                && n.starts_with(|c: char| c.is_ascii_uppercase())
-                && project.rust_type(file, scope, ty, 0).is_unknown()
+            matches!(
+                last,
+                "Fn" | "FnOnce"
+                    | "FnMut"
+                    | "AsyncFn"
+                    | "AsyncFnOnce"
+                    | "AsyncFnMut"
+                    | "Future"
+                    | "IntoFuture"
+            ) || generics.iter().any(|g| g == n)
         }
         ExprKind::Subscript(base, inner) => match &base.kind {
             ExprKind::Name(n) if matches!(n.rsplit("::").next(), Some("Box" | "Pin")) => {
-                closure_like(project, file, scope, inner)
+                closure_like(inner, generics)
             }
+            // `impl Future<Output = T>` keeps no type argument; `impl Fn(A) -> B` none.
+            ExprKind::Name(_) => closure_like(base, generics),
             _ => false,
         },
         _ => false,
@@ -386,5 +400,89 @@ impl Project {
             }
         }
         Value::Unknown
+    }
+}
+
+/// Functions only tests call (helpers like `build_db_pool_for_tests`), and functions only
+/// the runtime's entry point calls (start-up code): every project call to them is in such
+/// a function, directly or through others like them.
+pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<FuncRef>) {
+    let mut callers: HashMap<FuncRef, Vec<FuncRef>> = HashMap::new();
+    let mut funcs = Vec::new();
+    for (file, model) in project.models.iter().enumerate() {
+        if model.language != Language::Rust {
+            continue;
+        }
+        for (scope, _) in model.functions() {
+            let f = FuncRef { file, scope };
+            funcs.push(f);
+            for e in project.graph.edges(f) {
+                callers.entry(e.target).or_default().push(f);
+            }
+        }
+    }
+    let only_called_from = |roots: &HashSet<FuncRef>| {
+        let mut only: HashSet<FuncRef> = HashSet::new();
+        loop {
+            let mut changed = false;
+            for f in &funcs {
+                if roots.contains(f) || only.contains(f) {
+                    continue;
+                }
+                let Some(cs) = callers.get(f) else { continue };
+                if cs
+                    .iter()
+                    .all(|c| c != f && (roots.contains(c) || only.contains(c)))
+                {
+                    only.insert(*f);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        only
+    };
+    let tests: HashSet<FuncRef> = funcs
+        .iter()
+        .copied()
+        .filter(|f| project.is_test_function(*f))
+        .collect();
+    let entries: HashSet<FuncRef> = funcs
+        .iter()
+        .copied()
+        .filter(|f| project.rust_is_runtime_entry(*f))
+        .collect();
+    (only_called_from(&tests), only_called_from(&entries))
+}
+
+/// Crates that define or register request handlers, or define rusty-celery tasks.
+pub fn service_crates(project: &Project) -> HashSet<usize> {
+    let mut out = HashSet::new();
+    for h in &project.rust.handlers {
+        out.extend(project.rust_crate_of(h.func.file));
+        if let Some((file, _)) = h.registered_at {
+            out.extend(project.rust_crate_of(file));
+        }
+    }
+    for f in project.rust.celery_tasks.keys() {
+        out.extend(project.rust_crate_of(f.file));
+    }
+    out
+}
+
+impl Project {
+    /// The runtime's entry point (`#[tokio::main] async fn main`, `#[rocket::main]`,
+    /// `#[actix_web::main]`): what it does before serving is start-up.
+    pub fn rust_is_runtime_entry(&self, f: FuncRef) -> bool {
+        let model = &self.models[f.file];
+        model.scopes[f.scope].decorators.iter().any(|d| {
+            let e = match &d.expr.kind {
+                ExprKind::Call(c) => &model.calls[*c].callee,
+                _ => &d.expr,
+            };
+            matches!(&e.kind, ExprKind::Name(n) if n.contains("::") && n.ends_with("::main"))
+        })
     }
 }

@@ -20,6 +20,8 @@ pub struct Manifest {
     /// Dependencies by the name the crate's code uses (renames applied, `-` as `_`):
     /// (package name, version requirement).
     pub deps: HashMap<String, (String, Option<String>)>,
+    /// The folder of the workspace the package belongs to (its own folder when none).
+    pub workspace_root: PathBuf,
 }
 
 impl Manifest {
@@ -84,9 +86,15 @@ impl Manifests {
     pub fn manifest(&mut self, dir: &Path) -> Option<Manifest> {
         let table = self.table(dir)?.clone();
         let package = table.get("package")?.as_table()?;
+        let workspace_root = dir
+            .ancestors()
+            .find(|d| self.table(d).is_some_and(|t| t.contains_key("workspace")))
+            .unwrap_or(dir)
+            .to_path_buf();
         let mut m = Manifest {
             dir: dir.to_path_buf(),
             package: package.get("name").and_then(Toml::as_str).map(String::from),
+            workspace_root,
             ..Manifest::default()
         };
         if let Some(lib) = table.get("lib").and_then(Toml::as_table) {

@@ -90,6 +90,14 @@ pub struct RustIndex {
     handler_index: HashMap<FuncRef, usize>,
     /// rusty-celery tasks (sync ones run inline on the worker's runtime).
     pub celery_tasks: HashMap<FuncRef, String>,
+    /// Crates that serve requests or run tasks: they define or register request handlers
+    /// or rusty-celery tasks.
+    pub service_crates: HashSet<usize>,
+    /// Functions only tests call (directly or through other such functions).
+    pub test_only: HashSet<FuncRef>,
+    /// Functions only the runtime's entry point calls (directly or through other such
+    /// functions): start-up code.
+    pub startup_only: HashSet<FuncRef>,
 }
 
 impl RustIndex {
@@ -433,6 +441,16 @@ impl RustIndex {
         self.crates[krate].manifest.map(|m| &self.manifests[m])
     }
 
+    /// The workspace (or lone package) a file belongs to: tasks, registrations and
+    /// workers only meet inside one.
+    pub fn workspace_of(&self, project: &Project, file: FileId) -> String {
+        project
+            .rust_crate_of(file)
+            .and_then(|k| self.manifest_of_crate(k))
+            .map(|m| m.workspace_root.to_string_lossy().into_owned())
+            .unwrap_or_else(|| format!("root {}", project.files[file].display))
+    }
+
     pub fn handler(&self, f: FuncRef) -> Option<&RustHandler> {
         self.handler_index.get(&f).map(|i| &self.handlers[*i])
     }
@@ -636,6 +654,9 @@ impl Project {
         if let Some(m) = self.rust_module_of(f.file, f.scope)
             && (self.rust.modules[m].test || self.rust.crates[self.rust.modules[m].krate].test)
         {
+            return true;
+        }
+        if self.rust.test_only.contains(&f) {
             return true;
         }
         let model = &self.models[f.file];

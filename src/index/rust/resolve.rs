@@ -64,6 +64,15 @@ pub fn origin(v: &Value) -> Option<&str> {
     }
 }
 
+/// `let probe = filter.and_then(probe);`: the `probe` inside the value is the earlier
+/// one; a binding is not visible in its own initialiser.
+fn within_own_value(value: &BoundValue, at: u32) -> bool {
+    match value {
+        BoundValue::Expr(e) | BoundValue::IterOf(e) => e.span.start <= at && at < e.span.end,
+        _ => false,
+    }
+}
+
 /// `a.b` is under `a` and under `a.b`, not under `a.bc`.
 pub fn path_under(path: &str, root: &str) -> bool {
     path == root
@@ -179,7 +188,13 @@ impl Project {
             return Value::Unknown;
         }
         match &ty.kind {
-            ExprKind::Name(path) => self.rust_path(file, scope, path, u32::MAX, depth + 1, true),
+            ExprKind::Name(path) => {
+                match self.rust_path(file, scope, path, u32::MAX, depth + 1, true) {
+                    // An alias of a generic type reached as a value (through a `use`).
+                    Value::Subscripted(inner) if !self.rust_is_transparent(&inner) => *inner,
+                    v => v,
+                }
+            }
             ExprKind::Subscript(base, args) => {
                 let head = self.rust_type(file, scope, base, depth + 1);
                 let first = match &args.kind {
@@ -374,7 +389,10 @@ impl Project {
                             if item.is_none() {
                                 item = Some(b);
                             }
-                        } else if !items_only && b.span.start < at {
+                        } else if !items_only
+                            && b.span.start < at
+                            && !within_own_value(&b.value, at)
+                        {
                             local = Some(b);
                         }
                     }
