@@ -18,6 +18,7 @@ mod tl204_task_not_registered;
 mod tl301_slow_call_in_handler;
 mod tl302_blocking_call_in_async;
 mod tl304_block_on_in_async;
+mod tl305_detached_spawn_in_handler;
 
 use rayon::prelude::*;
 
@@ -35,6 +36,7 @@ pub static ALL: &[&Rule] = &[
     &tl301_slow_call_in_handler::RULE,
     &tl302_blocking_call_in_async::RULE,
     &tl304_block_on_in_async::RULE,
+    &tl305_detached_spawn_in_handler::RULE,
 ];
 
 pub use tl000_unreadable_source::RULE as UNREADABLE_SOURCE;

@@ -85,7 +85,11 @@ fn entry_matches(
         return Some(format!("{method}` from `{recv}"));
     }
     if !entry.args.is_empty() {
-        base?;
+        // The receiver is a query whose type tasklint rarely knows; the connection
+        // argument decides.
+        if matches!(callee, Value::Function(_)) {
+            return None;
+        }
         let first = c.positional().next()?;
         let v = project.resolve(call.file, c.scope, &first.value);
         let o = origin(&v)?;
@@ -159,6 +163,7 @@ pub fn blocking_reached<'p>(
             let target = project.scope(e.target);
             if target.is_async
                 || target.kind != ScopeKind::Function
+                || project.call(e.call).awaited
                 || !project.rust_runs_inline(e.call, f)
                 || project.is_test_function(e.target)
             {
@@ -192,17 +197,36 @@ fn describe(project: &Project, ctx: &AsyncContext) -> String {
     }
 }
 
-fn severity(rule: &str, entry: &BlockingCall, in_handler: bool) -> Option<Severity> {
-    if rule == "TL304" {
+/// How a finding is reported, from how bad the call is and where it runs:
+/// - panics: an error anywhere in async code;
+/// - blocks: an error in request handlers and what they reach; a warning elsewhere in a
+///   crate that serves requests or runs tasks; not reported in the runtime's entry
+///   function (start-up) or in crates that do neither (CLIs, libraries);
+/// - usually fine: a warning in request handlers and what they reach, else nothing.
+fn severity(
+    project: &Project,
+    rule: &str,
+    entry: &BlockingCall,
+    in_handler: bool,
+    call: CallRef,
+    ctx: &AsyncContext,
+) -> Option<Severity> {
+    if rule == "TL304" || entry.severity == BlockingSeverity::Panics {
         return Some(Severity::Error);
     }
-    match entry.severity {
-        BlockingSeverity::Panics => Some(Severity::Error),
-        BlockingSeverity::Blocks if in_handler => Some(Severity::Error),
-        BlockingSeverity::Blocks => Some(Severity::Warning),
-        BlockingSeverity::UsuallyFine if in_handler => Some(Severity::Warning),
-        BlockingSeverity::UsuallyFine => None,
+    if in_handler {
+        return Some(match entry.severity {
+            BlockingSeverity::UsuallyFine => Severity::Warning,
+            _ => Severity::Error,
+        });
     }
+    let service = project
+        .rust_crate_of(call.file)
+        .is_some_and(|k| project.rust.service_crates.contains(&k));
+    let entry_fn = matches!(ctx, AsyncContext::AsyncFn(f)
+        if project.rust_is_runtime_entry(*f) || project.rust.startup_only.contains(f));
+    (entry.severity == BlockingSeverity::Blocks && service && !entry_fn)
+        .then_some(Severity::Warning)
 }
 
 /// The Rust check of TL302 / TL304 for one function: its calls in async context, and
@@ -248,7 +272,7 @@ fn check_call(cx: &mut Checker, call: CallRef, rule: &str, depth: usize) {
         _ => None,
     };
     if let Some(m) = blocking_call(project, call, rule) {
-        let Some(sev) = severity(rule, m.entry, handler.is_some()) else {
+        let Some(sev) = severity(project, rule, m.entry, handler.is_some(), call, &ctx) else {
             return;
         };
         let d = cx.report(
@@ -271,13 +295,15 @@ fn check_call(cx: &mut Checker, call: CallRef, rule: &str, depth: usize) {
         return;
     };
     let t = project.scope(target);
-    if t.is_async || depth == 0 || project.is_test_function(target) {
+    // `.await` on a call of a sync function: it returns a future, or resolution went
+    // wrong; either way its body is not the blocking part.
+    if t.is_async || c.awaited || depth == 0 || project.is_test_function(target) {
         return;
     }
     let Some((path, site, m)) = blocking_reached(project, target, depth - 1, rule) else {
         return;
     };
-    let Some(sev) = severity(rule, m.entry, handler.is_some()) else {
+    let Some(sev) = severity(project, rule, m.entry, handler.is_some(), call, &ctx) else {
         return;
     };
     let callee = abbreviate(text(project, call, c.callee.span), 40);
