@@ -27,11 +27,14 @@ pub static RULE: Rule = Rule {
 fn check(cx: &mut Checker, call: CallRef) {
     let project = cx.project;
     let c = project.call(call);
-    if c.value_used || c.is_macro {
+    if c.is_macro {
         return;
     }
     let callee = project.callee(call);
     let (what, via) = if project.rust_is_spawn(call) {
+        if c.value_used {
+            return;
+        }
         let name = match callee {
             Value::External(p) => rust_path(p),
             _ => abbreviate(text(project, call, c.callee.span), 40),
@@ -40,6 +43,7 @@ fn check(cx: &mut Checker, call: CallRef) {
     } else if let Value::Function(f) = callee
         && project.rust.wrappers.get(f) == Some(&WrapperKind::Detach)
     {
+        // The helper drops the handle itself, whatever its caller does with the result.
         (
             format!(
                 "{}(...)",

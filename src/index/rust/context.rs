@@ -426,7 +426,12 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
         loop {
             let mut changed = false;
             for f in &funcs {
-                if roots.contains(f) || only.contains(f) {
+                // The framework calls handlers and tasks: no project call shows it.
+                if roots.contains(f)
+                    || only.contains(f)
+                    || project.rust.handler(*f).is_some()
+                    || project.rust.celery_tasks.contains_key(f)
+                {
                     continue;
                 }
                 let Some(cs) = callers.get(f) else { continue };

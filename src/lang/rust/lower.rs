@@ -884,7 +884,37 @@ impl<'a> Lowerer<'a> {
                         .or(c.capture.map(|m| self.lo(m.span)))
                         .unwrap_or_else(|| self.lo(c.or1_token.span));
                 }
-                // Rarely a call's receiver: spanning re-tokenises, but only this node.
+                SynExpr::Assign(a) => &a.left,
+                SynExpr::Group(g) => &g.expr,
+                SynExpr::If(i) => return self.lo(i.if_token.span),
+                SynExpr::Match(m) => return self.lo(m.match_token.span),
+                SynExpr::While(w) => match &w.label {
+                    Some(l) => return self.lo(l.name.apostrophe),
+                    None => return self.lo(w.while_token.span),
+                },
+                SynExpr::Loop(l) => match &l.label {
+                    Some(lb) => return self.lo(lb.name.apostrophe),
+                    None => return self.lo(l.loop_token.span),
+                },
+                SynExpr::ForLoop(f) => match &f.label {
+                    Some(lb) => return self.lo(lb.name.apostrophe),
+                    None => return self.lo(f.for_token.span),
+                },
+                SynExpr::Let(l) => return self.lo(l.let_token.span),
+                SynExpr::Return(r) => return self.lo(r.return_token.span),
+                SynExpr::Break(b) => return self.lo(b.break_token.span),
+                SynExpr::Continue(c) => return self.lo(c.continue_token.span),
+                SynExpr::Yield(y) => return self.lo(y.yield_token.span),
+                SynExpr::Unsafe(u) => return self.lo(u.unsafe_token.span),
+                SynExpr::Const(c) => return self.lo(c.const_token.span),
+                SynExpr::TryBlock(t) => return self.lo(t.try_token.span),
+                SynExpr::RawAddr(r) => return self.lo(r.and_token.span),
+                SynExpr::Repeat(r) => return self.lo(r.bracket_token.span.open()),
+                SynExpr::Struct(st) => match st.path.segments.first() {
+                    Some(seg) => return self.lo(seg.ident.span()),
+                    None => return self.lo(st.brace_token.span.open()),
+                },
+                // Rarely reached: spanning re-tokenises, but only this node.
                 _ => return self.lo(e.span()),
             };
         }
