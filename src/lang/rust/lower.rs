@@ -1356,8 +1356,13 @@ impl<'a> Lowerer<'a> {
         let name = path_name(&mac.path);
         let callee = Expr::new(ExprKind::Name(name), self.sp(mac.path.span()));
         let args_span = self.sp(mac.delimiter.span().join());
-        let args = if EXPR_MACROS.contains(&last_segment(&mac.path).as_str()) {
+        let last = last_segment(&mac.path);
+        let args = if EXPR_MACROS.contains(&last.as_str()) {
             self.token_args(mac.tokens.clone())
+        } else if last == "json" {
+            let mut out = Vec::new();
+            self.json_args(mac.tokens.clone(), &mut out, 0);
+            out
         } else {
             Vec::new()
         };
@@ -1413,6 +1418,51 @@ impl<'a> Lowerer<'a> {
             });
         }
         args
+    }
+
+    /// `serde_json::json!({"k": expr, "list": [a, b], ...})`: the values are
+    /// expressions (the keys are strings), nested objects and arrays included.
+    fn json_args(&mut self, tokens: TokenStream, out: &mut Vec<Arg>, depth: usize) {
+        if depth > MAX_NESTING {
+            return;
+        }
+        let mut parts: Vec<Vec<TokenTree>> = vec![Vec::new()];
+        for t in tokens {
+            match &t {
+                TokenTree::Punct(p) if p.as_char() == ',' => parts.push(Vec::new()),
+                _ => parts.last_mut().expect("never empty").push(t),
+            }
+        }
+        for part in parts {
+            // `"key": value` → the value.
+            let value: Vec<TokenTree> = match part.iter().position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ':' && p.spacing() == Spacing::Alone)) {
+                Some(1) => part[2..].to_vec(),
+                _ => part,
+            };
+            match value.as_slice() {
+                [] => {}
+                [TokenTree::Group(g)]
+                    if matches!(
+                        g.delimiter(),
+                        proc_macro2::Delimiter::Brace | proc_macro2::Delimiter::Bracket
+                    ) =>
+                {
+                    self.json_args(g.stream(), out, depth + 1);
+                }
+                tokens => {
+                    let ts: TokenStream = tokens.iter().cloned().collect();
+                    if let Ok(parsed) = syn::parse2::<SynExpr>(ts) {
+                        let value = self.expr(&parsed);
+                        out.push(Arg {
+                            kind: ArgKind::Positional,
+                            name: None,
+                            span: value.span,
+                            value,
+                        });
+                    }
+                }
+            }
+        }
     }
 
     // ----- types -----

@@ -285,6 +285,15 @@ fn f() {
 }
 
 #[test]
+fn json_macro_values_are_expressions() {
+    let text = r#"fn f() { let v = serde_json::json!({"a": load(), "b": [one(), {"c": two()}], "d": 1}); }"#;
+    let m = parse(text);
+    let names: Vec<String> = m.calls.iter().map(callee_name).collect();
+    assert_eq!(names, vec!["load", "one", "two", "serde_json::json"]);
+    assert_eq!(m.calls[3].args.len(), 4);
+}
+
+#[test]
 fn comments_are_collected() {
     let text = "fn f() {\n    g(); // tasklint: ignore[TL302]\n    let s = \"// not one\";\n    /* block */\n}\n";
     let m = parse(text);
