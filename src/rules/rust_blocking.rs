@@ -238,7 +238,12 @@ pub fn check_function(cx: &mut Checker, func: FuncRef, rule: &str) {
     }
     let model = &project.models[func.file];
     let mut owners = vec![func];
-    for (i, s) in model.scopes.iter().enumerate() {
+    // Scopes are numbered in source order: those inside the function follow it.
+    let span = model.scopes[func.scope].span;
+    for (i, s) in model.scopes.iter().enumerate().skip(func.scope + 1) {
+        if s.span.start < span.start || s.span.end > span.end {
+            break;
+        }
         if s.kind == ScopeKind::Lambda && model.enclosing_function(i) == func.scope {
             let l = FuncRef {
                 file: func.file,

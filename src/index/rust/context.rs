@@ -376,13 +376,7 @@ impl Project {
             return v;
         }
         if let Some(k) = self.rust_crate_of(file) {
-            let root = self
-                .rust
-                .modules
-                .iter()
-                .find(|m| m.krate == k && m.parent.is_none())
-                .map(|m| m.file);
-            if let Some(root) = root {
+            if let Some(root) = self.rust.crates[k].root_file {
                 for krate in &self.models[root].rust.macro_use {
                     let candidate = Value::External(format!("{krate}.{name}"));
                     let known = self

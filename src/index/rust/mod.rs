@@ -33,6 +33,8 @@ pub struct Crate {
     pub manifest: Option<usize>,
     /// Test, bench or example target.
     pub test: bool,
+    /// The crate root's file.
+    pub root_file: Option<FileId>,
 }
 
 #[derive(Debug)]
@@ -273,6 +275,7 @@ impl RustIndex {
             root_path,
             manifest,
             test,
+            root_file: None,
         });
         self.crates.len() - 1
     }
@@ -330,6 +333,7 @@ impl RustIndex {
         let test = self.crates[krate].test || project.is_test[root];
         let path = self.crates[krate].root_path.clone();
         let m = self.add_module(krate, path, root, 0, None, test);
+        self.crates[krate].root_file.get_or_insert(root);
         self.walk_inline_and_decls(project, m, by_path, assigned);
     }
 
@@ -588,6 +592,8 @@ impl Project {
                     // crate, which is right nearly always.
                     match types_by_name.get(&(krate, c.name.clone())) {
                         Some(v) if v.len() == 1 => key_of[&v[0]].clone(),
+                        // `impl<T: Bound> Trait for T`: a type parameter, its own type.
+                        _ if c.name.len() <= 2 => format!("?impl:{file}:{}", imp.class),
                         _ => format!("?{krate}:{}", c.name),
                     }
                 });
