@@ -375,21 +375,21 @@ impl Project {
         if !v.is_unknown() || name.contains("::") {
             return v;
         }
-        if let Some(k) = self.rust_crate_of(file) {
-            if let Some(root) = self.rust.crates[k].root_file {
-                for krate in &self.models[root].rust.macro_use {
-                    let candidate = Value::External(format!("{krate}.{name}"));
-                    let known = self
-                        .knowledge
-                        .rust
-                        .attribute_handlers
-                        .iter()
-                        .flat_map(|h| h.attributes.iter())
-                        .chain(self.knowledge.rust.celery.task_attributes.iter())
-                        .any(|p| self.matches(&candidate, p));
-                    if known {
-                        return candidate;
-                    }
+        if let Some(k) = self.rust_crate_of(file)
+            && let Some(root) = self.rust.crates[k].root_file
+        {
+            for krate in &self.models[root].rust.macro_use {
+                let candidate = Value::External(format!("{krate}.{name}"));
+                let known = self
+                    .knowledge
+                    .rust
+                    .attribute_handlers
+                    .iter()
+                    .flat_map(|h| h.attributes.iter())
+                    .chain(self.knowledge.rust.celery.task_attributes.iter())
+                    .any(|p| self.matches(&candidate, p));
+                if known {
+                    return candidate;
                 }
             }
         }
