@@ -415,7 +415,8 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
             }
         }
     }
-    let only_called_from = |roots: &HashSet<FuncRef>| {
+    // `ignored`: callers that do not count (tests, for start-up code).
+    let only_called_from = |roots: &HashSet<FuncRef>, ignored: &HashSet<FuncRef>| {
         let mut only: HashSet<FuncRef> = HashSet::new();
         loop {
             let mut changed = false;
@@ -429,9 +430,11 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
                     continue;
                 }
                 let Some(cs) = callers.get(f) else { continue };
-                if cs
-                    .iter()
-                    .all(|c| c != f && (roots.contains(c) || only.contains(c)))
+                let counted: Vec<&FuncRef> = cs.iter().filter(|c| !ignored.contains(c)).collect();
+                if !counted.is_empty()
+                    && counted
+                        .iter()
+                        .all(|c| *c != f && (roots.contains(c) || only.contains(c)))
                 {
                     only.insert(*f);
                     changed = true;
@@ -453,7 +456,10 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
         .copied()
         .filter(|f| project.rust_is_runtime_entry(*f))
         .collect();
-    (only_called_from(&tests), only_called_from(&entries))
+    let test_only = only_called_from(&tests, &HashSet::new());
+    let all_tests: HashSet<FuncRef> = tests.union(&test_only).copied().collect();
+    let startup_only = only_called_from(&entries, &all_tests);
+    (test_only, startup_only)
 }
 
 /// Crates that define or register request handlers, or define rusty-celery tasks.

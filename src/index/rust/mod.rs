@@ -100,14 +100,40 @@ pub struct RustIndex {
     /// Functions only the runtime's entry point calls (directly or through other such
     /// functions): start-up code.
     pub startup_only: HashSet<FuncRef>,
+    pub globs: GlobTables,
+}
+
+/// What glob imports (`use crate::prelude::*;`) bring into each module, computed once:
+/// resolving through globs at each lookup explores every glob path again, which is
+/// exponential on projects whose modules glob-import each other.
+#[derive(Debug, Default)]
+pub struct GlobTables {
+    /// Per module: name → the project module that defines it.
+    names: Vec<HashMap<String, ModId>>,
+    /// Per module: globs of library modules (`actix_web.web`).
+    external: Vec<Vec<String>>,
+}
+
+impl GlobTables {
+    pub fn origin(&self, m: ModId, name: &str) -> Option<ModId> {
+        self.names.get(m).and_then(|n| n.get(name)).copied()
+    }
+
+    pub fn external(&self, m: ModId) -> &[String] {
+        self.external.get(m).map(Vec::as_slice).unwrap_or(&[])
+    }
 }
 
 impl RustIndex {
     /// Crates and module trees. Needs only the files and their models.
     pub fn build(project: &Project) -> RustIndex {
         let mut ix = RustIndex::default();
+        // Files that did not parse (TL000) have no scopes and take no part.
         let rust_files: Vec<FileId> = (0..project.files.len())
-            .filter(|f| project.models[*f].language == Language::Rust)
+            .filter(|f| {
+                project.models[*f].language == Language::Rust
+                    && !project.models[*f].scopes.is_empty()
+            })
             .collect();
         if rust_files.is_empty() {
             return ix;
@@ -609,11 +635,69 @@ impl Project {
         }
     }
 
+    /// Glob imports of every module, followed to a fixed point (a glob of a module that
+    /// itself globs brings in those names too).
+    pub(crate) fn rust_compute_globs(&self) -> GlobTables {
+        let n = self.rust.modules.len();
+        let mut sources: Vec<Vec<ModId>> = vec![Vec::new(); n];
+        let mut external: Vec<Vec<String>> = vec![Vec::new(); n];
+        let mut direct: Vec<HashSet<&str>> = Vec::with_capacity(n);
+        for (m, md) in self.rust.modules.iter().enumerate() {
+            let scope = &self.models[md.file].scopes[md.scope];
+            let mut names: HashSet<&str> = md.children.keys().map(String::as_str).collect();
+            for b in &scope.bindings {
+                match (&b.value, b.name.as_str()) {
+                    (crate::model::BoundValue::Import(t), "*") => {
+                        match self.rust_import_target(md.file, md.scope, t) {
+                            Value::Package(p) => {
+                                if let Some(m2) = self.rust.module_by_path(&p)
+                                    && m2 != m
+                                {
+                                    sources[m].push(m2);
+                                }
+                            }
+                            Value::External(p) => external[m].push(p),
+                            _ => {}
+                        }
+                    }
+                    (_, "*" | "_") => {}
+                    (_, name) => {
+                        names.insert(name);
+                    }
+                }
+            }
+            direct.push(names);
+        }
+        let mut names: Vec<HashMap<String, ModId>> = vec![HashMap::new(); n];
+        loop {
+            let mut changed = false;
+            for m in 0..n {
+                for &src in &sources[m] {
+                    let mut add: Vec<(String, ModId)> = direct[src]
+                        .iter()
+                        .map(|name| (name.to_string(), src))
+                        .collect();
+                    add.extend(names[src].iter().map(|(k, v)| (k.clone(), *v)));
+                    for (name, origin) in add {
+                        if !direct[m].contains(name.as_str()) && !names[m].contains_key(&name) {
+                            names[m].insert(name, origin);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        GlobTables { names, external }
+    }
+
     /// The module a scope of a Rust file is in (the scope itself when it is one).
     pub fn rust_module_of(&self, file: FileId, mut scope: ScopeId) -> Option<ModId> {
         let model = &self.models[file];
         loop {
-            let s = &model.scopes[scope];
+            let s = model.scopes.get(scope)?;
             if s.kind == ScopeKind::Module {
                 return self.rust.module_of_scope(file, scope);
             }

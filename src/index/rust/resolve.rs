@@ -329,7 +329,7 @@ impl Project {
     fn rust_step(&self, value: Value, seg: &str, depth: u32, type_ctx: bool) -> Value {
         match value {
             Value::Package(p) => match self.rust.module_by_path(&p) {
-                Some(m) => self.rust_module_item(m, seg, depth + 1, type_ctx, &mut Vec::new()),
+                Some(m) => self.rust_module_item(m, seg, depth + 1, type_ctx),
                 None => Value::Unknown,
             },
             Value::External(p) => Value::External(format!("{p}.{seg}")),
@@ -460,8 +460,7 @@ impl Project {
         type_ctx: bool,
         skip: Option<&ImportTarget>,
     ) -> Value {
-        let mut visited = Vec::new();
-        self.rust_module_item_inner(m, name, depth, type_ctx, &mut visited, skip)
+        self.rust_module_item_inner(m, name, depth, type_ctx, skip)
     }
 
     /// A name defined in (or imported into) a module.
@@ -471,27 +470,19 @@ impl Project {
         name: &str,
         depth: u32,
         type_ctx: bool,
-        visited: &mut Vec<(ModId, String)>,
     ) -> Value {
-        self.rust_module_item_inner(m, name, depth, type_ctx, visited, None)
+        self.rust_module_item_inner(m, name, depth, type_ctx, None)
     }
 
-    fn rust_module_item_inner(
+    /// A name a module defines or imports itself (not through a glob).
+    fn rust_module_item_direct(
         &self,
         m: ModId,
         name: &str,
         depth: u32,
         type_ctx: bool,
-        visited: &mut Vec<(ModId, String)>,
         skip: Option<&ImportTarget>,
-    ) -> Value {
-        if depth > MAX_DEPTH
-            || visited.len() > 64
-            || visited.iter().any(|(v, n)| *v == m && n == name)
-        {
-            return Value::Unknown;
-        }
-        visited.push((m, name.to_string()));
+    ) -> Option<Value> {
         let md = &self.rust.modules[m];
         let model = &self.models[md.file];
         let scope = &model.scopes[md.scope];
@@ -500,54 +491,50 @@ impl Project {
                 && !matches!((&b.value, skip), (BoundValue::Import(t), Some(s)) if std::ptr::eq(t, s))
         });
         if let Some(b) = binding {
-            return self.rust_binding_value(
+            return Some(self.rust_binding_value(
                 md.file,
                 md.scope,
                 &b.value,
                 b.span.start,
                 depth + 1,
                 type_ctx,
-            );
+            ));
         }
-        if let Some(c) = md.children.get(name) {
-            return Value::Package(self.rust.modules[*c].path.clone());
+        md.children
+            .get(name)
+            .map(|c| Value::Package(self.rust.modules[*c].path.clone()))
+    }
+
+    /// Its own items first, then what its glob imports bring in (computed once for the
+    /// whole project, see [`super::GlobTables`]).
+    fn rust_module_item_inner(
+        &self,
+        m: ModId,
+        name: &str,
+        depth: u32,
+        type_ctx: bool,
+        skip: Option<&ImportTarget>,
+    ) -> Value {
+        if depth > MAX_DEPTH {
+            return Value::Unknown;
         }
-        for b in scope.bindings.iter().filter(|b| b.name == "*") {
-            let BoundValue::Import(t) = &b.value else {
-                continue;
-            };
-            if skip.is_some_and(|s| std::ptr::eq(t, s)) {
-                continue;
-            }
-            match self.rust_import(md.file, md.scope, t, depth + 1) {
-                Value::Package(p) => {
-                    if let Some(m2) = self.rust.module_by_path(&p)
-                        && m2 != m
-                    {
-                        let v = self.rust_module_item_inner(
-                            m2,
-                            name,
-                            depth + 1,
-                            type_ctx,
-                            visited,
-                            None,
-                        );
-                        if !v.is_unknown() {
-                            return v;
-                        }
-                    }
-                }
-                Value::External(p)
-                    if self
-                        .knowledge
-                        .rust
-                        .globs
-                        .iter()
-                        .any(|g| g.module == p && g.names.iter().any(|n| n == name)) =>
-                {
-                    return Value::External(format!("{p}.{name}"));
-                }
-                _ => {}
+        if let Some(v) = self.rust_module_item_direct(m, name, depth, type_ctx, skip) {
+            return v;
+        }
+        if let Some(origin) = self.rust.globs.origin(m, name)
+            && let Some(v) = self.rust_module_item_direct(origin, name, depth + 1, type_ctx, None)
+        {
+            return v;
+        }
+        for p in self.rust.globs.external(m) {
+            if self
+                .knowledge
+                .rust
+                .globs
+                .iter()
+                .any(|g| g.module == *p && g.names.iter().any(|n| n == name))
+            {
+                return Value::External(format!("{p}.{name}"));
             }
         }
         Value::Unknown
@@ -603,6 +590,16 @@ impl Project {
             }
             None => Value::Unknown,
         }
+    }
+
+    /// Where a `use` path leads (for glob imports).
+    pub(crate) fn rust_import_target(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        target: &ImportTarget,
+    ) -> Value {
+        self.rust_import(file, scope, target, 0)
     }
 
     /// A `use` path, from the module the `use` is written in.

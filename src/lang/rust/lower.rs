@@ -51,6 +51,8 @@ const EXPR_MACROS: &[&str] = &[
     "trace",
     // rusty-celery: `celery::app!(broker = ..., tasks = [a, b], ...)`.
     "app",
+    // utoipa-axum's `routes!(a, b)` and rocket's `routes![a, b]` name handlers.
+    "routes",
 ];
 
 /// Future combinators: in `x.f().map_err(..).await` the call `x.f()` is a future that is
