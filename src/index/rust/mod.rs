@@ -608,7 +608,7 @@ impl Project {
                     .rust_module_of(file, c.parent)
                     .map(|m| self.rust.modules[m].krate)
                     .unwrap_or(usize::MAX);
-                let key = match self.rust_type_head(file, c.parent, base) {
+                let key = match self.rust_type_head(file, c.parent, base, 0) {
                     Value::Class(t) => key_of.get(&t).cloned(),
                     Value::External(p) => Some(format!("extern:{p}")),
                     _ => None,
@@ -794,3 +794,6 @@ impl RustIndex {
         self.type_by_key = types.type_by_key;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,8 +12,32 @@ use crate::source::FileId;
 use super::super::{ClassRef, FuncRef, Project, Value};
 use super::ModId;
 
-/// Resolution gives up (Unknown) beyond this many steps.
+/// Resolution gives up (Unknown) beyond this many nested steps.
 const MAX_DEPTH: u32 = 40;
+
+/// And beyond this many steps in all for one question: a safety net, so that no shape of
+/// code can make resolution explode combinatorially.
+const FUEL: u32 = 20_000;
+
+thread_local! {
+    static FUEL_LEFT: std::cell::Cell<u32> = const { std::cell::Cell::new(FUEL) };
+}
+
+/// One step of resolution: `false` when the question has used up its fuel. A step at
+/// depth 0 starts a new question.
+fn burn(depth: u32) -> bool {
+    FUEL_LEFT.with(|f| {
+        if depth == 0 {
+            f.set(FUEL);
+        }
+        let left = f.get();
+        if left == 0 {
+            return false;
+        }
+        f.set(left - 1);
+        true
+    })
+}
 
 /// Methods whose result stands for their receiver for what tasklint tracks: a `Result` or
 /// `Option` unwrapped, a clone, a reference, a lock guard.
@@ -91,7 +115,7 @@ impl Project {
         at: u32,
         depth: u32,
     ) -> Value {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !burn(depth) {
             return Value::Unknown;
         }
         match &expr.kind {
@@ -184,7 +208,7 @@ impl Project {
     /// A type written in `scope`: `Class`, `External` or Unknown; transparent wrappers
     /// (`Option<T>`, `Arc<T>`, `web::Data<T>`) give `T`.
     pub(crate) fn rust_type(&self, file: FileId, scope: ScopeId, ty: &Expr, depth: u32) -> Value {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !burn(depth) {
             return Value::Unknown;
         }
         match &ty.kind {
@@ -217,8 +241,14 @@ impl Project {
     }
 
     /// The type an `impl` block is for, without its generic arguments.
-    pub(crate) fn rust_type_head(&self, file: FileId, scope: ScopeId, ty: &Expr) -> Value {
-        match self.rust_type(file, scope, ty, 0) {
+    pub(crate) fn rust_type_head(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        ty: &Expr,
+        depth: u32,
+    ) -> Value {
+        match self.rust_type(file, scope, ty, depth) {
             Value::Subscripted(inner) => *inner,
             v => v,
         }
@@ -258,7 +288,7 @@ impl Project {
         depth: u32,
         type_ctx: bool,
     ) -> Value {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !burn(depth) {
             return Value::Unknown;
         }
         let mut segs = path.split("::");
@@ -333,7 +363,7 @@ impl Project {
                 None => Value::Unknown,
             },
             Value::External(p) => Value::External(format!("{p}.{seg}")),
-            Value::Class(c) => match self.rust_method(c, seg) {
+            Value::Class(c) => match self.rust_method(c, seg, depth + 1) {
                 Some(f) => Value::Function(f),
                 None => Value::Attr(Box::new(Value::Class(c)), seg.to_string()),
             },
@@ -355,7 +385,7 @@ impl Project {
         type_ctx: bool,
         skip: Option<&ImportTarget>,
     ) -> Value {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !burn(depth) {
             return Value::Unknown;
         }
         let model = &self.models[file];
@@ -515,7 +545,7 @@ impl Project {
         type_ctx: bool,
         skip: Option<&ImportTarget>,
     ) -> Value {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !burn(depth) {
             return Value::Unknown;
         }
         if let Some(v) = self.rust_module_item_direct(m, name, depth, type_ctx, skip) {
@@ -673,7 +703,7 @@ impl Project {
                 Value::Unknown
             }
             Value::Instance(c) => {
-                if let Some(f) = self.rust_method(c, name) {
+                if let Some(f) = self.rust_method(c, name, depth + 1) {
                     return Value::Function(f);
                 }
                 if let Some(v) = self.rust_field(c, name, depth + 1) {
@@ -688,7 +718,7 @@ impl Project {
     /// A method named `name` of a type (given by a type definition, an `impl` block or a
     /// trait): in the class itself, in every `impl` block of the type, then in the
     /// default methods of the traits it implements.
-    pub(crate) fn rust_method(&self, c: ClassRef, name: &str) -> Option<FuncRef> {
+    pub(crate) fn rust_method(&self, c: ClassRef, name: &str, depth: u32) -> Option<FuncRef> {
         let find = |c: ClassRef| {
             let model = &self.models[c.file];
             model.classes[c.class]
@@ -712,7 +742,8 @@ impl Project {
             let model = &self.models[imp.file];
             let class = &model.classes[imp.class];
             for base in &class.bases {
-                if let Value::Class(t) = self.rust_type_head(imp.file, class.parent, base)
+                if let Value::Class(t) =
+                    self.rust_type_head(imp.file, class.parent, base, depth + 1)
                     && let Some(f) = find(t)
                 {
                     return Some(f);
