@@ -1,9 +1,10 @@
 //! Which files a check reads, and which of them it reports on.
 //!
-//! A folder given on the command line is a root: every `.py` file below it is read and
-//! reported, honouring `.gitignore`. A file given on the command line (as pre-commit
-//! passes changed files) is reported, and the project around it — the nearest ancestor
-//! holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py` or `.git` — is
+//! A folder given on the command line is a root: every `.py` and `.rs` file below it is
+//! read and reported, honouring `.gitignore`. A file given on the command line (as
+//! pre-commit passes changed files) is reported, and the project around it — the nearest
+//! ancestor holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py`,
+//! `Cargo.lock` or `.git` — is
 //! read for context, so cross-file facts (which functions are tasks or views) still hold.
 
 use std::collections::HashMap;
