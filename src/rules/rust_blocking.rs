@@ -182,8 +182,9 @@ pub fn blocking_reached<'p>(
 fn describe(project: &Project, ctx: &AsyncContext) -> String {
     match ctx {
         AsyncContext::AsyncFn(f) => format!("async fn `{}`", project.display_name(*f)),
-        AsyncContext::AsyncBlock(f, closure) => {
-            let what = if *closure { "closure" } else { "block" };
+        AsyncContext::AsyncBlock(f, block) => {
+            let closure = project.models[f.file].scopes[*block].name == "<closure>";
+            let what = if closure { "closure" } else { "block" };
             format!("an async {what} in `{}`", project.display_name(*f))
         }
         AsyncContext::OnRuntime(f, why) => {
@@ -223,9 +224,7 @@ fn severity(
     let service = project
         .rust_crate_of(call.file)
         .is_some_and(|k| project.rust.service_crates.contains(&k));
-    let entry_fn = matches!(ctx, AsyncContext::AsyncFn(f)
-        if project.rust_is_runtime_entry(*f) || project.rust.startup_only.contains(f));
-    (entry.severity == BlockingSeverity::Blocks && service && !entry_fn)
+    (entry.severity == BlockingSeverity::Blocks && service && !project.rust_is_startup(ctx))
         .then_some(Severity::Warning)
 }
 

@@ -16,8 +16,8 @@ use super::resolve::{origin, path_under};
 pub enum AsyncContext {
     /// In the body of this `async fn`.
     AsyncFn(FuncRef),
-    /// In an `async` block (or, `true`, an async closure) inside a function.
-    AsyncBlock(FuncRef, bool),
+    /// In an `async` block or closure (the scope) inside a function.
+    AsyncBlock(FuncRef, ScopeId),
     /// In a sync function the framework calls inline on its runtime (the reason).
     OnRuntime(FuncRef, String),
 }
@@ -108,7 +108,7 @@ impl Project {
                             file: call.file,
                             scope: model.enclosing_function(scope),
                         };
-                        return Some(AsyncContext::AsyncBlock(func, s.name == "<closure>"));
+                        return Some(AsyncContext::AsyncBlock(func, scope));
                     }
                     if let Some(h) = self.rust.handler(f)
                         && h.sync_on_runtime
@@ -478,6 +478,29 @@ pub fn service_crates(project: &Project) -> HashSet<usize> {
 }
 
 impl Project {
+    /// Start-up code: the runtime's entry point or what only it calls, and the future a
+    /// sync `main` hands to `block_on` (`rt.block_on(async { .. })`).
+    pub fn rust_is_startup(&self, ctx: &AsyncContext) -> bool {
+        match ctx {
+            AsyncContext::AsyncFn(f) => {
+                self.rust_is_runtime_entry(*f) || self.rust.startup_only.contains(f)
+            }
+            AsyncContext::AsyncBlock(f, block) => {
+                let model = &self.models[f.file];
+                let s = self.scope(*f);
+                let in_main =
+                    (s.name == "main" && s.parent == Some(0)) || self.rust.startup_only.contains(f);
+                let root_future = model.scopes[*block].passed_to.is_some_and(|(c, _)| {
+                    let call = &model.calls[c];
+                    call.method_name() == Some("block_on")
+                        || matches!(&call.callee.kind, ExprKind::Name(n) if n.ends_with("block_on"))
+                });
+                in_main && root_future && model.scopes[*block].parent == Some(f.scope)
+            }
+            AsyncContext::OnRuntime(..) => false,
+        }
+    }
+
     /// The runtime's entry point (`#[tokio::main] async fn main`, `#[rocket::main]`,
     /// `#[actix_web::main]`): what it does before serving is start-up.
     pub fn rust_is_runtime_entry(&self, f: FuncRef) -> bool {
