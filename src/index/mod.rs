@@ -111,7 +111,7 @@ impl Project {
             rust: rust::RustIndex::default(),
         };
         project.rust = rust::RustIndex::build(&project);
-        project.rust.globs = project.rust_compute_globs();
+        rust::compute_globs(&mut project);
         let types = project.rust_index_types();
         project.rust.set_types(types);
         project.callees = (0..project.files.len())

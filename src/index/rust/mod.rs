@@ -112,6 +112,9 @@ pub struct GlobTables {
     names: Vec<HashMap<String, ModId>>,
     /// Per module: globs of library modules (`actix_web.web`).
     external: Vec<Vec<String>>,
+    /// Per module: its own bindings by name (indices into the module scope's bindings,
+    /// in source order), so a lookup does not scan a big module's items.
+    direct: Vec<HashMap<String, Vec<usize>>>,
 }
 
 impl GlobTables {
@@ -121,6 +124,14 @@ impl GlobTables {
 
     pub fn external(&self, m: ModId) -> &[String] {
         self.external.get(m).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn bindings(&self, m: ModId, name: &str) -> &[usize] {
+        self.direct
+            .get(m)
+            .and_then(|d| d.get(name))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 }
 
@@ -635,9 +646,25 @@ impl Project {
         }
     }
 
+    /// Each module's own bindings by name.
+    fn rust_binding_index(&self) -> Vec<HashMap<String, Vec<usize>>> {
+        self.rust
+            .modules
+            .iter()
+            .map(|md| {
+                let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+                let bindings = &self.models[md.file].scopes[md.scope].bindings;
+                for (i, b) in bindings.iter().enumerate() {
+                    map.entry(b.name.clone()).or_default().push(i);
+                }
+                map
+            })
+            .collect()
+    }
+
     /// Glob imports of every module, followed to a fixed point (a glob of a module that
     /// itself globs brings in those names too).
-    pub(crate) fn rust_compute_globs(&self) -> GlobTables {
+    fn rust_glob_names(&self) -> (Vec<HashMap<String, ModId>>, Vec<Vec<String>>) {
         let n = self.rust.modules.len();
         let mut sources: Vec<Vec<ModId>> = vec![Vec::new(); n];
         let mut external: Vec<Vec<String>> = vec![Vec::new(); n];
@@ -690,7 +717,7 @@ impl Project {
                 break;
             }
         }
-        GlobTables { names, external }
+        (names, external)
     }
 
     /// The module a scope of a Rust file is in (the scope itself when it is one).
@@ -784,6 +811,15 @@ impl Project {
         }
         false
     }
+}
+
+/// Fills [`GlobTables`]: the binding index first (resolving the globs' own paths uses
+/// it), then what the globs bring in.
+pub(crate) fn compute_globs(project: &mut Project) {
+    project.rust.globs.direct = project.rust_binding_index();
+    let (names, external) = project.rust_glob_names();
+    project.rust.globs.names = names;
+    project.rust.globs.external = external;
 }
 
 impl RustIndex {

@@ -516,10 +516,13 @@ impl Project {
         let md = &self.rust.modules[m];
         let model = &self.models[md.file];
         let scope = &model.scopes[md.scope];
-        let binding = scope.bindings.iter().find(|b| {
-            b.name == name
-                && !matches!((&b.value, skip), (BoundValue::Import(t), Some(s)) if std::ptr::eq(t, s))
-        });
+        let binding = self
+            .rust
+            .globs
+            .bindings(m, name)
+            .iter()
+            .map(|i| &scope.bindings[*i])
+            .find(|b| !matches!((&b.value, skip), (BoundValue::Import(t), Some(s)) if std::ptr::eq(t, s)));
         if let Some(b) = binding {
             return Some(self.rust_binding_value(
                 md.file,

@@ -202,11 +202,18 @@ fn is_ident_byte(c: u8) -> bool {
 }
 
 fn push_comment(text: &str, start: usize, end: usize, out: &mut Vec<Comment>) {
-    let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    // Look back to the line's start, but no further than the previous comment (on a
+    // minified line, looking back to the file's start for each comment is quadratic).
+    let prev = out.last().filter(|c| c.span.end as usize <= start);
+    let from = prev.map(|c| c.span.end as usize).unwrap_or(0);
+    let own_line = match text[from..start].rfind('\n') {
+        Some(i) => text[from + i + 1..start].trim().is_empty(),
+        None => text[from..start].trim().is_empty() && prev.is_none_or(|c| c.own_line),
+    };
     out.push(Comment {
         span: Span::new(start as u32, end as u32),
         text: text[start..end].trim_end_matches('\r').to_string(),
-        own_line: text[line_start..start].trim().is_empty(),
+        own_line,
     });
 }
 

@@ -89,6 +89,9 @@ pub struct Lines<'a> {
     ascii: Vec<bool>,
     /// Added to every offset: bytes removed before the text syn saw (a BOM).
     shift: u32,
+    /// Byte offset of each character of the non-ASCII lines asked about, so that a long
+    /// line costs one walk, not one per position.
+    wide: std::cell::RefCell<std::collections::HashMap<usize, Vec<u32>>>,
 }
 
 impl<'a> Lines<'a> {
@@ -111,6 +114,7 @@ impl<'a> Lines<'a> {
             starts,
             ascii,
             shift,
+            wide: Default::default(),
         }
     }
 
@@ -124,10 +128,16 @@ impl<'a> Lines<'a> {
         let byte = if self.ascii[lc.line - 1] {
             (start + lc.column).min(end)
         } else {
-            self.text[start..end]
-                .char_indices()
-                .nth(lc.column)
-                .map(|(b, _)| start + b)
+            let mut wide = self.wide.borrow_mut();
+            let chars = wide.entry(lc.line).or_insert_with(|| {
+                self.text[start..end]
+                    .char_indices()
+                    .map(|(b, _)| b as u32)
+                    .collect()
+            });
+            chars
+                .get(lc.column)
+                .map(|b| start + *b as usize)
                 .unwrap_or(end)
         };
         byte as u32 + self.shift

@@ -361,6 +361,16 @@ fn deep_nesting_is_tl000_not_a_stack_overflow() {
 }
 
 #[test]
+fn a_long_line_with_wide_characters_is_linear() {
+    // Minified code: one line, one non-ASCII character, many calls.
+    let text = format!("fn f() {{ let s = \"é\"; {} }}", "g(1); ".repeat(50_000));
+    let start = std::time::Instant::now();
+    let m = on_big_stack(move || parse(&text));
+    assert_eq!(m.calls.len(), 50_000);
+    assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
+}
+
+#[test]
 fn long_flat_chains_are_lowered_without_recursion() {
     let text = format!(
         "fn f() {{ a{}; let x = y{}; }}",
