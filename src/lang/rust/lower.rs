@@ -1293,7 +1293,15 @@ impl<'a> Lowerer<'a> {
     ) -> CallId {
         let id = self.m.calls.len();
         for (i, a) in args.iter().enumerate() {
-            if let ExprKind::Lambda(l) = a.value.kind {
+            let lambda = match &a.value.kind {
+                ExprKind::Lambda(l) => Some(*l),
+                // `let job = move || ..; spawn_blocking(job)`: the closure is handed over.
+                ExprKind::Name(n) => self.bound_lambda(n),
+                _ => None,
+            };
+            if let Some(l) = lambda
+                && self.m.scopes[l].passed_to.is_none()
+            {
                 self.m.scopes[l].passed_to = Some((id, i));
             }
         }
@@ -1311,6 +1319,28 @@ impl<'a> Lowerer<'a> {
             is_macro,
         });
         id
+    }
+
+    /// The closure a local name was last bound to, in the enclosing function.
+    fn bound_lambda(&self, name: &str) -> Option<ScopeId> {
+        let mut scope = Some(self.scope);
+        while let Some(s) = scope {
+            let sc = &self.m.scopes[s];
+            if let Some(b) = sc.bindings.iter().rev().find(|b| b.name == name) {
+                return match &b.value {
+                    BoundValue::Expr(Expr {
+                        kind: ExprKind::Lambda(l),
+                        ..
+                    }) => Some(*l),
+                    _ => None,
+                };
+            }
+            if !matches!(sc.kind, ScopeKind::Lambda) {
+                return None;
+            }
+            scope = sc.parent;
+        }
+        None
     }
 
     fn mark_awaited(&mut self, mut id: CallId) {
