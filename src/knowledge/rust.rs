@@ -153,6 +153,7 @@ struct Types {
 #[serde(deny_unknown_fields)]
 struct ResolutionFile {
     glob: Vec<GlobModule>,
+    lib_names: HashMap<String, String>,
     prelude: HashMap<String, String>,
     types: Types,
 }
@@ -180,6 +181,8 @@ pub struct RustKnowledge {
     pub globs: Vec<GlobModule>,
     /// std prelude name → its path (with `.`).
     pub prelude: HashMap<String, String>,
+    /// Package name → library name, where they differ beyond `-`/`_`.
+    pub lib_names: HashMap<String, String>,
     pub transparent: Vec<PathPattern>,
     pub celery: Celery,
 }
@@ -216,6 +219,7 @@ impl RustKnowledge {
             spawn: o.spawn,
             globs: r.glob,
             prelude,
+            lib_names: r.lib_names,
             transparent: r.types.transparent,
             celery: t.celery,
         })

@@ -59,7 +59,7 @@ pub fn find(project: &Project) -> Vec<RustHandler> {
             let entry = k.registrations.iter().find(|r| {
                 r.calls.iter().any(|p| project.matches(callee, p))
                     || c.method_name().is_some_and(|m| {
-                        r.methods.iter().any(|x| x == m)
+                        r.methods.iter().any(|x| x == m || x == "*")
                             && matches!(callee, Value::Attr(base, _)
                                 if origin(base).is_some_and(|o| r.receivers.iter().any(|p| path_under(o, &p.root))))
                     })

@@ -70,6 +70,8 @@ pub struct RustHandler {
 
 #[derive(Debug, Default)]
 pub struct RustIndex {
+    /// Unique to this index (caches kept per thread must not outlive it).
+    pub id: usize,
     pub manifests: Vec<Manifest>,
     pub crates: Vec<Crate>,
     /// Library crates by the name code uses for them.
@@ -138,7 +140,11 @@ impl GlobTables {
 impl RustIndex {
     /// Crates and module trees. Needs only the files and their models.
     pub fn build(project: &Project) -> RustIndex {
-        let mut ix = RustIndex::default();
+        static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        let mut ix = RustIndex {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ..RustIndex::default()
+        };
         // Files that did not parse (TL000) have no scopes and take no part.
         let rust_files: Vec<FileId> = (0..project.files.len())
             .filter(|f| {

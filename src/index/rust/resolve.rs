@@ -6,6 +6,8 @@
 //! Without type checking this is an approximation, built to stay silent when unsure:
 //! anything it cannot follow is [`Value::Unknown`].
 
+use std::collections::HashMap;
+
 use crate::model::{BoundValue, Expr, ExprKind, ImportTarget, ScopeId, ScopeKind};
 use crate::source::FileId;
 
@@ -21,6 +23,37 @@ const FUEL: u32 = 20_000;
 
 thread_local! {
     static FUEL_LEFT: std::cell::Cell<u32> = const { std::cell::Cell::new(FUEL) };
+}
+
+/// Values of the calls of one file, while its calls are being resolved: (project, file)
+/// they belong to, and (call, position) → value.
+type ChainCache = (usize, FileId, HashMap<(usize, u32), Value>);
+
+thread_local! {
+    static CHAIN_CACHE: std::cell::RefCell<ChainCache> =
+        std::cell::RefCell::new((usize::MAX, 0, HashMap::new()));
+}
+
+impl Project {
+    fn chain_cache_get(&self, file: FileId, call: usize, at: u32) -> Option<Value> {
+        CHAIN_CACHE.with(|c| {
+            let c = c.borrow();
+            if c.0 != self.rust.id || c.1 != file {
+                return None;
+            }
+            c.2.get(&(call, at)).cloned()
+        })
+    }
+
+    fn chain_cache_put(&self, file: FileId, call: usize, at: u32, v: &Value) {
+        CHAIN_CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.0 != self.rust.id || c.1 != file {
+                *c = (self.rust.id, file, HashMap::new());
+            }
+            c.2.insert((call, at), v.clone());
+        })
+    }
 }
 
 /// One step of resolution: `false` when the question has used up its fuel. A step at
@@ -88,6 +121,28 @@ pub fn origin(v: &Value) -> Option<&str> {
     }
 }
 
+/// Values stay shallow: past a few layers of calls and attributes only the origin
+/// matters (patterns look at the last steps and at the origin), so the middle of a long
+/// builder chain is dropped.
+fn cap(v: Value) -> Value {
+    const KEEP: usize = 8;
+    let mut depth = 0;
+    let mut cur = &v;
+    while let Value::Returned(i) | Value::Attr(i, _) | Value::Subscripted(i) | Value::Iterated(i) =
+        cur
+    {
+        depth += 1;
+        cur = i;
+    }
+    if depth <= KEEP {
+        return v;
+    }
+    match origin(&v) {
+        Some(o) => Value::Returned(Box::new(Value::External(o.to_string()))),
+        None => Value::Unknown,
+    }
+}
+
 /// `let probe = filter.and_then(probe);`: the `probe` inside the value is the earlier
 /// one; a binding is not visible in its own initialiser.
 fn within_own_value(value: &BoundValue, at: u32) -> bool {
@@ -125,20 +180,35 @@ impl Project {
                 self.rust_member(b, name, depth + 1)
             }
             ExprKind::Call(id) => {
-                let c = &self.models[file].calls[*id];
-                if let ExprKind::Attr(recv, m) = &c.callee.kind
-                    && TRANSPARENT_METHODS.contains(&m.as_str())
-                {
-                    return self.rust_resolve(file, c.scope, recv, at, depth + 1);
+                // A method chain (`Router::new().route(..).route(..)...`, hundreds long
+                // in route tables) is folded in a loop from its innermost call: recursing
+                // through it would hit the depth limit, or the stack.
+                // Each call's value is kept for the file, so resolving every call of a
+                // chain is linear, not quadratic.
+                let model = &self.models[file];
+                let mut chain = vec![*id];
+                let mut value: Option<Value> = None;
+                loop {
+                    let last = *chain.last().expect("never empty");
+                    if let Some(v) = self.chain_cache_get(file, last, at) {
+                        chain.pop();
+                        value = Some(v);
+                        break;
+                    }
+                    match &model.calls[last].callee.kind {
+                        ExprKind::Attr(recv, _) => match recv.kind {
+                            ExprKind::Call(inner) => chain.push(inner),
+                            _ => break,
+                        },
+                        _ => break,
+                    }
                 }
-                let callee = self.rust_resolve(file, c.scope, &c.callee, at, depth + 1);
-                if let Value::External(p) = &callee
-                    && self.rust_is_wrapping_constructor(p)
-                    && let Some(a) = c.args.first()
-                {
-                    return self.rust_resolve(file, c.scope, &a.value, at, depth + 1);
+                for cid in chain.iter().rev() {
+                    let v = self.rust_call_value(file, *cid, value, at, depth + 1);
+                    self.chain_cache_put(file, *cid, at, &v);
+                    value = Some(v);
                 }
-                self.rust_call_result(callee, depth + 1)
+                value.unwrap_or(Value::Unknown)
             }
             ExprKind::Subscript(v, _) => match self.rust_resolve(file, scope, v, at, depth + 1) {
                 Value::Unknown => Value::Unknown,
@@ -146,6 +216,38 @@ impl Project {
             },
             _ => Value::Unknown,
         }
+    }
+
+    /// What one call gives; for a method call, `receiver` is the receiver's value when
+    /// the caller already has it.
+    fn rust_call_value(
+        &self,
+        file: FileId,
+        id: usize,
+        receiver: Option<Value>,
+        at: u32,
+        depth: u32,
+    ) -> Value {
+        let c = &self.models[file].calls[id];
+        if let ExprKind::Attr(recv, m) = &c.callee.kind {
+            let recv_value = match receiver {
+                Some(v) => v,
+                None => self.rust_resolve(file, c.scope, recv, at, depth + 1),
+            };
+            if TRANSPARENT_METHODS.contains(&m.as_str()) {
+                return recv_value;
+            }
+            let callee = self.rust_member(cap(recv_value), m, depth + 1);
+            return self.rust_call_result(callee, depth + 1);
+        }
+        let callee = self.rust_resolve(file, c.scope, &c.callee, at, depth + 1);
+        if let Value::External(p) = &callee
+            && self.rust_is_wrapping_constructor(p)
+            && let Some(a) = c.args.first()
+        {
+            return self.rust_resolve(file, c.scope, &a.value, at, depth + 1);
+        }
+        self.rust_call_result(callee, depth + 1)
     }
 
     fn rust_is_wrapping_constructor(&self, p: &str) -> bool {
@@ -462,11 +564,26 @@ impl Project {
         match manifest {
             Some(m) => {
                 if let Some((package, _)) = m.deps.get(name) {
-                    let ident = package.replace('-', "_");
+                    let ident = match self.knowledge.rust.lib_names.get(package) {
+                        Some(lib) => lib.clone(),
+                        None => package.replace('-', "_"),
+                    };
                     if let Some(k) = self.rust.crate_by_ident(&ident) {
                         return Value::Package(self.rust.crates[k].root_path.clone());
                     }
                     return Value::External(ident);
+                }
+                // A dependency whose library is named differently (`rust-argon2` is
+                // `argon2`).
+                let renamed = m.deps.values().any(|(package, _)| {
+                    self.knowledge
+                        .rust
+                        .lib_names
+                        .get(package)
+                        .is_some_and(|l| l == name)
+                });
+                if renamed {
+                    return Value::External(name.to_string());
                 }
             }
             // Outside any Cargo package nothing says which crates exist: a lower-case

@@ -273,3 +273,41 @@ fn main() { let app = axum::Router::new().route("/", axum::routing::get(h)); }
     assert!(handlers.contains(&("svc.legacy".into(), "rocket route".into(), false)));
     assert!(handlers.contains(&("svc.h".into(), "axum route handler".into(), false)));
 }
+
+#[test]
+fn long_router_chains_and_extension_methods() {
+    // A route table hundreds of calls long, with a project extension method on the
+    // router (conduit's `.ruma_route(h)`): the last handler is found like the first.
+    let mut chain = String::from("axum::Router::new()");
+    for i in 0..300 {
+        chain.push_str(&format!("\n        .my_route(h{i})"));
+    }
+    let mut text = format!("fn app() -> axum::Router {{\n    {chain}\n}}\n");
+    for i in 0..300 {
+        text.push_str(&format!("async fn h{i}() {{}}\n"));
+    }
+    let (_t, p) = project(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"svc\"\n[dependencies]\naxum = \"0.8\"\n",
+        ),
+        ("src/main.rs", &text),
+    ]);
+    let names: Vec<String> = p.rust.handlers.iter().map(|h| p.qualname(h.func)).collect();
+    assert_eq!(names.len(), 300);
+    assert!(names.contains(&"svc.h299".to_string()));
+}
+
+#[test]
+fn very_long_chains_resolve_without_deep_recursion() {
+    let text = format!(
+        "fn f() {{ let x = std::process::Command::new(\"a\"){}.output(); }}\n",
+        ".arg(\"b\")".repeat(20_000)
+    );
+    let (_t, p) = project(&[("Cargo.toml", MANIFEST), ("src/lib.rs", &text)]);
+    let model = p.models.iter().find(|m| !m.calls.is_empty()).unwrap();
+    let file = p.models.iter().position(|m| !m.calls.is_empty()).unwrap();
+    let last = model.calls.len() - 1;
+    let v = p.callee(CallRef { file, call: last });
+    assert_eq!(super::resolve::origin(v), Some("std.process.Command.new"));
+}
