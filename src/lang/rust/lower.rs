@@ -1326,7 +1326,9 @@ impl<'a> Lowerer<'a> {
         let mut scope = Some(self.scope);
         while let Some(s) = scope {
             let sc = &self.m.scopes[s];
-            if let Some(b) = sc.bindings.iter().rev().find(|b| b.name == name) {
+            // The closure is bound shortly before: a bounded look back keeps huge
+            // functions linear.
+            if let Some(b) = sc.bindings.iter().rev().take(256).find(|b| b.name == name) {
                 return match &b.value {
                     BoundValue::Expr(Expr {
                         kind: ExprKind::Lambda(l),
