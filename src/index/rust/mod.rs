@@ -103,6 +103,9 @@ pub struct RustIndex {
     /// functions): start-up code.
     pub startup_only: HashSet<FuncRef>,
     pub globs: GlobTables,
+    /// Per file: bindings of its function and closure scopes by (scope, name), so that a
+    /// lookup in a long function does not scan all its bindings.
+    local_bindings: Vec<HashMap<(ScopeId, String), Vec<usize>>>,
 }
 
 /// What glob imports (`use crate::prelude::*;`) bring into each module, computed once:
@@ -155,6 +158,24 @@ impl RustIndex {
         if rust_files.is_empty() {
             return ix;
         }
+        ix.local_bindings = project
+            .models
+            .iter()
+            .map(|model| {
+                let mut map: HashMap<(ScopeId, String), Vec<usize>> = HashMap::new();
+                if model.language != Language::Rust {
+                    return map;
+                }
+                for (sid, s) in model.scopes.iter().enumerate() {
+                    if matches!(s.kind, ScopeKind::Function | ScopeKind::Lambda) {
+                        for (i, b) in s.bindings.iter().enumerate() {
+                            map.entry((sid, b.name.clone())).or_default().push(i);
+                        }
+                    }
+                }
+                map
+            })
+            .collect();
         let by_path: HashMap<PathBuf, FileId> = rust_files
             .iter()
             .map(|f| (normalize(&project.files[*f].path), *f))
@@ -496,6 +517,16 @@ impl RustIndex {
             .and_then(|k| self.manifest_of_crate(k))
             .map(|m| m.workspace_root.to_string_lossy().into_owned())
             .unwrap_or_else(|| format!("root {}", project.files[file].display))
+    }
+
+    /// Indices of the bindings named `name` in a function or closure scope, in order.
+    pub fn local_bindings(&self, file: FileId, scope: ScopeId, name: &str) -> &[usize] {
+        // Borrowed lookup without allocating: the map is keyed by owned strings.
+        self.local_bindings
+            .get(file)
+            .and_then(|m| m.get(&(scope, name.to_string())))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     pub fn handler(&self, f: FuncRef) -> Option<&RustHandler> {

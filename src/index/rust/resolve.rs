@@ -512,7 +512,12 @@ impl Project {
                 ScopeKind::Function | ScopeKind::Lambda => {
                     let mut local = None;
                     let mut item = None;
-                    for b in sc.bindings.iter().filter(|b| b.name == name) {
+                    for b in self
+                        .rust
+                        .local_bindings(file, id, name)
+                        .iter()
+                        .map(|i| &sc.bindings[*i])
+                    {
                         let is_item = matches!(
                             b.value,
                             BoundValue::Function(_) | BoundValue::Class(_) | BoundValue::Import(_)
