@@ -4,8 +4,8 @@
 //! read and reported, honouring `.gitignore`. A file given on the command line (as
 //! pre-commit passes changed files) is reported, and the project around it — the nearest
 //! ancestor holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py`,
-//! `Cargo.lock` or `.git` — is
-//! read for context, so cross-file facts (which functions are tasks or views) still hold.
+//! `Cargo.lock` or `.git` — is read for context, so cross-file facts (which functions are
+//! tasks or views) still hold.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
