@@ -199,6 +199,6 @@ fn parse_text(language: Language, text: &str) -> FileModel {
                 None => crate::lang::python::parse(text),
             }
         }
-        Language::Rust => problem_model(language, "Rust support is not built yet".into()),
+        Language::Rust => crate::lang::rust::parse(text),
     }
 }

@@ -1,10 +1,11 @@
 //! Which files a check reads, and which of them it reports on.
 //!
-//! A folder given on the command line is a root: every `.py` file below it is read and
-//! reported, honouring `.gitignore`. A file given on the command line (as pre-commit
-//! passes changed files) is reported, and the project around it — the nearest ancestor
-//! holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py` or `.git` — is
-//! read for context, so cross-file facts (which functions are tasks or views) still hold.
+//! A folder given on the command line is a root: every `.py` and `.rs` file below it is
+//! read and reported, honouring `.gitignore`. A file given on the command line (as
+//! pre-commit passes changed files) is reported, and the project around it — the nearest
+//! ancestor holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py`,
+//! `Cargo.lock` or `.git` — is read for context, so cross-file facts (which functions are
+//! tasks or views) still hold.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,8 @@ const ROOT_MARKERS: &[&str] = &[
     "setup.cfg",
     "setup.py",
     "manage.py",
+    // A Rust workspace's root (its members' own Cargo.toml files are nearer).
+    "Cargo.lock",
     ".git",
 ];
 
@@ -64,6 +67,7 @@ pub struct Discovered {
 pub fn language_of(path: &Path) -> Option<Language> {
     match path.extension()?.to_str()? {
         "py" => Some(Language::Python),
+        "rs" => Some(Language::Rust),
         _ => None,
     }
 }

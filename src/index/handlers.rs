@@ -35,6 +35,7 @@ impl HandlerSet {
         set.add_urlconf_views(project);
         set.add_view_classes(project);
         set.add_decorated(project);
+        set.add_rust(project);
         set
     }
 
@@ -54,7 +55,7 @@ impl HandlerSet {
         self.by_func.is_empty()
     }
 
-    fn add(&mut self, func: FuncRef, kind: &str, registered_at: Option<(FileId, Span)>) {
+    pub(crate) fn add(&mut self, func: FuncRef, kind: &str, registered_at: Option<(FileId, Span)>) {
         self.by_func.entry(func).or_insert(Handler {
             func,
             kind: kind.to_string(),

@@ -7,6 +7,7 @@ pub mod dataflow;
 pub mod handlers;
 pub mod modules;
 pub mod resolve;
+pub mod rust;
 pub mod settings_values;
 pub mod tasks;
 
@@ -72,6 +73,8 @@ pub struct Project {
     pub handlers: HandlerSet,
     pub graph: CallGraph,
     pub reach: Reach,
+    /// Rust crates, module trees, offload wrappers and handlers.
+    pub rust: rust::RustIndex,
 }
 
 impl Project {
@@ -108,7 +111,12 @@ impl Project {
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
             reach: Reach::default(),
+            rust: rust::RustIndex::default(),
         };
+        project.rust = rust::RustIndex::build(&project);
+        rust::compute_globs(&mut project);
+        let types = project.rust_index_types();
+        project.rust.set_types(types);
         project.callees = (0..project.files.len())
             .into_par_iter()
             .map(|file| {
@@ -118,9 +126,18 @@ impl Project {
                     .collect()
             })
             .collect();
+        let (wrappers, wrapper_methods) = rust::context::derive_wrappers(&project);
+        project.rust.wrappers = wrappers;
+        project.rust.wrapper_methods = wrapper_methods;
+        project.rust.celery_tasks = rust::context::find_celery_tasks(&project);
+        let rust_handlers = rust::handlers::find(&project);
+        project.rust.set_handlers(rust_handlers);
+        project.rust.service_crates = rust::context::service_crates(&project);
         project.tasks = TaskRegistry::build(&project);
         project.handlers = HandlerSet::build(&project);
         project.graph = CallGraph::build(&project);
+        (project.rust.test_only, project.rust.startup_only) =
+            rust::context::test_and_startup_only(&project);
         project.reach = Reach::from_handlers(&project);
         project
     }
@@ -139,6 +156,9 @@ impl Project {
 
     /// `module.function` or `module.Class.method`, for messages and task names.
     pub fn qualname(&self, f: FuncRef) -> String {
+        if self.models[f.file].language == Language::Rust {
+            return self.rust_qualname(f);
+        }
         let model = &self.models[f.file];
         let scope = &model.scopes[f.scope];
         let mut parts = vec![scope.name.clone()];
@@ -160,6 +180,9 @@ impl Project {
     /// The function, or method, as users would name it in a message: `Class.method` or
     /// `function`.
     pub fn display_name(&self, f: FuncRef) -> String {
+        if self.models[f.file].language == Language::Rust {
+            return self.rust_display_name(f);
+        }
         let model = &self.models[f.file];
         let scope = &model.scopes[f.scope];
         match scope.class {
@@ -170,6 +193,9 @@ impl Project {
 
     /// Test code: tasklint reports nothing about how tests call tasks.
     pub fn is_test_function(&self, f: FuncRef) -> bool {
+        if self.models[f.file].language == Language::Rust {
+            return self.rust_is_test_function(f);
+        }
         if self.is_test[f.file] {
             return true;
         }
@@ -213,6 +239,13 @@ impl Project {
                 }
                 ScopeKind::Module | ScopeKind::Class => return None,
                 ScopeKind::Lambda => {
+                    // A Rust closure registered as a request handler runs on its own.
+                    if self.rust_is_handler_lambda(call.file, scope) {
+                        return Some(FuncRef {
+                            file: call.file,
+                            scope,
+                        });
+                    }
                     if let Some((outer, _)) = s.passed_to
                         && self.is_offload(CallRef {
                             file: call.file,
@@ -229,6 +262,9 @@ impl Project {
 
     /// A call that runs the function it is given somewhere else (thread, executor).
     pub fn is_offload(&self, call: CallRef) -> bool {
+        if self.models[call.file].language == Language::Rust {
+            return self.rust_is_offload(call);
+        }
         let c = self.call(call);
         if let Some(m) = c.method_name()
             && self.knowledge.offload.methods.iter().any(|x| x == m)

@@ -102,6 +102,9 @@ impl Project {
         if depth > MAX_DEPTH {
             return Value::Unknown;
         }
+        if self.models[file].language == crate::model::Language::Rust {
+            return self.rust_resolve(file, scope, expr, at, depth);
+        }
         match &expr.kind {
             ExprKind::Name(name) => self.lookup(file, scope, name, at, depth + 1),
             ExprKind::Attr(base, name) => {

@@ -5,6 +5,7 @@
 mod celery_worker;
 mod django_models;
 mod pattern;
+pub mod rust;
 mod task_calls;
 mod user;
 
@@ -283,6 +284,8 @@ pub struct Knowledge {
     pub task_calls: TaskCalls,
     /// What a Celery worker imports when it starts (TL204).
     pub celery_worker: CeleryWorker,
+    /// Rust: blocking catalogue, handler shapes, offload calls (`rules/rust/*.toml`).
+    pub rust: rust::RustKnowledge,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
     /// candidates instead of the whole catalogue.
     slow_by_last: HashMap<String, Vec<(usize, usize)>>,
@@ -327,6 +330,7 @@ impl Knowledge {
             django,
             task_calls,
             celery_worker,
+            rust: rust::RustKnowledge::builtin()?,
             slow_by_last: HashMap::new(),
         };
         k.reindex();

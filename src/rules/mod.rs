@@ -10,6 +10,7 @@
 
 mod context;
 mod enqueue;
+mod rust_blocking;
 mod slow_calls;
 mod task_arguments;
 mod tl000_unreadable_source;
@@ -29,6 +30,8 @@ mod tl205_retry_swallowed;
 mod tl301_slow_call_in_handler;
 mod tl302_blocking_call_in_async;
 mod tl303_waiting_on_task_result;
+mod tl304_block_on_in_async;
+mod tl305_detached_spawn_in_handler;
 mod tl401_enqueue_inside_transaction;
 mod tl402_unserializable_task_argument;
 
@@ -58,6 +61,8 @@ pub static ALL: &[&Rule] = &[
     &tl301_slow_call_in_handler::RULE,
     &tl302_blocking_call_in_async::RULE,
     &tl303_waiting_on_task_result::RULE,
+    &tl304_block_on_in_async::RULE,
+    &tl305_detached_spawn_in_handler::RULE,
     &tl401_enqueue_inside_transaction::RULE,
     &tl402_unserializable_task_argument::RULE,
 ];
