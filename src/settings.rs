@@ -33,7 +33,8 @@ pub struct Settings {
     pub slow_calls: Vec<ExtraSlowCall>,
     pub handler_decorators: Vec<String>,
     pub handler_base_classes: Vec<HandlerBaseClass>,
-    /// Rust blocking calls (TL302): see `crate::config::rust_blocking_calls`.
+    /// Rust blocking calls (TL302), merged into the Rust catalogue by
+    /// `Knowledge::extend_with`.
     pub blocking_calls: Vec<BlockingCall>,
 }
 

@@ -257,20 +257,6 @@ pub fn knowledge_for(settings: &Settings) -> Result<Knowledge> {
     Ok(k)
 }
 
-/// LEAD: WIRE AFTER MERGING THE RUST KNOWLEDGE. `blocking-calls` is read and checked
-/// (`crate::settings::BlockingCall`: a Rust path such as `mycrate::db::query_sync` and
-/// the reason it blocks), but the Rust knowledge tables live on another branch. After
-/// the merge, push each entry into the Rust blocking-call table TL302 reads (as a
-/// pattern with `reason` as its why), next to the Python merge in
-/// `Knowledge::extend_with` (src/knowledge/user.rs), and add a fixture under
-/// `fixtures/rust/` that proves TL302 sees it.
-pub fn rust_blocking_calls(settings: &Settings) -> impl Iterator<Item = (&str, &str)> {
-    settings
-        .blocking_calls
-        .iter()
-        .map(|c| (c.path.as_str(), c.reason.as_str()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,20 @@ impl Knowledge {
                 method_decorators: Vec::new(),
             });
         }
+        for c in &settings.blocking_calls {
+            self.rust.blocking.push(super::rust::BlockingCall {
+                id: format!("config:{}", c.path),
+                kind: "blocking call (blocking-calls in the configuration)".into(),
+                severity: super::rust::BlockingSeverity::Blocks,
+                rule: "TL302".into(),
+                calls: vec![PathPattern::parse(&c.path)?],
+                methods: Vec::new(),
+                receivers: Vec::new(),
+                args: Vec::new(),
+                why: c.reason.clone(),
+                instead: "run it in `tokio::task::spawn_blocking(...)`, or use an async API".into(),
+            });
+        }
         self.reindex();
         Ok(())
     }
