@@ -6,7 +6,7 @@ use std::collections::{HashSet, VecDeque};
 
 use super::Checker;
 use super::context::{abbreviate, chain, handler_note, in_handler, text};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::index::callgraph::Edge;
 use crate::index::rust::context::AsyncContext;
 use crate::index::rust::resolve::{origin, path_under};
@@ -293,6 +293,11 @@ fn check_call(cx: &mut Checker, call: CallRef, rule: &str, depth: usize) {
         if let Some(h) = &handler {
             d.note(handler_note(project, h));
         }
+        if m.entry.id == "thread-sleep"
+            && let Some(fix) = tokio_sleep_fix(project, call, &ctx)
+        {
+            d.fix(fix);
+        }
         return;
     }
     let Some(target) = project.call_target(call) else {
@@ -340,6 +345,36 @@ fn check_call(cx: &mut Checker, call: CallRef, rule: &str, depth: usize) {
     if let Some(h) = &handler {
         d.note(handler_note(project, h));
     }
+}
+
+/// `std::thread::sleep(d)` → `tokio::time::sleep(d).await`, in async code (where
+/// `.await` is allowed) of a crate that depends on tokio. The argument is kept as
+/// written; syn checks it is one expression, so the rewrite cannot split it. Unsafe:
+/// the sleep now yields, so other tasks run in between, which is the point but changes
+/// timing.
+fn tokio_sleep_fix(project: &Project, call: CallRef, ctx: &AsyncContext) -> Option<Fix> {
+    if matches!(ctx, AsyncContext::OnRuntime(..)) {
+        return None;
+    }
+    let krate = project.rust.crates.get(project.rust_crate_of(call.file)?)?;
+    let manifest = project.rust.manifests.get(krate.manifest?)?;
+    if !manifest.deps.contains_key("tokio") {
+        return None;
+    }
+    let c = project.call(call);
+    let [arg] = c.args.as_slice() else {
+        return None;
+    };
+    let text = project.files[call.file].slice(arg.span);
+    syn::parse_str::<syn::Expr>(text).ok()?;
+    Some(Fix {
+        message: "sleep with `tokio::time::sleep(...).await`".into(),
+        applicability: Applicability::Unsafe,
+        edits: vec![Edit {
+            span: c.span,
+            content: format!("tokio::time::sleep({text}).await"),
+        }],
+    })
 }
 
 fn label(entry: &BlockingCall) -> String {
