@@ -57,6 +57,9 @@ pub struct TaskFramework {
     pub direct_call: DirectCall,
     /// The enqueue method a fix or help suggests (`delay`, `send`, `enqueue`).
     pub enqueue_hint: String,
+    /// The enqueue method returns a coroutine (Taskiq's `kiq`): it must be awaited.
+    #[serde(default)]
+    pub enqueue_is_coroutine: bool,
     pub enqueue_methods: Vec<String>,
     pub inline_methods: Vec<String>,
     #[serde(deserialize_with = "pattern::deserialize_list")]
