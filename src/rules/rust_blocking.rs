@@ -5,7 +5,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use super::Checker;
-use super::context::{abbreviate, chain, handler_note, in_handler, text};
+use super::context::{Reaches, handler_note, in_handler, report_reached};
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::index::callgraph::Edge;
 use crate::index::rust::context::AsyncContext;
@@ -315,30 +315,21 @@ fn check_call(cx: &mut Checker, call: CallRef, rule: &str, depth: usize) {
     let Some(sev) = severity(project, rule, m.entry, handler.is_some(), call, &ctx) else {
         return;
     };
-    let callee = abbreviate(text(project, call, c.callee.span), 40);
-    let mut full = vec![Edge { call, target }];
-    full.extend(path);
-    let start = ctx.func();
-    let d = cx.report(
-        call.file,
-        c.span,
-        format!(
-            "`{callee}(...)` in {where_} reaches `{}`, which {}",
-            m.name, m.entry.why
-        ),
+    let d = report_reached(
+        cx,
+        call,
+        target,
+        ctx.func(),
+        &format!("in {where_}"),
+        Reaches {
+            path,
+            site,
+            name: &m.name,
+            why: &m.entry.why,
+            label: format!("reaches a blocking call ({})", m.entry.kind),
+        },
     );
-    d.severity(sev)
-        .label(format!("reaches a blocking call ({})", m.entry.kind))
-        .note(format!(
-            "call chain: {}",
-            chain(project, start, &full, Some(&m.name))
-        ))
-        .related(
-            site.file,
-            project.call(site).span,
-            format!("`{}` is called here", m.name),
-        )
-        .help(m.entry.instead.clone());
+    d.severity(sev).help(m.entry.instead.clone());
     if let Some(n) = on_runtime_note {
         d.note(n);
     }

@@ -9,7 +9,7 @@ use crate::index::callgraph::Edge;
 use crate::index::{CallRef, FuncRef, Origin, Project};
 use crate::model::ExprKind;
 use crate::rules::Checker;
-use crate::rules::context::{abbreviate, chain, text};
+use crate::rules::context::{Reaches, abbreviate, report_reached, text};
 use crate::rules::slow_calls::slow_call;
 
 /// A call that blocks the thread it runs on.
@@ -76,33 +76,26 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         let Some((path, site, b)) = find_blocking(project, target, depth - 1) else {
             continue;
         };
-        let callee = abbreviate(text(project, call, c.callee.span), 40);
-        let mut full = vec![Edge { call, target }];
-        full.extend(path);
         let severity = if per_request_loop {
             Severity::Warning
         } else {
             b.severity
         };
-        let d = cx.report(
-            call.file,
-            c.span,
-            format!(
-                "`{callee}(...)` in `async def {name}` reaches `{}`, which {}",
-                b.name, b.why
-            ),
+        let d = report_reached(
+            cx,
+            call,
+            target,
+            func,
+            &format!("in `async def {name}`"),
+            Reaches {
+                path,
+                site,
+                name: &b.name,
+                why: &b.why,
+                label: format!("reaches a blocking call ({})", b.category),
+            },
         );
-        d.severity(severity)
-            .label(format!("reaches a blocking call ({})", b.category))
-            .note(format!(
-                "call chain: {}",
-                chain(project, func, &full, Some(&b.name))
-            ))
-            .related(
-                site.file,
-                project.call(site).span,
-                format!("`{}` is called here", b.name),
-            );
+        d.severity(severity);
         if let Some(h) = &b.help {
             d.help(h.clone());
         }
