@@ -15,6 +15,7 @@ use crate::model::{FileModel, Language, Problem, Span};
 use crate::pipeline::{self, Skip, Skipped};
 use crate::rules;
 use crate::settings::Settings;
+use crate::source::SourceFile;
 use crate::timings::Timings;
 
 /// Parsing runs on threads with a big stack: syn recurses over nesting, and deep input
@@ -39,11 +40,37 @@ pub struct Options {
     pub threads: Option<usize>,
 }
 
+/// An editor's unsaved buffer (`--stdin-filename`): checked as if it were the file at
+/// `path`, with the rest of the project read from disk.
+#[derive(Clone, Debug)]
+pub struct StdinFile {
+    pub path: PathBuf,
+    /// What was read from standard input (not necessarily UTF-8: that is TL000's to say).
+    pub bytes: Vec<u8>,
+}
+
 pub fn check(opts: Options) -> Result<CheckOutput> {
+    check_with_stdin(opts, None)
+}
+
+/// Checks the paths, with an editor's buffer standing in for the file at its path.
+pub fn check_with_stdin(opts: Options, stdin: Option<StdinFile>) -> Result<CheckOutput> {
     let start = Instant::now();
-    let discovered = crate::discover::discover(&opts.paths)?;
+    let mut discover_opts = crate::discover::DiscoverOptions::new(&opts.settings)?;
+    discover_opts.stdin_path = stdin.as_ref().map(|s| s.path.clone());
+    let discovered = crate::discover::discover_with(&opts.paths, &discover_opts)?;
     let discover_time = start.elapsed();
-    let mut out = check_discovered(discovered, opts.settings, opts.knowledge, opts.threads)?;
+    let read = |f: &FoundFile| match &stdin {
+        Some(s) if s.path == f.path => Ok(s.bytes.clone()),
+        _ => read_file(f),
+    };
+    let mut out = check_discovered_with(
+        discovered,
+        opts.settings,
+        opts.knowledge,
+        opts.threads,
+        &read,
+    )?;
     out.timings.phases.insert(0, ("discover", discover_time));
     Ok(out)
 }
@@ -56,11 +83,21 @@ pub fn check_discovered(
     knowledge: Knowledge,
     threads: Option<usize>,
 ) -> Result<CheckOutput> {
+    check_discovered_with(discovered, settings, knowledge, threads, &read_file)
+}
+
+fn check_discovered_with(
+    discovered: Discovered,
+    settings: Settings,
+    knowledge: Knowledge,
+    threads: Option<usize>,
+    read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+) -> Result<CheckOutput> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .stack_size(PARSE_STACK)
         .build()?;
-    let mut out = pool.install(|| run(discovered, settings, knowledge, &read_file));
+    let mut out = pool.install(|| run(discovered, settings, knowledge, read));
     out.timings.threads = pool.current_num_threads();
     Ok(out)
 }
@@ -111,6 +148,7 @@ fn run(
             }
         }
     }
+    crate::suppress::apply(project, &mut diagnostics);
     sort(project, &mut diagnostics);
     timings.record("rules", clock);
     let clock = Instant::now();
@@ -146,9 +184,14 @@ fn unreadable(file: usize, p: &Problem) -> Diagnostic {
 
 /// Path, then position, then code: the same order whatever the thread count.
 pub fn sort(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+    sort_in(&project.files, diagnostics);
+}
+
+/// [`sort`] over a plain list of files (several checks' output put together).
+pub fn sort_in(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
-        let fa = &project.files[a.file];
-        let fb = &project.files[b.file];
+        let fa = &files[a.file];
+        let fb = &files[b.file];
         (&fa.display, a.span.start, a.code, a.span.end, &a.message).cmp(&(
             &fb.display,
             b.span.start,
@@ -213,6 +256,6 @@ fn parse_frontend(language: Language, text: &str) -> FileModel {
                 None => crate::lang::python::parse(text),
             }
         }
-        Language::Rust => problem_model(language, "Rust support is not built yet".into()),
+        Language::Rust => crate::lang::rust::parse(text),
     }
 }

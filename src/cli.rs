@@ -1,16 +1,21 @@
-//! The command line: `tasklint check`, `tasklint rules`, `tasklint rule CODE`.
+//! The command line: `tasklint check`, `tasklint rules`, `tasklint rule CODE`,
+//! `tasklint config [PATH]`.
 
-use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 
-use crate::check::{self, Options};
+use crate::check::{self, Options, StdinFile};
+use crate::config::{self, ConfigChoice, ConfigFile, Loaded};
+use crate::diagnostic::Diagnostic;
+use crate::fix;
 use crate::report::{self, Emitter, Summary};
 use crate::rules;
 use crate::settings::Settings;
+use crate::source::SourceFile;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,6 +47,37 @@ pub enum Command {
         /// Files or folders.
         paths: Vec<PathBuf>,
     },
+    /// Print the settings in force for a path and the file they come from.
+    Config(ConfigArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// The file or folder whose settings to show (default: the current folder).
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: ConfigSourceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigSourceArgs {
+    /// Use this configuration file (tasklint.toml, or a pyproject.toml with
+    /// [tool.tasklint]) instead of searching for one.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file: built-in defaults and the command line only.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+impl ConfigSourceArgs {
+    fn choice(&self) -> ConfigChoice {
+        match (&self.config, self.no_config) {
+            (_, true) => ConfigChoice::None,
+            (Some(p), _) => ConfigChoice::File(p.clone()),
+            (None, false) => ConfigChoice::Discover,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -52,6 +88,10 @@ pub enum Format {
     Concise,
     /// The stable JSON schema (version 1) for editors and scripts.
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub and others).
+    Sarif,
+    /// GitHub Actions annotations (`::error file=...,line=...::message`).
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -63,7 +103,8 @@ pub enum Color {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Files or folders to check.
+    /// Files or folders to check (default: the current folder); `-` reads one file from
+    /// standard input (with --stdin-filename).
     pub paths: Vec<PathBuf>,
     /// Rules to run (codes or prefixes: TL101,TL3), replacing the default set.
     #[arg(long, value_delimiter = ',')]
@@ -74,25 +115,47 @@ pub struct CheckArgs {
     /// Rules not to run.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub config_source: ConfigSourceArgs,
+    /// Apply `exclude` to files named on the command line too (for pre-commit).
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Report suppression comments that suppress nothing (rule TL001).
+    #[arg(long)]
+    pub report_unused_ignores: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the report to this file instead of standard output.
+    /// Apply the safe fixes (and report what is left).
     #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, apply the unsafe fixes too (they may change behaviour:
+    /// review them).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them (exit 1 when there is
+    /// one).
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
     pub output_file: Option<PathBuf>,
+    /// Print how many findings each rule produced instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
     /// How many project calls deep handler rules follow.
     #[arg(long)]
     pub max_call_depth: Option<usize>,
-    /// Exit with 0 even when there are findings.
+    /// Exit with 0 even when there are findings (2 still means an error).
     #[arg(long)]
     pub exit_zero: bool,
     /// Print only the findings, without the summary line.
     #[arg(long, short)]
     pub quiet: bool,
     /// Number of worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// When to use colours in the text format.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// When to use colours in the text format (`auto` honours NO_COLOR and pipes).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Neither read nor write the cache of parsed files (`.tasklint_cache`, or
@@ -107,6 +170,10 @@ pub struct CheckArgs {
     /// prefilter: findings are the same).
     #[arg(long, hide = true)]
     pub no_prefilter: bool,
+    /// Check standard input as if it were the file at this path (an editor's unsaved
+    /// buffer), with the rest of the project read from disk. Give `-` as the path.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 /// Runs the command line and returns the process exit code: 0 clean, 1 findings,
@@ -125,6 +192,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
         Command::Rules => print_rules(),
         Command::Rule { code } => print_rule(&code),
         Command::Explain { paths } => explain(paths),
+        Command::Config(args) => print_config(args),
     };
     match result {
         Ok(code) => code,
@@ -151,93 +219,443 @@ fn color_choice(color: Color) -> ColorChoice {
     }
 }
 
-fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let mut settings = Settings::default();
-    if let Some(sel) = args.select {
-        settings.select = Some(sel);
+/// Checks each selector given on the command line.
+fn check_selectors<'a>(
+    flag: &str,
+    selectors: impl IntoIterator<Item = &'a String>,
+) -> anyhow::Result<()> {
+    for code in selectors {
+        config::parse::check_selector(code).map_err(|e| anyhow::anyhow!("{e} in --{flag}"))?;
     }
-    settings.extend_select = args.extend_select;
-    settings.ignore = args.ignore;
+    Ok(())
+}
+
+/// The command line's settings laid over a configuration's.
+fn apply_cli(settings: &mut Settings, args: &CheckArgs) {
+    // As in ruff, a selection on the command line starts over: the configuration's
+    // select, extend-select and ignore no longer apply.
+    if let Some(sel) = &args.select {
+        settings.select = Some(sel.clone());
+        settings.extend_select.clear();
+        settings.ignore.clear();
+    }
+    settings
+        .extend_select
+        .extend(args.extend_select.iter().cloned());
+    settings.ignore.extend(args.ignore.iter().cloned());
     if let Some(d) = args.max_call_depth {
         settings.max_call_depth = d;
     }
+    if args.force_exclude {
+        settings.force_exclude = true;
+    }
     settings.cache = !args.no_cache;
     settings.prefilter = !args.no_prefilter;
-    for code in settings
-        .select
-        .iter()
-        .flatten()
-        .chain(&settings.extend_select)
-        .chain(&settings.ignore)
+    if args.report_unused_ignores {
+        settings
+            .extend_select
+            .push(rules::UNUSED_SUPPRESSION.info.code.to_string());
+    }
+}
+
+/// What the command line asks to check: the paths, or one file read from stdin.
+fn targets(args: &CheckArgs) -> anyhow::Result<(Vec<PathBuf>, Option<StdinFile>)> {
+    let dash = Path::new("-");
+    let has_dash = args.paths.iter().any(|p| p == dash);
+    match (&args.stdin_filename, has_dash) {
+        (Some(name), _) => {
+            if args.paths.iter().any(|p| p != dash) {
+                anyhow::bail!(
+                    "--stdin-filename checks standard input only: give `-` as the path, and no other paths"
+                );
+            }
+            let mut bytes = Vec::new();
+            io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| anyhow::anyhow!("cannot read standard input: {e}"))?;
+            Ok((
+                vec![name.clone()],
+                Some(StdinFile {
+                    path: name.clone(),
+                    bytes,
+                }),
+            ))
+        }
+        (None, true) => anyhow::bail!(
+            "`-` reads the file from standard input: say which file it is with --stdin-filename PATH"
+        ),
+        (None, false) if args.paths.is_empty() => Ok((vec![PathBuf::from(".")], None)),
+        (None, false) => Ok((args.paths.clone(), None)),
+    }
+}
+
+/// Paths grouped by the configuration that applies to them, in command-line order.
+fn group_by_config(
+    choice: &ConfigChoice,
+    paths: Vec<PathBuf>,
+) -> anyhow::Result<Vec<(Loaded, Vec<PathBuf>)>> {
+    if let ConfigChoice::File(f) = choice
+        && !f.is_file()
     {
-        if !code.eq_ignore_ascii_case("ALL")
-            && !rules::ALL
-                .iter()
-                .any(|r| r.info.code.starts_with(&code.to_ascii_uppercase()))
-        {
-            anyhow::bail!("unknown rule selector `{code}` (see `tasklint rules`)");
+        anyhow::bail!("configuration file {} does not exist", f.display());
+    }
+    let mut groups: Vec<(Option<ConfigFile>, Vec<PathBuf>)> = Vec::new();
+    for p in paths {
+        let file = match choice {
+            ConfigChoice::None => None,
+            ConfigChoice::File(f) => Some(ConfigFile::named(f)),
+            ConfigChoice::Discover => config::find(&config::start_of(&p))?,
+        };
+        match groups.iter_mut().find(|(f, _)| *f == file) {
+            Some((_, ps)) => ps.push(p),
+            None => groups.push((file, vec![p])),
         }
     }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths
+    groups
+        .into_iter()
+        .map(|(file, paths)| {
+            let loaded = match &file {
+                None => Loaded {
+                    settings: Settings::default(),
+                    file: None,
+                },
+                Some(f) => config::resolve(&ConfigChoice::File(f.path.clone()), Path::new("."))?,
+            };
+            Ok((loaded, paths))
+        })
+        .collect()
+}
+
+/// Findings of several checks put together (one a configuration), files renumbered.
+struct Merged {
+    files: Vec<SourceFile>,
+    diagnostics: Vec<Diagnostic>,
+    files_checked: usize,
+    skipped: crate::pipeline::Skipped,
+    timings: crate::timings::Timings,
+}
+
+fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    check_selectors("select", args.select.iter().flatten())?;
+    check_selectors("extend-select", &args.extend_select)?;
+    check_selectors("ignore", &args.ignore)?;
+    if args.statistics && matches!(args.format, Format::Sarif | Format::Github) {
+        anyhow::bail!("--statistics prints a table: use it with --format text, concise or json");
+    }
+    let (paths, stdin) = targets(&args)?;
+    if args.fix || args.diff {
+        return run_fixes(&args, paths, stdin);
+    }
+    let merged = check_all(&args, &paths, stdin)?;
+    report_findings(&args, &merged, 0)
+}
+
+/// Checks every path with the configuration that applies to it, merging the results.
+fn check_all(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    stdin: Option<StdinFile>,
+) -> anyhow::Result<Merged> {
+    let groups = group_by_config(&args.config_source.choice(), paths.to_vec())?;
+    let mut merged = Merged {
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+        files_checked: 0,
+        skipped: Default::default(),
+        timings: Default::default(),
     };
-    let out = check::check(Options {
-        paths,
-        settings,
-        knowledge: crate::knowledge::BUILTIN.clone(),
-        threads: args.threads,
-    })?;
+    for (loaded, paths) in groups {
+        let mut settings = loaded.settings;
+        apply_cli(&mut settings, args);
+        let knowledge = config::knowledge_for(&settings)?;
+        let mut out = check::check_with_stdin(
+            Options {
+                paths,
+                settings,
+                knowledge,
+                threads: args.threads.map(usize::from),
+            },
+            stdin.clone(),
+        )?;
+        let offset = merged.files.len();
+        for mut d in out.diagnostics {
+            d.file += offset;
+            for r in &mut d.related {
+                r.file += offset;
+            }
+            merged.diagnostics.push(d);
+        }
+        merged.files.append(&mut out.project.files);
+        merged.files_checked += out.files_checked;
+        merged.skipped.absorb(&out.skipped);
+        merged.timings.absorb(&out.timings);
+    }
+    check::sort_in(&merged.files, &mut merged.diagnostics);
+    Ok(merged)
+}
+
+/// `--fix` / `--diff`: check, apply the fixes of one pass, check again, until nothing
+/// is left to fix. An editor's buffer (`--stdin-filename`) is fixed in memory and
+/// printed on standard output.
+fn run_fixes(
+    args: &CheckArgs,
+    paths: Vec<PathBuf>,
+    mut stdin: Option<StdinFile>,
+) -> anyhow::Result<ExitCode> {
+    let mut fixed_total = 0usize;
+    // display path → (original text, current text), for --diff and for stdin.
+    let mut changed: Vec<(String, String, String)> = Vec::new();
+    let in_memory = args.diff || stdin.is_some();
+    let mut merged = check_all(args, &paths, stdin.clone())?;
+    for _ in 0..fix::MAX_PASSES {
+        let pass = fix::plan(&merged.diagnostics, &merged.files, args.unsafe_fixes);
+        for r in &pass.refused {
+            eprintln!(
+                "tasklint: warning: not fixing {} in {}: {}",
+                r.codes.join(", "),
+                merged.files[r.file].display,
+                r.reason
+            );
+        }
+        if pass.files.is_empty() {
+            break;
+        }
+        for f in &pass.files {
+            let source = &merged.files[f.file];
+            fixed_total += f.fixed.len();
+            match changed.iter_mut().find(|(d, _, _)| *d == source.display) {
+                Some(entry) => entry.2 = f.text.clone(),
+                None => changed.push((
+                    source.display.clone(),
+                    source.text.to_string(),
+                    f.text.clone(),
+                )),
+            }
+            if let Some(s) = stdin.as_mut().filter(|s| s.path == source.path) {
+                s.bytes = f.text.clone().into_bytes();
+            } else if !args.diff {
+                fix::write_atomic(&source.path, &f.text)
+                    .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", source.display))?;
+            }
+        }
+        if args.diff && stdin.is_none() {
+            // The files on disk do not change: one pass is what can be shown.
+            break;
+        }
+        merged = check_all(args, &paths, stdin.clone())?;
+    }
+    if args.diff {
+        let mut out = io::stdout().lock();
+        for (display, old, new) in &changed {
+            write!(out, "{}", fix::unified_diff(display, old, new))?;
+        }
+        if !args.quiet {
+            eprintln!(
+                "Would fix {} finding{}.",
+                fixed_total,
+                if fixed_total == 1 { "" } else { "s" }
+            );
+        }
+        return Ok(if changed.is_empty() || args.exit_zero {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    if in_memory {
+        // An editor's buffer: the fixed text on stdout, what is left on stderr.
+        if let Some(s) = &stdin {
+            io::stdout().lock().write_all(&s.bytes)?;
+        }
+        let mut err = NoColor::new(io::stderr().lock());
+        let mut summary = Summary::new(merged.files_checked, &merged.diagnostics);
+        summary.quiet = args.quiet;
+        report::Concise.emit(&mut err, &merged.diagnostics, &merged.files, &summary)?;
+        return Ok(if merged.diagnostics.is_empty() || args.exit_zero {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    report_findings(args, &merged, fixed_total)
+}
+
+fn report_findings(args: &CheckArgs, merged: &Merged, fixed: usize) -> anyhow::Result<ExitCode> {
     let report_clock = std::time::Instant::now();
-    let mut summary = Summary::new(out.files_checked, &out.diagnostics);
-    summary.skipped = out.skipped.clone();
+    let mut summary = Summary::new(merged.files_checked, &merged.diagnostics);
+    summary.skipped = merged.skipped.clone();
+    summary.quiet = args.quiet;
+    summary.fixed = fixed;
+    summary.fixable = fix::fixable(&merged.diagnostics, args.unsafe_fixes);
+    summary.hidden_unsafe_fixes = if args.unsafe_fixes {
+        0
+    } else {
+        fix::fixable(&merged.diagnostics, true) - summary.fixable
+    };
     let emitter: &dyn Emitter = match args.format {
         Format::Text => &report::Text,
         Format::Concise => &report::Concise,
         Format::Json => &report::Json,
+        Format::Sarif => &report::Sarif,
+        Format::Github => &report::Github,
     };
-    let mut buffer: Vec<u8> = Vec::new();
+    let write = |w: &mut dyn WriteColor| -> io::Result<()> {
+        match (args.statistics, args.format) {
+            (true, Format::Json) => report::statistics::write_json(w, &merged.diagnostics),
+            (true, _) => report::statistics::write_table(w, &merged.diagnostics, &summary),
+            (false, _) => emitter.emit(w, &merged.diagnostics, &merged.files, &summary),
+        }
+    };
     match &args.output_file {
         Some(path) => {
-            emitter.emit(
-                &mut NoColor::new(&mut buffer),
-                &out.diagnostics,
-                &out.project.files,
-                &summary,
-            )?;
-            std::fs::write(path, &buffer)
+            let mut buffer = NoColor::new(Vec::new());
+            write(&mut buffer)?;
+            std::fs::write(path, buffer.get_ref())
                 .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))?;
         }
         None => {
             let stdout = StandardStream::stdout(color_choice(args.color));
             let mut lock = stdout.lock();
-            let w: &mut dyn WriteColor = &mut lock;
-            if args.quiet && args.format != Format::Json {
-                // The findings only: render to a buffer and drop the summary line.
-                let mut plain = NoColor::new(Vec::new());
-                emitter.emit(&mut plain, &out.diagnostics, &out.project.files, &summary)?;
-                let text = String::from_utf8_lossy(plain.get_ref()).into_owned();
-                let body = text
-                    .strip_suffix(&format!("{}\n", summary.sentence()))
-                    .unwrap_or(&text);
-                w.write_all(body.as_bytes())?;
-            } else {
-                emitter.emit(w, &out.diagnostics, &out.project.files, &summary)?;
+            // A reader that stops early (`| head`) is not an error of ours.
+            match write(&mut lock).and_then(|()| lock.flush()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                r => r?,
             }
-            w.flush()?;
         }
     }
     if args.timings {
-        let mut t = out.timings.clone();
+        let mut t = merged.timings.clone();
         t.add("report", report_clock.elapsed());
         eprint!("{}", t.render());
     }
-    Ok(if out.diagnostics.is_empty() || args.exit_zero {
+    Ok(if merged.diagnostics.is_empty() || args.exit_zero {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+fn toml_list(items: &[String]) -> String {
+    toml::Value::Array(
+        items
+            .iter()
+            .map(|s| toml::Value::String(s.clone()))
+            .collect(),
+    )
+    .to_string()
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn print_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
+    let path = args.path.unwrap_or_else(|| PathBuf::from("."));
+    if !path.exists() {
+        anyhow::bail!("path `{}` does not exist", path.display());
+    }
+    let loaded = config::resolve(&args.source.choice(), &config::start_of(&path))?;
+    let s = &loaded.settings;
+    let mut out = String::new();
+    let mut line = |l: String| {
+        out.push_str(&l);
+        out.push('\n');
+    };
+    line(format!("# settings for {}", path.display()));
+    match (&loaded.file, &args.source.choice()) {
+        (Some(f), _) => line(format!("# from {}", f.describe())),
+        (None, ConfigChoice::None) => line("# from: none (--no-config): built-in defaults".into()),
+        (None, _) => line(format!(
+            "# from: none (no tasklint.toml or pyproject.toml with [tool.tasklint] in {} or above): built-in defaults",
+            config::display(&config::start_of(&path))
+        )),
+    }
+    match &s.select {
+        Some(sel) => line(format!("select = {}", toml_list(sel))),
+        None => line("# select is not set: the rules that are on by default".into()),
+    }
+    line(format!("extend-select = {}", toml_list(&s.extend_select)));
+    line(format!("ignore = {}", toml_list(&s.ignore)));
+    match &s.exclude {
+        Some(e) => line(format!("exclude = {}", toml_list(e))),
+        None => line(format!(
+            "# exclude is not set: the built-in list {}",
+            toml_list(&s.exclude_patterns()[..crate::discover::DEFAULT_EXCLUDES.len()])
+        )),
+    }
+    line(format!("extend-exclude = {}", toml_list(&s.extend_exclude)));
+    let pfi: Vec<String> = s
+        .per_file_ignores
+        .iter()
+        .map(|p| format!("{} = {}", toml_str(&p.pattern), toml_list(&p.selectors)))
+        .collect();
+    line(format!("per-file-ignores = {{ {} }}", pfi.join(", ")).replace("{  }", "{}"));
+    line(format!("max-call-depth = {}", s.max_call_depth));
+    let td: Vec<String> = s
+        .task_decorators
+        .iter()
+        .map(|d| {
+            format!(
+                "{{ path = {}, framework = {} }}",
+                toml_str(&d.path),
+                toml_str(&d.framework)
+            )
+        })
+        .collect();
+    line(format!("task-decorators = [{}]", td.join(", ")));
+    let sc: Vec<String> = s
+        .slow_calls
+        .iter()
+        .map(|c| {
+            let mut t = format!(
+                "{{ path = {}, reason = {}, severity = {}",
+                toml_str(&c.path),
+                toml_str(&c.reason),
+                toml_str(c.severity.as_str())
+            );
+            if let Some(i) = &c.instead {
+                t.push_str(&format!(", instead = {}", toml_str(i)));
+            }
+            t + " }"
+        })
+        .collect();
+    line(format!("slow-calls = [{}]", sc.join(", ")));
+    line(format!(
+        "handler-decorators = {}",
+        toml_list(&s.handler_decorators)
+    ));
+    let hb: Vec<String> = s
+        .handler_base_classes
+        .iter()
+        .map(|b| {
+            format!(
+                "{{ path = {}, methods = {} }}",
+                toml_str(&b.path),
+                toml_list(&b.methods)
+            )
+        })
+        .collect();
+    line(format!("handler-base-classes = [{}]", hb.join(", ")));
+    let bc: Vec<String> = s
+        .blocking_calls
+        .iter()
+        .map(|c| {
+            format!(
+                "{{ path = {}, reason = {} }}",
+                toml_str(&c.path),
+                toml_str(&c.reason)
+            )
+        })
+        .collect();
+    line(format!("blocking-calls = [{}]", bc.join(", ")));
+    let enabled: Vec<&str> = rules::ALL
+        .iter()
+        .filter(|r| s.is_enabled(&r.info))
+        .map(|r| r.info.code)
+        .collect();
+    line(format!("# rules in force: {}", enabled.join(", ")));
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_rules() -> anyhow::Result<ExitCode> {

@@ -1,10 +1,11 @@
 //! Which files a check reads, and which of them it reports on.
 //!
-//! A folder given on the command line is a root: every `.py` file below it is read and
-//! reported, honouring `.gitignore`. A file given on the command line (as pre-commit
-//! passes changed files) is reported, and the project around it — the nearest ancestor
-//! holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py` or `.git` — is
-//! read for context, so cross-file facts (which functions are tasks or views) still hold.
+//! A folder given on the command line is a root: every `.py` and `.rs` file below it is
+//! read and reported, honouring `.gitignore`. A file given on the command line (as
+//! pre-commit passes changed files) is reported, and the project around it — the nearest
+//! ancestor holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py`,
+//! `Cargo.lock` or `.git` — is read for context, so cross-file facts (which functions are
+//! tasks or views) still hold.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,10 +13,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use ignore::WalkBuilder;
 
+use crate::config::glob::PathGlobs;
 use crate::model::Language;
+use crate::settings::Settings;
 
 /// Folders never worth reading: virtual environments, build output, caches.
-const DEFAULT_EXCLUDES: &[&str] = &[
+pub const DEFAULT_EXCLUDES: &[&str] = &[
     "node_modules",
     "venv",
     "site-packages",
@@ -34,6 +37,8 @@ const ROOT_MARKERS: &[&str] = &[
     "setup.cfg",
     "setup.py",
     "manage.py",
+    // A Rust workspace's root (its members' own Cargo.toml files are nearer).
+    "Cargo.lock",
     ".git",
 ];
 
@@ -62,6 +67,7 @@ pub struct Discovered {
 pub fn language_of(path: &Path) -> Option<Language> {
     match path.extension()?.to_str()? {
         "py" => Some(Language::Python),
+        "rs" => Some(Language::Rust),
         _ => None,
     }
 }
@@ -76,31 +82,104 @@ fn display_join(root: &Path, relative: &Path) -> String {
 /// folder when there is none.
 pub fn project_root_of(file: &Path) -> PathBuf {
     let parent = file.parent().unwrap_or(Path::new(""));
-    for dir in parent.ancestors() {
-        let probe = if dir.as_os_str().is_empty() {
-            Path::new(".")
+    let absolute = canonical(if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    });
+    // Look above the current folder too: an editor or pre-commit may run tasklint from
+    // anywhere inside the project.
+    let levels = absolute
+        .ancestors()
+        .position(|dir| ROOT_MARKERS.iter().any(|m| dir.join(m).exists()))
+        // No marker: the folder above the outermost package holding the file, so module
+        // names keep their package (`shop.views`, not `views`).
+        .unwrap_or_else(|| {
+            absolute
+                .ancestors()
+                .take_while(|dir| dir.join("__init__.py").is_file())
+                .count()
+        });
+    ancestor(parent, levels)
+}
+
+/// `levels` folders above `dir`, written as relatively as `dir` was (`shop/orders` up 1
+/// is `shop`; `shop` up 2 is `..`).
+fn ancestor(dir: &Path, levels: usize) -> PathBuf {
+    let mut out = dir.to_path_buf();
+    for _ in 0..levels {
+        let last_is_normal = matches!(
+            out.components().next_back(),
+            Some(std::path::Component::Normal(_))
+        );
+        if last_is_normal {
+            out.pop();
         } else {
-            dir
-        };
-        if ROOT_MARKERS.iter().any(|m| probe.join(m).exists()) {
-            return dir.to_path_buf();
+            out.push("..");
         }
     }
-    parent.to_path_buf()
+    out
+}
+
+/// What discovery needs besides the paths: the excludes in force and the stdin file.
+#[derive(Clone, Debug)]
+pub struct DiscoverOptions {
+    pub exclude: PathGlobs,
+    /// The configuration's folder: anchored exclude patterns are relative to it.
+    pub root: Option<PathBuf>,
+    /// Apply the excludes to paths named on the command line too.
+    pub force_exclude: bool,
+    /// `--stdin-filename`: a path checked even when it does not exist on disk.
+    pub stdin_path: Option<PathBuf>,
+}
+
+impl DiscoverOptions {
+    pub fn new(settings: &Settings) -> Result<DiscoverOptions> {
+        Ok(DiscoverOptions {
+            exclude: PathGlobs::new(&settings.exclude_patterns()).map_err(anyhow::Error::msg)?,
+            root: settings.root.clone(),
+            force_exclude: settings.force_exclude,
+            stdin_path: None,
+        })
+    }
+
+    /// Is a path named on the command line excluded (only with `--force-exclude`)?
+    fn named_path_excluded(&self, p: &Path, project_root: &Path) -> bool {
+        if !self.force_exclude {
+            return false;
+        }
+        let abs = crate::config::absolute(p);
+        let base = match &self.root {
+            Some(r) if abs.starts_with(r) => r.clone(),
+            _ => crate::config::absolute(project_root),
+        };
+        !self
+            .exclude
+            .matching_with_ancestors(&abs, &base, self.root.as_deref())
+            .is_empty()
+    }
 }
 
 pub fn discover(paths: &[PathBuf]) -> Result<Discovered> {
+    discover_with(paths, &DiscoverOptions::new(&Settings::default())?)
+}
+
+pub fn discover_with(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovered> {
     let mut d = Discovered::default();
     // Canonical path → index in d.files, so a file found twice is read once.
     let mut seen: HashMap<PathBuf, usize> = HashMap::new();
     let mut walked_roots: HashMap<PathBuf, usize> = HashMap::new();
     for p in paths {
-        if !p.exists() && p.symlink_metadata().is_err() {
+        let from_stdin = opts.stdin_path.as_ref() == Some(p);
+        if !from_stdin && !p.exists() && p.symlink_metadata().is_err() {
             bail!("path `{}` does not exist", p.display());
         }
-        if p.is_dir() {
+        if p.is_dir() && !from_stdin {
+            if opts.named_path_excluded(p, p) {
+                continue;
+            }
             let root = add_root(&mut d, &mut walked_roots, p);
-            walk(&mut d, &mut seen, root, p, true);
+            walk(&mut d, &mut seen, root, p, true, opts);
         } else {
             let Some(language) = language_of(p) else {
                 // Named explicitly but not a language we check: say nothing, as linters
@@ -108,8 +187,14 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered> {
                 continue;
             };
             let root_dir = project_root_of(p);
+            if opts.named_path_excluded(p, &root_dir) {
+                continue;
+            }
             let root = add_root(&mut d, &mut walked_roots, &root_dir);
-            let rel = p.strip_prefix(&root_dir).unwrap_or(p).to_path_buf();
+            let rel = canonical(p)
+                .strip_prefix(canonical(&root_dir))
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|_| p.strip_prefix(&root_dir).unwrap_or(p).to_path_buf());
             let key = canonical(p);
             match seen.get(&key) {
                 Some(&i) => d.files[i].report = true,
@@ -129,7 +214,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered> {
                 }
             }
             // Read the rest of the project for context only.
-            walk(&mut d, &mut seen, root, &root_dir, false);
+            walk(&mut d, &mut seen, root, &root_dir, false, opts);
         }
     }
     d.files
@@ -150,6 +235,12 @@ fn add_root(d: &mut Discovered, walked: &mut HashMap<PathBuf, usize>, dir: &Path
 }
 
 fn canonical(p: &Path) -> PathBuf {
+    // `""` is how a relative path's parent spells the current folder.
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
@@ -177,19 +268,27 @@ fn walk(
     root: usize,
     dir: &Path,
     report: bool,
+    opts: &DiscoverOptions,
 ) {
     let walk_dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     };
+    // `exclude` prunes walked folders (never the folder the walk starts from).
+    let exclude = opts.exclude.clone();
+    let config_root = opts.root.clone();
+    let abs_walk = crate::config::absolute(walk_dir);
+    let start = walk_dir.to_path_buf();
     let walker = WalkBuilder::new(walk_dir)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && DEFAULT_EXCLUDES.contains(&name.as_ref()))
+        .filter_entry(move |e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let rel = e.path().strip_prefix(&start).unwrap_or(e.path());
+            !exclude.is_match(&abs_walk.join(rel), config_root.as_deref())
         })
         .build();
     let prefix = package_prefix(walk_dir);

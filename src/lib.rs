@@ -7,8 +7,10 @@
 pub mod cache;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod fix;
 pub mod index;
 pub mod knowledge;
 pub mod lang;
@@ -19,4 +21,5 @@ pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 pub mod timings;

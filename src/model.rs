@@ -39,6 +39,9 @@ pub struct FileModel {
     pub calls: Vec<Call>,
     pub classes: Vec<Class>,
     pub tries: Vec<Try>,
+    /// `a.b = value` and `a[key] = value`: assignments that bind no name (Celery's
+    /// `app.conf.beat_schedule = {...}`, `SETTINGS["key"] = ...`), in source order.
+    pub attr_assignments: Vec<AttrAssignment>,
     pub comments: Vec<Comment>,
     /// Why the file could not be understood (syntax errors, Python 2): TL000.
     pub problems: Vec<Problem>,
@@ -46,6 +49,9 @@ pub struct FileModel {
     /// the import itself.
     #[serde(default)]
     pub imports: Vec<Import>,
+    /// Rust items the language-neutral parts above do not describe (empty for Python).
+    #[serde(default)]
+    pub rust: RustItems,
 }
 
 impl FileModel {
@@ -56,9 +62,11 @@ impl FileModel {
             calls: Vec::new(),
             classes: Vec::new(),
             tries: Vec::new(),
+            attr_assignments: Vec::new(),
             comments: Vec::new(),
             problems: Vec::new(),
             imports: Vec::new(),
+            rust: RustItems::default(),
         }
     }
 
@@ -210,6 +218,16 @@ pub struct Import {
     pub names: Vec<(Vec<String>, Span)>,
     /// `try` statements whose body encloses the import, outermost first.
     pub tries: Vec<TryId>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AttrAssignment {
+    pub scope: ScopeId,
+    /// The attribute or subscript assigned to.
+    pub target: Expr,
+    pub value: Expr,
+    /// `a.b += value`
+    pub augmented: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -397,4 +415,70 @@ impl Call {
             .iter()
             .any(|a| matches!(a.kind, ArgKind::Star | ArgKind::DoubleStar))
     }
+}
+
+/// What a Rust file declares beyond scopes, bindings and calls: the module tree, type
+/// definitions and `impl` blocks, so the index can build crates and resolve methods.
+///
+/// How Rust maps onto the rest of the model: an inline `mod x { ... }` is a `Module`
+/// scope; a struct, enum, union or trait, and an `impl` block, are each a [`Class`]
+/// (methods of an `impl` or trait are its `methods`); attributes are `decorators`
+/// (`#[get("/")]` is a call of `get`); a path (`std::fs::read`) is one `Name` holding the
+/// path as written with `::` and without generic arguments, while `.` accesses are
+/// `Attr`; closures and `async` blocks are `Lambda` scopes; a type is a `Name`, or a
+/// `Subscript` of the type by its generic arguments (`Option<T>` like `Optional[T]`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RustItems {
+    /// `mod x;` and `mod x { ... }`, in source order.
+    pub mods: Vec<ModDecl>,
+    pub types: Vec<TypeDef>,
+    pub impls: Vec<ImplBlock>,
+    /// Declared return types of functions: (function scope, type).
+    pub returns: Vec<(ScopeId, Expr)>,
+    /// Explicit generic arguments of calls (`register_task::<add>()`): (call, types).
+    pub turbofish: Vec<(CallId, Vec<Expr>)>,
+    /// Crates named by `#[macro_use] extern crate x;`: their macros (and route
+    /// attributes) are in scope everywhere without a `use`.
+    pub macro_use: Vec<String>,
+    /// Generic type parameters of functions bounded by a closure or future trait
+    /// (`F: FnOnce(&mut Conn) -> R`, `where T: Future`): (function scope, names).
+    pub closure_generics: Vec<(ScopeId, Vec<String>)>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ModDecl {
+    pub name: String,
+    pub name_span: Span,
+    /// The module scope the declaration is written in.
+    pub parent: ScopeId,
+    /// `mod x { ... }`: its scope. `None` for `mod x;` (the body is another file).
+    pub body: Option<ScopeId>,
+    /// `#[path = "..."]`
+    pub path_attr: Option<String>,
+    /// `#[cfg(test)]` on the declaration.
+    pub cfg_test: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TypeKind {
+    Struct,
+    Enum,
+    Union,
+    Trait,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TypeDef {
+    pub class: ClassId,
+    pub kind: TypeKind,
+    /// Named fields and their types (structs only).
+    pub fields: Vec<(String, Expr)>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImplBlock {
+    pub class: ClassId,
+    pub self_ty: Expr,
+    /// `impl Trait for Type`: the trait.
+    pub trait_: Option<Expr>,
 }

@@ -50,6 +50,13 @@ impl Skipped {
         self.total() == 0
     }
 
+    pub fn absorb(&mut self, other: &Skipped) {
+        self.unreadable += other.unreadable;
+        self.binary += other.binary;
+        self.not_utf8 += other.not_utf8;
+        self.syntax += other.syntax;
+    }
+
     pub fn add(&mut self, why: Skip) {
         match why {
             Skip::Unreadable => self.unreadable += 1,
@@ -509,6 +516,11 @@ fn closure(
 fn imported_files(project: &Project, file: FileId) -> BTreeSet<FileId> {
     let mut out = BTreeSet::new();
     let model = &project.models[file];
+    // Rust files are always read and indexed whole (their `use` paths are not Python
+    // modules, and resolving them needs the Rust index, built later).
+    if model.language != crate::model::Language::Python {
+        return out;
+    }
     for scope in &model.scopes {
         for b in &scope.bindings {
             let BoundValue::Import(t) = &b.value else {

@@ -100,7 +100,19 @@ fn entry_knowledge(k: &Knowledge) -> Knowledge {
         cv.methods.clear();
         cv.method_decorators.clear();
     }
-    k.task_calls.clear();
+    k.task_arguments.clear();
+    // What the local data flow knows of models, querysets, requests and files, and how
+    // task results, transactions, retries and serializers behave: each refines a finding
+    // that needs an enqueue, a task or `async def` first (TL303, TL401, TL402, TL205).
+    // What names tasks by string (send_task, beat entries) and what enqueues a plain
+    // function (RQ, django-q) stay: TL105 and TL104 start there.
+    k.django = Default::default();
+    k.task_calls.task_method.clear();
+    k.task_calls.signature = Default::default();
+    k.task_calls.serializer.clear();
+    k.task_calls.results = Default::default();
+    k.task_calls.transactions = Default::default();
+    k.task_calls.retry = Default::default();
     // Display names and links ("django.tasks" is a framework's name, not an import).
     for f in &mut k.frameworks {
         f.name.clear();
@@ -532,6 +544,11 @@ pub type Requirement = Vec<String>;
 pub fn interesting_names(project: &Project, known: &Known, file: FileId) -> Vec<Requirement> {
     let model = &project.models[file];
     let mut out: Vec<Requirement> = Vec::new();
+    // Rust files are always roots, and resolving their names needs the Rust index, which
+    // is built after the prefilter: resolving them now would cache wrong values.
+    if model.language != crate::model::Language::Python {
+        return out;
+    }
     for (scope, s) in model.scopes.iter().enumerate() {
         if !matches!(s.kind, ScopeKind::Module | ScopeKind::Class) {
             continue;

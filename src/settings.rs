@@ -1,6 +1,9 @@
 //! The settings a check runs with, resolved from defaults, configuration and the command
 //! line.
 
+use std::path::PathBuf;
+
+use crate::diagnostic::Severity;
 use crate::rules::RuleInfo;
 
 #[derive(Clone, Debug)]
@@ -21,6 +24,67 @@ pub struct Settings {
     /// Parse up front only the files that can matter (`crate::prefilter`). Turning it off
     /// parses every file and must not change a single finding: tests check that.
     pub prefilter: bool,
+    /// The folder of the configuration file: relative `exclude` and `per-file-ignores`
+    /// patterns are anchored there. `None` without a configuration file.
+    pub root: Option<PathBuf>,
+    /// Glob patterns of files and folders not to walk into; `None`: the built-in list
+    /// ([`crate::discover::DEFAULT_EXCLUDES`]).
+    pub exclude: Option<Vec<String>>,
+    /// Patterns excluded on top of `exclude`.
+    pub extend_exclude: Vec<String>,
+    /// Apply the excludes to files named on the command line too (pre-commit).
+    pub force_exclude: bool,
+    /// Rules not reported in the files a pattern matches.
+    pub per_file_ignores: Vec<PerFileIgnore>,
+    /// Knowledge extensions (merged into [`crate::knowledge::Knowledge`] by
+    /// `Knowledge::extend_with`).
+    pub task_decorators: Vec<TaskDecorator>,
+    pub slow_calls: Vec<ExtraSlowCall>,
+    pub handler_decorators: Vec<String>,
+    pub handler_base_classes: Vec<HandlerBaseClass>,
+    /// Rust blocking calls (TL302), merged into the Rust catalogue by
+    /// `Knowledge::extend_with`.
+    pub blocking_calls: Vec<BlockingCall>,
+}
+
+/// `per-file-ignores`: a glob and the rule selectors not reported in matching files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PerFileIgnore {
+    pub pattern: String,
+    pub selectors: Vec<String>,
+}
+
+/// `task-decorators`: a project's own decorator that makes tasks the way a known framework
+/// does (`{ path = "myproj.tasks.instrumented_task", framework = "celery" }`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskDecorator {
+    pub path: String,
+    /// A framework id of `rules/python/task_frameworks.toml` (`celery`, `dramatiq`, ...).
+    pub framework: String,
+}
+
+/// `slow-calls`: a call that makes a request wait, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraSlowCall {
+    pub path: String,
+    pub reason: String,
+    pub severity: Severity,
+    pub instead: Option<String>,
+}
+
+/// `handler-base-classes`: subclasses are request handlers; `methods` are the ones the
+/// framework calls per request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandlerBaseClass {
+    pub path: String,
+    pub methods: Vec<String>,
+}
+
+/// `blocking-calls` (Rust): a path such as `mycrate::db::query_sync` and why it blocks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockingCall {
+    pub path: String,
+    pub reason: String,
 }
 
 impl Default for Settings {
@@ -33,11 +97,22 @@ impl Default for Settings {
             cache: false,
             cache_dir: None,
             prefilter: true,
+            root: None,
+            exclude: None,
+            extend_exclude: Vec::new(),
+            force_exclude: false,
+            per_file_ignores: Vec::new(),
+            task_decorators: Vec::new(),
+            slow_calls: Vec::new(),
+            handler_decorators: Vec::new(),
+            handler_base_classes: Vec::new(),
+            blocking_calls: Vec::new(),
         }
     }
 }
 
-fn selector_matches(selector: &str, code: &str) -> bool {
+/// Does a selector (`TL101`, `TL1`, `ALL`) cover a rule code?
+pub fn selector_matches(selector: &str, code: &str) -> bool {
     selector.eq_ignore_ascii_case("ALL") || code.starts_with(&selector.to_ascii_uppercase())
 }
 
@@ -76,5 +151,20 @@ impl Settings {
             Some(i) => selected && selected_by.is_some_and(|s| s > i),
             None => selected,
         }
+    }
+
+    /// Every exclude pattern in force: `exclude` (or the built-in list) and
+    /// `extend-exclude`.
+    pub fn exclude_patterns(&self) -> Vec<String> {
+        let base: Vec<String> = match &self.exclude {
+            Some(e) => e.clone(),
+            None => crate::discover::DEFAULT_EXCLUDES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        };
+        base.into_iter()
+            .chain(self.extend_exclude.iter().cloned())
+            .collect()
     }
 }

@@ -42,6 +42,28 @@ impl Timings {
         }
     }
 
+    /// Adds another check's figures (paths under different configurations are checked
+    /// one group after the other).
+    pub fn absorb(&mut self, other: &Timings) {
+        for (phase, d) in &other.phases {
+            self.add(phase, *d);
+        }
+        self.files_found += other.files_found;
+        self.files_read += other.files_read;
+        self.bytes_read += other.bytes_read;
+        self.files_parsed += other.files_parsed;
+        self.bytes_parsed += other.bytes_parsed;
+        self.files_from_cache += other.files_from_cache;
+        self.files_on_demand += other.files_on_demand;
+        self.files_skipped_by_prefilter += other.files_skipped_by_prefilter;
+        if self.cache.is_empty() {
+            self.cache = other.cache.clone();
+        } else if !other.cache.is_empty() && other.cache != self.cache {
+            self.cache = format!("{}; {}", self.cache, other.cache);
+        }
+        self.threads = self.threads.max(other.threads);
+    }
+
     pub fn get(&self, phase: &str) -> Option<Duration> {
         self.phases
             .iter()

@@ -68,7 +68,7 @@ fn exit_code_is_2_for_bad_usage() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("path `does-not-exist` does not exist"));
     let o = tasklint(&["check", ".", "--select", "TL999"], t.path());
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown rule selector `TL999`"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown rule selector \"TL999\""));
     let o = tasklint(&["check", ".", "--format", "xml"], t.path());
     assert_eq!(o.status.code(), Some(2));
     let o = tasklint(&["rule", "TL999"], t.path());
@@ -86,7 +86,8 @@ fn concise_format_is_one_line_per_finding() {
         "app/views.py:5:5: TL101 task `ping` is called directly, so it runs inside the request instead of on a worker"
     );
     assert_eq!(lines[1], "Found 1 error in 3 files.");
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[2], "[*] 1 fixable with `--fix`.");
+    assert_eq!(lines.len(), 3);
 }
 
 #[test]

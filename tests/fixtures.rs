@@ -2,12 +2,14 @@
 //! whole, and its findings are compared, both ways, with the `expect:` markers written
 //! in its files: `# expect: error[TL101]` (Python) or `// expect: warning[TL302]` (Rust)
 //! at the end of the line where the finding starts; several are separated by commas.
-//! Code without a marker must stay quiet.
+//! Code without a marker must stay quiet. A fixture folder may hold a `tasklint.toml` or
+//! `pyproject.toml` of its own; it is read, then every rule is selected.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use tasklint::check::{Options, check};
+use tasklint::config::ConfigChoice;
 use tasklint::settings::Settings;
 
 type Key = (String, u32, String); // (file relative to the fixture, line, "severity[CODE]")
@@ -68,14 +70,26 @@ fn fixture_projects() -> Vec<PathBuf> {
 
 fn check_fixture(dir: &Path) -> Result<usize, String> {
     let expected = markers(dir);
+    // A fixture project may carry its own configuration (knowledge extensions,
+    // per-file-ignores): only in its own folder, never one found further up.
+    let mut settings = Settings::default();
+    for name in ["tasklint.toml", "pyproject.toml"] {
+        let file = dir.join(name);
+        if file.is_file() {
+            settings = tasklint::config::resolve(&ConfigChoice::File(file), dir)
+                .map_err(|e| format!("{}: {e:#}", dir.display()))?
+                .settings;
+            break;
+        }
+    }
+    // Every rule, opt-in ones included: fixtures mark every finding they produce.
+    settings.select = Some(vec!["ALL".into()]);
+    let knowledge = tasklint::config::knowledge_for(&settings)
+        .map_err(|e| format!("{}: {e:#}", dir.display()))?;
     let out = check(Options {
         paths: vec![dir.to_path_buf()],
-        // Every rule, opt-in ones included: fixtures mark every finding they produce.
-        settings: Settings {
-            select: Some(vec!["ALL".into()]),
-            ..Settings::default()
-        },
-        knowledge: tasklint::knowledge::BUILTIN.clone(),
+        settings,
+        knowledge,
         threads: None,
     })
     .map_err(|e| format!("{}: {e}", dir.display()))?;

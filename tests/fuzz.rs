@@ -10,11 +10,9 @@
 //! where the prefilter must not change a finding. A crash a run finds becomes a test in
 //! `regressions` below.
 //!
-//! To add when their code lands (one function each, same shape as below):
-//! - `rust_frontend_never_panics`: arbitrary bytes and Rust token soup into the Rust
-//!   frontend (`tasklint::check::parse_bytes(Language::Rust, ..)`), deep nesting included;
-//! - `config_parser_never_panics`: arbitrary TOML text into the configuration loader: it
-//!   returns an error naming the key or the file, never panics.
+//! Also the Rust frontend (raw bytes, and Rust token soup) and the configuration parser
+//! (TOML-like soup made of its own keys and values): it answers with settings or an
+//! error that names the file, never panics.
 
 use proptest::prelude::*;
 use tasklint::check::parse_bytes;
@@ -106,9 +104,119 @@ fn python_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(token, 0..200).prop_map(|v| v.concat())
 }
 
+/// Rust-like text: items, attributes, paths, closures, `.await`, macros, brackets.
+fn rust_soup() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        Just("fn "),
+        Just("async "),
+        Just("pub "),
+        Just("mod "),
+        Just("use "),
+        Just("impl "),
+        Just("trait "),
+        Just("struct "),
+        Just("let "),
+        Just("match "),
+        Just("if "),
+        Just("else "),
+        Just("loop "),
+        Just("move "),
+        Just("return "),
+        Just(".await"),
+        Just("::"),
+        Just("std::thread::sleep"),
+        Just("tokio::spawn"),
+        Just("spawn_blocking"),
+        Just("#[get(\"/\")]"),
+        Just("#[tokio::main]"),
+        Just("macro_rules! m "),
+        Just("println!"),
+        Just("|x| "),
+        Just("=> "),
+        Just("-> "),
+        Just("x"),
+        Just("f"),
+        Just("Router"),
+        Just("("),
+        Just(")"),
+        Just("{"),
+        Just("}"),
+        Just("["),
+        Just("]"),
+        Just("<"),
+        Just(">"),
+        Just(","),
+        Just(";"),
+        Just("="),
+        Just("."),
+        Just("&"),
+        Just("'a"),
+        Just("\"s\""),
+        Just("r#\"raw\"#"),
+        Just("'c'"),
+        Just("// c\n"),
+        Just("/* c */"),
+        Just("1"),
+        Just(" "),
+        Just("\n"),
+    ];
+    prop::collection::vec(token, 0..200).prop_map(|v| v.concat())
+}
+
+/// TOML-like text made of the configuration's own keys and values.
+fn config_soup() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        Just("select"),
+        Just("ignore"),
+        Just("extend-select"),
+        Just("exclude"),
+        Just("extend-exclude"),
+        Just("per-file-ignores"),
+        Just("max-call-depth"),
+        Just("task-decorators"),
+        Just("slow-calls"),
+        Just("handler-decorators"),
+        Just("handler-base-classes"),
+        Just("blocking-calls"),
+        Just("path"),
+        Just("framework"),
+        Just("reason"),
+        Just("severity"),
+        Just("methods"),
+        Just("[tool.tasklint]"),
+        Just("[tool.tasklint.per-file-ignores]"),
+        Just(" = "),
+        Just("\"TL101\""),
+        Just("\"TL3\""),
+        Just("\"ALL\""),
+        Just("\"celery\""),
+        Just("\"a.b.c\""),
+        Just("\"a::b\""),
+        Just("\"a.B().c\""),
+        Just("\"*.py\""),
+        Just("4"),
+        Just("-1"),
+        Just("99999999999999999999"),
+        Just("true"),
+        Just("["),
+        Just("]"),
+        Just("{"),
+        Just("}"),
+        Just(","),
+        Just("\n"),
+        Just("#"),
+        Just(" "),
+    ];
+    prop::collection::vec(token, 0..120).prop_map(|v| v.concat())
+}
+
 /// Every span a model holds lies inside the text, so reports can always slice it.
 fn check_model(text: &str, bytes_len: usize) {
-    let (decoded, model) = parse_bytes(Language::Python, text.as_bytes().to_vec());
+    check_model_in(Language::Python, text, bytes_len);
+}
+
+fn check_model_in(language: Language, text: &str, bytes_len: usize) {
+    let (decoded, model) = parse_bytes(language, text.as_bytes().to_vec());
     assert!(decoded.len() <= bytes_len.max(decoded.len()));
     let file = SourceFile::new("f.py".into(), "f.py".into(), decoded);
     let len = file.text.len() as u32;
@@ -144,6 +252,31 @@ proptest! {
     #[test]
     fn python_frontend_never_panics_on_soup(text in python_soup()) {
         check_model(&text, text.len());
+    }
+
+    #[test]
+    fn rust_frontend_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+        let (text, model) = parse_bytes(Language::Rust, bytes.clone());
+        let file = SourceFile::new("f.rs".into(), "f.rs".into(), text);
+        for p in &model.problems {
+            file.position(p.span.start);
+        }
+    }
+
+    #[test]
+    fn rust_frontend_never_panics_on_soup(text in rust_soup()) {
+        check_model_in(Language::Rust, &text, text.len());
+    }
+
+    #[test]
+    fn config_parser_never_panics(text in config_soup()) {
+        use tasklint::config::{ConfigKind, ParseError, parse_text};
+        for kind in [ConfigKind::Tasklint, ConfigKind::Pyproject] {
+            match parse_text(&text, "tasklint.toml", kind) {
+                Ok(_) | Err(ParseError::Toml(_)) => {}
+                Err(ParseError::Message(m)) => prop_assert!(m.contains("tasklint.toml"), "{m}"),
+            }
+        }
     }
 
     #[test]

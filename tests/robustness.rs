@@ -26,8 +26,12 @@ struct Lang {
     nested_brackets: fn(usize) -> String,
     /// `depth` nested blocks.
     nested_blocks: fn(usize) -> String,
-    /// A statement with a finding (the task call of `healthy`), for files of any size.
+    /// Where a big file goes (inside the project's module tree).
+    big_file: &'static str,
+    /// A statement with a finding (the task call of `healthy`), for files of any size,
+    /// and the line of the finding within it (1-based).
     finding_statement: &'static str,
+    finding_statement_line: u32,
     /// A function to repeat to make a big file.
     filler: &'static str,
     /// A string literal of about `bytes` bytes, as a statement (the bulk of a big file:
@@ -63,7 +67,9 @@ const PYTHON: Lang = Lang {
         s.push_str("pass\n");
         s
     },
+    big_file: "big.py",
     finding_statement: "from app.tasks import ping\n\n\ndef later():\n    ping(2)\n",
+    finding_statement_line: 5,
     filler: "def helper_{}(a, b=1, *args, **kwargs):\n    total = a + b\n    for i in range(10):\n        total += i * len(args)\n    return {{'total': total, 'kw': kwargs}}\n\n\n",
     big_literal: |bytes| {
         let line = format!("{}\n", "lorem ipsum dolor sit amet ".repeat(3));
@@ -71,8 +77,46 @@ const PYTHON: Lang = Lang {
     },
 };
 
-// The Rust frontend lands separately; add `&RUST` here with its snippets.
-const LANGS: &[&Lang] = &[&PYTHON];
+const RUST: Lang = Lang {
+    ext: "rs",
+    healthy: &[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\ntokio = { version = \"1\", features = [\"full\"] }\n",
+        ),
+        (
+            "src/main.rs",
+            "mod big;\n\nuse axum::{routing::get, Router};\n\nasync fn home() -> &'static str {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n    \"ok\"\n}\n\n#[tokio::main]\nasync fn main() {\n    let app: Router = Router::new().route(\"/\", get(home));\n    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:3000\").await.unwrap();\n    axum::serve(listener, app).await.unwrap();\n}\n",
+        ),
+        // The cases below write their odd files under `app/`.
+        ("app/README.md", "odd files go here\n"),
+    ],
+    finding_file: "src/main.rs",
+    finding_code: "TL302",
+    finding_line: 6,
+    relevant: "use std::fs;\n",
+    nested_brackets: |depth| {
+        format!(
+            "fn f() {{ let x = {}1{}; }}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )
+    },
+    nested_blocks: |depth| format!("fn f() {}{}\n", "{".repeat(depth), "}".repeat(depth)),
+    big_file: "src/big.rs",
+    finding_statement: "\npub async fn later() {\n    std::thread::sleep(std::time::Duration::from_secs(2));\n}\n",
+    finding_statement_line: 3,
+    filler: "fn helper_{}(a: u64, b: u64) -> u64 {{\n    let mut total = a + b;\n    for i in 0..10 {{\n        total += i * b;\n    }}\n    total\n}}\n\n",
+    big_literal: |bytes| {
+        let line = format!("{}\n", "lorem ipsum dolor sit amet ".repeat(3));
+        format!(
+            "pub const DATA: &str = \"\n{}\";\n",
+            line.repeat(bytes / line.len())
+        )
+    },
+};
+
+const LANGS: &[&Lang] = &[&PYTHON, &RUST];
 
 fn write(dir: &Path, rel: &str, bytes: &[u8]) {
     let p = dir.join(rel);
@@ -191,18 +235,17 @@ fn a_20_mb_source_file() {
         }
         big.push_str(&(lang.big_literal)(20 * 1024 * 1024 - big.len()));
         assert!(big.len() >= 20 * 1024 * 1024 - 1024);
-        let line = big.lines().count() as u32 + 5;
+        let line = big.lines().count() as u32 + lang.finding_statement_line;
         big.push_str(lang.finding_statement);
-        write(t.path(), &format!("big.{}", lang.ext), big.as_bytes());
+        write(t.path(), lang.big_file, big.as_bytes());
         let out = run_dir(t.path());
         assert_nothing_lost(lang, &out);
         let all = findings(&out);
         // The big file is checked to its end: its own finding, on its last lines.
         assert!(
-            all.iter()
-                .any(|(p, c, l)| p.ends_with(&format!("big.{}", lang.ext))
-                    && c == "TL101"
-                    && *l == line),
+            all.iter().any(|(p, c, l)| p.ends_with(lang.big_file)
+                && c == lang.finding_code
+                && *l == line),
             "{all:?}"
         );
     }
@@ -277,6 +320,27 @@ fn bom_crlf_tabs_and_wide_characters_keep_positions_right() {
     assert!(tl000_in(&out, "bom.py").is_empty());
 }
 
+#[test]
+fn bom_crlf_tabs_and_wide_characters_keep_positions_right_in_rust() {
+    let lang = &RUST;
+    let t = healthy_project(lang);
+    // A BOM, then CRLF line endings.
+    let bom = "\u{feff}pub async fn a() {\r\n    std::thread::sleep(std::time::Duration::from_secs(1));\r\n}\r\n";
+    write(t.path(), "src/bom.rs", bom.as_bytes());
+    // A tab and wide characters before the call on its line.
+    let wide = "pub async fn b() {\n\tlet _x = \"日本語\"; std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    write(t.path(), "src/wide.rs", wide.as_bytes());
+    let out = run_dir(t.path());
+    assert_nothing_lost(lang, &out);
+    let v = json(&out);
+    let at = bom.find("std::thread::sleep").unwrap() as u64;
+    assert_eq!(start_of(&v, "bom.rs"), (2, 5, at));
+    // Columns count characters: `\t` is one, each of `日本語` is one.
+    let at = wide.find("std::thread::sleep").unwrap() as u64;
+    assert_eq!(start_of(&v, "wide.rs"), (2, 18, at));
+    assert!(tl000_in(&out, "bom.rs").is_empty());
+}
+
 #[cfg(unix)]
 #[test]
 fn symlink_loops_are_not_followed() {
@@ -295,7 +359,12 @@ fn symlink_loops_are_not_followed() {
         .unwrap();
         let out = run_dir(t.path());
         assert_nothing_lost(lang, &out);
-        assert_eq!(out.files_checked, lang.healthy.len());
+        let sources = lang
+            .healthy
+            .iter()
+            .filter(|(p, _)| p.ends_with(&format!(".{}", lang.ext)))
+            .count();
+        assert_eq!(out.files_checked, sources);
     }
 }
 
@@ -361,7 +430,7 @@ fn a_path_that_is_not_utf8() {
         let all = findings(&out);
         assert!(
             all.iter()
-                .any(|(p, c, _)| p.contains("caf\u{fffd}") && c == "TL101"),
+                .any(|(p, c, _)| p.contains("caf\u{fffd}") && c == lang.finding_code),
             "{all:?}"
         );
         // The JSON report is still valid JSON.

@@ -37,6 +37,7 @@ impl HandlerSet {
         set.add_urlconf_views(project);
         set.add_view_classes(project);
         set.add_decorated(project);
+        set.add_rust(project);
         set
     }
 
@@ -56,7 +57,7 @@ impl HandlerSet {
         self.by_func.is_empty()
     }
 
-    fn add(&mut self, func: FuncRef, kind: &str, registered_at: Option<(FileId, Span)>) {
+    pub(crate) fn add(&mut self, func: FuncRef, kind: &str, registered_at: Option<(FileId, Span)>) {
         self.by_func.entry(func).or_insert(Handler {
             func,
             kind: kind.to_string(),
@@ -145,11 +146,11 @@ impl HandlerSet {
         registered_at: Option<(FileId, Span)>,
     ) {
         let (ancestry, external) = project.class_ancestry(class);
-        let shape = project.knowledge.class_views.iter().find(|cv| {
-            external
-                .iter()
-                .any(|e| cv.bases.iter().any(|p| p.root_matches(e)))
-        });
+        let shape = project
+            .knowledge
+            .class_views
+            .iter()
+            .find(|cv| has_base(project, &ancestry, &external, cv));
         let (kind, methods, decorators): (&str, Vec<&str>, _) = match shape {
             Some(cv) => (
                 cv.framework.as_str(),
@@ -204,12 +205,12 @@ impl HandlerSet {
                 (0..project.models[file].classes.len())
                     .map(move |class| ClassRef { file, class })
                     .filter(|c| {
-                        let (_, external) = project.class_ancestry(*c);
-                        project.knowledge.class_views.iter().any(|cv| {
-                            external
-                                .iter()
-                                .any(|e| cv.bases.iter().any(|p| p.root_matches(e)))
-                        })
+                        let (ancestry, external) = project.class_ancestry(*c);
+                        project
+                            .knowledge
+                            .class_views
+                            .iter()
+                            .any(|cv| has_base(project, &ancestry, &external, cv))
                     })
             })
             .collect();
@@ -236,6 +237,24 @@ impl HandlerSet {
             }
         }
     }
+}
+
+/// Does a class derive from one of a view shape's bases? External bases are matched by
+/// name; project ancestors too (other than the class itself), so a configured
+/// `handler-base-classes` entry can name a project's own base class.
+fn has_base(
+    project: &Project,
+    ancestry: &[ClassRef],
+    external: &[String],
+    cv: &crate::knowledge::ClassView,
+) -> bool {
+    external
+        .iter()
+        .any(|e| cv.bases.iter().any(|p| p.root_matches(e)))
+        || ancestry.iter().skip(1).any(|c| {
+            let name = project.class_qualname(*c);
+            cv.bases.iter().any(|p| p.root_matches(&name))
+        })
 }
 
 /// `@x` → x; `@x(...)` → x (the factory).

@@ -3,10 +3,13 @@
 //! request handlers, and what a handler reaches through project calls.
 
 pub mod callgraph;
+pub mod dataflow;
 pub mod handlers;
 pub mod models;
 pub mod modules;
 pub mod resolve;
+pub mod rust;
+pub mod settings_values;
 pub mod tasks;
 
 use std::collections::BTreeSet;
@@ -16,6 +19,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 pub use callgraph::{CallGraph, Reach};
+pub use dataflow::Origin;
 pub use handlers::{Handler, HandlerSet};
 pub use models::Models;
 pub use modules::ModuleTable;
@@ -84,6 +88,8 @@ pub struct Project {
     pub handlers: HandlerSet,
     pub graph: CallGraph,
     pub reach: Reach,
+    /// Rust crates, module trees, offload wrappers and handlers.
+    pub rust: rust::RustIndex,
 }
 
 impl Project {
@@ -150,6 +156,7 @@ impl Project {
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
             reach: Reach::default(),
+            rust: rust::RustIndex::default(),
         }
     }
 
@@ -157,13 +164,33 @@ impl Project {
     /// that can hold tasks, handlers and findings.
     pub fn finish(&mut self, roots: Vec<bool>) {
         self.roots = roots;
+        let debug = std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some();
+        let t = std::time::Instant::now();
+        // Rust first: its module trees and types are what Rust calls resolve through.
+        self.rust = rust::RustIndex::build(self);
+        rust::compute_globs(self);
+        let types = self.rust_index_types();
+        self.rust.set_types(types);
+        // A Rust call resolved before the Rust index existed (nothing should ask, but the
+        // answer would be cached for good) is resolved again.
+        for f in 0..self.files.len() {
+            if self.models.is_loaded(f) && self.models[f].language == Language::Rust {
+                self.callees[f] = OnceLock::new();
+            }
+        }
         // Resolve every call of the roots in parallel, ahead of the passes below.
         let roots: Vec<FileId> = self.roots().map(|(f, _)| f).collect();
         roots.par_iter().for_each(|&f| {
             self.file_callees(f);
         });
-        let debug = std::env::var_os("TASKLINT_DEBUG_PREFILTER").is_some();
-        let t = std::time::Instant::now();
+        let (wrappers, wrapper_methods) = rust::context::derive_wrappers(self);
+        self.rust.wrappers = wrappers;
+        self.rust.wrapper_methods = wrapper_methods;
+        self.rust.celery_tasks = rust::context::find_celery_tasks(self);
+        let rust_handlers = rust::handlers::find(self);
+        self.rust.set_handlers(rust_handlers);
+        self.rust.service_crates = rust::context::service_crates(self);
+        let t_rust = t.elapsed();
         self.tasks = TaskRegistry::build(self);
         let t_tasks = t.elapsed();
         self.handlers = HandlerSet::build(self);
@@ -174,10 +201,12 @@ impl Project {
         files.extend(self.handlers.iter().map(|h| h.func.file));
         self.graph = CallGraph::build_from(self, files);
         let t_graph = t.elapsed();
+        (self.rust.test_only, self.rust.startup_only) = rust::context::test_and_startup_only(self);
         self.reach = Reach::from_handlers(self);
         if debug {
             eprintln!(
-                "index: tasks {t_tasks:?}, handlers {:?}, graph {:?}, reach {:?}",
+                "index: rust {t_rust:?}, tasks {:?}, handlers {:?}, graph {:?}, reach {:?}",
+                t_tasks - t_rust,
                 t_handlers - t_tasks,
                 t_graph - t_handlers,
                 t.elapsed() - t_graph
@@ -238,6 +267,9 @@ impl Project {
 
     /// `module.function` or `module.Class.method`, for messages and task names.
     pub fn qualname(&self, f: FuncRef) -> String {
+        if self.models[f.file].language == Language::Rust {
+            return self.rust_qualname(f);
+        }
         let model = &self.models[f.file];
         let scope = &model.scopes[f.scope];
         let mut parts = vec![scope.name.clone()];
@@ -259,6 +291,9 @@ impl Project {
     /// The function, or method, as users would name it in a message: `Class.method` or
     /// `function`.
     pub fn display_name(&self, f: FuncRef) -> String {
+        if self.models[f.file].language == Language::Rust {
+            return self.rust_display_name(f);
+        }
         let model = &self.models[f.file];
         let scope = &model.scopes[f.scope];
         match scope.class {
@@ -269,6 +304,9 @@ impl Project {
 
     /// Test code: tasklint reports nothing about how tests call tasks.
     pub fn is_test_function(&self, f: FuncRef) -> bool {
+        if self.models[f.file].language == Language::Rust {
+            return self.rust_is_test_function(f);
+        }
         if self.is_test[f.file] {
             return true;
         }
@@ -312,6 +350,13 @@ impl Project {
                 }
                 ScopeKind::Module | ScopeKind::Class => return None,
                 ScopeKind::Lambda => {
+                    // A Rust closure registered as a request handler runs on its own.
+                    if self.rust_is_handler_lambda(call.file, scope) {
+                        return Some(FuncRef {
+                            file: call.file,
+                            scope,
+                        });
+                    }
                     if let Some((outer, _)) = s.passed_to
                         && self.is_offload(CallRef {
                             file: call.file,
@@ -328,6 +373,9 @@ impl Project {
 
     /// A call that runs the function it is given somewhere else (thread, executor).
     pub fn is_offload(&self, call: CallRef) -> bool {
+        if self.models[call.file].language == Language::Rust {
+            return self.rust_is_offload(call);
+        }
         let c = self.call(call);
         if let Some(m) = c.method_name()
             && self.knowledge.offload.methods.iter().any(|x| x == m)

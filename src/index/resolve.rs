@@ -92,9 +92,18 @@ impl Project {
         self.resolve_at(file, scope, expr, expr.span.start, 0)
     }
 
+    /// What an expression refers to when only the bindings before byte offset `at` are
+    /// seen (the value of `x = f(x)` is resolved before `x` is rebound).
+    pub fn resolve_before(&self, file: FileId, scope: ScopeId, expr: &Expr, at: u32) -> Value {
+        self.resolve_at(file, scope, expr, at, 0)
+    }
+
     fn resolve_at(&self, file: FileId, scope: ScopeId, expr: &Expr, at: u32, depth: u32) -> Value {
         if depth > MAX_DEPTH {
             return Value::Unknown;
+        }
+        if self.models[file].language == crate::model::Language::Rust {
+            return self.rust_resolve(file, scope, expr, at, depth);
         }
         match &expr.kind {
             ExprKind::Name(name) => self.lookup(file, scope, name, at, depth + 1),

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use crate::knowledge::TaskFramework;
-use crate::model::{Arg, ExprKind, Scope};
+use crate::model::{Arg, BoundValue, Expr, ExprKind, Scope, ScopeId};
+use crate::source::FileId;
 
 use super::{FuncRef, Project, Value};
 
@@ -101,10 +102,29 @@ fn find_task(project: &Project, func: FuncRef, scope: &Scope) -> Option<Task> {
                     .collect();
                 (callee.clone(), options)
             }
-            _ => (
-                project.resolve(func.file, scope.parent.unwrap_or(0), &d.expr),
-                Vec::new(),
-            ),
+            _ => {
+                let parent = scope.parent.unwrap_or(0);
+                match project.resolve(func.file, parent, &d.expr) {
+                    // `retrying_task = shared_task(acks_late=True)`, then `@retrying_task`:
+                    // the factory was called once, where the name is bound. Without that
+                    // call's options (`bind=...`) the task is not known.
+                    Value::Returned(factory) => {
+                        match factory_call(project, func.file, parent, &d.expr, 0) {
+                            Some((file, call)) => {
+                                let options = project.models[file].calls[call]
+                                    .args
+                                    .iter()
+                                    .filter(|a| a.name.is_some())
+                                    .cloned()
+                                    .collect();
+                                (*factory, options)
+                            }
+                            None => continue,
+                        }
+                    }
+                    v => (v, Vec::new()),
+                }
+            }
         };
         if factory.is_unknown() {
             continue;
@@ -125,4 +145,52 @@ fn find_task(project: &Project, func: FuncRef, scope: &Scope) -> Option<Task> {
         }
     }
     None
+}
+
+/// The call a decorator name is bound to (`retrying_task = shared_task(...)`), in this
+/// file or, through imports, in the module that defines it.
+fn factory_call(
+    project: &Project,
+    file: FileId,
+    scope: ScopeId,
+    expr: &Expr,
+    depth: u32,
+) -> Option<(FileId, usize)> {
+    if depth > 8 {
+        return None;
+    }
+    let (file, binding) = match &expr.kind {
+        ExprKind::Name(n) => {
+            let b = project.binding_at(file, scope, n, expr.span.start)?;
+            (file, b.binding)
+        }
+        ExprKind::Attr(base, n) => match project.resolve(file, scope, base) {
+            Value::Module(m) => {
+                let b = project.binding_at(m, 0, n, u32::MAX)?;
+                (m, b.binding)
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    match &binding.value {
+        BoundValue::Expr(e) => match e.kind {
+            ExprKind::Call(id) => Some((file, id)),
+            _ => factory_call(project, file, 0, e, depth + 1),
+        },
+        BoundValue::Import(target) => {
+            let path = project.import_path(file, target)?;
+            let (name, module) = path.split_last()?;
+            let m = project.modules.file(&module.join("."))?;
+            let b = project.binding_at(m, 0, name, u32::MAX)?;
+            match &b.binding.value {
+                BoundValue::Expr(e) => match e.kind {
+                    ExprKind::Call(id) => Some((m, id)),
+                    _ => factory_call(project, m, 0, e, depth + 1),
+                },
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }

@@ -2,14 +2,22 @@
 //! (`rules/**/*.toml`, embedded at build time) extended by the user's configuration; the
 //! index and the rules read it through these typed tables.
 
+mod celery_worker;
+mod django_models;
 mod pattern;
+pub mod rust;
+mod task_calls;
+mod user;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+pub use celery_worker::CeleryWorker;
+pub use django_models::DjangoModels;
 pub use pattern::{PathPattern, Step};
+pub use task_calls::{ArgumentLayout, Returns, SerializerKind, TaskCalls, TaskNameKind};
 
 use crate::diagnostic::Severity;
 
@@ -17,8 +25,11 @@ const TASK_FRAMEWORKS: &str = include_str!("../../rules/python/task_frameworks.t
 const SLOW_CALLS: &str = include_str!("../../rules/python/slow_calls.toml");
 const HANDLERS: &str = include_str!("../../rules/python/handlers.toml");
 const OFFLOAD: &str = include_str!("../../rules/python/offload.toml");
-const TASK_CALLS: &str = include_str!("../../rules/python/task_calls.toml");
+const TASK_ARGUMENTS: &str = include_str!("../../rules/python/task_arguments.toml");
 const TASK_DECLARATIONS: &str = include_str!("../../rules/python/task_declarations.toml");
+const DJANGO_MODELS: &str = include_str!("../../rules/python/django_models.toml");
+const TASK_CALLS: &str = include_str!("../../rules/python/task_calls.toml");
+const CELERY_WORKER: &str = include_str!("../../rules/python/celery_worker.toml");
 
 /// The built-in knowledge, parsed once.
 pub static BUILTIN: LazyLock<Knowledge> = LazyLock::new(|| {
@@ -46,6 +57,9 @@ pub struct TaskFramework {
     pub direct_call: DirectCall,
     /// The enqueue method a fix or help suggests (`delay`, `send`, `enqueue`).
     pub enqueue_hint: String,
+    /// The enqueue method returns a coroutine (Taskiq's `kiq`): it must be awaited.
+    #[serde(default)]
+    pub enqueue_is_coroutine: bool,
     pub enqueue_methods: Vec<String>,
     pub inline_methods: Vec<String>,
     #[serde(deserialize_with = "pattern::deserialize_list")]
@@ -110,7 +124,7 @@ pub struct Offload {
     pub methods: Vec<String>,
 }
 
-/// How a group of task methods takes the task's arguments (`rules/python/task_calls.toml`).
+/// How a group of task methods takes the task's arguments (`rules/python/task_arguments.toml`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CallShape {
@@ -137,7 +151,7 @@ pub struct CallSite {
 /// One framework's enqueue and inline-run call shapes (TL104, TL106).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TaskCalls {
+pub struct TaskArguments {
     /// The `id` of a `[[framework]]` of task_frameworks.toml.
     pub id: String,
     #[serde(default)]
@@ -162,7 +176,7 @@ pub struct TaskCalls {
     pub site: Vec<CallSite>,
 }
 
-impl TaskCalls {
+impl TaskArguments {
     pub fn site(&self, method: &str) -> Option<&CallSite> {
         self.site
             .iter()
@@ -214,8 +228,8 @@ pub struct Coroutines {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TaskCallsFile {
-    framework: Vec<TaskCalls>,
+struct TaskArgumentsFile {
+    framework: Vec<TaskArguments>,
 }
 
 #[derive(Deserialize)]
@@ -261,12 +275,20 @@ pub struct Knowledge {
     pub class_views: Vec<ClassView>,
     pub decorated_handlers: Vec<DecoratedHandler>,
     pub offload: Offload,
-    /// Call shapes of task methods, by framework (TL104, TL106).
-    pub task_calls: Vec<TaskCalls>,
+    /// How task methods take the task's arguments, by framework (TL104, TL106).
+    pub task_arguments: Vec<TaskArguments>,
     pub removed_imports: Vec<RemovedImport>,
     pub non_task_decorators: NonTaskDecorators,
     pub forwarding_decorators: ForwardingDecorators,
     pub coroutines: Coroutines,
+    /// What Django models, querysets, requests and files look like (local data flow).
+    pub django: DjangoModels,
+    /// How tasks are enqueued, waited on, named by string and deferred to a commit.
+    pub task_calls: TaskCalls,
+    /// What a Celery worker imports when it starts (TL204).
+    pub celery_worker: CeleryWorker,
+    /// Rust: blocking catalogue, handler shapes, offload calls (`rules/rust/*.toml`).
+    pub rust: rust::RustKnowledge,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
     /// candidates instead of the whole catalogue.
     slow_by_last: HashMap<String, Vec<(usize, usize)>>,
@@ -286,10 +308,16 @@ impl Knowledge {
         let h: HandlersFile =
             toml::from_str(handlers).map_err(|e| format!("handlers.toml: {e}"))?;
         let o: OffloadFile = toml::from_str(offload).map_err(|e| format!("offload.toml: {e}"))?;
-        let tc: TaskCallsFile =
-            toml::from_str(TASK_CALLS).map_err(|e| format!("task_calls.toml: {e}"))?;
+        let ta: TaskArgumentsFile =
+            toml::from_str(TASK_ARGUMENTS).map_err(|e| format!("task_arguments.toml: {e}"))?;
         let td: TaskDeclarationsFile = toml::from_str(TASK_DECLARATIONS)
             .map_err(|e| format!("task_declarations.toml: {e}"))?;
+        let django: DjangoModels =
+            toml::from_str(DJANGO_MODELS).map_err(|e| format!("django_models.toml: {e}"))?;
+        let task_calls: TaskCalls =
+            toml::from_str(TASK_CALLS).map_err(|e| format!("task_calls.toml: {e}"))?;
+        let celery_worker: CeleryWorker =
+            toml::from_str(CELERY_WORKER).map_err(|e| format!("celery_worker.toml: {e}"))?;
         let mut k = Knowledge {
             frameworks: f.framework,
             slow_calls: s.slow_call,
@@ -297,11 +325,15 @@ impl Knowledge {
             class_views: h.class_view,
             decorated_handlers: h.decorated,
             offload: o.offload,
-            task_calls: tc.framework,
+            task_arguments: ta.framework,
             removed_imports: td.removed_import,
             non_task_decorators: td.non_task_decorators,
             forwarding_decorators: td.forwarding_decorators,
             coroutines: td.coroutines,
+            django,
+            task_calls,
+            celery_worker,
+            rust: rust::RustKnowledge::builtin()?,
             slow_by_last: HashMap::new(),
         };
         k.reindex();
@@ -339,9 +371,9 @@ impl Knowledge {
     }
 
     /// The call shapes of a framework of `frameworks` (by index).
-    pub fn task_calls(&self, framework: usize) -> Option<&TaskCalls> {
+    pub fn task_arguments(&self, framework: usize) -> Option<&TaskArguments> {
         let id = &self.frameworks.get(framework)?.id;
-        self.task_calls.iter().find(|t| &t.id == id)
+        self.task_arguments.iter().find(|t| &t.id == id)
     }
 }
 
@@ -358,10 +390,14 @@ mod tests {
     }
 
     #[test]
-    fn task_call_data_names_known_frameworks() {
+    fn task_argument_data_names_known_frameworks() {
         let k = &*BUILTIN;
-        for t in &k.task_calls {
-            assert!(k.framework(&t.id).is_some(), "task_calls.toml: `{}`", t.id);
+        for t in &k.task_arguments {
+            assert!(
+                k.framework(&t.id).is_some(),
+                "task_arguments.toml: `{}`",
+                t.id
+            );
             for s in &t.site {
                 if s.shape != CallShape::ArgsKwargs {
                     assert!(s.args_position.is_none() && s.kwargs_position.is_none());
@@ -371,7 +407,7 @@ mod tests {
         for id in &k.coroutines.unsupported {
             assert!(k.framework(id).is_some(), "task_declarations.toml: `{id}`");
         }
-        let celery = k.task_calls(k.framework("celery").unwrap()).unwrap();
+        let celery = k.task_arguments(k.framework("celery").unwrap()).unwrap();
         assert_eq!(celery.site("delay").unwrap().shape, CallShape::Args);
         assert!(!k.removed_imports.is_empty());
     }

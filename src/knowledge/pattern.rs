@@ -4,6 +4,10 @@
 //! - `django.views.generic.*`: any name below `django.views.generic`;
 //! - `celery.Celery().task`: the attribute `task` of what calling `celery.Celery` returns
 //!   (an instance), and `boto3.client().*`: any attribute of it.
+//!
+//! Rust paths are written with `::` (`std::fs::read`, `reqwest::blocking::*`,
+//! `tokio::runtime::Handle::current().block_on`); they are stored with `.` like Python
+//! names, which is also how the index spells resolved Rust paths.
 
 use serde::{Deserialize, Deserializer};
 
@@ -27,7 +31,8 @@ pub struct PathPattern {
 impl PathPattern {
     pub fn parse(text: &str) -> Result<PathPattern, String> {
         let t = text.trim();
-        let mut parts = t.split("().");
+        let normalized = t.replace("::", ".");
+        let mut parts = normalized.split("().");
         let head = parts.next().unwrap_or_default();
         let steps: Vec<Step> = parts
             .map(|p| match p {
@@ -119,6 +124,21 @@ mod tests {
             PathPattern::parse("boto3.client().*").unwrap().last_name(),
             "*"
         );
+    }
+
+    #[test]
+    fn accepts_rust_paths() {
+        let p = PathPattern::parse("std::fs::read").unwrap();
+        assert_eq!(
+            (p.root.as_str(), p.text.as_str()),
+            ("std.fs.read", "std::fs::read")
+        );
+        let p = PathPattern::parse("reqwest::blocking::*").unwrap();
+        assert!(p.prefix && p.root_matches("reqwest.blocking.get"));
+        let p = PathPattern::parse("tokio::runtime::Handle::current().block_on").unwrap();
+        assert_eq!(p.root, "tokio.runtime.Handle.current");
+        assert_eq!(p.steps, vec![Step::Name("block_on".into())]);
+        assert!(PathPattern::parse("std:::fs").is_err());
     }
 
     #[test]

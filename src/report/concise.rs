@@ -27,6 +27,6 @@ impl Emitter for Concise {
                 f.display, p.line, p.column, d.code, d.message
             )?;
         }
-        writeln!(out, "{}", summary.sentence())
+        summary.write_sentence(out)
     }
 }

@@ -2,7 +2,10 @@
 //! one file and the `Format` enum.
 
 mod concise;
+mod github;
 mod json;
+mod sarif;
+pub mod statistics;
 mod text;
 
 use std::io;
@@ -14,7 +17,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceFile;
 
 pub use concise::Concise;
+pub use github::Github;
 pub use json::Json;
+pub use sarif::Sarif;
 pub use text::Text;
 
 /// Counts printed with the findings.
@@ -27,6 +32,18 @@ pub struct Summary {
     /// Reported files that could not be checked, by reason (only when there are some).
     #[serde(skip_serializing_if = "crate::pipeline::Skipped::is_empty")]
     pub skipped: crate::pipeline::Skipped,
+    /// `--quiet`: the formats that print a closing sentence leave it out.
+    #[serde(skip)]
+    pub quiet: bool,
+    /// Findings `--fix` fixed in this run.
+    #[serde(skip)]
+    pub fixed: usize,
+    /// Findings `--fix` would fix (with `--unsafe-fixes`: counting unsafe fixes).
+    #[serde(skip)]
+    pub fixable: usize,
+    /// Findings only `--unsafe-fixes` would fix.
+    #[serde(skip)]
+    pub hidden_unsafe_fixes: usize,
 }
 
 impl Summary {
@@ -41,7 +58,36 @@ impl Summary {
             errors,
             warnings: diagnostics.len() - errors,
             skipped: Default::default(),
+            quiet: false,
+            fixed: 0,
+            fixable: 0,
+            hidden_unsafe_fixes: 0,
         }
+    }
+
+    /// Writes the closing sentence, unless `--quiet`.
+    pub fn write_sentence(&self, out: &mut dyn WriteColor) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        writeln!(out, "{}", self.sentence())?;
+        if self.fixable > 0 || self.hidden_unsafe_fixes > 0 {
+            let mut hint = String::new();
+            if self.fixable > 0 {
+                hint.push_str(&format!("{} fixable with `--fix`", self.fixable));
+            }
+            if self.hidden_unsafe_fixes > 0 {
+                if !hint.is_empty() {
+                    hint.push_str("; ");
+                }
+                hint.push_str(&format!(
+                    "{} more with `--fix --unsafe-fixes`",
+                    self.hidden_unsafe_fixes
+                ));
+            }
+            writeln!(out, "[*] {hint}.")?;
+        }
+        Ok(())
     }
 
     /// `Found 2 errors and 1 warning in 14 files.` / `All checks passed (14 files).`
@@ -52,8 +98,13 @@ impl Summary {
         } else {
             format!("; {}", self.skipped.sentence())
         };
+        let fixed = if self.fixed > 0 {
+            format!("Fixed {}. ", plural(self.fixed, "finding"))
+        } else {
+            String::new()
+        };
         if self.diagnostics == 0 {
-            return format!("All checks passed ({files}{skipped}).");
+            return format!("{fixed}All checks passed ({files}{skipped}).");
         }
         let mut parts = Vec::new();
         if self.errors > 0 {
@@ -62,7 +113,7 @@ impl Summary {
         if self.warnings > 0 {
             parts.push(plural(self.warnings, "warning"));
         }
-        format!("Found {} in {files}{skipped}.", parts.join(" and "))
+        format!("{fixed}Found {} in {files}{skipped}.", parts.join(" and "))
     }
 }
 
@@ -82,4 +133,49 @@ pub trait Emitter {
         files: &[SourceFile],
         summary: &Summary,
     ) -> io::Result<()>;
+}
+
+/// Paths for CI services (SARIF, GitHub annotations), which resolve relative paths
+/// against the root of the repository: the nearest folder above the file holding `.git`
+/// (a folder, or a file in worktrees and submodules). Without one, the path is relative
+/// to the current folder.
+#[derive(Default)]
+pub struct RepoPaths {
+    roots: std::collections::HashMap<std::path::PathBuf, Option<std::path::PathBuf>>,
+}
+
+impl RepoPaths {
+    /// The repository root of a file (absolute), if it is in one.
+    pub fn root_of(&mut self, file: &SourceFile) -> Option<std::path::PathBuf> {
+        let abs = absolute_path(file.path());
+        let dir = abs.parent()?.to_path_buf();
+        self.roots
+            .entry(dir.clone())
+            .or_insert_with(|| {
+                dir.ancestors()
+                    .find(|d| d.join(".git").exists())
+                    .map(std::path::Path::to_path_buf)
+            })
+            .clone()
+    }
+
+    /// The file's path relative to its repository root, with `/` separators.
+    pub fn relative(&mut self, file: &SourceFile) -> String {
+        let abs = absolute_path(file.path());
+        let rel = match self.root_of(file) {
+            Some(root) => abs
+                .strip_prefix(&root)
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or(abs.clone()),
+            None => std::path::PathBuf::from(&file.display),
+        };
+        rel.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// Absolute without touching the disk more than needed (a `--stdin-filename` path may
+/// not exist); symlinks are resolved when the file exists, so that a path reached
+/// through a link is still inside its repository.
+pub fn absolute_path(p: &std::path::Path) -> std::path::PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| crate::config::absolute(p))
 }

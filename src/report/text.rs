@@ -99,6 +99,6 @@ impl Emitter for Text {
             term::emit_to_write_style(out, &config, &db, &to_codespan(d, files))
                 .map_err(io::Error::other)?;
         }
-        writeln!(out, "{}", summary.sentence())
+        summary.write_sentence(out)
     }
 }

@@ -57,3 +57,54 @@ pub fn abbreviate(text: &str, max: usize) -> String {
         s
     }
 }
+
+/// What a call reaches through project functions: the reached call and how to name it.
+pub struct Reaches<'a> {
+    /// The edges after the reporting call (`find_reachable`'s path).
+    pub path: Vec<Edge>,
+    /// The call that is slow or blocking.
+    pub site: CallRef,
+    /// `requests.post`, `bcrypt::verify`.
+    pub name: &'a str,
+    /// Completes "which ...": `waits for a remote server inside the request`.
+    pub why: &'a str,
+    /// Under the underline: `reaches a slow call (HTTP request)`.
+    pub label: String,
+}
+
+/// Reports `call` (in `start`, described by `where_`: "in request handler `checkout`")
+/// because it reaches a slow or blocking call through project functions: the finding
+/// sits on the call the user wrote, the chain is a note, and the reached call a related
+/// place (TL301, TL302). Returns the diagnostic for severity, help and more notes.
+pub fn report_reached<'c>(
+    cx: &'c mut crate::rules::Checker,
+    call: CallRef,
+    target: FuncRef,
+    start: FuncRef,
+    where_: &str,
+    reached: Reaches,
+) -> &'c mut crate::diagnostic::Diagnostic {
+    let project = cx.project;
+    let c = project.call(call);
+    let callee = abbreviate(text(project, call, c.callee.span), 40);
+    let mut full = vec![Edge { call, target }];
+    full.extend(reached.path);
+    let chain_text = chain(project, start, &full, Some(reached.name));
+    let site_span = project.call(reached.site).span;
+    let d = cx.report(
+        call.file,
+        c.span,
+        format!(
+            "`{callee}(...)` {where_} reaches `{}`, which {}",
+            reached.name, reached.why
+        ),
+    );
+    d.label(reached.label)
+        .note(format!("call chain: {chain_text}"))
+        .related(
+            reached.site.file,
+            site_span,
+            format!("`{}` is called here", reached.name),
+        );
+    d
+}

@@ -9,21 +9,31 @@
 //! `rules/docs/`, add it to [`ALL`], and add a fixture with `# expect:` markers.
 
 mod context;
+mod enqueue;
+mod rust_blocking;
 mod slow_calls;
-mod task_calls;
+mod task_arguments;
 mod tl000_unreadable_source;
+mod tl001_unused_suppression;
 mod tl101_task_called_directly;
 mod tl102_enqueue_on_plain_function;
 mod tl103_task_run_inline_in_handler;
 mod tl104_enqueue_arguments_mismatch;
+mod tl105_unknown_task_name;
 mod tl106_enqueue_options_as_arguments;
 mod tl107_async_celery_task;
 mod tl201_removed_task_decorator;
 mod tl202_task_decorator_not_outermost;
 mod tl203_bound_task_without_self;
 mod tl204_task_not_registered;
+mod tl205_retry_swallowed;
 mod tl301_slow_call_in_handler;
 mod tl302_blocking_call_in_async;
+mod tl303_waiting_on_task_result;
+mod tl304_block_on_in_async;
+mod tl305_detached_spawn_in_handler;
+mod tl401_enqueue_inside_transaction;
+mod tl402_unserializable_task_argument;
 
 use rayon::prelude::*;
 
@@ -35,21 +45,30 @@ use crate::source::FileId;
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
     &tl000_unreadable_source::RULE,
+    &tl001_unused_suppression::RULE,
     &tl101_task_called_directly::RULE,
     &tl102_enqueue_on_plain_function::RULE,
     &tl103_task_run_inline_in_handler::RULE,
     &tl104_enqueue_arguments_mismatch::RULE,
+    &tl105_unknown_task_name::RULE,
     &tl106_enqueue_options_as_arguments::RULE,
     &tl107_async_celery_task::RULE,
     &tl201_removed_task_decorator::RULE,
     &tl202_task_decorator_not_outermost::RULE,
     &tl203_bound_task_without_self::RULE,
     &tl204_task_not_registered::RULE,
+    &tl205_retry_swallowed::RULE,
     &tl301_slow_call_in_handler::RULE,
     &tl302_blocking_call_in_async::RULE,
+    &tl303_waiting_on_task_result::RULE,
+    &tl304_block_on_in_async::RULE,
+    &tl305_detached_spawn_in_handler::RULE,
+    &tl401_enqueue_inside_transaction::RULE,
+    &tl402_unserializable_task_argument::RULE,
 ];
 
 pub use tl000_unreadable_source::RULE as UNREADABLE_SOURCE;
+pub use tl001_unused_suppression::RULE as UNUSED_SUPPRESSION;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FixAvailability {

@@ -1,7 +1,7 @@
 //! Matching calls against the slow-call catalogue (`rules/python/slow_calls.toml`),
 //! shared by TL301 and TL302.
 
-use crate::index::{CallRef, Project};
+use crate::index::{CallRef, Project, Value};
 use crate::knowledge::{PathPattern, SlowCall};
 
 pub struct SlowMatch<'k> {
@@ -14,7 +14,12 @@ pub struct SlowMatch<'k> {
 /// that only block an event loop (`open()`, ...).
 pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Option<SlowMatch<'_>> {
     let value = project.callee(call);
-    let last = value.last_name()?;
+    // A project function can be a slow call too, when the configuration names it
+    // (`slow-calls`).
+    let last = match value {
+        Value::Function(f) => project.scope(*f).name.as_str(),
+        _ => value.last_name()?,
+    };
     project
         .knowledge
         .slow_call_candidates(last)

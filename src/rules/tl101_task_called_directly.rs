@@ -81,7 +81,9 @@ fn check(cx: &mut Checker, call: CallRef) {
             project.scope(task.func).name_span,
             format!("{} task defined here", framework.name),
         );
-    if !hint.is_empty() {
+    if !hint.is_empty() && framework.enqueue_is_coroutine {
+        d.help(format!("enqueue it: `await {callee}.{hint}{args}`"));
+    } else if !hint.is_empty() {
         d.help(format!("enqueue it: `{callee}.{hint}{args}`"));
         // The enqueue call returns a result handle, not the task's return value: safe
         // only when nothing uses the value.

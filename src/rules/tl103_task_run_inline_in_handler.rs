@@ -3,7 +3,7 @@
 //! here, now" API, inside the request the task was written to keep short.
 
 use super::context::{abbreviate, handler_note, in_handler, text};
-use super::task_calls::task_call;
+use super::task_arguments::task_call;
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
 use crate::index::CallRef;

@@ -2,7 +2,7 @@
 //! arguments — arguments that cannot bind to the task's parameters.
 
 use super::context::{abbreviate, text};
-use super::task_calls::{
+use super::task_arguments::{
     Passed, caller_params, custom_dispatch, framework_supplies_args, misplaced_options, passed,
     task_call,
 };

@@ -2,7 +2,7 @@
 //! delay anything: `countdown` becomes a task argument.
 
 use super::context::text;
-use super::task_calls::{caller_params, custom_dispatch, misplaced_options, passed, task_call};
+use super::task_arguments::{caller_params, custom_dispatch, misplaced_options, passed, task_call};
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::index::CallRef;

@@ -1,7 +1,7 @@
 //! TL107 async-celery-task: `@shared_task async def sync_crm(...)`: the worker calls the
 //! function, gets a coroutine back, and the body never runs.
 
-use super::task_calls::{custom_dispatch, task_decorates_function};
+use super::task_arguments::{custom_dispatch, task_decorates_function};
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
 use crate::index::FuncRef;
@@ -48,7 +48,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
     // (`loop.run_until_complete(...)` in its `__call__`).
     if project
         .knowledge
-        .task_calls(task.framework)
+        .task_arguments(task.framework)
         .is_some_and(|calls| custom_dispatch(project, task, calls))
     {
         return;

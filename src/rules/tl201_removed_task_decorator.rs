@@ -3,10 +3,10 @@
 //! removed, so the import fails and every task in the module goes unregistered.
 
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::index::{Project, Value};
 use crate::knowledge::RemovedImport;
-use crate::model::{BoundValue, Import, Language, Span};
+use crate::model::{BoundValue, ExprKind, Import, Language, Span};
 use crate::source::FileId;
 
 pub static RULE: Rule = Rule {
@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
         severity: Severity::Error,
         default_enabled: true,
         languages: &[Language::Python],
-        fix: FixAvailability::Never,
+        fix: FixAvailability::Sometimes,
         doc: include_str!("../../rules/docs/TL201.md"),
     },
     check: Check::Project(check),
@@ -169,8 +169,72 @@ fn check(cx: &mut Checker) {
             if !helps.is_empty() {
                 d.help(helps.join("; "));
             }
+            if let Some(fix) = shared_task_fix(project, file, import) {
+                d.fix(fix);
+            }
         }
     }
+}
+
+/// `from celery import task` (or `celery.decorators` / `celery.task`, optionally `as
+/// name`), importing nothing else, at module level: the import becomes `from celery
+/// import shared_task` and the file's `@task` decorators `@shared_task`. Both are
+/// drop-in replacements for a Celery app's tasks, so the fix is safe.
+fn shared_task_fix(project: &Project, file: FileId, import: &Import) -> Option<Fix> {
+    let [(name, name_span)] = import.names.as_slice() else {
+        return None;
+    };
+    let from = import.from.join(".");
+    if import.scope != 0
+        || name.as_slice() != ["task"]
+        || !matches!(
+            from.as_str(),
+            "celery" | "celery.decorators" | "celery.task"
+        )
+    {
+        return None;
+    }
+    let model = &project.models[file];
+    let binding = model.scopes[0]
+        .bindings
+        .iter()
+        .find(|b| b.span == *name_span && matches!(b.value, BoundValue::Import(_)))?;
+    let source = &project.files[file];
+    let aliased = binding.name != "task";
+    let mut edits = vec![Edit {
+        span: import.span,
+        content: if aliased {
+            format!("from celery import shared_task as {}", binding.name)
+        } else {
+            "from celery import shared_task".to_string()
+        },
+    }];
+    if !aliased {
+        // Every decorator written `@task` or `@task(...)` that means this import.
+        for scope in &model.scopes {
+            for d in &scope.decorators {
+                let name_expr = match &d.expr.kind {
+                    ExprKind::Call(c) => &model.calls[*c].callee,
+                    _ => &d.expr,
+                };
+                if matches!(&name_expr.kind, ExprKind::Name(n) if n == "task")
+                    && source.slice(name_expr.span) == "task"
+                    && project.resolve(file, scope.parent.unwrap_or(0), name_expr)
+                        == project.resolve(file, 0, name_expr)
+                {
+                    edits.push(Edit {
+                        span: name_expr.span,
+                        content: "shared_task".into(),
+                    });
+                }
+            }
+        }
+    }
+    Some(Fix {
+        message: "import `shared_task` from `celery`".into(),
+        applicability: Applicability::Safe,
+        edits,
+    })
 }
 
 #[cfg(test)]

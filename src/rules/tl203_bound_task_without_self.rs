@@ -1,7 +1,7 @@
 //! TL203 bound-task-without-self: `@shared_task(bind=True) def sync_feed(): ...`: the
 //! task itself is passed as the first argument, and nothing receives it.
 
-use super::task_calls::task_decorates_function;
+use super::task_arguments::task_decorates_function;
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
 use crate::index::FuncRef;

@@ -1,7 +1,7 @@
 //! TL301 slow-call-in-handler: network, mail, sleep, subprocess or heavy file work in a
 //! sync request handler, directly or through project functions.
 
-use super::context::{abbreviate, chain, text};
+use super::context::{Reaches, report_reached};
 use super::slow_calls::slow_call;
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
@@ -72,28 +72,21 @@ fn check(cx: &mut Checker, func: FuncRef) {
         let Some((path, slow_site, slow)) = found else {
             continue;
         };
-        let callee = abbreviate(text(project, call, c.callee.span), 40);
-        let mut full_path = vec![crate::index::callgraph::Edge { call, target }];
-        full_path.extend(path);
-        let d = cx.report(
-            call.file,
-            c.span,
-            format!(
-                "`{callee}(...)` in request handler `{name}` reaches `{}`, which {}",
-                slow.name, slow.entry.why
-            ),
+        let d = report_reached(
+            cx,
+            call,
+            target,
+            func,
+            &format!("in request handler `{name}`"),
+            Reaches {
+                path,
+                site: slow_site,
+                name: &slow.name,
+                why: &slow.entry.why,
+                label: format!("reaches a slow call ({})", slow.entry.category),
+            },
         );
-        d.severity(slow.entry.severity)
-            .label(format!("reaches a slow call ({})", slow.entry.category))
-            .note(format!(
-                "call chain: {}",
-                chain(project, func, &full_path, Some(&slow.name))
-            ))
-            .related(
-                slow_site.file,
-                project.call(slow_site).span,
-                format!("`{}` is called here", slow.name),
-            );
+        d.severity(slow.entry.severity);
         if let Some(instead) = &slow.entry.instead {
             d.help(instead.clone());
         }

@@ -331,6 +331,18 @@ impl<'a> Lowerer<'a> {
             Some(self.expr(right))
         };
         if let Some(left) = field(n, "left") {
+            if matches!(left.kind(), "attribute" | "subscript")
+                && let Some(value) = value
+            {
+                let target = self.expr(left);
+                self.m.attr_assignments.push(AttrAssignment {
+                    scope: self.scope,
+                    target,
+                    value,
+                    augmented,
+                });
+                return;
+            }
             self.bind_target(left, value.map(BoundValue::Expr), augmented);
         }
     }
@@ -1001,6 +1013,19 @@ impl<'a> Lowerer<'a> {
                 }
                 ExprKind::Other
             }
+            // `BASE_APPS + ["shop"]`: with a list or tuple literal on either side this is
+            // sequence concatenation, the same elements as `[*BASE_APPS, "shop"]`.
+            "binary_operator"
+                if n.child_by_field_name("operator")
+                    .is_some_and(|o| o.kind() == "+") =>
+            {
+                let left = n.child_by_field_name("left").map(|l| self.expr(l));
+                let right = n.child_by_field_name("right").map(|r| self.expr(r));
+                match (left, right) {
+                    (Some(l), Some(r)) => concatenation(l, r),
+                    _ => ExprKind::Other,
+                }
+            }
             _ => {
                 self.generic(n);
                 ExprKind::Other
@@ -1154,5 +1179,33 @@ impl<'a> Lowerer<'a> {
             is_macro: false,
         });
         id
+    }
+}
+
+/// `a + b` when one side is a list or tuple literal: the elements of both, in order (the
+/// other side unpacked), of the literal's kind. Anything else (numbers, strings) is not
+/// tracked.
+fn concatenation(left: Expr, right: Expr) -> ExprKind {
+    let is_list = |e: &Expr| matches!(e.kind, ExprKind::List(_));
+    let is_seq = |e: &Expr| matches!(e.kind, ExprKind::List(_) | ExprKind::Tuple(_));
+    if !is_seq(&left) && !is_seq(&right) {
+        return ExprKind::Other;
+    }
+    let list = is_list(&left) || is_list(&right);
+    let mut items = Vec::new();
+    for side in [left, right] {
+        match side.kind {
+            ExprKind::List(v) | ExprKind::Tuple(v) => items.extend(v),
+            ExprKind::Other => return ExprKind::Other,
+            _ => {
+                let span = side.span;
+                items.push(Expr::new(ExprKind::Starred(Box::new(side)), span));
+            }
+        }
+    }
+    if list {
+        ExprKind::List(items)
+    } else {
+        ExprKind::Tuple(items)
     }
 }

@@ -3,7 +3,7 @@
 //! arguments: the questions TL103, TL104 and TL106 ask.
 
 use crate::index::{CallRef, FuncRef, Project, Task, Value};
-use crate::knowledge::{CallShape, CallSite, TaskCalls, TaskFramework};
+use crate::knowledge::{CallShape, CallSite, TaskArguments, TaskFramework};
 use crate::model::{
     Arg, ArgKind, CallId, Decorator, Expr, ExprKind, Param, ParamKind, ScopeKind, Span,
 };
@@ -13,7 +13,7 @@ pub struct TaskCall<'p> {
     pub task: &'p Task,
     pub framework: &'p TaskFramework,
     /// The framework's call shapes, when tasklint knows them.
-    pub calls: Option<&'p TaskCalls>,
+    pub calls: Option<&'p TaskArguments>,
     /// The method called (`delay`), `()` for the call of the task itself.
     pub method: &'p str,
     /// The call sends (or runs) a signature made by another call (`add.s(2).delay(4)`).
@@ -59,7 +59,7 @@ pub fn task_call(project: &Project, call: CallRef) -> Option<TaskCall<'_>> {
         return None;
     }
     let framework = &project.knowledge.frameworks[task.framework];
-    let calls = project.knowledge.task_calls(task.framework);
+    let calls = project.knowledge.task_arguments(task.framework);
     let mut signature = None;
     if let Some(made_by) = receiver {
         let calls = calls?;
@@ -302,7 +302,7 @@ fn forwarding_wrapper(project: &Project, decorator: FuncRef) -> bool {
 /// The task's `base=` class is a project class that overrides how the task is called
 /// or sent (`__call__`, `apply_async`, ...), or cannot be resolved: arguments may
 /// reach the function differently.
-pub fn custom_dispatch(project: &Project, task: &Task, calls: &TaskCalls) -> bool {
+pub fn custom_dispatch(project: &Project, task: &Task, calls: &TaskArguments) -> bool {
     let Some(option) = &calls.base_option else {
         return false;
     };
@@ -332,7 +332,7 @@ pub fn custom_dispatch(project: &Project, task: &Task, calls: &TaskCalls) -> boo
 
 /// A task decorated with an option that makes the framework pass arguments of its own
 /// is not checked.
-pub fn framework_supplies_args(task: &Task, calls: &TaskCalls) -> bool {
+pub fn framework_supplies_args(task: &Task, calls: &TaskArguments) -> bool {
     calls.skip_options.iter().any(|o| {
         task.option(o)
             .is_some_and(|a| !matches!(a.value.kind, ExprKind::Bool(false) | ExprKind::None))

@@ -1,0 +1,301 @@
+//! Configuration: finding `tasklint.toml` or `[tool.tasklint]` in `pyproject.toml`,
+//! reading it into [`Settings`], and merging its knowledge extensions into the built-in
+//! [`Knowledge`].
+//!
+//! Discovery walks up from each checked path; in each folder `tasklint.toml` comes
+//! first, then a `pyproject.toml` that has a `[tool.tasklint]` table (a pyproject.toml
+//! without one is passed over). The nearest file wins; nothing is merged across files.
+//! `--config PATH` names the file instead and `--no-config` uses the defaults.
+
+pub mod glob;
+pub mod parse;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow, bail};
+use toml::de::{DeTable, DeValue};
+
+use crate::knowledge::Knowledge;
+use crate::settings::Settings;
+
+pub const TASKLINT_TOML: &str = "tasklint.toml";
+pub const PYPROJECT_TOML: &str = "pyproject.toml";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConfigKind {
+    /// `tasklint.toml` (or any file named with `--config` that is not a pyproject.toml):
+    /// the keys are at the top level.
+    Tasklint,
+    /// `pyproject.toml`: the keys are in `[tool.tasklint]`.
+    Pyproject,
+}
+
+/// A configuration file that was found or named.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ConfigFile {
+    /// Absolute.
+    pub path: PathBuf,
+    pub kind: ConfigKind,
+}
+
+impl ConfigFile {
+    pub fn named(path: &Path) -> ConfigFile {
+        let kind = if path.file_name().is_some_and(|n| n == PYPROJECT_TOML) {
+            ConfigKind::Pyproject
+        } else {
+            ConfigKind::Tasklint
+        };
+        ConfigFile {
+            path: absolute(path),
+            kind,
+        }
+    }
+
+    /// The folder relative patterns are anchored at.
+    pub fn root(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// `tasklint.toml`, `backend/pyproject.toml [tool.tasklint]`: for messages.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            ConfigKind::Tasklint => display(&self.path),
+            ConfigKind::Pyproject => format!("{} [tool.tasklint]", display(&self.path)),
+        }
+    }
+}
+
+/// How the command line asks for configuration.
+#[derive(Clone, Debug, Default)]
+pub enum ConfigChoice {
+    /// Walk up from each checked path.
+    #[default]
+    Discover,
+    /// `--config PATH`.
+    File(PathBuf),
+    /// `--no-config`.
+    None,
+}
+
+/// The settings for a set of paths and where they came from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub file: Option<ConfigFile>,
+}
+
+pub fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// A path as users should see it: relative to the current folder when it is below it.
+pub fn display(p: &Path) -> String {
+    if let Ok(cwd) = std::env::current_dir()
+        && let Ok(rel) = p.strip_prefix(&cwd)
+        && !rel.as_os_str().is_empty()
+    {
+        return rel.to_string_lossy().into_owned();
+    }
+    p.to_string_lossy().into_owned()
+}
+
+/// The folder discovery starts from for a checked path: the path itself when it is a
+/// folder, else its parent (the path need not exist: `--stdin-filename`).
+pub fn start_of(path: &Path) -> PathBuf {
+    let abs = absolute(path);
+    if abs.is_dir() {
+        abs
+    } else {
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+    }
+}
+
+/// The nearest configuration file at or above `start`.
+pub fn find(start: &Path) -> Result<Option<ConfigFile>> {
+    for dir in absolute(start).ancestors() {
+        let t = dir.join(TASKLINT_TOML);
+        if t.is_file() {
+            return Ok(Some(ConfigFile {
+                path: t,
+                kind: ConfigKind::Tasklint,
+            }));
+        }
+        let p = dir.join(PYPROJECT_TOML);
+        if p.is_file() && has_tasklint_table(&p)? {
+            return Ok(Some(ConfigFile {
+                path: p,
+                kind: ConfigKind::Pyproject,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| anyhow!("cannot read configuration file {}: {e}", display(path)))
+}
+
+fn has_tasklint_table(path: &Path) -> Result<bool> {
+    let text = read(path)?;
+    match DeTable::parse(&text) {
+        Ok(t) => Ok(tool_tasklint(t.get_ref()).is_some()),
+        // A broken pyproject.toml is somebody else's problem unless it is meant for us.
+        Err(e) if text.contains("tool.tasklint") => Err(toml_error(path, &text, e)),
+        Err(_) => Ok(false),
+    }
+}
+
+fn tool_tasklint<'a, 'i>(doc: &'a DeTable<'i>) -> Option<&'a toml::Spanned<DeValue<'i>>> {
+    let DeValue::Table(tool) = doc.get("tool")?.get_ref() else {
+        return None;
+    };
+    tool.get("tasklint")
+}
+
+fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> anyhow::Error {
+    let line = e.span().map(|s| {
+        text.as_bytes()[..s.start.min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    });
+    match line {
+        Some(l) => anyhow!(
+            "{} line {l} is not valid TOML: {}",
+            display(path),
+            e.message().trim_end()
+        ),
+        None => anyhow!(
+            "{} is not valid TOML: {}",
+            display(path),
+            e.message().trim_end()
+        ),
+    }
+}
+
+/// Reads a configuration file into settings.
+pub fn load(file: &ConfigFile) -> Result<Settings> {
+    let text = read(&file.path)?;
+    let mut settings = parse_text(&text, &display(&file.path), file.kind).map_err(|e| match e {
+        ParseError::Toml(e) => toml_error(&file.path, &text, e),
+        ParseError::Message(m) => anyhow!(m),
+    })?;
+    settings.root = Some(file.root());
+    Ok(settings)
+}
+
+pub enum ParseError {
+    Toml(toml::de::Error),
+    Message(String),
+}
+
+/// Reads configuration text; `label` names the file in messages.
+pub fn parse_text(text: &str, label: &str, kind: ConfigKind) -> Result<Settings, ParseError> {
+    let doc = DeTable::parse(text).map_err(ParseError::Toml)?;
+    let ctx = parse::Doc {
+        label: label.to_string(),
+        text,
+    };
+    let empty = DeTable::new();
+    let table = match kind {
+        ConfigKind::Tasklint => doc.get_ref(),
+        ConfigKind::Pyproject => match tool_tasklint(doc.get_ref()) {
+            Some(v) => match v.get_ref() {
+                DeValue::Table(t) => t,
+                _ => {
+                    return Err(ParseError::Message(format!(
+                        "\"tool.tasklint\" in {} must be a table",
+                        ctx.at(&v.span())
+                    )));
+                }
+            },
+            None => &empty,
+        },
+    };
+    parse::settings_from_table(&ctx, table).map_err(ParseError::Message)
+}
+
+/// The settings for paths whose discovery starts at `start`.
+pub fn resolve(choice: &ConfigChoice, start: &Path) -> Result<Loaded> {
+    match choice {
+        ConfigChoice::None => Ok(Loaded {
+            settings: Settings::default(),
+            file: None,
+        }),
+        ConfigChoice::File(p) => {
+            if !p.is_file() {
+                bail!("configuration file {} does not exist", p.display());
+            }
+            let file = ConfigFile::named(p);
+            Ok(Loaded {
+                settings: load(&file)?,
+                file: Some(file),
+            })
+        }
+        ConfigChoice::Discover => match find(start)? {
+            Some(file) => Ok(Loaded {
+                settings: load(&file)?,
+                file: Some(file),
+            }),
+            None => Ok(Loaded {
+                settings: Settings::default(),
+                file: None,
+            }),
+        },
+    }
+}
+
+/// The built-in knowledge extended with what the settings add.
+pub fn knowledge_for(settings: &Settings) -> Result<Knowledge> {
+    let mut k = crate::knowledge::BUILTIN.clone();
+    k.extend_with(settings).map_err(|e| anyhow!(e))?;
+    Ok(k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_prefers_tasklint_toml_and_skips_foreign_pyproject() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("a/b/c")).unwrap();
+        std::fs::write(
+            root.join("pyproject.toml"),
+            "[tool.tasklint]\nselect = [\"TL1\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("a/pyproject.toml"),
+            "[tool.black]\nline-length = 99\n",
+        )
+        .unwrap();
+        let found = find(&root.join("a/b/c")).unwrap().unwrap();
+        assert_eq!(found.path, root.join("pyproject.toml"));
+        assert_eq!(found.kind, ConfigKind::Pyproject);
+        std::fs::write(root.join("a/tasklint.toml"), "").unwrap();
+        let found = find(&root.join("a/b/c")).unwrap().unwrap();
+        assert_eq!(found.path, root.join("a/tasklint.toml"));
+        let s = load(&found).unwrap();
+        assert_eq!(s.root.as_deref(), Some(root.join("a").as_path()));
+    }
+
+    #[test]
+    fn pyproject_errors_count_lines_in_the_whole_file() {
+        let text = "[project]\nname = \"x\"\n\n[tool.tasklint]\nselct = []\n";
+        let Err(ParseError::Message(m)) = parse_text(text, "pyproject.toml", ConfigKind::Pyproject)
+        else {
+            panic!("expected an error");
+        };
+        assert_eq!(
+            m,
+            "unknown key \"selct\" in pyproject.toml line 5; did you mean \"select\"?"
+        );
+    }
+}

@@ -1,0 +1,615 @@
+//! Local data flow: what a name or an expression of a function *holds*, beyond what it
+//! refers to (resolve.rs) — a handle on an enqueued task, a Django model instance, a
+//! queryset, the request, an uploaded or open file, a function.
+//!
+//! A name holds what its binding gives: the last binding before the use in source order
+//! (an assignment; a `for` target: an element of the iterable; a `with ... as` target;
+//! a parameter: the request by its name or annotation, a model by its annotation),
+//! looked up as `Project::lookup` does. Branches are not merged. Everything else is
+//! [`Origin::Unknown`], and unknown never produces a finding. The shapes (which classes
+//! are models, which manager methods return instances) are data in
+//! `rules/python/django_models.toml` and `rules/python/task_calls.toml`.
+
+use crate::knowledge::{PathPattern, Returns};
+use crate::model::{Binding, BoundValue, Expr, ExprKind, ScopeId, ScopeKind};
+use crate::source::FileId;
+
+use super::{ClassRef, FuncRef, Project, Value};
+
+const MAX_DEPTH: u32 = 32;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Unknown,
+    /// A handle on a task run: `fresh` when this code enqueued it (`.delay()`,
+    /// `.apply_async()`, `group(...)()`, `.enqueue()`, `send_task(...)`), not when it was
+    /// looked up by id (`AsyncResult(task_id)`).
+    TaskResult {
+        fresh: bool,
+    },
+    /// A Celery signature of a project task (`t.s(...)`): not enqueued yet.
+    Signature(FuncRef),
+    /// A model class (`Order`, `get_user_model()`), by name.
+    ModelClass(String),
+    /// A model instance, with its model's name when known.
+    ModelInstance(Option<String>),
+    /// A manager or queryset. `rows`: `values()`/`values_list()`, whose elements are
+    /// plain data rather than model instances.
+    QuerySet {
+        model: Option<String>,
+        rows: bool,
+    },
+    /// The request object of a view.
+    Request,
+    /// `request.FILES`
+    UploadedFiles,
+    /// An uploaded or stored file (`request.FILES["f"]`, `File(...)`).
+    UploadedFile,
+    /// An open file object (`open(...)`, `with open(...) as f`).
+    OpenFile,
+    /// A lambda, or a function object.
+    Callable,
+}
+
+impl Origin {
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Origin::Unknown)
+    }
+}
+
+/// A binding a name refers to: the scope it is in and the binding itself.
+pub struct BindingAt<'p> {
+    pub scope: ScopeId,
+    pub binding: &'p Binding,
+}
+
+impl Project {
+    /// The binding `name` refers to when used in `scope` at byte offset `at`: the last
+    /// one before the use in the nearest scope that binds the name (class bodies are not
+    /// seen from their methods), as `lookup` resolves it. `None` for names bound nowhere
+    /// in the file (builtins, star imports).
+    pub fn binding_at(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        name: &str,
+        at: u32,
+    ) -> Option<BindingAt<'_>> {
+        let model = &self.models[file];
+        let start = scope;
+        let mut scope = scope;
+        let mut at = at;
+        loop {
+            let s = model.scopes.get(scope)?;
+            let all: Vec<&Binding> = s
+                .bindings
+                .iter()
+                .filter(|b| b.name == name && !b.augmented)
+                .collect();
+            if let Some(b) = all.iter().rev().find(|b| b.span.start < at).or(all.last()) {
+                return Some(BindingAt { scope, binding: b });
+            }
+            if s.kind == ScopeKind::Module {
+                return None;
+            }
+            let mut parent = s.parent?;
+            while model.scopes[parent].kind == ScopeKind::Class && parent != start {
+                parent = model.scopes[parent].parent?;
+            }
+            scope = parent;
+            at = u32::MAX;
+        }
+    }
+
+    /// What an expression written in `scope` holds.
+    pub fn origin(&self, file: FileId, scope: ScopeId, expr: &Expr) -> Origin {
+        self.origin_at(file, scope, expr, expr.span.start, 0)
+    }
+
+    fn origin_at(&self, file: FileId, scope: ScopeId, expr: &Expr, at: u32, depth: u32) -> Origin {
+        if depth > MAX_DEPTH {
+            return Origin::Unknown;
+        }
+        let django = &self.knowledge.django;
+        match &expr.kind {
+            ExprKind::Lambda(_) => Origin::Callable,
+            ExprKind::Name(name) => {
+                let Some(b) = self.binding_at(file, scope, name, at) else {
+                    return self.classify(&self.resolve_before(file, scope, expr, at));
+                };
+                let (bscope, bat) = (b.scope, b.binding.span.start);
+                match &b.binding.value {
+                    BoundValue::Expr(e) => self.origin_at(file, bscope, e, bat, depth + 1),
+                    BoundValue::IterOf(e) => {
+                        element_of(self.origin_at(file, bscope, e, bat, depth + 1))
+                    }
+                    BoundValue::WithOf(e) => self.origin_at(file, bscope, e, bat, depth + 1),
+                    BoundValue::Param(i) => {
+                        let s = &self.models[file].scopes[bscope];
+                        let named_request = s.params.get(*i).is_some_and(|p| {
+                            p.annotation.is_none()
+                                && django.request.parameter_names.contains(&p.name)
+                        });
+                        if named_request {
+                            Origin::Request
+                        } else {
+                            self.classify(&self.resolve_before(file, scope, expr, at))
+                        }
+                    }
+                    _ => self.classify(&self.resolve_before(file, scope, expr, at)),
+                }
+            }
+            ExprKind::Attr(base, name) => match self.origin_at(file, scope, base, at, depth + 1) {
+                Origin::Request => {
+                    if django.request.user_attributes.iter().any(|a| a == name) {
+                        Origin::ModelInstance(Some("User".into()))
+                    } else if django.request.files_attributes.iter().any(|a| a == name) {
+                        Origin::UploadedFiles
+                    } else {
+                        Origin::Unknown
+                    }
+                }
+                Origin::Unknown => self.classify(&self.resolve_before(file, scope, expr, at)),
+                base => match self.origin_attr(base, name) {
+                    // `Order.active` where `active = ActiveManager()`: what it resolves to.
+                    Origin::Unknown => self.classify(&self.resolve_before(file, scope, expr, at)),
+                    o => o,
+                },
+            },
+            ExprKind::Subscript(base, index) => {
+                // `X.objects.get_or_create(...)[0]`
+                if let ExprKind::Call(id) = base.kind
+                    && matches!(index.kind, ExprKind::Int(0))
+                {
+                    let c = &self.models[file].calls[id];
+                    if let ExprKind::Attr(recv, m) = &c.callee.kind
+                        && django
+                            .querysets
+                            .instance_tuple_methods
+                            .iter()
+                            .any(|x| x == m)
+                        && let Origin::QuerySet { model, rows: false } =
+                            self.origin_at(file, c.scope, recv, at, depth + 1)
+                    {
+                        return Origin::ModelInstance(model);
+                    }
+                }
+                match self.origin_at(file, scope, base, at, depth + 1) {
+                    Origin::UploadedFiles => Origin::UploadedFile,
+                    // `qs[0]` is an instance, `qs[:10]` a queryset.
+                    Origin::QuerySet { model, rows: false } => match index.kind {
+                        ExprKind::Int(_) => Origin::ModelInstance(model),
+                        _ => Origin::Unknown,
+                    },
+                    _ => Origin::Unknown,
+                }
+            }
+            ExprKind::Call(id) => {
+                let c = &self.models[file].calls[*id];
+                if let ExprKind::Attr(recv, m) = &c.callee.kind {
+                    match self.origin_at(file, c.scope, recv, at, depth + 1) {
+                        Origin::UploadedFiles
+                            if django.request.files_getters.iter().any(|g| g == m) =>
+                        {
+                            return Origin::UploadedFile;
+                        }
+                        Origin::Unknown => {}
+                        recv => {
+                            let o = self.origin_method(recv, m);
+                            if !o.is_unknown() {
+                                return o;
+                            }
+                        }
+                    }
+                }
+                self.classify(&self.resolve_before(file, scope, expr, at))
+            }
+            _ => Origin::Unknown,
+        }
+    }
+
+    /// `<origin>.name`, read.
+    fn origin_attr(&self, base: Origin, name: &str) -> Origin {
+        let django = &self.knowledge.django;
+        match base {
+            Origin::ModelClass(model)
+                if django.models.manager_attributes.iter().any(|a| a == name) =>
+            {
+                Origin::QuerySet {
+                    model: Some(model),
+                    rows: false,
+                }
+            }
+            _ => Origin::Unknown,
+        }
+    }
+
+    /// What `<origin>.method(...)` returns.
+    fn origin_method(&self, recv: Origin, method: &str) -> Origin {
+        let qs = &self.knowledge.django.querysets;
+        let has = |list: &[String]| list.iter().any(|x| x == method);
+        match recv {
+            Origin::QuerySet { model, rows: false } => {
+                if has(&qs.instance_methods) {
+                    Origin::ModelInstance(model)
+                } else if has(&qs.queryset_methods) {
+                    Origin::QuerySet { model, rows: false }
+                } else if has(&qs.row_methods) {
+                    Origin::QuerySet { model, rows: true }
+                } else {
+                    Origin::Unknown
+                }
+            }
+            Origin::QuerySet { model, rows: true } if has(&qs.queryset_methods) => {
+                Origin::QuerySet { model, rows: true }
+            }
+            Origin::Signature(f) => {
+                let sig = &self.knowledge.task_calls.signature;
+                if sig.methods.iter().any(|m| m == method) {
+                    Origin::TaskResult { fresh: true }
+                } else if sig.returns_signature.iter().any(|m| m == method) {
+                    Origin::Signature(f)
+                } else {
+                    Origin::Unknown
+                }
+            }
+            _ => Origin::Unknown,
+        }
+    }
+
+    /// What a resolved value is.
+    pub fn classify(&self, value: &Value) -> Origin {
+        self.classify_depth(value, 0)
+    }
+
+    fn classify_depth(&self, value: &Value, depth: u32) -> Origin {
+        if depth > MAX_DEPTH {
+            return Origin::Unknown;
+        }
+        let django = &self.knowledge.django;
+        match value {
+            Value::Class(c) if self.is_model_class(*c) => {
+                Origin::ModelClass(self.models[c.file].classes[c.class].name.clone())
+            }
+            Value::Instance(c) => self.instance_origin(*c),
+            Value::Function(_) => Origin::Callable,
+            Value::External(path) => {
+                if django.models.bases.iter().any(|p| p.root_matches(path)) {
+                    return Origin::ModelClass(last(path).to_string());
+                }
+                match path.rsplit_once('.') {
+                    Some((prefix, name)) => {
+                        let base = self.classify_depth(&Value::External(prefix.into()), depth + 1);
+                        self.origin_attr(base, name)
+                    }
+                    None => Origin::Unknown,
+                }
+            }
+            Value::Attr(base, name) => {
+                if let Value::Instance(c) = base.as_ref() {
+                    let views = &django.views;
+                    if name == "request" && self.is_view_class(*c) {
+                        return Origin::Request;
+                    }
+                    if views.instance_attributes.iter().any(|a| a == name)
+                        && self.class_matches(*c, &views.bases)
+                    {
+                        return Origin::ModelInstance(None);
+                    }
+                    if name == "instance" && self.class_matches(*c, &django.forms.model_forms) {
+                        return Origin::ModelInstance(None);
+                    }
+                }
+                let b = self.classify_depth(base, depth + 1);
+                self.origin_attr(b, name)
+            }
+            Value::Returned(callee) => self.call_origin(callee, depth + 1),
+            Value::Iterated(inner) => element_of(self.classify_depth(inner, depth + 1)),
+            _ => Origin::Unknown,
+        }
+    }
+
+    /// What calling `callee` returns.
+    fn call_origin(&self, callee: &Value, depth: u32) -> Origin {
+        let django = &self.knowledge.django;
+        let calls = &self.knowledge.task_calls;
+        let matches_any = |list: &[PathPattern]| self.matches_any(callee, list);
+        if matches_any(&django.models.instance_calls) {
+            return Origin::ModelInstance(None);
+        }
+        if matches_any(&django.models.queryset_calls) {
+            return Origin::QuerySet {
+                model: None,
+                rows: false,
+            };
+        }
+        if matches_any(&django.models.class_factories) {
+            return Origin::ModelClass("User".into());
+        }
+        if matches_any(&django.files.open_calls) {
+            return Origin::OpenFile;
+        }
+        if matches_any(&django.files.file_classes) {
+            return Origin::UploadedFile;
+        }
+        if matches_any(&django.request.classes) {
+            return Origin::Request;
+        }
+        if matches_any(&calls.results.by_id) {
+            return Origin::TaskResult { fresh: false };
+        }
+        if calls
+            .enqueue_call
+            .iter()
+            .any(|e| e.returns == Returns::Result && self.matches_any(callee, &e.calls))
+        {
+            return Origin::TaskResult { fresh: true };
+        }
+        // Calling a canvas (`group(...)()`, `chord(header)(body)`) enqueues it.
+        if let Value::Returned(inner) = callee
+            && self.matches_any(inner, &calls.results.canvas)
+        {
+            return Origin::TaskResult { fresh: true };
+        }
+        match callee {
+            // A model class called: a (new) instance.
+            Value::External(path) if django.models.bases.iter().any(|p| p.root_matches(path)) => {
+                Origin::ModelInstance(Some(last(path).to_string()))
+            }
+            Value::External(path) => match path.rsplit_once('.') {
+                Some((prefix, method)) => {
+                    let recv = self.classify_depth(&Value::External(prefix.into()), depth + 1);
+                    self.origin_method(recv, method)
+                }
+                None => Origin::Unknown,
+            },
+            // An overridden `get_object()` of a detail view still returns the object.
+            Value::Function(f) => self.view_method_origin(*f),
+            Value::Attr(base, method) => self.method_origin(base, method, depth + 1),
+            _ => Origin::Unknown,
+        }
+    }
+
+    /// What `<base>.method(...)` returns, for a base that is a resolved value.
+    fn method_origin(&self, base: &Value, method: &str, depth: u32) -> Origin {
+        let django = &self.knowledge.django;
+        let calls = &self.knowledge.task_calls;
+        match base {
+            Value::Function(f) => {
+                if let Some(task) = self.tasks.get(*f)
+                    && task.wrapped_by.is_none()
+                {
+                    let fw = &self.knowledge.frameworks[task.framework];
+                    if calls.results.by_id_task_methods.iter().any(|m| m == method) {
+                        return Origin::TaskResult { fresh: false };
+                    }
+                    return match calls.task_method(&fw.id, method).map(|m| m.returns) {
+                        Some(Returns::Result) => Origin::TaskResult { fresh: true },
+                        Some(Returns::Signature) => Origin::Signature(*f),
+                        _ => Origin::Unknown,
+                    };
+                }
+                Origin::Unknown
+            }
+            Value::Returned(inner)
+                if self.matches_any(inner, &calls.results.canvas)
+                    && calls.results.canvas_methods.iter().any(|m| m == method) =>
+            {
+                Origin::TaskResult { fresh: true }
+            }
+            Value::Class(c)
+                if django
+                    .models
+                    .manager_factory_methods
+                    .iter()
+                    .any(|m| m == method)
+                    && self.class_matches(*c, &django.models.manager_bases) =>
+            {
+                Origin::QuerySet {
+                    model: None,
+                    rows: false,
+                }
+            }
+            Value::Instance(c) => {
+                if method == "save" && self.class_matches(*c, &django.forms.model_forms) {
+                    return Origin::ModelInstance(None);
+                }
+                if self.class_matches(*c, &django.views.bases) {
+                    if django.views.instance_methods.iter().any(|m| m == method) {
+                        return Origin::ModelInstance(None);
+                    }
+                    if django.views.queryset_methods.iter().any(|m| m == method) {
+                        return Origin::QuerySet {
+                            model: None,
+                            rows: false,
+                        };
+                    }
+                }
+                let recv = self.instance_origin(*c);
+                self.origin_method(recv, method)
+            }
+            other => {
+                let recv = self.classify_depth(other, depth + 1);
+                self.origin_method(recv, method)
+            }
+        }
+    }
+
+    /// A project method of a detail view that the framework defines to return the object
+    /// (`get_object`) or the queryset (`get_queryset`), overridden by the project.
+    fn view_method_origin(&self, f: FuncRef) -> Origin {
+        let views = &self.knowledge.django.views;
+        let s = self.scope(f);
+        let Some(class) = s.class else {
+            return Origin::Unknown;
+        };
+        let c = ClassRef {
+            file: f.file,
+            class,
+        };
+        if !self.class_matches(c, &views.bases) {
+            return Origin::Unknown;
+        }
+        if views.instance_methods.contains(&s.name) {
+            Origin::ModelInstance(None)
+        } else if views.queryset_methods.contains(&s.name) {
+            Origin::QuerySet {
+                model: None,
+                rows: false,
+            }
+        } else {
+            Origin::Unknown
+        }
+    }
+
+    /// What an instance of a project class is.
+    fn instance_origin(&self, c: ClassRef) -> Origin {
+        let django = &self.knowledge.django;
+        if self.is_model_class(c) {
+            Origin::ModelInstance(Some(self.models[c.file].classes[c.class].name.clone()))
+        } else if self.class_matches(c, &django.models.manager_bases) {
+            Origin::QuerySet {
+                model: None,
+                rows: false,
+            }
+        } else if self.class_matches(c, &django.request.classes) {
+            Origin::Request
+        } else if self.class_matches(c, &django.files.file_classes) {
+            Origin::UploadedFile
+        } else {
+            Origin::Unknown
+        }
+    }
+
+    /// Does a value name one of the patterns' functions or classes? Unlike `matches`, a
+    /// project class does not match a pattern naming one of its bases (`except
+    /// MyError:` does not catch what `except Exception:` does), and patterns whose last
+    /// name differs from the value's own are skipped without resolving anything.
+    pub fn matches_any(&self, value: &Value, patterns: &[PathPattern]) -> bool {
+        let last = match value {
+            Value::Function(f) => Some(self.scope(*f).name.as_str()),
+            Value::Class(c) => Some(self.models[c.file].classes[c.class].name.as_str()),
+            v => v.last_name(),
+        };
+        patterns.iter().any(|p| {
+            let pl = p.last_name();
+            (pl == "*" || last.is_none_or(|l| l == pl)) && self.matches(value, p)
+        })
+    }
+
+    /// A project class deriving from `django.db.models.Model` (or another model base).
+    pub fn is_model_class(&self, c: ClassRef) -> bool {
+        self.class_matches(c, &self.knowledge.django.models.bases)
+    }
+
+    fn class_matches(&self, c: ClassRef, patterns: &[PathPattern]) -> bool {
+        patterns.iter().any(|p| self.derives_from(c, p))
+    }
+
+    /// A class-based view (a class of `handlers.toml`'s `class_view` shapes).
+    fn is_view_class(&self, c: ClassRef) -> bool {
+        self.knowledge
+            .class_views
+            .iter()
+            .any(|cv| self.class_matches(c, &cv.bases))
+    }
+}
+
+/// What iterating a value gives.
+fn element_of(o: Origin) -> Origin {
+    match o {
+        Origin::QuerySet { model, rows: false } => Origin::ModelInstance(model),
+        _ => Origin::Unknown,
+    }
+}
+
+fn last(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Options, check};
+    use crate::settings::Settings;
+
+    /// Checks a one-file project and gives, for each call whose callee text is `probe`,
+    /// the origin of its first argument.
+    fn origins(source: &str) -> Vec<Origin> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.py"), source).unwrap();
+        let out = check(Options {
+            paths: vec![dir.path().to_path_buf()],
+            settings: Settings::default(),
+            knowledge: crate::knowledge::BUILTIN.clone(),
+            threads: Some(1),
+        })
+        .unwrap();
+        let p = &out.project;
+        let model = &p.models[0];
+        let mut found: Vec<(u32, Origin)> = model
+            .calls
+            .iter()
+            .filter(|c| p.files[0].slice(c.callee.span) == "probe")
+            .map(|c| (c.span.start, p.origin(0, c.scope, &c.args[0].value)))
+            .collect();
+        found.sort_by_key(|(at, _)| *at);
+        found.into_iter().map(|(_, o)| o).collect()
+    }
+
+    #[test]
+    fn names_hold_what_their_last_binding_gives() {
+        let o = origins(
+            r#"
+from celery import shared_task
+from django.db import models
+
+
+class Order(models.Model):
+    pass
+
+
+@shared_task
+def t(x):
+    return x
+
+
+def view(request, pk):
+    order = Order.objects.get(pk=pk)
+    probe(order)
+    order = order.pk
+    probe(order)
+    probe(Order.objects.filter(pk=1))
+    for o in Order.objects.filter(pk=1):
+        probe(o)
+    for row in Order.objects.values("pk"):
+        probe(row)
+    probe(request.user)
+    with open("x") as fh:
+        probe(fh)
+    result = t.delay(1)
+    probe(result)
+    probe(t.s(1))
+    probe(unknown_thing)
+"#,
+        );
+        assert_eq!(
+            o,
+            vec![
+                Origin::ModelInstance(Some("Order".into())),
+                Origin::Unknown,
+                Origin::QuerySet {
+                    model: Some("Order".into()),
+                    rows: false
+                },
+                Origin::ModelInstance(Some("Order".into())),
+                Origin::Unknown,
+                Origin::ModelInstance(Some("User".into())),
+                Origin::OpenFile,
+                Origin::TaskResult { fresh: true },
+                Origin::Signature(FuncRef { file: 0, scope: 2 }),
+                Origin::Unknown,
+            ]
+        );
+    }
+}

@@ -1,0 +1,516 @@
+//! Where Rust code runs: on an async runtime's worker (async context), or off it
+//! (closures handed to `spawn_blocking` and friends, or to a project wrapper around
+//! them); project wrappers found automatically; rusty-celery tasks.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::model::{BoundValue, Expr, ExprKind, FileModel, Language, ScopeId, ScopeKind};
+use crate::source::FileId;
+
+use super::super::{CallRef, FuncRef, Project, Value};
+use super::WrapperKind;
+use super::resolve::{origin, path_under};
+
+/// Why a call runs in async context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AsyncContext {
+    /// In the body of this `async fn`.
+    AsyncFn(FuncRef),
+    /// In an `async` block or closure (the scope) inside a function.
+    AsyncBlock(FuncRef, ScopeId),
+    /// In a sync function the framework calls inline on its runtime (the reason).
+    OnRuntime(FuncRef, String),
+}
+
+impl AsyncContext {
+    pub fn func(&self) -> FuncRef {
+        match self {
+            AsyncContext::AsyncFn(f)
+            | AsyncContext::AsyncBlock(f, _)
+            | AsyncContext::OnRuntime(f, _) => *f,
+        }
+    }
+}
+
+impl Project {
+    /// Built-in offloads (`rules/rust/offload.toml`), not project wrappers.
+    fn rust_is_builtin_offload(&self, call: CallRef) -> bool {
+        let c = self.call(call);
+        let off = &self.knowledge.rust.offload;
+        if let Some(m) = c.method_name() {
+            if off.methods.iter().any(|x| x == m) {
+                return true;
+            }
+            if let Value::Attr(base, _) = self.callee(call)
+                && let Some(o) = origin(base)
+                && off
+                    .method
+                    .iter()
+                    .any(|om| om.name == m && om.receivers.iter().any(|r| path_under(o, &r.root)))
+            {
+                return true;
+            }
+        }
+        let callee = self.callee(call);
+        off.calls.iter().any(|p| self.matches(callee, p))
+    }
+
+    /// A call that runs the closure it is given off the async runtime: a built-in
+    /// offload, a project wrapper around one, or a method named like a project wrapper
+    /// on a receiver tasklint cannot resolve.
+    pub(crate) fn rust_is_offload(&self, call: CallRef) -> bool {
+        if self.rust_is_builtin_offload(call) {
+            return true;
+        }
+        match self.callee(call) {
+            Value::Function(f) => self.rust.wrappers.get(f) == Some(&WrapperKind::Offload),
+            Value::Unknown | Value::Attr(..) => self
+                .call(call)
+                .method_name()
+                .is_some_and(|m| self.rust.wrapper_methods.contains(m)),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn rust_is_spawn(&self, call: CallRef) -> bool {
+        let callee = self.callee(call);
+        self.knowledge
+            .rust
+            .spawn
+            .calls
+            .iter()
+            .any(|p| self.matches(callee, p))
+    }
+
+    /// Where a call runs: `None` when not in async context (sync code, or a closure
+    /// handed to an offload).
+    pub fn rust_async_context(&self, call: CallRef) -> Option<AsyncContext> {
+        let model = &self.models[call.file];
+        let mut scope = model.calls[call.call].scope;
+        loop {
+            let s = &model.scopes[scope];
+            match s.kind {
+                ScopeKind::Lambda => {
+                    if let Some((outer, _)) = s.passed_to
+                        && self.rust_is_offload(CallRef {
+                            file: call.file,
+                            call: outer,
+                        })
+                    {
+                        return None;
+                    }
+                    let f = FuncRef {
+                        file: call.file,
+                        scope,
+                    };
+                    if s.is_async {
+                        let func = FuncRef {
+                            file: call.file,
+                            scope: model.enclosing_function(scope),
+                        };
+                        return Some(AsyncContext::AsyncBlock(func, scope));
+                    }
+                    if let Some(h) = self.rust.handler(f)
+                        && h.sync_on_runtime
+                    {
+                        return Some(AsyncContext::OnRuntime(f, h.framework.clone()));
+                    }
+                    scope = s.parent?;
+                }
+                ScopeKind::Function => {
+                    let f = FuncRef {
+                        file: call.file,
+                        scope,
+                    };
+                    if s.is_async {
+                        return Some(AsyncContext::AsyncFn(f));
+                    }
+                    if let Some(h) = self.rust.handler(f)
+                        && h.sync_on_runtime
+                    {
+                        return Some(AsyncContext::OnRuntime(f, h.framework.clone()));
+                    }
+                    if self.rust.celery_tasks.contains_key(&f) {
+                        return Some(AsyncContext::OnRuntime(f, "rusty-celery task".into()));
+                    }
+                    return None;
+                }
+                ScopeKind::Module | ScopeKind::Class => return None,
+            }
+        }
+    }
+
+    /// The call runs when `func` is called, synchronously: it is not inside an `async`
+    /// block or closure of `func` (those run when their future is polled).
+    pub fn rust_runs_inline(&self, call: CallRef, func: FuncRef) -> bool {
+        let model = &self.models[call.file];
+        let mut scope = model.calls[call.call].scope;
+        while scope != func.scope {
+            let s = &model.scopes[scope];
+            if s.kind == ScopeKind::Lambda && s.is_async {
+                return false;
+            }
+            match s.parent {
+                Some(p) => scope = p,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// A Rust closure the framework calls as a request handler: it owns its calls.
+    pub(crate) fn rust_is_handler_lambda(&self, file: FileId, scope: ScopeId) -> bool {
+        self.models[file].language == Language::Rust
+            && self.rust.handler(FuncRef { file, scope }).is_some()
+    }
+}
+
+/// Project functions that take a closure (or future) and pass it into an offload
+/// (`DbConn::run(f)` → `block_in_place(move || f(conn))`) or into a spawn whose handle
+/// they drop (`spawn_try_task(fut)` → `tokio::spawn(async move { fut.await })`); wrappers
+/// of wrappers too.
+pub fn derive_wrappers(project: &Project) -> (HashMap<FuncRef, WrapperKind>, HashSet<String>) {
+    let mut wrappers: HashMap<FuncRef, WrapperKind> = HashMap::new();
+    for _round in 0..4 {
+        let mut changed = false;
+        for (file, model) in project.models.iter().enumerate() {
+            if model.language != Language::Rust {
+                continue;
+            }
+            for (id, c) in model.calls.iter().enumerate() {
+                let fscope = model.enclosing_function(c.scope);
+                if model.scopes[fscope].kind != ScopeKind::Function {
+                    continue;
+                }
+                let f = FuncRef {
+                    file,
+                    scope: fscope,
+                };
+                if wrappers.contains_key(&f) {
+                    continue;
+                }
+                let call = CallRef { file, call: id };
+                let via = match project.callee(call) {
+                    Value::Function(g) => wrappers.get(g).copied(),
+                    _ => None,
+                };
+                let kind =
+                    if project.rust_is_builtin_offload(call) || via == Some(WrapperKind::Offload) {
+                        WrapperKind::Offload
+                    } else if (project.rust_is_spawn(call) || via == Some(WrapperKind::Detach))
+                        && !c.value_used
+                    {
+                        WrapperKind::Detach
+                    } else {
+                        continue;
+                    };
+                let params = closure_params(project, file, fscope);
+                if params.is_empty() {
+                    continue;
+                }
+                if c.args
+                    .iter()
+                    .any(|a| mentions(model, &a.value, &params, true))
+                {
+                    wrappers.insert(f, kind);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let methods = wrappers
+        .iter()
+        .filter(|(f, k)| **k == WrapperKind::Offload && project.scope(**f).class.is_some())
+        .map(|(f, _)| project.scope(*f).name.clone())
+        .collect();
+    (wrappers, methods)
+}
+
+/// Parameters that hold a closure or future: typed `impl FnOnce(..)`, `impl Future`,
+/// `Box<dyn Fn..>`, or a generic parameter bounded so (`f: F` with `F: FnOnce(..)`).
+fn closure_params(project: &Project, file: FileId, scope: ScopeId) -> Vec<String> {
+    let model = &project.models[file];
+    let s = &model.scopes[scope];
+    let generics: &[String] = model
+        .rust
+        .closure_generics
+        .iter()
+        .find(|(f, _)| *f == scope)
+        .map(|(_, g)| g.as_slice())
+        .unwrap_or(&[]);
+    s.params
+        .iter()
+        .filter(|p| p.name != "self" && p.name != "<pattern>")
+        .filter(|p| {
+            p.annotation
+                .as_ref()
+                .is_some_and(|ty| closure_like(ty, generics))
+        })
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+fn closure_like(ty: &Expr, generics: &[String]) -> bool {
+    match &ty.kind {
+        ExprKind::Name(n) => {
+            let last = n.rsplit("::").next().unwrap_or(n);
+            matches!(
+                last,
+                "Fn" | "FnOnce"
+                    | "FnMut"
+                    | "AsyncFn"
+                    | "AsyncFnOnce"
+                    | "AsyncFnMut"
+                    | "Future"
+                    | "IntoFuture"
+            ) || generics.iter().any(|g| g == n)
+        }
+        ExprKind::Subscript(base, inner) => match &base.kind {
+            ExprKind::Name(n) if matches!(n.rsplit("::").next(), Some("Box" | "Pin")) => {
+                closure_like(inner, generics)
+            }
+            // `impl Future<Output = T>` keeps no type argument; `impl Fn(A) -> B` none.
+            ExprKind::Name(_) => closure_like(base, generics),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Does an expression use one of `params`: as a value (`job`), called (`f(conn)`), or,
+/// inside a closure or async block, called, passed on, or awaited into a binding.
+fn mentions(model: &FileModel, e: &Expr, params: &[String], top: bool) -> bool {
+    match &e.kind {
+        ExprKind::Name(n) => params.iter().any(|p| p == n),
+        ExprKind::Attr(base, _) => !top && mentions(model, base, params, false),
+        ExprKind::Call(id) => {
+            let c = &model.calls[*id];
+            mentions(model, &c.callee, params, false)
+                || c.args
+                    .iter()
+                    .any(|a| mentions(model, &a.value, params, false))
+        }
+        ExprKind::Tuple(items) | ExprKind::List(items) => {
+            items.iter().any(|i| mentions(model, i, params, top))
+        }
+        ExprKind::Lambda(l) => {
+            let inside = |mut s: ScopeId| loop {
+                if s == *l {
+                    return true;
+                }
+                match model.scopes[s].parent {
+                    Some(p) => s = p,
+                    None => return false,
+                }
+            };
+            let calls = model.calls.iter().any(|c| {
+                inside(c.scope)
+                    && (matches!(&c.callee.kind, ExprKind::Name(n) if params.contains(n))
+                        || c.args
+                            .iter()
+                            .any(|a| mentions(model, &a.value, params, true)))
+            });
+            calls
+                || model.scopes.iter().enumerate().any(|(i, s)| {
+                    inside(i)
+                        && s.bindings.iter().any(|b| {
+                            matches!(&b.value, BoundValue::Expr(x) if mentions(model, x, params, true))
+                        })
+                })
+        }
+        _ => false,
+    }
+}
+
+/// rusty-celery task functions and the name of the struct the macro makes of each
+/// (`wrapper = ..`, else the function's name).
+pub fn find_celery_tasks(project: &Project) -> HashMap<FuncRef, String> {
+    let mut out = HashMap::new();
+    let attrs = &project.knowledge.rust.celery.task_attributes;
+    for (file, model) in project.models.iter().enumerate() {
+        if model.language != Language::Rust {
+            continue;
+        }
+        for (scope, s) in model.functions() {
+            for d in &s.decorators {
+                let v = project.rust_decorator_value(file, s.parent.unwrap_or(0), &d.expr);
+                if !attrs.iter().any(|p| project.matches(&v, p)) {
+                    continue;
+                }
+                let wrapper = match &d.expr.kind {
+                    ExprKind::Call(c) => model.calls[*c].keyword("wrapper").and_then(|a| match &a
+                        .value
+                        .kind
+                    {
+                        ExprKind::Name(n) => Some(n.clone()),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+                out.insert(
+                    FuncRef { file, scope },
+                    wrapper.unwrap_or_else(|| s.name.clone()),
+                );
+            }
+        }
+    }
+    out
+}
+
+impl Project {
+    /// What an attribute names: `#[get("/")]` → the `get` it resolves to. A name no `use`
+    /// brings in may come from a `#[macro_use] extern crate` of the crate.
+    pub(crate) fn rust_decorator_value(&self, file: FileId, scope: ScopeId, expr: &Expr) -> Value {
+        let path = match &expr.kind {
+            ExprKind::Call(c) => &self.models[file].calls[*c].callee,
+            _ => expr,
+        };
+        let ExprKind::Name(name) = &path.kind else {
+            return Value::Unknown;
+        };
+        let v = self.rust_path(file, scope, name, u32::MAX, 0, false);
+        if !v.is_unknown() || name.contains("::") {
+            return v;
+        }
+        if let Some(k) = self.rust_crate_of(file)
+            && let Some(root) = self.rust.crates[k].root_file
+        {
+            for krate in &self.models[root].rust.macro_use {
+                let candidate = Value::External(format!("{krate}.{name}"));
+                let known = self
+                    .knowledge
+                    .rust
+                    .attribute_handlers
+                    .iter()
+                    .flat_map(|h| h.attributes.iter())
+                    .chain(self.knowledge.rust.celery.task_attributes.iter())
+                    .any(|p| self.matches(&candidate, p));
+                if known {
+                    return candidate;
+                }
+            }
+        }
+        Value::Unknown
+    }
+}
+
+/// Functions only tests call (helpers like `build_db_pool_for_tests`), and functions only
+/// the runtime's entry point calls (start-up code): every project call to them is in such
+/// a function, directly or through others like them.
+pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<FuncRef>) {
+    let mut callers: HashMap<FuncRef, Vec<FuncRef>> = HashMap::new();
+    let mut funcs = Vec::new();
+    for (file, model) in project.models.iter().enumerate() {
+        if model.language != Language::Rust {
+            continue;
+        }
+        for (scope, _) in model.functions() {
+            let f = FuncRef { file, scope };
+            funcs.push(f);
+            for e in project.graph.edges(f) {
+                callers.entry(e.target).or_default().push(f);
+            }
+        }
+    }
+    // `ignored`: callers that do not count (tests, for start-up code).
+    let only_called_from = |roots: &HashSet<FuncRef>, ignored: &HashSet<FuncRef>| {
+        let mut only: HashSet<FuncRef> = HashSet::new();
+        loop {
+            let mut changed = false;
+            for f in &funcs {
+                // The framework calls handlers and tasks: no project call shows it.
+                if roots.contains(f)
+                    || only.contains(f)
+                    || project.rust.handler(*f).is_some()
+                    || project.rust.celery_tasks.contains_key(f)
+                {
+                    continue;
+                }
+                let Some(cs) = callers.get(f) else { continue };
+                let counted: Vec<&FuncRef> = cs.iter().filter(|c| !ignored.contains(c)).collect();
+                if !counted.is_empty()
+                    && counted
+                        .iter()
+                        .all(|c| *c != f && (roots.contains(c) || only.contains(c)))
+                {
+                    only.insert(*f);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        only
+    };
+    let tests: HashSet<FuncRef> = funcs
+        .iter()
+        .copied()
+        .filter(|f| project.is_test_function(*f))
+        .collect();
+    let entries: HashSet<FuncRef> = funcs
+        .iter()
+        .copied()
+        .filter(|f| project.rust_is_runtime_entry(*f))
+        .collect();
+    let test_only = only_called_from(&tests, &HashSet::new());
+    let all_tests: HashSet<FuncRef> = tests.union(&test_only).copied().collect();
+    let startup_only = only_called_from(&entries, &all_tests);
+    (test_only, startup_only)
+}
+
+/// Crates that define or register request handlers, or define rusty-celery tasks.
+pub fn service_crates(project: &Project) -> HashSet<usize> {
+    let mut out = HashSet::new();
+    for h in &project.rust.handlers {
+        out.extend(project.rust_crate_of(h.func.file));
+        if let Some((file, _)) = h.registered_at {
+            out.extend(project.rust_crate_of(file));
+        }
+    }
+    for f in project.rust.celery_tasks.keys() {
+        out.extend(project.rust_crate_of(f.file));
+    }
+    out
+}
+
+impl Project {
+    /// Start-up code: the runtime's entry point or what only it calls, and the future a
+    /// sync `main` hands to `block_on` (`rt.block_on(async { .. })`).
+    pub fn rust_is_startup(&self, ctx: &AsyncContext) -> bool {
+        match ctx {
+            AsyncContext::AsyncFn(f) => {
+                self.rust_is_runtime_entry(*f) || self.rust.startup_only.contains(f)
+            }
+            AsyncContext::AsyncBlock(f, block) => {
+                let model = &self.models[f.file];
+                let s = self.scope(*f);
+                let in_main =
+                    (s.name == "main" && s.parent == Some(0)) || self.rust.startup_only.contains(f);
+                let root_future = model.scopes[*block].passed_to.is_some_and(|(c, _)| {
+                    let call = &model.calls[c];
+                    call.method_name() == Some("block_on")
+                        || matches!(&call.callee.kind, ExprKind::Name(n) if n.ends_with("block_on"))
+                });
+                in_main && root_future && model.scopes[*block].parent == Some(f.scope)
+            }
+            AsyncContext::OnRuntime(..) => false,
+        }
+    }
+
+    /// The runtime's entry point (`#[tokio::main] async fn main`, `#[rocket::main]`,
+    /// `#[actix_web::main]`): what it does before serving is start-up.
+    pub fn rust_is_runtime_entry(&self, f: FuncRef) -> bool {
+        let model = &self.models[f.file];
+        model.scopes[f.scope].decorators.iter().any(|d| {
+            let e = match &d.expr.kind {
+                ExprKind::Call(c) => &model.calls[*c].callee,
+                _ => &d.expr,
+            };
+            matches!(&e.kind, ExprKind::Name(n) if n.contains("::") && n.ends_with("::main"))
+        })
+    }
+}

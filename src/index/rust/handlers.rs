@@ -1,0 +1,98 @@
+//! Request handlers of Rust web frameworks, from `rules/rust/handlers.toml`: functions
+//! carrying a route attribute (actix-web, rocket, poem), and functions or closures passed
+//! to routing calls (axum `get(h)`, actix-web `web::get().to(h)`, warp `.and_then(h)`).
+
+use std::collections::HashSet;
+
+use crate::model::{ArgKind, ExprKind, Language};
+
+use super::super::{CallRef, FuncRef, HandlerSet, Project, Value};
+use super::RustHandler;
+use super::manifest::version_below;
+use super::resolve::{origin, path_under};
+
+pub fn find(project: &Project) -> Vec<RustHandler> {
+    let mut out: Vec<RustHandler> = Vec::new();
+    let mut seen: HashSet<FuncRef> = HashSet::new();
+    let k = &project.knowledge.rust;
+    for (file, model) in project.models.iter().enumerate() {
+        if model.language != Language::Rust {
+            continue;
+        }
+        for (scope, s) in model.functions() {
+            let func = FuncRef { file, scope };
+            for d in &s.decorators {
+                let v = project.rust_decorator_value(file, s.parent.unwrap_or(0), &d.expr);
+                if v.is_unknown() {
+                    continue;
+                }
+                let Some(entry) = k
+                    .attribute_handlers
+                    .iter()
+                    .find(|h| h.attributes.iter().any(|p| project.matches(&v, p)))
+                else {
+                    continue;
+                };
+                // Rocket 0.4 is thread-per-request: its handlers are plain sync code.
+                let old = match (&entry.krate, &entry.sync_before) {
+                    (Some(krate), Some(before)) => project
+                        .rust_crate_of(file)
+                        .and_then(|c| project.rust.manifest_of_crate(c))
+                        .and_then(|m| m.dep_version(krate))
+                        .is_some_and(|v| version_below(v, before)),
+                    _ => false,
+                };
+                if seen.insert(func) {
+                    out.push(RustHandler {
+                        func,
+                        framework: entry.framework.clone(),
+                        sync_on_runtime: entry.sync_on_runtime && !s.is_async && !old,
+                        registered_at: None,
+                    });
+                }
+                break;
+            }
+        }
+        for (id, c) in model.calls.iter().enumerate() {
+            let call = CallRef { file, call: id };
+            let callee = project.callee(call);
+            let entry = k.registrations.iter().find(|r| {
+                r.calls.iter().any(|p| project.matches(callee, p))
+                    || c.method_name().is_some_and(|m| {
+                        r.methods.iter().any(|x| x == m || x == "*")
+                            && matches!(callee, Value::Attr(base, _)
+                                if origin(base).is_some_and(|o| r.receivers.iter().any(|p| path_under(o, &p.root))))
+                    })
+            });
+            let Some(entry) = entry else { continue };
+            for a in c.args.iter().filter(|a| a.kind == ArgKind::Positional) {
+                let func = match &a.value.kind {
+                    ExprKind::Lambda(l) => Some(FuncRef { file, scope: *l }),
+                    _ => match project.resolve(file, c.scope, &a.value) {
+                        Value::Function(f) => Some(f),
+                        _ => None,
+                    },
+                };
+                let Some(func) = func else { continue };
+                if seen.insert(func) {
+                    out.push(RustHandler {
+                        func,
+                        framework: entry.framework.clone(),
+                        sync_on_runtime: entry.sync_on_runtime && !project.scope(func).is_async,
+                        registered_at: Some((file, c.span)),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+impl HandlerSet {
+    /// The Rust handlers found by [`find`], as every rule sees handlers.
+    pub(crate) fn add_rust(&mut self, project: &Project) {
+        for h in &project.rust.handlers {
+            self.add(h.func, &h.framework, h.registered_at);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The project's own settings as written in its modules (Django settings, Celery
+//! configuration): module-level assignments by name, and keywords of configuration calls
+//! (`app.conf.update(task_serializer=...)`). Rules that depend on a setting read every
+//! place that may set it and stay quiet when one of them cannot be read.
+
+use crate::model::{Binding, Expr};
+use crate::source::FileId;
+
+use super::{CallRef, Project};
+
+impl Project {
+    /// The files whose text contains `word`: only they can bind or pass it, so the
+    /// others need not be parsed to look for it.
+    fn files_mentioning<'a>(&'a self, word: &'a str) -> impl Iterator<Item = FileId> + 'a {
+        (0..self.files.len()).filter(move |f| self.files[*f].text.contains(word))
+    }
+
+    /// Module-level bindings of `name` in every project module, augmented ones
+    /// (`INSTALLED_APPS += [...]`) included, in file order. Only files whose text holds
+    /// the name are parsed for it: a binding of a name is written with the name.
+    pub fn settings_bindings(&self, name: &str) -> Vec<(FileId, &Binding)> {
+        let mut out = Vec::new();
+        for file in self.files_mentioning(name) {
+            let model = &self.models[file];
+            if let Some(module) = model.scopes.first() {
+                out.extend(
+                    module
+                        .bindings
+                        .iter()
+                        .filter(|b| b.name == name)
+                        .map(|b| (file, b)),
+                );
+            }
+        }
+        out
+    }
+
+    /// Every `name=<value>` keyword argument of every call in the project.
+    pub fn keyword_arguments(&self, name: &str) -> Vec<(CallRef, &Expr)> {
+        let mut out = Vec::new();
+        for file in self.files_mentioning(name) {
+            let model = &self.models[file];
+            for (call, c) in model.calls.iter().enumerate() {
+                if let Some(a) = c.keyword(name) {
+                    out.push((CallRef { file, call }, &a.value));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,84 @@
+//! `rules/python/django_models.toml`: what Django models, querysets, forms, requests and
+//! files look like, for the local data flow.
+
+use serde::Deserialize;
+
+use super::pattern::{self, PathPattern};
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DjangoModels {
+    pub models: Models,
+    pub querysets: QuerySets,
+    pub forms: Forms,
+    pub views: ObjectViews,
+    pub request: Request,
+    pub files: Files,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Models {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub bases: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub class_factories: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub instance_calls: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub queryset_calls: Vec<PathPattern>,
+    pub manager_attributes: Vec<String>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub manager_bases: Vec<PathPattern>,
+    pub manager_factory_methods: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuerySets {
+    pub instance_methods: Vec<String>,
+    pub instance_tuple_methods: Vec<String>,
+    pub queryset_methods: Vec<String>,
+    pub row_methods: Vec<String>,
+    pub query_methods: Vec<String>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub evaluating_calls: Vec<PathPattern>,
+    pub instance_query_methods: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forms {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub model_forms: Vec<PathPattern>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectViews {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub bases: Vec<PathPattern>,
+    pub instance_methods: Vec<String>,
+    pub instance_attributes: Vec<String>,
+    pub queryset_methods: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub parameter_names: Vec<String>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub classes: Vec<PathPattern>,
+    pub user_attributes: Vec<String>,
+    pub files_attributes: Vec<String>,
+    pub files_getters: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Files {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub open_calls: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub file_classes: Vec<PathPattern>,
+}

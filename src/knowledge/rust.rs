@@ -1,0 +1,241 @@
+//! Rust knowledge: the blocking catalogue, handler shapes, offload calls, library module
+//! contents and rusty-celery, from `rules/rust/*.toml`.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::pattern::{self, PathPattern};
+
+const BLOCKING_CALLS: &str = include_str!("../../rules/rust/blocking_calls.toml");
+const HANDLERS: &str = include_str!("../../rules/rust/handlers.toml");
+const OFFLOAD: &str = include_str!("../../rules/rust/offload.toml");
+const RESOLUTION: &str = include_str!("../../rules/rust/resolution.toml");
+const TASKS: &str = include_str!("../../rules/rust/tasks.toml");
+
+/// How bad a blocking call is inside an async runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlockingSeverity {
+    UsuallyFine,
+    Blocks,
+    Panics,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockingCall {
+    pub id: String,
+    pub kind: String,
+    pub severity: BlockingSeverity,
+    /// The rule that reports it: TL302 (default) or TL304.
+    #[serde(default = "default_rule")]
+    pub rule: String,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub receivers: Vec<PathPattern>,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub args: Vec<PathPattern>,
+    pub why: String,
+    pub instead: String,
+}
+
+fn default_rule() -> String {
+    "TL302".into()
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeHandler {
+    pub framework: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub attributes: Vec<PathPattern>,
+    #[serde(default)]
+    pub sync_on_runtime: bool,
+    /// The dependency whose version decides `sync_before`.
+    #[serde(default, rename = "crate")]
+    pub krate: Option<String>,
+    #[serde(default)]
+    pub sync_before: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub framework: String,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub receivers: Vec<PathPattern>,
+    #[serde(default)]
+    pub sync_on_runtime: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffloadMethod {
+    pub name: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub receivers: Vec<PathPattern>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RustOffload {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub method: Vec<OffloadMethod>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spawn {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GlobModule {
+    /// `actix_web::web`, stored with `.` like every resolved path.
+    #[serde(deserialize_with = "deserialize_path")]
+    pub module: String,
+    pub names: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Celery {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub task_attributes: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub app_macros: Vec<PathPattern>,
+    pub send_methods: Vec<String>,
+    pub register_methods: Vec<String>,
+    pub consume_methods: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockingFile {
+    blocking: Vec<BlockingCall>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandlersFile {
+    attribute: Vec<AttributeHandler>,
+    registration: Vec<Registration>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OffloadFile {
+    offload: RustOffload,
+    spawn: Spawn,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Types {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    transparent: Vec<PathPattern>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolutionFile {
+    glob: Vec<GlobModule>,
+    lib_names: HashMap<String, String>,
+    prelude: HashMap<String, String>,
+    types: Types,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TasksFile {
+    celery: Celery,
+}
+
+fn deserialize_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let raw = String::deserialize(d)?;
+    PathPattern::parse(&raw)
+        .map(|p| p.root)
+        .map_err(serde::de::Error::custom)
+}
+
+#[derive(Clone, Debug)]
+pub struct RustKnowledge {
+    pub blocking: Vec<BlockingCall>,
+    pub attribute_handlers: Vec<AttributeHandler>,
+    pub registrations: Vec<Registration>,
+    pub offload: RustOffload,
+    pub spawn: Spawn,
+    pub globs: Vec<GlobModule>,
+    /// std prelude name → its path (with `.`).
+    pub prelude: HashMap<String, String>,
+    /// Package name → library name, where they differ beyond `-`/`_`.
+    pub lib_names: HashMap<String, String>,
+    pub transparent: Vec<PathPattern>,
+    pub celery: Celery,
+}
+
+impl RustKnowledge {
+    pub fn builtin() -> Result<RustKnowledge, String> {
+        let b: BlockingFile =
+            toml::from_str(BLOCKING_CALLS).map_err(|e| format!("rust/blocking_calls.toml: {e}"))?;
+        let h: HandlersFile =
+            toml::from_str(HANDLERS).map_err(|e| format!("rust/handlers.toml: {e}"))?;
+        let o: OffloadFile =
+            toml::from_str(OFFLOAD).map_err(|e| format!("rust/offload.toml: {e}"))?;
+        let r: ResolutionFile =
+            toml::from_str(RESOLUTION).map_err(|e| format!("rust/resolution.toml: {e}"))?;
+        let t: TasksFile = toml::from_str(TASKS).map_err(|e| format!("rust/tasks.toml: {e}"))?;
+        for entry in &b.blocking {
+            if entry.calls.is_empty() && entry.methods.is_empty() {
+                return Err(format!(
+                    "rust/blocking_calls.toml: `{}` has neither calls nor methods",
+                    entry.id
+                ));
+            }
+        }
+        let prelude = r
+            .prelude
+            .into_iter()
+            .map(|(k, v)| (k, v.replace("::", ".")))
+            .collect();
+        Ok(RustKnowledge {
+            blocking: b.blocking,
+            attribute_handlers: h.attribute,
+            registrations: h.registration,
+            offload: o.offload,
+            spawn: o.spawn,
+            globs: r.glob,
+            prelude,
+            lib_names: r.lib_names,
+            transparent: r.types.transparent,
+            celery: t.celery,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rust_data_parses() {
+        let k = RustKnowledge::builtin().unwrap();
+        assert!(k.blocking.iter().any(|b| b.id == "thread-sleep"));
+        assert!(k.blocking.iter().any(|b| b.rule == "TL304"));
+        assert!(k.globs.iter().any(|g| g.module == "actix_web.web"));
+        assert_eq!(k.prelude["Option"], "std.option.Option");
+    }
+}

@@ -1,0 +1,71 @@
+//! Rust frontend: syn → [`FileModel`].
+
+mod lexer;
+mod lower;
+
+use crate::model::{FileModel, Language, Problem, Span};
+
+/// Beyond this nesting depth (brackets, and runs of prefix operators) the file is
+/// reported as TL000 instead of being parsed: syn recurses on each level, and deep input
+/// must end as a finding, never as a stack overflow. Real code stays far below it.
+pub const MAX_NESTING: usize = 256;
+
+/// Beyond this many operators in one statement (`a.b().c()...`, `x + x + ...`) the file
+/// is TL000 too: syn parses such chains in a loop, but the tree it builds is as deep as
+/// the chain is long, and dropping it recurses.
+pub const MAX_CHAIN: usize = 100_000;
+
+/// Parses a Rust file into its model. Never fails: a file syn cannot parse gets a
+/// problem (TL000, with syn's message and position) and no other facts.
+pub fn parse(text: &str) -> FileModel {
+    // syn skips a byte-order mark; positions are then counted from after it.
+    let (body, shift) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, '\u{feff}'.len_utf8() as u32),
+        None => (text, 0),
+    };
+    let scan = lexer::scan(body);
+    let mut model = if scan.max_depth > MAX_NESTING {
+        let at = scan.deepest_at as u32 + shift;
+        problem(
+            Span::new(at, at),
+            format!("nesting deeper than {MAX_NESTING} levels; this file is not checked"),
+        )
+    } else if scan.max_flat > MAX_CHAIN {
+        problem(
+            Span::new(0, 0),
+            format!("an expression with more than {MAX_CHAIN} operators; this file is not checked"),
+        )
+    } else {
+        let lines = lower::Lines::new(body, shift);
+        let model = match syn::parse_file(body) {
+            Ok(file) => lower::lower(&file, &lines),
+            Err(e) => {
+                let start = lines.offset(e.span().start());
+                let end = lines.offset(e.span().end()).max(start);
+                problem(Span::new(start, end), format!("syntax error: {e}"))
+            }
+        };
+        // proc-macro2 keeps every parsed text in a per-thread source map; the model holds
+        // byte offsets only, so the map can go.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        model
+    };
+    model.comments = scan
+        .comments
+        .into_iter()
+        .map(|mut c| {
+            c.span = Span::new(c.span.start + shift, c.span.end + shift);
+            c
+        })
+        .collect();
+    model
+}
+
+fn problem(span: Span, message: String) -> FileModel {
+    let mut m = FileModel::new(Language::Rust);
+    m.problems.push(Problem { span, message });
+    m
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,378 @@
+//! Matching Rust calls against the blocking catalogue (`rules/rust/blocking_calls.toml`)
+//! in async context, directly or through project sync functions; shared by TL302 (Rust
+//! part) and TL304.
+
+use std::collections::{HashSet, VecDeque};
+
+use super::Checker;
+use super::context::{Reaches, handler_note, in_handler, report_reached};
+use crate::diagnostic::{Applicability, Edit, Fix, Severity};
+use crate::index::callgraph::Edge;
+use crate::index::rust::context::AsyncContext;
+use crate::index::rust::resolve::{origin, path_under};
+use crate::index::{CallRef, FuncRef, Project, Value};
+use crate::knowledge::PathPattern;
+use crate::knowledge::rust::{BlockingCall, BlockingSeverity};
+use crate::model::{ExprKind, ScopeKind};
+
+pub struct BlockingMatch<'k> {
+    pub entry: &'k BlockingCall,
+    /// How to name the call: `std::fs::read`, `std::process::Command::output`.
+    pub name: String,
+}
+
+/// `std.fs.read` → `std::fs::read`
+pub fn rust_path(dotted: &str) -> String {
+    dotted.replace('.', "::")
+}
+
+/// The catalogue entry of `rule` (TL302 or TL304) a call matches. A call that is
+/// `.await`ed is the async API of the same name, and never matches.
+pub fn blocking_call<'p>(
+    project: &'p Project,
+    call: CallRef,
+    rule: &str,
+) -> Option<BlockingMatch<'p>> {
+    let c = project.call(call);
+    if c.awaited || c.is_macro {
+        return None;
+    }
+    let callee = project.callee(call);
+    project
+        .knowledge
+        .rust
+        .blocking
+        .iter()
+        .filter(|e| e.rule == rule)
+        .find_map(|entry| {
+            entry_matches(project, call, callee, entry).map(|name| BlockingMatch { entry, name })
+        })
+}
+
+fn entry_matches(
+    project: &Project,
+    call: CallRef,
+    callee: &Value,
+    entry: &BlockingCall,
+) -> Option<String> {
+    if let Some(p) = entry.calls.iter().find(|p| project.matches(callee, p)) {
+        return Some(display(p, callee));
+    }
+    let c = project.call(call);
+    let method = c.method_name()?;
+    if !entry.methods.iter().any(|m| m == method) {
+        return None;
+    }
+    // A method of a project type is the project's own, whatever its name.
+    let base = match callee {
+        Value::Attr(base, _) => Some(base.as_ref()),
+        _ => None,
+    };
+    if !entry.receivers.is_empty() {
+        let o = origin(base?)?;
+        let r = entry.receivers.iter().find(|r| path_under(o, &r.root))?;
+        // `Client::new().get(u).send()`: the chain's first blocking call is the finding.
+        if receiver_blocks(project, call, 16) {
+            return None;
+        }
+        let recv = rust_path(&r.root);
+        // A type (`std::process::Command::output`), or a crate or module
+        // (`send` from `reqwest::blocking`).
+        let last = recv.rsplit("::").next().unwrap_or(&recv);
+        if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return Some(format!("{recv}::{method}"));
+        }
+        return Some(format!("{method}` from `{recv}"));
+    }
+    if !entry.args.is_empty() {
+        // The receiver is a query whose type tasklint rarely knows; the connection
+        // argument decides.
+        if matches!(callee, Value::Function(_)) {
+            return None;
+        }
+        let first = c.positional().next()?;
+        let v = project.resolve(call.file, c.scope, &first.value);
+        let o = origin(&v)?;
+        let r = entry.args.iter().find(|r| path_under(o, &r.root))?;
+        return Some(format!("{method}` on a `{}", rust_path(&r.root)));
+    }
+    // A name only one API uses (tokio's `blocking_lock`).
+    match callee {
+        Value::Function(_) => None,
+        _ => Some(method.to_string()),
+    }
+}
+
+/// Does the receiver chain of a method call already hold a catalogued call?
+fn receiver_blocks(project: &Project, call: CallRef, budget: u32) -> bool {
+    if budget == 0 {
+        return false;
+    }
+    let Some(recv) = project.call(call).receiver() else {
+        return false;
+    };
+    let ExprKind::Call(inner) = recv.kind else {
+        return false;
+    };
+    let inner = CallRef {
+        file: call.file,
+        call: inner,
+    };
+    let callee = project.callee(inner);
+    project.knowledge.rust.blocking.iter().any(|e| {
+        e.calls.iter().any(|p| project.matches(callee, p))
+            || (e.receivers.is_empty() && e.args.is_empty() && {
+                let m = project.call(inner).method_name();
+                m.is_some_and(|m| e.methods.iter().any(|x| x == m))
+            })
+    }) || receiver_blocks(project, inner, budget - 1)
+}
+
+fn display(p: &PathPattern, value: &Value) -> String {
+    if !p.prefix && p.steps.is_empty() {
+        return p.text.clone();
+    }
+    match value {
+        Value::External(path) => rust_path(path),
+        _ => p.text.clone(),
+    }
+}
+
+/// Breadth-first from a sync project function, through the sync functions it calls
+/// inline, for the first catalogued call of `rule`.
+pub fn blocking_reached<'p>(
+    project: &'p Project,
+    start: FuncRef,
+    max_depth: usize,
+    rule: &str,
+) -> Option<(Vec<Edge>, CallRef, BlockingMatch<'p>)> {
+    let mut queue = VecDeque::from([(start, Vec::<Edge>::new())]);
+    let mut seen = HashSet::from([start]);
+    while let Some((f, path)) = queue.pop_front() {
+        for &c in project.graph.calls_in(f) {
+            if project.rust_runs_inline(c, f)
+                && let Some(m) = blocking_call(project, c, rule)
+            {
+                return Some((path, c, m));
+            }
+        }
+        if path.len() >= max_depth {
+            continue;
+        }
+        for e in project.graph.edges(f) {
+            let target = project.scope(e.target);
+            if target.is_async
+                || target.kind != ScopeKind::Function
+                || project.call(e.call).awaited
+                || !project.rust_runs_inline(e.call, f)
+                || project.is_test_function(e.target)
+            {
+                continue;
+            }
+            if seen.insert(e.target) {
+                let mut p = path.clone();
+                p.push(*e);
+                queue.push_back((e.target, p));
+            }
+        }
+    }
+    None
+}
+
+fn describe(project: &Project, ctx: &AsyncContext) -> String {
+    match ctx {
+        AsyncContext::AsyncFn(f) => format!("async fn `{}`", project.display_name(*f)),
+        AsyncContext::AsyncBlock(f, block) => {
+            let closure = project.models[f.file].scopes[*block].name == "<closure>";
+            let what = if closure { "closure" } else { "block" };
+            format!("an async {what} in `{}`", project.display_name(*f))
+        }
+        AsyncContext::OnRuntime(f, why) => {
+            let name = project.display_name(*f);
+            if project.scope(*f).kind == ScopeKind::Lambda {
+                format!("a {why} closure")
+            } else {
+                format!("{why} `{name}`")
+            }
+        }
+    }
+}
+
+/// How a finding is reported, from how bad the call is and where it runs:
+/// - panics: an error anywhere in async code;
+/// - blocks: an error in request handlers and what they reach; a warning elsewhere in a
+///   crate that serves requests or runs tasks; not reported in the runtime's entry
+///   function (start-up) or in crates that do neither (CLIs, libraries);
+/// - usually fine: a warning in request handlers and what they reach, else nothing.
+fn severity(
+    project: &Project,
+    rule: &str,
+    entry: &BlockingCall,
+    in_handler: bool,
+    call: CallRef,
+    ctx: &AsyncContext,
+) -> Option<Severity> {
+    if rule == "TL304" || entry.severity == BlockingSeverity::Panics {
+        return Some(Severity::Error);
+    }
+    if in_handler {
+        return Some(match entry.severity {
+            BlockingSeverity::UsuallyFine => Severity::Warning,
+            _ => Severity::Error,
+        });
+    }
+    let service = project
+        .rust_crate_of(call.file)
+        .is_some_and(|k| project.rust.service_crates.contains(&k));
+    (entry.severity == BlockingSeverity::Blocks && service && !project.rust_is_startup(ctx))
+        .then_some(Severity::Warning)
+}
+
+/// The Rust check of TL302 / TL304 for one function: its calls in async context, and
+/// those of closures inside it that a framework runs as request handlers.
+pub fn check_function(cx: &mut Checker, func: FuncRef, rule: &str) {
+    let project = cx.project;
+    if project.is_test_function(func) {
+        return;
+    }
+    let model = &project.models[func.file];
+    let mut owners = vec![func];
+    // Scopes are numbered in source order: those inside the function follow it.
+    let span = model.scopes[func.scope].span;
+    for (i, s) in model.scopes.iter().enumerate().skip(func.scope + 1) {
+        if s.span.start < span.start || s.span.end > span.end {
+            break;
+        }
+        if s.kind == ScopeKind::Lambda && model.enclosing_function(i) == func.scope {
+            let l = FuncRef {
+                file: func.file,
+                scope: i,
+            };
+            if project.rust.handler(l).is_some() {
+                owners.push(l);
+            }
+        }
+    }
+    let depth = project.settings.max_call_depth;
+    for owner in owners {
+        for &call in project.graph.calls_in(owner) {
+            check_call(cx, call, rule, depth);
+        }
+    }
+}
+
+fn check_call(cx: &mut Checker, call: CallRef, rule: &str, depth: usize) {
+    let project = cx.project;
+    let Some(ctx) = project.rust_async_context(call) else {
+        return;
+    };
+    let handler = in_handler(project, call);
+    let c = project.call(call);
+    let where_ = describe(project, &ctx);
+    let on_runtime_note = match &ctx {
+        AsyncContext::OnRuntime(_, why) => Some(format!(
+            "a {why} that is not `async` still runs on the async runtime's worker thread"
+        )),
+        _ => None,
+    };
+    if let Some(m) = blocking_call(project, call, rule) {
+        let Some(sev) = severity(project, rule, m.entry, handler.is_some(), call, &ctx) else {
+            return;
+        };
+        let d = cx.report(
+            call.file,
+            c.span,
+            format!("`{}` in {where_} {}", m.name, m.entry.why),
+        );
+        d.severity(sev)
+            .label(label(m.entry))
+            .help(m.entry.instead.clone());
+        if let Some(n) = on_runtime_note {
+            d.note(n);
+        }
+        if let Some(h) = &handler {
+            d.note(handler_note(project, h));
+        }
+        if m.entry.id == "thread-sleep"
+            && let Some(fix) = tokio_sleep_fix(project, call, &ctx)
+        {
+            d.fix(fix);
+        }
+        return;
+    }
+    let Some(target) = project.call_target(call) else {
+        return;
+    };
+    let t = project.scope(target);
+    // `.await` on a call of a sync function: it returns a future, or resolution went
+    // wrong; either way its body is not the blocking part.
+    if t.is_async || c.awaited || depth == 0 || project.is_test_function(target) {
+        return;
+    }
+    let Some((path, site, m)) = blocking_reached(project, target, depth - 1, rule) else {
+        return;
+    };
+    let Some(sev) = severity(project, rule, m.entry, handler.is_some(), call, &ctx) else {
+        return;
+    };
+    let d = report_reached(
+        cx,
+        call,
+        target,
+        ctx.func(),
+        &format!("in {where_}"),
+        Reaches {
+            path,
+            site,
+            name: &m.name,
+            why: &m.entry.why,
+            label: format!("reaches a blocking call ({})", m.entry.kind),
+        },
+    );
+    d.severity(sev).help(m.entry.instead.clone());
+    if let Some(n) = on_runtime_note {
+        d.note(n);
+    }
+    if let Some(h) = &handler {
+        d.note(handler_note(project, h));
+    }
+}
+
+/// `std::thread::sleep(d)` → `tokio::time::sleep(d).await`, in async code (where
+/// `.await` is allowed) of a crate that depends on tokio. The argument is kept as
+/// written; syn checks it is one expression, so the rewrite cannot split it. Unsafe:
+/// the sleep now yields, so other tasks run in between, which is the point but changes
+/// timing.
+fn tokio_sleep_fix(project: &Project, call: CallRef, ctx: &AsyncContext) -> Option<Fix> {
+    if matches!(ctx, AsyncContext::OnRuntime(..)) {
+        return None;
+    }
+    let krate = project.rust.crates.get(project.rust_crate_of(call.file)?)?;
+    let manifest = project.rust.manifests.get(krate.manifest?)?;
+    if !manifest.deps.contains_key("tokio") {
+        return None;
+    }
+    let c = project.call(call);
+    let [arg] = c.args.as_slice() else {
+        return None;
+    };
+    let text = project.files[call.file].slice(arg.span);
+    syn::parse_str::<syn::Expr>(text).ok()?;
+    Some(Fix {
+        message: "sleep with `tokio::time::sleep(...).await`".into(),
+        applicability: Applicability::Unsafe,
+        edits: vec![Edit {
+            span: c.span,
+            content: format!("tokio::time::sleep({text}).await"),
+        }],
+    })
+}
+
+fn label(entry: &BlockingCall) -> String {
+    match entry.severity {
+        BlockingSeverity::Panics => {
+            format!("{}: panics or deadlocks inside the runtime", entry.kind)
+        }
+        _ => format!("{}: blocks the async runtime", entry.kind),
+    }
+}

@@ -1,0 +1,347 @@
+//! TL401 enqueue-inside-transaction: `t.delay(...)` inside `with transaction.atomic():` or
+//! a function decorated `@transaction.atomic`, not deferred with `transaction.on_commit`.
+//! The worker can pick the task up before the transaction commits, and then does not see
+//! the rows the task is about.
+
+use super::context::{abbreviate, chain, text};
+use super::enqueue::{Enqueue, enqueue};
+use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
+use crate::diagnostic::{Applicability, Edit, Fix, Severity};
+use crate::index::callgraph::Edge;
+use crate::index::{CallRef, Project};
+use crate::knowledge::Returns;
+use crate::model::{Expr, ExprKind, Language, ScopeKind, Span};
+use crate::source::FileId;
+
+pub static RULE: Rule = Rule {
+    info: RuleInfo {
+        code: "TL401",
+        name: "enqueue-inside-transaction",
+        summary: "an enqueue inside `transaction.atomic` that is not deferred with `transaction.on_commit`",
+        severity: Severity::Error,
+        default_enabled: true,
+        languages: &[Language::Python],
+        fix: FixAvailability::Sometimes,
+        doc: include_str!("../../rules/docs/TL401.md"),
+    },
+    check: Check::Call(check),
+};
+
+fn check(cx: &mut Checker, call: CallRef) {
+    let project = cx.project;
+    let Some(e) = enqueue(project, call) else {
+        through_project_calls(cx, call);
+        return;
+    };
+    if !races(project, &e) {
+        return;
+    }
+    let Some(owner) = project.call_owner(call) else {
+        return;
+    };
+    if project.is_test_function(owner) {
+        return;
+    }
+    let Context::Atomic(atomic) = context(project, call) else {
+        return;
+    };
+    let c = project.call(call);
+    let call_text = abbreviate(text(project, call, c.span), 60);
+    let subject = match e.task {
+        Some(f) => format!("task `{}` is enqueued", project.display_name(f)),
+        None => format!(
+            "`{}(...)` enqueues",
+            abbreviate(text(project, call, c.callee.span), 40)
+        ),
+    };
+    let d = cx.report(
+        call.file,
+        c.span,
+        format!("{subject} inside a database transaction: a worker can run the task before the commit, or after a rollback"),
+    );
+    d.label("enqueued before the transaction commits")
+        .help(format!(
+            "enqueue it once the transaction has committed: `transaction.on_commit(lambda: {call_text})`"
+        ))
+        .related(atomic.0, atomic.1, "the transaction starts here");
+    if e.queue == "celery" && e.task.is_some() && !c.value_used {
+        d.note("with Celery 5.4+ and its Django task class, `.delay_on_commit(...)` / `.apply_async_on_commit(...)` do the same (they return None)");
+    }
+    if let Some(fix) = on_commit_fix(project, call) {
+        d.fix(fix);
+    }
+}
+
+/// The name a module binds to `path` (an import), if any.
+fn bound_name(project: &Project, file: FileId, path: &str) -> Option<String> {
+    let model = &project.models[file];
+    model.scopes.first()?.bindings.iter().find_map(|b| {
+        (matches!(b.value, crate::model::BoundValue::Import(_))
+            && project.lookup(file, 0, &b.name, u32::MAX, 0)
+                == crate::index::Value::External(path.to_string()))
+        .then(|| b.name.clone())
+    })
+}
+
+/// `t.delay(x)` → `transaction.on_commit(functools.partial(t.delay, x))`: the enqueue
+/// waits for the commit, and `partial` evaluates the arguments now, as the original
+/// call did (a lambda would read them after the commit, wrong in a loop). Unsafe: the
+/// task no longer runs if the transaction rolls back, which may be what the code wanted.
+/// Imports of `transaction` and `functools` are added when the file lacks them. Only
+/// for calls whose value is unused (`on_commit` returns None).
+fn on_commit_fix(project: &Project, call: CallRef) -> Option<Fix> {
+    let c = project.call(call);
+    if c.value_used {
+        return None;
+    }
+    let source = &project.files[call.file];
+    let mut imports = String::new();
+    let transaction = match bound_name(project, call.file, "django.db.transaction") {
+        Some(name) => name,
+        None => {
+            imports.push_str("from django.db import transaction\n");
+            "transaction".to_string()
+        }
+    };
+    let partial = match bound_name(project, call.file, "functools.partial") {
+        Some(name) => name,
+        None => match bound_name(project, call.file, "functools") {
+            Some(name) => format!("{name}.partial"),
+            None => {
+                imports.push_str("import functools\n");
+                "functools.partial".to_string()
+            }
+        },
+    };
+    let callee = source.slice(c.callee.span);
+    let inner = source.slice(Span::new(
+        c.args_span.start.saturating_add(1),
+        c.args_span.end.saturating_sub(1).max(c.args_span.start + 1),
+    ));
+    let args = inner.trim();
+    let sep = if args.is_empty() { "" } else { ", " };
+    let mut edits = vec![Edit {
+        span: c.span,
+        content: format!("{transaction}.on_commit({partial}({callee}{sep}{args}))"),
+    }];
+    if !imports.is_empty() {
+        edits.push(Edit {
+            span: Span::new(
+                import_point(project, call.file)?,
+                import_point(project, call.file)?,
+            ),
+            content: imports,
+        });
+    }
+    Some(Fix {
+        message: "enqueue after the commit with `transaction.on_commit`".into(),
+        applicability: Applicability::Unsafe,
+        edits,
+    })
+}
+
+/// Where new imports go: the start of the line of the first module-level import that
+/// is not a `from __future__` import.
+fn import_point(project: &Project, file: FileId) -> Option<u32> {
+    let model = &project.models[file];
+    let source = &project.files[file];
+    let first = model
+        .imports
+        .iter()
+        .filter(|i| {
+            i.scope == 0
+                && i.tries.is_empty()
+                && i.from.first().map(String::as_str) != Some("__future__")
+        })
+        .map(|i| i.span.start)
+        .min()?;
+    Some(source.line_start(source.line_index(first)))
+}
+
+/// An enqueue that sends now, to a queue outside the database. A signature is only
+/// built; `*_on_commit` already waits for the commit.
+fn races(project: &Project, e: &Enqueue) -> bool {
+    !e.deferred && e.returns != Returns::Signature && !transactional(project, e.queue)
+}
+
+/// A call of a project function inside a transaction, where that function (or one it
+/// calls) enqueues: the enqueue runs inside the caller's transaction too.
+fn through_project_calls(cx: &mut Checker, call: CallRef) {
+    let project = cx.project;
+    let Context::Atomic(atomic) = context(project, call) else {
+        return;
+    };
+    let Some(target) = project.call_target(call) else {
+        return;
+    };
+    let Some(owner) = project.call_owner(call) else {
+        return;
+    };
+    let depth = project.settings.max_call_depth;
+    if project.is_test_function(owner) || project.tasks.get(target).is_some() || depth == 0 {
+        return;
+    }
+    // Not through calls deferred to after a commit, nor into tasks called directly
+    // (TL101's finding).
+    let follow = |e: &Edge| {
+        context(project, e.call) != Context::Deferred && project.tasks.get(e.target).is_none()
+    };
+    let found = project.find_reachable(Some(call), target, depth - 1, follow, |site| {
+        let e = enqueue(project, site)?;
+        (races(project, &e) && context(project, site) != Context::Deferred).then_some(e.task)
+    });
+    let Some((path, site, task)) = found else {
+        return;
+    };
+    let c = project.call(call);
+    let callee = abbreviate(text(project, call, c.callee.span), 40);
+    let what = match task {
+        Some(f) => format!("task `{}`", project.display_name(f)),
+        None => "a task".to_string(),
+    };
+    let mut full = vec![Edge { call, target }];
+    full.extend(path);
+    let d = cx.report(
+        call.file,
+        c.span,
+        format!("`{callee}(...)` enqueues {what} inside a database transaction: a worker can run it before the commit, or after a rollback"),
+    );
+    d.label("enqueues before the transaction commits")
+        .note(format!("call chain: {}", chain(project, owner, &full, None)))
+        .related(site.file, project.call(site).span, "enqueued here")
+        .related(atomic.0, atomic.1, "the transaction starts here")
+        .help("enqueue from `transaction.on_commit(...)` in the function that sends, or make this call after the transaction");
+}
+
+/// Queues whose enqueue writes to the project database inside the same transaction:
+/// django-background-tasks always, django-q with its ORM broker, django-tasks with its
+/// database backend.
+fn transactional(project: &Project, queue: &str) -> bool {
+    let tx = &project.knowledge.task_calls.transactions;
+    if tx.transactional.iter().any(|q| q == queue) {
+        return true;
+    }
+    tx.transactional_when
+        .iter()
+        .filter(|w| w.queue == queue)
+        .any(|w| {
+            project
+                .settings_bindings(&w.setting)
+                .into_iter()
+                .any(|(_, b)| match &b.value {
+                    crate::model::BoundValue::Expr(v) => {
+                        w.has_key.as_deref().is_some_and(|k| has_key(v, k))
+                            || w.string_contains
+                                .as_deref()
+                                .is_some_and(|s| contains_string(v, s))
+                    }
+                    _ => false,
+                })
+        })
+}
+
+fn has_key(e: &Expr, key: &str) -> bool {
+    match &e.kind {
+        ExprKind::Dict(entries) => entries
+            .iter()
+            .any(|(k, v)| k.as_ref().and_then(Expr::as_str) == Some(key) || has_key(v, key)),
+        _ => false,
+    }
+}
+
+fn contains_string(e: &Expr, needle: &str) -> bool {
+    match &e.kind {
+        ExprKind::Str(s) => s.contains(needle),
+        ExprKind::Dict(entries) => entries.iter().any(|(_, v)| contains_string(v, needle)),
+        ExprKind::List(items) | ExprKind::Tuple(items) => {
+            items.iter().any(|i| contains_string(i, needle))
+        }
+        _ => false,
+    }
+}
+
+/// Where a call runs, as far as transactions go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Context {
+    /// Inside a transaction that starts here: an enclosing `with transaction.atomic():`
+    /// or the `@transaction.atomic` decorator of its function.
+    Atomic((FileId, Span)),
+    /// In a lambda handed to `transaction.on_commit`: it runs after the commit.
+    Deferred,
+    /// Nothing known.
+    Plain,
+}
+
+/// A lambda handed to `transaction.on_commit` runs after the commit; a lambda handed to
+/// anything else runs where that call is.
+fn context(project: &Project, call: CallRef) -> Context {
+    let model = &project.models[call.file];
+    let mut c = &model.calls[call.call];
+    for _ in 0..64 {
+        if let Some(w) = c
+            .withs
+            .iter()
+            .rev()
+            .find(|w| is_atomic(project, call.file, c.scope, w))
+        {
+            return Context::Atomic((call.file, w.span));
+        }
+        let s = &model.scopes[c.scope];
+        match s.kind {
+            ScopeKind::Lambda => {
+                let Some((outer, _)) = s.passed_to else {
+                    return Context::Plain;
+                };
+                let outer_ref = CallRef {
+                    file: call.file,
+                    call: outer,
+                };
+                if project
+                    .knowledge
+                    .task_calls
+                    .transactions
+                    .on_commit
+                    .iter()
+                    .any(|p| project.matches(project.callee(outer_ref), p))
+                {
+                    return Context::Deferred;
+                }
+                c = &model.calls[outer];
+            }
+            ScopeKind::Function => {
+                let parent = s.parent.unwrap_or(0);
+                return s
+                    .decorators
+                    .iter()
+                    .find(|d| is_atomic(project, call.file, parent, &d.expr))
+                    .map_or(Context::Plain, |d| Context::Atomic((call.file, d.span)));
+            }
+            ScopeKind::Module | ScopeKind::Class => return Context::Plain,
+        }
+    }
+    Context::Plain
+}
+
+/// `transaction.atomic` or `transaction.atomic(...)` on the default database. A
+/// transaction on another connection (`using=REPLICA`) may well be a read-only one on a
+/// replica, which the task's own reads do not race with: unknown, so quiet.
+fn is_atomic(project: &Project, file: FileId, scope: usize, e: &Expr) -> bool {
+    let value = match e.kind {
+        ExprKind::Call(id) => {
+            let c = &project.models[file].calls[id];
+            let using = c.keyword("using").or_else(|| c.positional().next());
+            if using.is_some_and(|a| a.value.as_str() != Some("default")) {
+                return false;
+            }
+            project.callee(CallRef { file, call: id }).clone()
+        }
+        _ => project.resolve(file, scope, e),
+    };
+    project
+        .knowledge
+        .task_calls
+        .transactions
+        .atomic
+        .iter()
+        .any(|p| project.matches(&value, p))
+}
