@@ -151,6 +151,7 @@ fn run(
     crate::suppress::apply(project, &mut diagnostics);
     sort(project, &mut diagnostics);
     timings.record("rules", clock);
+    parsed.count(&mut timings);
     let clock = Instant::now();
     if let Some(line) = parsed.write_cache() {
         timings.cache.push_str(&format!(", {line}"));

@@ -403,6 +403,35 @@ impl Call {
         }
     }
 
+    /// The name the call is written with: `f` of `f(x)`, `m` of `a.b.m(x)`.
+    pub fn written_name(&self) -> Option<&str> {
+        match &self.callee.kind {
+            ExprKind::Name(name) | ExprKind::Attr(_, name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Whether the callee is written with one of `names` (`f`, `a.f`, `f.objects.get`;
+    /// `""` stands for any name), a cheap test before resolving it.
+    pub fn written_with(&self, names: &[&str]) -> bool {
+        if names.contains(&"") {
+            return true;
+        }
+        let mut e = &self.callee;
+        loop {
+            match &e.kind {
+                ExprKind::Name(n) => return names.contains(&n.as_str()),
+                ExprKind::Attr(base, n) => {
+                    if names.contains(&n.as_str()) {
+                        return true;
+                    }
+                    e = base;
+                }
+                _ => return false,
+            }
+        }
+    }
+
     pub fn receiver(&self) -> Option<&Expr> {
         match &self.callee.kind {
             ExprKind::Attr(base, _) => Some(base),

@@ -199,6 +199,8 @@ pub struct Parsed {
     pub problems: Vec<Option<(Skip, Problem)>>,
     cache: Arc<CachedParser>,
     hashes: Vec<u128>,
+    /// Models built on demand before the index phase (by the prefilter's closure).
+    on_demand_before: usize,
 }
 
 /// Reads every file, then parses what can matter: the whole read-and-parse half of a
@@ -329,18 +331,17 @@ pub fn read_and_parse(
     let before = project.models.parsed_on_demand();
     project.finish(roots);
     timings.record("index", clock);
-    timings.files_on_demand = project.models.parsed_on_demand() - before;
-    timings.files_parsed = parser.parsed.load(Ordering::Relaxed);
-    timings.bytes_parsed = parser.parsed_bytes.load(Ordering::Relaxed);
-    timings.files_from_cache = parser.from_cache.load(Ordering::Relaxed);
-    Parsed {
+    let parsed = Parsed {
         closure: (closure_key, encode_bits(&roots_relevant, &needed)),
         project,
         needed,
         problems,
         cache: parser,
         hashes,
-    }
+        on_demand_before: before,
+    };
+    parsed.count(timings);
+    parsed
 }
 
 fn closure_key(project: &Project, hashes: &[u128], problems: &[Option<(Skip, Problem)>]) -> u128 {
@@ -547,6 +548,16 @@ fn imported_files(project: &Project, file: FileId) -> BTreeSet<FileId> {
 }
 
 impl Parsed {
+    /// Updates the parse counts of `--timings`; the rules may parse modules on demand
+    /// too, so this runs again after them.
+    pub fn count(&self, timings: &mut Timings) {
+        let parser = &self.cache;
+        timings.files_on_demand = self.project.models.parsed_on_demand() - self.on_demand_before;
+        timings.files_parsed = parser.parsed.load(Ordering::Relaxed);
+        timings.bytes_parsed = parser.parsed_bytes.load(Ordering::Relaxed);
+        timings.files_from_cache = parser.from_cache.load(Ordering::Relaxed);
+    }
+
     /// Writes the cache: the models parsed this run, and the entries of files that are
     /// still there. Returns a line for `--timings`.
     pub fn write_cache(&self) -> Option<String> {

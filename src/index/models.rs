@@ -80,6 +80,15 @@ impl Models {
         self.cells[file].get().is_some()
     }
 
+    /// A file's language, known without parsing it.
+    pub fn language(&self, file: FileId) -> Language {
+        match (self.cells[file].get(), &self.pending[file]) {
+            (Some(m), _) => m.language,
+            (None, Some(p)) => p.language,
+            (None, None) => Language::Python,
+        }
+    }
+
     pub fn pending(&self, file: FileId) -> Option<&Pending> {
         self.pending[file].as_ref()
     }

@@ -15,6 +15,28 @@ impl Project {
         (0..self.files.len()).filter(move |f| self.files[*f].text.contains(word))
     }
 
+    /// The models of the Python files whose text contains one of `words`, for a pass
+    /// that can only match where one of them is written. It parses no other file, and
+    /// it is the same with the prefilter on or off.
+    pub fn python_models_mentioning<'a>(
+        &'a self,
+        words: &'a [&'a str],
+    ) -> impl Iterator<Item = (FileId, &'a crate::model::FileModel)> + 'a {
+        (0..self.files.len())
+            .filter(move |f| {
+                self.models.language(*f) == crate::model::Language::Python
+                    && words.iter().any(|w| self.files[*f].text.contains(w))
+            })
+            .map(move |f| (f, &self.models[f]))
+    }
+
+    /// The models of the Rust files (every one is parsed up front).
+    pub fn rust_models(&self) -> impl Iterator<Item = (FileId, &crate::model::FileModel)> + '_ {
+        (0..self.files.len())
+            .filter(|f| self.models.language(*f) == crate::model::Language::Rust)
+            .map(|f| (f, &self.models[f]))
+    }
+
     /// Module-level bindings of `name` in every project module, augmented ones
     /// (`INSTALLED_APPS += [...]`) included, in file order. Only files whose text holds
     /// the name are parsed for it: a binding of a name is written with the name.

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 pub use celery_worker::CeleryWorker;
 pub use django_models::DjangoModels;
-pub use pattern::{PathPattern, Step};
+pub use pattern::{PathPattern, Step, last_names};
 pub use task_calls::{ArgumentLayout, Returns, SerializerKind, TaskCalls, TaskNameKind};
 
 use crate::diagnostic::Severity;

@@ -88,6 +88,24 @@ impl PathPattern {
     }
 }
 
+/// A word a text must contain for one of `patterns` to match a call or a name in it:
+/// the last name, or for `a.Model.objects.*` the class (`Model`) the call goes through.
+pub fn last_names(patterns: &[PathPattern]) -> Vec<&str> {
+    patterns
+        .iter()
+        .map(|p| match p.last_name() {
+            "*" => {
+                let mut segments = p.root.rsplit('.');
+                let last = segments.clone().next().unwrap_or("");
+                segments
+                    .find(|s| s.starts_with(char::is_uppercase))
+                    .unwrap_or(last)
+            }
+            n => n,
+        })
+        .collect()
+}
+
 pub fn deserialize_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathPattern>, D::Error> {
     let raw = Vec::<String>::deserialize(d)?;
     raw.iter()

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
 use crate::index::{CallRef, ClassRef, Project, Value};
-use crate::knowledge::TaskNameKind;
+use crate::knowledge::{TaskNameKind, last_names};
 use crate::model::{ArgKind, BoundValue, Expr, ExprKind, Language, Span};
 use crate::source::FileId;
 
@@ -48,11 +48,22 @@ fn check(cx: &mut Checker) {
     let project = cx.project;
     let names = celery_names(project);
     let calls = &project.knowledge.task_calls;
-    for (file, model) in project.models.iter().enumerate() {
+    // A call that names a task by string is written with the function's name.
+    let words: Vec<&str> = calls
+        .task_name
+        .iter()
+        .flat_map(|site| last_names(&site.calls))
+        .collect();
+    for (file, model) in project.python_models_mentioning(&words) {
         if !project.report[file] || project.is_test[file] {
             continue;
         }
         for (id, c) in model.calls.iter().enumerate() {
+            // Resolving a callee may parse the modules it comes from: only for calls
+            // that can match.
+            if !c.written_with(&words) {
+                continue;
+            }
             let call = CallRef { file, call: id };
             let callee = project.callee(call);
             for site in &calls.task_name {
@@ -282,7 +293,12 @@ fn celery_names(project: &Project) -> CeleryNames {
     }
     let fw = &project.knowledge.frameworks[celery];
     let task_classes = &project.knowledge.task_calls.retry.task_classes;
-    for (file, model) in project.models.iter().enumerate() {
+    // Task decorators (`.task`, `shared_task`), `app.tasks[...]` and the framework's own
+    // decorators called as functions: each is written with one of these words.
+    let decorator_names: Vec<&str> = last_names(&fw.decorators);
+    let mut words = decorator_names.clone();
+    words.push("task");
+    for (file, model) in project.python_models_mentioning(&words) {
         // A function decorated `@<something>.task` or `@shared_task` that tasklint did not
         // recognise as a task (an app made by a project factory function, a module it
         // cannot name): it registers under its `name=`, or under some module path ending
@@ -331,6 +347,9 @@ fn celery_names(project: &Project) -> CeleryNames {
         }
         // Tasks made by calling the decorator (`shared_task(fn)`, `app.task(name=...)(fn)`).
         for (id, c) in model.calls.iter().enumerate() {
+            if !c.written_with(&decorator_names) {
+                continue;
+            }
             let callee = project.callee(CallRef { file, call: id });
             if !project.matches_any(callee, &fw.decorators) {
                 continue;

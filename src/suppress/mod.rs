@@ -12,6 +12,7 @@
 
 pub mod lexer;
 
+use rayon::prelude::*;
 use std::path::Path;
 
 use crate::config::glob::PathGlobs;
@@ -51,14 +52,21 @@ pub fn apply(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
     let files: Vec<FileId> = (0..project.files.len())
         .filter(|f| project.report[*f])
         .collect();
+    // Only a file whose text holds a directive word can hold a directive: the others
+    // are not parsed for their comments (the prefilter may have left them unparsed).
+    let per_file: Vec<(Vec<Found>, Vec<Invalid>)> = (0..project.files.len())
+        .into_par_iter()
+        .map(|f| {
+            if project.report[f] && mentions_directive(&project.files[f].text) {
+                directives(project, f)
+            } else {
+                Default::default()
+            }
+        })
+        .collect();
     let mut found: Vec<Vec<Found>> = Vec::with_capacity(project.files.len());
     let mut invalid: Vec<(FileId, Invalid)> = Vec::new();
-    for file in 0..project.files.len() {
-        if !project.report[file] {
-            found.push(Vec::new());
-            continue;
-        }
-        let (f, bad) = directives(project, file);
+    for (file, (f, bad)) in per_file.into_iter().enumerate() {
         found.push(f);
         invalid.extend(bad.into_iter().map(|b| (file, b)));
     }
@@ -200,6 +208,26 @@ fn first_code_offset(model: &FileModel) -> u32 {
         .chain(bindings)
         .min()
         .unwrap_or(u32::MAX)
+}
+
+/// Whether a comment of `text` (after a `#` or a `/`) may hold a directive: `tasklint`
+/// or `noqa`, in any case, later on the same line.
+fn mentions_directive(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr2(b'#', b'/', &bytes[from..]) {
+        let start = from + i + 1;
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
+        let line = &bytes[start..end];
+        if [&b"tasklint"[..], &b"noqa"[..]]
+            .iter()
+            .any(|w| line.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
+        {
+            return true;
+        }
+        from = end;
+    }
+    false
 }
 
 fn directives(project: &Project, file: FileId) -> (Vec<Found>, Vec<Invalid>) {

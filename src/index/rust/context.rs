@@ -173,10 +173,7 @@ pub fn derive_wrappers(project: &Project) -> (HashMap<FuncRef, WrapperKind>, Has
     let mut wrappers: HashMap<FuncRef, WrapperKind> = HashMap::new();
     for _round in 0..4 {
         let mut changed = false;
-        for (file, model) in project.models.iter().enumerate() {
-            if model.language != Language::Rust {
-                continue;
-            }
+        for (file, model) in project.rust_models() {
             for (id, c) in model.calls.iter().enumerate() {
                 let fscope = model.enclosing_function(c.scope);
                 if model.scopes[fscope].kind != ScopeKind::Function {
@@ -330,10 +327,7 @@ fn mentions(model: &FileModel, e: &Expr, params: &[String], top: bool) -> bool {
 pub fn find_celery_tasks(project: &Project) -> HashMap<FuncRef, String> {
     let mut out = HashMap::new();
     let attrs = &project.knowledge.rust.celery.task_attributes;
-    for (file, model) in project.models.iter().enumerate() {
-        if model.language != Language::Rust {
-            continue;
-        }
+    for (file, model) in project.rust_models() {
         for (scope, s) in model.functions() {
             for d in &s.decorators {
                 let v = project.rust_decorator_value(file, s.parent.unwrap_or(0), &d.expr);
@@ -403,10 +397,7 @@ impl Project {
 pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<FuncRef>) {
     let mut callers: HashMap<FuncRef, Vec<FuncRef>> = HashMap::new();
     let mut funcs = Vec::new();
-    for (file, model) in project.models.iter().enumerate() {
-        if model.language != Language::Rust {
-            continue;
-        }
+    for (file, model) in project.rust_models() {
         for (scope, _) in model.functions() {
             let f = FuncRef { file, scope };
             funcs.push(f);

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::model::{ArgKind, ExprKind, Language};
+use crate::model::{ArgKind, ExprKind};
 
 use super::super::{CallRef, FuncRef, HandlerSet, Project, Value};
 use super::RustHandler;
@@ -15,10 +15,7 @@ pub fn find(project: &Project) -> Vec<RustHandler> {
     let mut out: Vec<RustHandler> = Vec::new();
     let mut seen: HashSet<FuncRef> = HashSet::new();
     let k = &project.knowledge.rust;
-    for (file, model) in project.models.iter().enumerate() {
-        if model.language != Language::Rust {
-            continue;
-        }
+    for (file, model) in project.rust_models() {
         for (scope, s) in model.functions() {
             let func = FuncRef { file, scope };
             for d in &s.decorators {

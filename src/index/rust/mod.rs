@@ -149,23 +149,21 @@ impl RustIndex {
             ..RustIndex::default()
         };
         // Files that did not parse (TL000) have no scopes and take no part.
-        let rust_files: Vec<FileId> = (0..project.files.len())
-            .filter(|f| {
-                project.models[*f].language == Language::Rust
-                    && !project.models[*f].scopes.is_empty()
-            })
+        let rust_files: Vec<FileId> = project
+            .rust_models()
+            .filter(|(_, m)| !m.scopes.is_empty())
+            .map(|(f, _)| f)
             .collect();
         if rust_files.is_empty() {
             return ix;
         }
-        ix.local_bindings = project
-            .models
-            .iter()
-            .map(|model| {
+        ix.local_bindings = (0..project.files.len())
+            .map(|file| {
                 let mut map: HashMap<(ScopeId, String), Vec<usize>> = HashMap::new();
-                if model.language != Language::Rust {
+                if project.models.language(file) != Language::Rust {
                     return map;
                 }
+                let model = &project.models[file];
                 for (sid, s) in model.scopes.iter().enumerate() {
                     if matches!(s.kind, ScopeKind::Function | ScopeKind::Lambda) {
                         for (i, b) in s.bindings.iter().enumerate() {
@@ -615,10 +613,7 @@ impl Project {
         let mut impls_by_key: HashMap<String, Vec<ClassRef>> = HashMap::new();
         let mut types_by_name: HashMap<(usize, String), Vec<ClassRef>> = HashMap::new();
         let mut type_by_key = HashMap::new();
-        for (file, model) in self.models.iter().enumerate() {
-            if model.language != Language::Rust {
-                continue;
-            }
+        for (file, model) in self.rust_models() {
             for t in &model.rust.types {
                 let class = ClassRef {
                     file,
@@ -638,10 +633,7 @@ impl Project {
                     .push(class);
             }
         }
-        for (file, model) in self.models.iter().enumerate() {
-            if model.language != Language::Rust {
-                continue;
-            }
+        for (file, model) in self.rust_models() {
             for imp in &model.rust.impls {
                 let class = ClassRef {
                     file,

@@ -15,7 +15,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use crate::index::{CallRef, Project, Value};
-use crate::knowledge::PathPattern;
+use crate::knowledge::{PathPattern, last_names};
 use crate::model::{ArgKind, BoundValue, Expr, ExprKind};
 use crate::rules::Checker;
 use crate::rules::enqueue::enqueue;
@@ -85,7 +85,8 @@ pub fn check(cx: &mut Checker) {
             )),
         };
         let mut sent = 0;
-        for (file, model) in project.models.iter().enumerate() {
+        // A call that sends the task names it (or imports it by that name).
+        for (file, model) in project.python_models_mentioning(&[name.as_str()]) {
             for call in 0..model.calls.len() {
                 let c = CallRef { file, call };
                 if sent < 3
@@ -125,11 +126,23 @@ fn worker_roots(project: &Project) -> Option<Worker> {
     let mut roots: Vec<FileId> = Vec::new();
     // (packages, or None for the installed apps; related name)
     let mut discovered: Vec<(Option<Vec<String>>, String)> = Vec::new();
-    for (file, model) in project.models.iter().enumerate() {
+    // Only files that name an app class, autodiscovery or the app's `conf` can hold them.
+    let mut words: Vec<&str> = last_names(app_classes);
+    words.extend([w.app.autodiscover_method.as_str(), ".conf"]);
+    for (file, model) in project.python_models_mentioning(&words) {
         if project.is_test[file] {
             continue;
         }
         for (id, c) in model.calls.iter().enumerate() {
+            // Resolving may parse other modules: only calls that can be an app (a class,
+            // the project's own subclass too), autodiscovery or `conf.update`.
+            if !(c.written_with(&words)
+                || c.method_name() == Some("update")
+                || c.written_name()
+                    .is_some_and(|n| n.starts_with(char::is_uppercase)))
+            {
+                continue;
+            }
             let callee = project.callee(CallRef { file, call: id });
             let is_app = match callee {
                 Value::Class(class) => app_classes.iter().any(|p| project.derives_from(*class, p)),
@@ -270,7 +283,7 @@ fn installed_apps(project: &Project) -> Option<(BTreeSet<String>, Vec<FileId>)> 
         .installed_apps_setting;
     let mut apps = BTreeSet::new();
     let mut files = Vec::new();
-    for (file, model) in project.models.iter().enumerate() {
+    for (file, model) in project.python_models_mentioning(&[key.as_str()]) {
         // Test settings add and remove apps for their own purposes.
         if project.is_test[file] {
             continue;

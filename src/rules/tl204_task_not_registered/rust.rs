@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::index::{FuncRef, Project, Value};
-use crate::model::{Expr, ExprKind, Language, Span};
+use crate::model::{Expr, ExprKind, Span};
 use crate::rules::Checker;
 use crate::source::FileId;
 
@@ -24,10 +24,7 @@ pub fn check(cx: &mut Checker) {
     let mut registered: HashSet<FuncRef> = HashSet::new();
     let mut sent: BTreeMap<FuncRef, Vec<(FileId, Span)>> = BTreeMap::new();
     let mut consumes: HashSet<String> = HashSet::new();
-    for (file, model) in project.models.iter().enumerate() {
-        if model.language != Language::Rust {
-            continue;
-        }
+    for (file, model) in project.rust_models() {
         let workspace = project.rust.workspace_of(project, file);
         for (id, c) in model.calls.iter().enumerate() {
             if c.is_macro {
