@@ -202,6 +202,16 @@ impl RustIndex {
             package_of_file.insert(f, idx);
         }
 
+        // Each package's own files, so that finding its targets does not walk every
+        // file of a large workspace once per package.
+        let mut paths_of_package: Vec<Vec<(&PathBuf, FileId)>> =
+            vec![Vec::new(); ix.manifests.len()];
+        for (path, f) in &by_path {
+            if let Some(&p) = package_of_file.get(f) {
+                paths_of_package[p].push((path, *f));
+            }
+        }
+
         // Targets: each a crate whose root module walks `mod` declarations.
         let mut assigned: HashSet<FileId> = HashSet::new();
         for p in 0..ix.manifests.len() {
@@ -229,7 +239,7 @@ impl RustIndex {
                 ("benches", true),
             ] {
                 let dir = normalize(&m.dir.join(folder));
-                let mut found: Vec<(String, FileId)> = by_path
+                let mut found: Vec<(String, FileId)> = paths_of_package[p]
                     .iter()
                     .filter_map(|(path, f)| {
                         let rel = path.strip_prefix(&dir).ok()?;
