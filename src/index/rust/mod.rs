@@ -214,7 +214,7 @@ impl RustIndex {
 
         // Targets: each a crate whose root module walks `mod` declarations.
         let mut assigned: HashSet<FileId> = HashSet::new();
-        for p in 0..ix.manifests.len() {
+        for (p, own_paths) in paths_of_package.iter().enumerate() {
             let m = ix.manifests[p].clone();
             let Some(ident) = m.ident() else { continue };
             let lib_path = m.dir.join(m.lib_path.as_deref().unwrap_or("src/lib.rs"));
@@ -239,7 +239,7 @@ impl RustIndex {
                 ("benches", true),
             ] {
                 let dir = normalize(&m.dir.join(folder));
-                let mut found: Vec<(String, FileId)> = paths_of_package[p]
+                let mut found: Vec<(String, FileId)> = own_paths
                     .iter()
                     .filter_map(|(path, f)| {
                         let rel = path.strip_prefix(&dir).ok()?;
