@@ -240,7 +240,10 @@ pub fn parse_bytes(language: Language, bytes: Vec<u8>) -> (String, FileModel) {
 /// frontend becomes a TL000 problem for that file.
 pub fn parse_text(language: Language, text: &str) -> FileModel {
     match catch_unwind(AssertUnwindSafe(|| parse_frontend(language, text))) {
-        Ok(m) => m,
+        Ok(mut m) => {
+            m.shrink_to_fit();
+            m
+        }
         Err(_) => problem_model(
             language,
             "internal error while parsing this file; please report it".into(),

@@ -70,6 +70,35 @@ impl FileModel {
         }
     }
 
+    /// Gives back the slack of the vectors lowering grew by pushing (about a quarter of
+    /// a model's memory): the model lives for the whole run.
+    pub fn shrink_to_fit(&mut self) {
+        self.scopes.shrink_to_fit();
+        for s in &mut self.scopes {
+            s.params.shrink_to_fit();
+            s.decorators.shrink_to_fit();
+            s.bindings.shrink_to_fit();
+            s.returns.shrink_to_fit();
+        }
+        self.calls.shrink_to_fit();
+        for c in &mut self.calls {
+            c.args.shrink_to_fit();
+            c.withs.shrink_to_fit();
+            c.tries.shrink_to_fit();
+            c.guards.shrink_to_fit();
+        }
+        self.classes.shrink_to_fit();
+        for c in &mut self.classes {
+            c.bases.shrink_to_fit();
+            c.decorators.shrink_to_fit();
+            c.methods.shrink_to_fit();
+        }
+        self.tries.shrink_to_fit();
+        self.attr_assignments.shrink_to_fit();
+        self.comments.shrink_to_fit();
+        self.imports.shrink_to_fit();
+    }
+
     /// Functions (not lambdas, classes or the module body).
     pub fn functions(&self) -> impl Iterator<Item = (ScopeId, &Scope)> {
         self.scopes
@@ -97,12 +126,24 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A comment that may be a suppression directive; models keep no other comment.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Comment {
     pub span: Span,
     pub text: String,
     /// No code before the comment on its line.
     pub own_line: bool,
+}
+
+impl Comment {
+    /// Whether a comment's text holds `tasklint` or `noqa` (in any case), the words
+    /// every suppression directive is written with.
+    pub fn may_be_directive(text: &str) -> bool {
+        let bytes = text.as_bytes();
+        [&b"tasklint"[..], &b"noqa"[..]]
+            .iter()
+            .any(|w| bytes.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

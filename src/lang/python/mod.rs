@@ -73,15 +73,18 @@ fn scan(root: Node, text: &str) -> (Vec<Comment>, Option<Problem>) {
         let kind = node.kind();
         if kind == "comment" {
             let span = Span::new(node.start_byte() as u32, node.end_byte() as u32);
-            let line_start = text[..span.start as usize]
-                .rfind('\n')
-                .map(|i| i + 1)
-                .unwrap_or(0);
-            comments.push(Comment {
-                span,
-                text: text[span.start as usize..span.end as usize].to_string(),
-                own_line: text[line_start..span.start as usize].trim().is_empty(),
-            });
+            let body = &text[span.start as usize..span.end as usize];
+            if Comment::may_be_directive(body) {
+                let line_start = text[..span.start as usize]
+                    .rfind('\n')
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                comments.push(Comment {
+                    span,
+                    text: body.to_string(),
+                    own_line: text[line_start..span.start as usize].trim().is_empty(),
+                });
+            }
         } else if problem.is_none() {
             let span = Span::new(node.start_byte() as u32, node.end_byte() as u32);
             if node.is_error() {

@@ -53,6 +53,7 @@ pub fn parse(text: &str) -> FileModel {
     model.comments = scan
         .comments
         .into_iter()
+        .filter(|c| crate::model::Comment::may_be_directive(&c.text))
         .map(|mut c| {
             c.span = Span::new(c.span.start + shift, c.span.end + shift);
             c

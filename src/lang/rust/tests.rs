@@ -294,8 +294,9 @@ fn json_macro_values_are_expressions() {
 }
 
 #[test]
-fn comments_are_collected() {
-    let text = "fn f() {\n    g(); // tasklint: ignore[TL302]\n    let s = \"// not one\";\n    /* block */\n}\n";
+fn directive_comments_are_collected() {
+    // Only comments that can be suppression directives are kept in the model.
+    let text = "fn f() {\n    g(); // tasklint: ignore[TL302]\n    let s = \"// not one\";\n    // plain\n    /* NOQA block */\n}\n";
     let m = parse(text);
     let c: Vec<(&str, bool)> = m
         .comments
@@ -304,7 +305,10 @@ fn comments_are_collected() {
         .collect();
     assert_eq!(
         c,
-        vec![("// tasklint: ignore[TL302]", false), ("/* block */", true)]
+        vec![
+            ("// tasklint: ignore[TL302]", false),
+            ("/* NOQA block */", true)
+        ]
     );
 }
 
