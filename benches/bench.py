@@ -155,6 +155,8 @@ def report(results):
             out.append(f"  {label}: first run {cold / ruff:.2f}x ruff (target <= 2x): {'met' if cold <= 2 * ruff else 'NOT met'}")
             out.append(f"  {label}: warm cache {warm / ruff:.2f}x ruff (target <= 0.5x): {'met' if warm <= 0.5 * ruff else 'NOT met'}")
         out.append(f"  {label}: all threads {one / cold:.2f}x faster than --threads 1 (target >= 1.7x): {'met' if one / cold >= 1.7 else 'NOT met'}")
+        if not r["bytes"]:
+            continue
         mem = max(rows["cold"].rss, rows["cold-1"].rss, rows["warm"].rss) * 1024 / r["bytes"]
         out.append(f"  {label}: peak memory {mem:.1f}x the source bytes (target <= 4x): {'met' if mem <= 4 else 'NOT met'}")
     pairs = [(a, b) for a in by for b in by if b == a.replace("N files", "2N files") and a != b]
@@ -190,7 +192,9 @@ def main():
             subprocess.run([sys.executable, gen, lang, out, "--files", str(n)], check=True, stdout=subprocess.DEVNULL)
             trees.append((label, out, lang == "python"))
         for path in args.real:
-            trees.append((os.path.basename(os.path.normpath(path)), path, True))
+            # A real tree is measured as Python when it holds Python files, else as Rust.
+            python = tree_bytes(path, (".py",)) > 0
+            trees.append((os.path.basename(os.path.normpath(path)), path, python))
         results = [bench_tree(l, p, py, args.tasklint, ruff, args.reps, work) for l, p, py in trees]
         text = report(results)
         print(f"N = {args.files}, {args.reps} repetitions, {os.cpu_count()} cores")
