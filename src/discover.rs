@@ -292,6 +292,9 @@ fn walk(
         })
         .build();
     let prefix = package_prefix(walk_dir);
+    // The walk follows no symbolic link, so a file's path below the canonical start is
+    // canonical itself: one `canonicalize` per walk instead of one per file.
+    let canonical_start = canonical(walk_dir);
     for entry in walker.flatten() {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
@@ -302,7 +305,7 @@ fn walk(
         };
         let below = path.strip_prefix(walk_dir).unwrap_or(path);
         let rel = prefix.join(below);
-        let key = canonical(path);
+        let key = canonical_start.join(below);
         if let Some(&i) = seen.get(&key) {
             if report {
                 d.files[i].report = true;
