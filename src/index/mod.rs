@@ -265,6 +265,20 @@ impl Project {
         &self.models[f.file].scopes[f.scope]
     }
 
+    /// The functions defined directly in `f`'s body (a decorator's wrapper).
+    pub fn nested_functions(&self, f: FuncRef) -> Vec<FuncRef> {
+        self.models[f.file]
+            .scopes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == ScopeKind::Function && s.parent == Some(f.scope))
+            .map(|(scope, _)| FuncRef {
+                file: f.file,
+                scope,
+            })
+            .collect()
+    }
+
     /// `module.function` or `module.Class.method`, for messages and task names.
     pub fn qualname(&self, f: FuncRef) -> String {
         if self.models[f.file].language == Language::Rust {

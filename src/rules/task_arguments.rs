@@ -4,9 +4,7 @@
 
 use crate::index::{CallRef, FuncRef, Project, Task, Value};
 use crate::knowledge::{CallShape, CallSite, TaskArguments, TaskFramework};
-use crate::model::{
-    Arg, ArgKind, CallId, Decorator, Expr, ExprKind, Param, ParamKind, ScopeKind, Span,
-};
+use crate::model::{Arg, ArgKind, CallId, Decorator, Expr, ExprKind, Param, ParamKind, Span};
 
 /// A call of a method of a project task, or of the task itself.
 pub struct TaskCall<'p> {
@@ -238,7 +236,7 @@ pub fn forwards_arguments(project: &Project, func: FuncRef, d: &Decorator) -> bo
     }
     let decorator = if factory {
         // `def deco(...): def decorator(fn): ...; return decorator`
-        match nested_functions(project, deco).as_slice() {
+        match project.nested_functions(deco).as_slice() {
             [only] => *only,
             _ => return false,
         }
@@ -248,19 +246,6 @@ pub fn forwards_arguments(project: &Project, func: FuncRef, d: &Decorator) -> bo
     forwarding_wrapper(project, decorator)
 }
 
-fn nested_functions(project: &Project, f: FuncRef) -> Vec<FuncRef> {
-    project.models[f.file]
-        .scopes
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kind == ScopeKind::Function && s.parent == Some(f.scope))
-        .map(|(scope, _)| FuncRef {
-            file: f.file,
-            scope,
-        })
-        .collect()
-}
-
 /// `decorator(fn)` defines exactly one wrapper taking `(*args, **kwargs)` that calls
 /// `fn(*args, **kwargs)` and nothing else of `fn`.
 fn forwarding_wrapper(project: &Project, decorator: FuncRef) -> bool {
@@ -268,7 +253,7 @@ fn forwarding_wrapper(project: &Project, decorator: FuncRef) -> bool {
     let Some(wrapped) = d.params.first().filter(|p| p.kind == ParamKind::Normal) else {
         return false;
     };
-    let [wrapper] = nested_functions(project, decorator)[..] else {
+    let [wrapper] = project.nested_functions(decorator)[..] else {
         return false;
     };
     let w = project.scope(wrapper);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
 use crate::index::{CallRef, FuncRef, Project, Task, Value};
-use crate::model::{Decorator, ExprKind, Language, ScopeKind};
+use crate::model::{Decorator, ExprKind, Language};
 
 pub static RULE: Rule = Rule {
     info: RuleInfo {
@@ -63,22 +63,13 @@ fn classify(project: &Project, func: FuncRef, d: &Decorator) -> Outer {
     // `def deco(fn): def wrapper(...): ...; return wrapper`; for a factory
     // (`@deco(...)`) one level deeper. A decorator that defines no function of its own
     // most likely registers the task and returns it unchanged.
-    let nested = |f: FuncRef| -> Vec<FuncRef> {
-        project.models[f.file]
-            .scopes
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.kind == ScopeKind::Function && s.parent == Some(f.scope))
-            .map(|(scope, _)| FuncRef {
-                file: f.file,
-                scope,
-            })
-            .collect()
-    };
     let wraps = if factory {
-        nested(f).into_iter().any(|inner| !nested(inner).is_empty())
+        project
+            .nested_functions(f)
+            .into_iter()
+            .any(|inner| !project.nested_functions(inner).is_empty())
     } else {
-        !nested(f).is_empty()
+        !project.nested_functions(f).is_empty()
     };
     if wraps { Outer::Wraps } else { Outer::Unknown }
 }
