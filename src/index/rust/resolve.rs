@@ -501,7 +501,7 @@ impl Project {
             match sc.kind {
                 ScopeKind::Module => {
                     if let Some(m) = self.rust.module_of_scope(file, id) {
-                        let v = self.rust_module_item_skip(m, name, depth + 1, type_ctx, skip);
+                        let v = self.rust_module_item_inner(m, name, depth + 1, type_ctx, skip);
                         if !v.is_unknown() {
                             return v;
                         }
@@ -602,17 +602,6 @@ impl Project {
             Some(p) => Value::External(p.clone()),
             None => Value::Unknown,
         }
-    }
-
-    fn rust_module_item_skip(
-        &self,
-        m: ModId,
-        name: &str,
-        depth: u32,
-        type_ctx: bool,
-        skip: Option<&ImportTarget>,
-    ) -> Value {
-        self.rust_module_item_inner(m, name, depth, type_ctx, skip)
     }
 
     /// A name defined in (or imported into) a module.
