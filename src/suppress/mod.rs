@@ -18,7 +18,7 @@ use std::path::Path;
 use crate::config::glob::PathGlobs;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Project;
-use crate::model::{FileModel, Span};
+use crate::model::{Comment, FileModel, Span};
 use crate::rules::{self, UNUSED_SUPPRESSION};
 use crate::settings::selector_matches;
 use crate::source::FileId;
@@ -210,19 +210,16 @@ fn first_code_offset(model: &FileModel) -> u32 {
         .unwrap_or(u32::MAX)
 }
 
-/// Whether a comment of `text` (after a `#` or a `/`) may hold a directive: `tasklint`
-/// or `noqa`, in any case, later on the same line.
+/// Whether a comment of `text` (after a `#` or a `/`) may hold a directive, tested on
+/// the rest of each such line as [`Comment::may_be_directive`] tests a comment.
 fn mentions_directive(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut from = 0;
     while let Some(i) = memchr::memchr2(b'#', b'/', &bytes[from..]) {
         let start = from + i + 1;
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
-        let line = &bytes[start..end];
-        if [&b"tasklint"[..], &b"noqa"[..]]
-            .iter()
-            .any(|w| line.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
-        {
+        // `#`, `/` and the line break are ASCII: the slice is on character boundaries.
+        if Comment::may_be_directive(&text[start..end]) {
             return true;
         }
         from = end;
@@ -236,12 +233,8 @@ fn directives(project: &Project, file: FileId) -> (Vec<Found>, Vec<Invalid>) {
     let code_starts = first_code_offset(model);
     let mut found = Vec::new();
     let mut invalid = Vec::new();
+    // Models keep only the comments that may be directives (`Comment::may_be_directive`).
     for comment in &model.comments {
-        // Cheap filter: most comments hold neither word.
-        let lower = comment.text.to_ascii_lowercase();
-        if !lower.contains("tasklint") && !lower.contains("noqa") {
-            continue;
-        }
         let base = comment.span.start;
         let at = |r: &std::ops::Range<usize>| Span::new(base + r.start as u32, base + r.end as u32);
         let line = source.line_index(source.clamp(base));
