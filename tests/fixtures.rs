@@ -5,8 +5,10 @@
 //! Code without a marker must stay quiet. A fixture folder may hold a `tasklint.toml` or
 //! `pyproject.toml` of its own; it is read, then every rule is selected.
 
+mod common;
+use common::fixture_projects;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tasklint::check::{Options, check};
 use tasklint::config::ConfigChoice;
@@ -47,24 +49,6 @@ fn markers(dir: &Path) -> BTreeMap<Key, usize> {
             }
         }
     }
-    out
-}
-
-fn fixture_projects() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut out = Vec::new();
-    for lang in ["python", "rust"] {
-        let Ok(entries) = std::fs::read_dir(root.join(lang)) else {
-            continue;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
     out
 }
 

@@ -2,31 +2,14 @@
 //! byte-identical with the prefilter on and off, with a cold and a warm cache, and with 1
 //! or several threads, run after run.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::fixture_projects;
+use std::path::Path;
 
 use codespan_reporting::term::termcolor::NoColor;
 use tasklint::check::{Options, check};
 use tasklint::report::{Emitter, Json, Summary};
 use tasklint::settings::Settings;
-
-fn fixture_projects() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut out = Vec::new();
-    for lang in ["python", "rust"] {
-        let Ok(entries) = std::fs::read_dir(root.join(lang)) else {
-            continue;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    assert!(!out.is_empty());
-    out
-}
 
 /// The JSON report of a check with every rule on.
 fn json(dir: &Path, settings: Settings, threads: usize) -> String {
