@@ -81,11 +81,7 @@ fn fixes_turn_before_into_after_and_converge() {
             continue;
         }
         // What is left is only what the case says cannot be fixed.
-        let json = Command::new(env!("CARGO_BIN_EXE_tasklint"))
-            .args(["check", ".", "--no-config", "--format", "json"])
-            .current_dir(tmp.path())
-            .output()
-            .unwrap();
+        let json = tasklint(tmp.path(), &["--format".into(), "json".into()]);
         let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
         let mut codes: Vec<String> = v["diagnostics"]
             .as_array()
