@@ -86,6 +86,8 @@ pub struct RustIndex {
     types_by_name: HashMap<(usize, String), Vec<ClassRef>>,
     /// Type definitions by key.
     type_by_key: HashMap<String, ClassRef>,
+    /// `impl Trait for Type` blocks by the trait's key (project traits only).
+    impls_of_trait: HashMap<String, Vec<ClassRef>>,
     pub wrappers: HashMap<FuncRef, WrapperKind>,
     /// Method names of offload wrappers: a call of that name on a receiver tasklint
     /// cannot resolve is taken as one (unknown must not produce findings).
@@ -613,6 +615,7 @@ pub struct TypeIndex {
     impls_by_key: HashMap<String, Vec<ClassRef>>,
     types_by_name: HashMap<(usize, String), Vec<ClassRef>>,
     type_by_key: HashMap<String, ClassRef>,
+    impls_of_trait: HashMap<String, Vec<ClassRef>>,
 }
 
 impl Project {
@@ -623,6 +626,7 @@ impl Project {
         let mut impls_by_key: HashMap<String, Vec<ClassRef>> = HashMap::new();
         let mut types_by_name: HashMap<(usize, String), Vec<ClassRef>> = HashMap::new();
         let mut type_by_key = HashMap::new();
+        let mut impls_of_trait: HashMap<String, Vec<ClassRef>> = HashMap::new();
         for (file, model) in self.rust_models() {
             for t in &model.rust.types {
                 let class = ClassRef {
@@ -675,6 +679,12 @@ impl Project {
                 });
                 key_of.insert(class, key.clone());
                 impls_by_key.entry(key).or_default().push(class);
+                if let Some(t) = &imp.trait_
+                    && let Value::Class(tc) = self.rust_type_head(file, c.parent, t, 0)
+                    && let Some(tk) = key_of.get(&tc)
+                {
+                    impls_of_trait.entry(tk.clone()).or_default().push(class);
+                }
             }
         }
         TypeIndex {
@@ -682,6 +692,7 @@ impl Project {
             impls_by_key,
             types_by_name,
             type_by_key,
+            impls_of_trait,
         }
     }
 
@@ -867,6 +878,14 @@ impl RustIndex {
         self.impls_by_key = types.impls_by_key;
         self.types_by_name = types.types_by_name;
         self.type_by_key = types.type_by_key;
+        self.impls_of_trait = types.impls_of_trait;
+    }
+
+    pub fn impls_of_trait(&self, key: &str) -> &[ClassRef] {
+        self.impls_of_trait
+            .get(key)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 }
 

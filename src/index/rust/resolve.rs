@@ -103,6 +103,7 @@ const TRANSPARENT_METHODS: &[&str] = &[
     "get_ref",
     "get_mut",
     "into_inner",
+    "get_or_init",
 ];
 
 /// Associated functions of transparent wrappers that hand back their argument wrapped:
@@ -710,7 +711,7 @@ impl Project {
             },
             BoundValue::WithOf(_) | BoundValue::Unknown => Value::Unknown,
             BoundValue::Param(i) => self.rust_param(file, scope, *i, depth + 1),
-            BoundValue::Import(t) => self.rust_import(file, scope, t, depth + 1),
+            BoundValue::Import(t) => self.rust_import(file, scope, t, depth + 1, type_ctx),
             BoundValue::Function(s) => Value::Function(FuncRef { file, scope: *s }),
             BoundValue::Class(c) => Value::Class(ClassRef { file, class: *c }),
         }
@@ -743,16 +744,18 @@ impl Project {
         scope: ScopeId,
         target: &ImportTarget,
     ) -> Value {
-        self.rust_import(file, scope, target, 0)
+        self.rust_import(file, scope, target, 0, false)
     }
 
-    /// A `use` path, from the module the `use` is written in.
+    /// A `use` path, from the module the `use` is written in; `type_ctx`: the name is
+    /// used as a type (a type alias it leads to is read as one).
     fn rust_import(
         &self,
         file: FileId,
         scope: ScopeId,
         target: &ImportTarget,
         depth: u32,
+        type_ctx: bool,
     ) -> Value {
         if depth > MAX_DEPTH {
             return Value::Unknown;
@@ -803,7 +806,7 @@ impl Project {
                     _ => Value::Unknown,
                 }
             } else {
-                self.rust_step(value, seg, depth + 1, false)
+                self.rust_step(value, seg, depth + 1, type_ctx)
             };
         }
         value
@@ -864,7 +867,23 @@ impl Project {
                 }
             }
         }
-        None
+        // A trait object (`db: &'static dyn Data`) whose trait has one implementation
+        // outside tests: that implementation's method. With two or more, which one
+        // runs is unknown.
+        let mut found = self
+            .rust
+            .impls_of_trait(key)
+            .iter()
+            .filter(|i| {
+                !self
+                    .rust_module_of(i.file, self.models[i.file].classes[i.class].parent)
+                    .is_some_and(|m| self.rust.modules[m].test)
+            })
+            .filter_map(|i| find(*i));
+        match (found.next(), found.next()) {
+            (Some(f), None) => Some(f),
+            _ => None,
+        }
     }
 
     /// The value of a named field of a project struct.

@@ -39,20 +39,51 @@ const EXPR_MACROS: &[&str] = &[
     "todo",
     "unimplemented",
     "unreachable",
-    "join",
-    "try_join",
     "anyhow",
     "bail",
     "ensure",
-    "info",
-    "warn",
-    "error",
-    "debug",
-    "trace",
+    // sqlx's checked queries: `query!("... $1", id)`, `query_as!(User, "...", id)`; the
+    // arguments after the SQL are bound values, evaluated where the macro is.
+    "query",
+    "query_as",
+    "query_scalar",
+    "query_unchecked",
+    "query_as_unchecked",
+    "query_scalar_unchecked",
+    "query_file",
+    "query_file_as",
+    "query_file_scalar",
+    "query_file_unchecked",
+    "query_file_as_unchecked",
     // rusty-celery: `celery::app!(broker = ..., tasks = [a, b], ...)`.
     "app",
     // utoipa-axum's `routes!(a, b)` and rocket's `routes![a, b]` name handlers.
     "routes",
+];
+
+/// Macros that await the futures they are given: `tokio::join!(a(), b())`,
+/// `futures::try_join!(..)`. Their arguments are expressions.
+const JOIN_MACROS: &[&str] = &["join", "try_join"];
+
+/// Macros that await one future per branch and run the winner's body:
+/// `tokio::select! { v = fut => body, .. }` and `futures::select!`.
+const SELECT_MACROS: &[&str] = &["select", "select_biased"];
+
+/// `tracing` (and `log`) event and span macros: their arguments are fields
+/// (`key = value`, `?value`, `%value`, `target: ".."`) and format arguments.
+const TRACING_MACROS: &[&str] = &[
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "event",
+    "span",
+    "trace_span",
+    "debug_span",
+    "info_span",
+    "warn_span",
+    "error_span",
 ];
 
 /// Future combinators: in `x.f().map_err(..).await` the call `x.f()` is a future that is
@@ -150,6 +181,7 @@ pub fn lower(file: &syn::File, lines: &Lines) -> FileModel {
         m: FileModel::new(Language::Rust),
         scope: 0,
         depth: 0,
+        guards: Vec::new(),
     };
     let end = lines.text.len() as u32 + lines.shift;
     l.m.scopes.push(Scope {
@@ -175,6 +207,9 @@ struct Lowerer<'a> {
     m: FileModel,
     scope: ScopeId,
     depth: usize,
+    /// `Option` tests the code being lowered runs under, in the current scope:
+    /// `if let Some(p) = password` is the guard `password` (when true).
+    guards: Vec<Guard>,
 }
 
 fn path_name(path: &syn::Path) -> String {
@@ -245,9 +280,20 @@ impl<'a> Lowerer<'a> {
 
     fn enter(&mut self, scope: ScopeId, f: impl FnOnce(&mut Self)) {
         let saved = self.scope;
+        let guards = std::mem::take(&mut self.guards);
         self.scope = scope;
         f(self);
         self.scope = saved;
+        self.guards = guards;
+    }
+
+    /// Lowers `f` under one more guard.
+    fn guarded<T>(&mut self, guard: Option<Guard>, f: impl FnOnce(&mut Self) -> T) -> T {
+        let n = self.guards.len();
+        self.guards.extend(guard);
+        let out = f(self);
+        self.guards.truncate(n);
+        out
     }
 
     fn too_deep(&self) -> bool {
@@ -715,17 +761,13 @@ impl<'a> Lowerer<'a> {
                 self.pattern_param(&ts.elems[0], annotation)
             }
             _ => {
+                // A name no code can write stands for the whole parameter, so that
+                // `State(AppState { db, .. }): State<AppState>` binds `db` to the field
+                // `db` of the parameter's type.
                 let span = self.sp(pat.span());
-                let params = &mut self.m.scopes[self.scope].params;
-                params.push(Param {
-                    name: "<pattern>".into(),
-                    kind: ParamKind::Normal,
-                    has_default: false,
-                    default: None,
-                    annotation,
-                    span,
-                });
-                self.bind_pattern(pat, None);
+                let name = format!("<pattern{}>", self.m.scopes[self.scope].params.len());
+                self.param(&name, annotation, span);
+                self.bind_pattern(pat, Some(Expr::new(ExprKind::Name(name), span)));
             }
         }
     }
@@ -768,9 +810,34 @@ impl<'a> Lowerer<'a> {
                     self.bind_pattern(e, if one { value.clone() } else { None });
                 }
             }
+            // `let (tx, rx) = channel();`: each element comes from the value (an element
+            // of a tuple literal is that expression).
             Pat::Tuple(t) => {
-                for e in &t.elems {
-                    self.bind_pattern(e, None);
+                let items = match &value {
+                    Some(Expr {
+                        kind: ExprKind::Tuple(items),
+                        ..
+                    }) if items.len() == t.elems.len() => Some(items.clone()),
+                    _ => None,
+                };
+                let mut positional = true;
+                for (i, e) in t.elems.iter().enumerate() {
+                    if matches!(e, Pat::Rest(_)) {
+                        positional = false;
+                    }
+                    let v = match (&items, &value) {
+                        _ if !positional => None,
+                        (Some(items), _) => Some(items[i].clone()),
+                        (None, Some(v)) => Some(Expr::new(
+                            ExprKind::Subscript(
+                                Box::new(v.clone()),
+                                Box::new(Expr::new(ExprKind::Int(i as i64), v.span)),
+                            ),
+                            v.span,
+                        )),
+                        (None, None) => None,
+                    };
+                    self.bind_pattern(e, v);
                 }
             }
             Pat::Slice(s) => {
@@ -778,9 +845,20 @@ impl<'a> Lowerer<'a> {
                     self.bind_pattern(e, None);
                 }
             }
+            // `let Config { client, .. } = config;`: each field's value.
             Pat::Struct(s) => {
+                if let Some(v) = &value {
+                    self.note_evaluated(v);
+                }
                 for f in &s.fields {
-                    self.bind_pattern(&f.pat, None);
+                    let field = value.as_ref().map(|v| {
+                        let name = match &f.member {
+                            syn::Member::Named(i) => i.to_string(),
+                            syn::Member::Unnamed(i) => i.index.to_string(),
+                        };
+                        Expr::new(ExprKind::Attr(Box::new(v.clone()), name), v.span)
+                    });
+                    self.bind_pattern(&f.pat, field);
                 }
             }
             Pat::Or(o) => {
@@ -796,9 +874,20 @@ impl<'a> Lowerer<'a> {
 
     fn block(&mut self, b: &Block) {
         let n = b.stmts.len();
+        let depth = self.guards.len();
         for (i, s) in b.stmts.iter().enumerate() {
             self.stmt(s, i + 1 < n);
+            // `let Some(p) = password else { return .. };`: what follows runs only when
+            // `password` is `Some`.
+            if let Stmt::Local(local) = s
+                && let Some(init) = &local.init
+                && init.diverge.is_some()
+                && let Some(g) = option_test(&local.pat, &init.expr)
+            {
+                self.guards.push(g);
+            }
         }
+        self.guards.truncate(depth);
     }
 
     fn stmt(&mut self, s: &Stmt, followed: bool) {
@@ -955,6 +1044,11 @@ impl<'a> Lowerer<'a> {
                 if p.qself.is_some() {
                     return Expr::other(span);
                 }
+                // `None` (a variant of the prelude's `Option`): the literal absence that
+                // `if let Some(..)` guards test.
+                if p.path.is_ident("None") {
+                    return Expr::new(ExprKind::None, span);
+                }
                 Expr::new(ExprKind::Name(path_name(&p.path)), span)
             }
             SynExpr::Lit(l) => {
@@ -1063,10 +1157,14 @@ impl<'a> Lowerer<'a> {
             }
             SynExpr::If(i) => {
                 self.expr(&i.cond);
-                self.block(&i.then_branch);
+                let test = condition_test(&i.cond);
+                self.guarded(test.clone(), |l| l.block(&i.then_branch));
                 let mut end = self.hi(i.then_branch.brace_token.span.close());
                 if let Some((_, e)) = &i.else_branch {
-                    end = self.expr(e).span.end;
+                    end = self
+                        .guarded(test.map(|g| g.negated()), |l| l.expr(e))
+                        .span
+                        .end;
                 }
                 other(self, end)
             }
@@ -1084,7 +1182,8 @@ impl<'a> Lowerer<'a> {
                     if let Some((_, g)) = &arm.guard {
                         self.expr(g);
                     }
-                    self.expr(&arm.body);
+                    let test = option_test(&arm.pat, &m.expr);
+                    self.guarded(test, |l| l.expr(&arm.body));
                 }
                 other(self, self.hi(m.brace_token.span.close()))
             }
@@ -1163,14 +1262,37 @@ impl<'a> Lowerer<'a> {
                 }
                 other(self, end)
             }
-            SynExpr::Struct(s) => {
-                for f in &s.fields {
-                    self.expr(&f.expr);
+            // `Client { url, .. }` is lowered as a call of the type with keyword arguments,
+            // like a tuple struct's `Client(url)`: its value is an instance of the type,
+            // so `Client { .. }.send()` resolves to the type's method.
+            SynExpr::Struct(st) => {
+                let mut args = Vec::new();
+                for f in &st.fields {
+                    let value = self.expr(&f.expr);
+                    let name = match &f.member {
+                        syn::Member::Named(i) => i.to_string(),
+                        syn::Member::Unnamed(i) => i.index.to_string(),
+                    };
+                    args.push(Arg {
+                        kind: ArgKind::Keyword,
+                        name: Some(name),
+                        span: value.span,
+                        value,
+                    });
                 }
-                if let Some(r) = &s.rest {
+                if let Some(r) = &st.rest {
                     self.expr(r);
                 }
-                other(self, self.hi(s.brace_token.span.close()))
+                let end = self.hi(st.brace_token.span.close());
+                if st.qself.is_some() {
+                    return other(self, end);
+                }
+                let callee =
+                    Expr::new(ExprKind::Name(path_name(&st.path)), self.sp(st.path.span()));
+                let args_span = self.sp(st.brace_token.span.join());
+                let span = Span::new(start, end);
+                let id = self.push_call(callee, args, span, args_span, false);
+                Expr::new(ExprKind::Call(id), span)
             }
             SynExpr::Tuple(t) => {
                 let items = t.elems.iter().map(|x| self.expr(x)).collect();
@@ -1319,7 +1441,7 @@ impl<'a> Lowerer<'a> {
             awaited: false,
             withs: Vec::new(),
             tries: Vec::new(),
-            guards: Vec::new(),
+            guards: self.guards.clone(),
             followed_by_statement: false,
             is_macro,
         });
@@ -1408,6 +1530,19 @@ impl<'a> Lowerer<'a> {
         let last = last_segment(&mac.path);
         let args = if EXPR_MACROS.contains(&last.as_str()) {
             self.token_args(mac.tokens.clone())
+        } else if JOIN_MACROS.contains(&last.as_str()) {
+            let args = self.token_args(mac.tokens.clone());
+            for a in &args {
+                if let ExprKind::Call(id) = a.value.kind {
+                    self.mark_awaited(id);
+                }
+            }
+            args
+        } else if SELECT_MACROS.contains(&last.as_str()) {
+            self.select_branches(mac.tokens.clone());
+            Vec::new()
+        } else if TRACING_MACROS.contains(&last.as_str()) {
+            self.field_args(mac.tokens.clone())
         } else if last == "json" {
             let mut out = Vec::new();
             self.json_args(mac.tokens.clone(), &mut out, 0);
@@ -1462,6 +1597,90 @@ impl<'a> Lowerer<'a> {
                     ArgKind::Positional
                 },
                 name: keyword,
+                span: value.span,
+                value,
+            });
+        }
+        args
+    }
+
+    /// `tokio::select! { biased; pat = fut, if cond => body, else => body }` (and
+    /// `futures::select!`, whose fallbacks are `complete =>` and `default =>`): each
+    /// branch's future is awaited here, its pattern binds in the body. A body that does
+    /// not parse leaves the whole macro unread.
+    fn select_branches(&mut self, tokens: TokenStream) {
+        let Ok(branches) = syn::parse::Parser::parse2(parse_select, tokens) else {
+            return;
+        };
+        for b in branches {
+            let fut = b.fut.map(|f| {
+                let v = self.expr(&f);
+                if let ExprKind::Call(id) = v.kind {
+                    self.mark_awaited(id);
+                }
+                v
+            });
+            if let Some(c) = &b.cond {
+                self.expr(c);
+            }
+            if let Some(p) = &b.pat {
+                self.bind_pattern(p, fut);
+            }
+            self.expr(&b.body);
+        }
+    }
+
+    /// Arguments of a `tracing` / `log` macro: each comma-separated part without its
+    /// `target:` / `parent:` / `name:` prefix, its field name (`a.b =`) and its `?` / `%`
+    /// sigil, read as an expression.
+    fn field_args(&mut self, tokens: TokenStream) -> Vec<Arg> {
+        let mut parts: Vec<Vec<TokenTree>> = vec![Vec::new()];
+        for t in tokens {
+            match &t {
+                TokenTree::Punct(p) if p.as_char() == ',' => parts.push(Vec::new()),
+                _ => parts.last_mut().expect("never empty").push(t),
+            }
+        }
+        let mut args = Vec::new();
+        for part in parts {
+            let mut rest: &[TokenTree] = &part;
+            // `target: "x"`, `parent: &span`, `name: "x"`, `Level::INFO` stays.
+            if let [TokenTree::Ident(_), TokenTree::Punct(p), tail @ ..] = rest
+                && p.as_char() == ':'
+                && p.spacing() == Spacing::Alone
+            {
+                rest = tail;
+            }
+            // `a.b.c = value`
+            let mut i = 0;
+            while let Some(TokenTree::Ident(_)) = rest.get(i) {
+                match rest.get(i + 1) {
+                    Some(TokenTree::Punct(p)) if p.as_char() == '.' => i += 2,
+                    Some(TokenTree::Punct(p))
+                        if p.as_char() == '=' && p.spacing() == Spacing::Alone =>
+                    {
+                        rest = &rest[i + 2..];
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            if let [TokenTree::Punct(p), tail @ ..] = rest
+                && matches!(p.as_char(), '?' | '%')
+            {
+                rest = tail;
+            }
+            if rest.is_empty() {
+                continue;
+            }
+            let ts: TokenStream = rest.iter().cloned().collect();
+            let Ok(parsed) = syn::parse2::<SynExpr>(ts) else {
+                continue;
+            };
+            let value = self.expr(&parsed);
+            args.push(Arg {
+                kind: ArgKind::Positional,
+                name: None,
                 span: value.span,
                 value,
             });
@@ -1610,6 +1829,73 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// One branch of a `select!`: `pat = fut, if cond => body`, or a fallback
+/// (`else =>`, `complete =>`, `default =>`) with a body only.
+struct SelectBranch {
+    pat: Option<Pat>,
+    fut: Option<SynExpr>,
+    cond: Option<SynExpr>,
+    body: SynExpr,
+}
+
+fn parse_select(input: syn::parse::ParseStream) -> syn::Result<Vec<SelectBranch>> {
+    use syn::Token;
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        if input.peek(syn::Ident) && input.peek2(Token![;]) {
+            // `biased;`
+            input.parse::<syn::Ident>()?;
+            input.parse::<Token![;]>()?;
+            continue;
+        }
+        let (pat, fut, cond) =
+            if input.peek(Token![else]) || (input.peek(syn::Ident) && input.peek2(Token![=>])) {
+                if input.peek(Token![else]) {
+                    input.parse::<Token![else]>()?;
+                } else {
+                    input.parse::<syn::Ident>()?;
+                }
+                (None, None, None)
+            } else {
+                let pat = Pat::parse_multi_with_leading_vert(input)?;
+                input.parse::<Token![=]>()?;
+                let fut: SynExpr = input.parse()?;
+                let cond = if input.peek(Token![,]) && input.peek2(Token![if]) {
+                    input.parse::<Token![,]>()?;
+                    input.parse::<Token![if]>()?;
+                    Some(input.parse::<SynExpr>()?)
+                } else {
+                    None
+                };
+                (Some(pat), Some(fut), cond)
+            };
+        input.parse::<Token![=>]>()?;
+        // A block body ends the branch, with or without a comma (as in `match`).
+        let body = if input.peek(syn::token::Brace) {
+            let content;
+            let brace_token = syn::braced!(content in input);
+            let stmts = content.call(Block::parse_within)?;
+            SynExpr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: Block { brace_token, stmts },
+            })
+        } else {
+            input.parse()?
+        };
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        out.push(SelectBranch {
+            pat,
+            fut,
+            cond,
+            body,
+        });
+    }
+    Ok(out)
+}
+
 /// Traits that make a type parameter a closure or a future.
 const CLOSURE_TRAITS: &[&str] = &[
     "Fn",
@@ -1668,5 +1954,67 @@ fn type_name(ty: &Type) -> String {
         Type::Paren(p) => type_name(&p.elem),
         Type::Group(g) => type_name(&g.elem),
         _ => "<type>".into(),
+    }
+}
+
+/// The `Option` a plain local name holds, seen through `&`, parentheses and the adapters
+/// that keep `Some`/`None` (`password.as_deref()`).
+fn option_name(e: &SynExpr) -> Option<String> {
+    match e {
+        SynExpr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
+        SynExpr::Reference(r) => option_name(&r.expr),
+        SynExpr::Paren(p) => option_name(&p.expr),
+        SynExpr::Group(g) => option_name(&g.expr),
+        SynExpr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "as_ref"
+                        | "as_deref"
+                        | "as_mut"
+                        | "as_deref_mut"
+                        | "clone"
+                        | "cloned"
+                        | "copied"
+                ) =>
+        {
+            option_name(&m.receiver)
+        }
+        _ => None,
+    }
+}
+
+/// `Some(..)` (the name holds a value) or `None` tested against a name.
+fn option_test(pat: &Pat, value: &SynExpr) -> Option<Guard> {
+    let name = option_name(value)?;
+    let when = match pat {
+        Pat::TupleStruct(ts) if ts.elems.len() == 1 && last_segment(&ts.path) == "Some" => true,
+        Pat::Path(p) if p.qself.is_none() && last_segment(&p.path) == "None" => false,
+        Pat::Ident(pi) if pi.subpat.is_none() && pi.ident == "None" => false,
+        _ => return None,
+    };
+    Some(Guard {
+        cond: Expr::new(ExprKind::Name(name), Span::default()),
+        when,
+    })
+}
+
+/// The guard an `if` condition is: `let Some(p) = x`, `x.is_some()`, `x.is_none()`.
+fn condition_test(cond: &SynExpr) -> Option<Guard> {
+    match cond {
+        SynExpr::Let(l) => option_test(&l.pat, &l.expr),
+        SynExpr::Paren(p) => condition_test(&p.expr),
+        SynExpr::MethodCall(m) if m.args.is_empty() => {
+            let when = match m.method.to_string().as_str() {
+                "is_some" => true,
+                "is_none" => false,
+                _ => return None,
+            };
+            Some(Guard {
+                cond: Expr::new(ExprKind::Name(option_name(&m.receiver)?), Span::default()),
+                when,
+            })
+        }
+        _ => None,
     }
 }
