@@ -379,6 +379,12 @@ impl Project {
                     {
                         return None;
                     }
+                    // A Rust callback handed to an API that runs it later, elsewhere.
+                    if model.language == Language::Rust
+                        && self.rust_lambda_runs_elsewhere(call.file, scope)
+                    {
+                        return None;
+                    }
                     scope = s.parent?;
                 }
             }

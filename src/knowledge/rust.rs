@@ -74,6 +74,26 @@ pub struct Registration {
     pub receivers: Vec<PathPattern>,
     #[serde(default)]
     pub sync_on_runtime: bool,
+    /// The positional arguments that are handlers (0-based); empty: every one.
+    #[serde(default)]
+    pub positions: Vec<usize>,
+}
+
+/// An `impl` block whose methods a framework calls per request: one carrying an
+/// attribute (`#[Object] impl Query`), or one implementing a trait (`impl Service<R> for
+/// Auth`), then only the named methods (empty: all).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImplHandler {
+    pub framework: String,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub attributes: Vec<PathPattern>,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub traits: Vec<PathPattern>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub sync_on_runtime: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -92,6 +112,15 @@ pub struct RustOffload {
     pub methods: Vec<String>,
     #[serde(default)]
     pub method: Vec<OffloadMethod>,
+}
+
+/// Closures that run right where they are passed (see `[inline]` in offload.toml).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InlineClosures {
+    pub methods: Vec<String>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -133,6 +162,8 @@ struct BlockingFile {
 struct HandlersFile {
     attribute: Vec<AttributeHandler>,
     registration: Vec<Registration>,
+    #[serde(rename = "impl")]
+    impls: Vec<ImplHandler>,
 }
 
 #[derive(Deserialize)]
@@ -140,6 +171,7 @@ struct HandlersFile {
 struct OffloadFile {
     offload: RustOffload,
     spawn: Spawn,
+    inline: InlineClosures,
 }
 
 #[derive(Deserialize)]
@@ -176,8 +208,10 @@ pub struct RustKnowledge {
     pub blocking: Vec<BlockingCall>,
     pub attribute_handlers: Vec<AttributeHandler>,
     pub registrations: Vec<Registration>,
+    pub impl_handlers: Vec<ImplHandler>,
     pub offload: RustOffload,
     pub spawn: Spawn,
+    pub inline: InlineClosures,
     pub globs: Vec<GlobModule>,
     /// std prelude name → its path (with `.`).
     pub prelude: HashMap<String, String>,
@@ -215,8 +249,10 @@ impl RustKnowledge {
             blocking: b.blocking,
             attribute_handlers: h.attribute,
             registrations: h.registration,
+            impl_handlers: h.impls,
             offload: o.offload,
             spawn: o.spawn,
+            inline: o.inline,
             globs: r.glob,
             prelude,
             lib_names: r.lib_names,

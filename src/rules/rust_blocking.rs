@@ -138,22 +138,39 @@ fn display(p: &PathPattern, value: &Value) -> String {
     }
 }
 
-/// Breadth-first from a sync project function, through the sync functions it calls
-/// inline, for the first catalogued call of `rule`.
+/// Breadth-first from a sync project function (entered by the call `entry`), through
+/// the sync functions it calls inline, for the worst catalogued call of `rule` it
+/// reaches: the most severe, and among equals the nearest (a small file read on the way
+/// must not hide the password hash after it). A branch that tests an `Option` parameter
+/// the chain passes as `None` (`set_password(None)` → `if let Some(p) = password { hash }`)
+/// cannot run and is skipped.
 pub fn blocking_reached<'p>(
     project: &'p Project,
+    entry: CallRef,
     start: FuncRef,
     max_depth: usize,
     rule: &str,
 ) -> Option<(Vec<Edge>, CallRef, BlockingMatch<'p>)> {
-    let mut queue = VecDeque::from([(start, Vec::<Edge>::new())]);
+    let none = passed_none(project, entry, start, &[]);
+    let mut queue = VecDeque::from([(start, none, Vec::<Edge>::new())]);
     let mut seen = HashSet::from([start]);
-    while let Some((f, path)) = queue.pop_front() {
+    let mut best: Option<(Vec<Edge>, CallRef, BlockingMatch<'p>)> = None;
+    while let Some((f, none, path)) = queue.pop_front() {
+        let runs =
+            |c: CallRef| {
+                project.call(c).guards.iter().all(|g| {
+                    !(g.when && matches!(&g.cond.kind, ExprKind::Name(n) if none.contains(n)))
+                })
+            };
         for &c in project.graph.calls_in(f) {
-            if project.rust_runs_inline(c, f)
+            if runs(c)
+                && project.rust_runs_inline(c, f)
                 && let Some(m) = blocking_call(project, c, rule)
+                && best
+                    .as_ref()
+                    .is_none_or(|(_, _, b)| m.entry.severity > b.entry.severity)
             {
-                return Some((path, c, m));
+                best = Some((path.clone(), c, m));
             }
         }
         if path.len() >= max_depth {
@@ -164,6 +181,7 @@ pub fn blocking_reached<'p>(
             if target.is_async
                 || target.kind != ScopeKind::Function
                 || project.call(e.call).awaited
+                || !runs(e.call)
                 || !project.rust_runs_inline(e.call, f)
                 || project.is_test_function(e.target)
             {
@@ -172,11 +190,50 @@ pub fn blocking_reached<'p>(
             if seen.insert(e.target) {
                 let mut p = path.clone();
                 p.push(*e);
-                queue.push_back((e.target, p));
+                let next = passed_none(project, e.call, e.target, &none);
+                queue.push_back((e.target, next, p));
             }
         }
     }
-    None
+    best
+}
+
+/// The parameters of `target` that `call` passes as `None`: the literal, or a parameter
+/// of the caller already known to be `None`. A parameter the body binds again
+/// (`let password = password.or(..)`) is left out.
+fn passed_none(
+    project: &Project,
+    call: CallRef,
+    target: FuncRef,
+    caller: &[String],
+) -> Vec<String> {
+    let c = project.call(call);
+    let scope = project.scope(target);
+    // `x.method(a)` passes `self` as the receiver; `Type::method(x, a)` does not.
+    let skip = usize::from(
+        c.method_name().is_some() && scope.params.first().is_some_and(|p| p.name == "self"),
+    );
+    let args: Vec<&crate::model::Expr> = c.positional().map(|a| &a.value).collect();
+    let mut out = Vec::new();
+    for (i, p) in scope.params.iter().enumerate().skip(skip) {
+        let Some(arg) = args.get(i - skip) else { break };
+        let none = match &arg.kind {
+            ExprKind::None => true,
+            ExprKind::Name(n) => caller.contains(n),
+            _ => false,
+        };
+        // `if let Some(password) = password` binds the name again, to its own value.
+        let rebound = scope.bindings.iter().any(|b| {
+            b.name == p.name
+                && !matches!(b.value, crate::model::BoundValue::Param(_))
+                && !matches!(&b.value, crate::model::BoundValue::Expr(e)
+                    if matches!(&e.kind, ExprKind::Name(n) if *n == p.name))
+        });
+        if none && !rebound {
+            out.push(p.name.clone());
+        }
+    }
+    out
 }
 
 fn describe(project: &Project, ctx: &AsyncContext) -> String {
@@ -228,8 +285,24 @@ fn severity(
         .then_some(Severity::Warning)
 }
 
+/// A finding about to be reported: a blocking call in async context, made here or
+/// reached through project functions.
+struct Found<'p> {
+    call: CallRef,
+    ctx: AsyncContext,
+    severity: Severity,
+    /// The catalogued call: `call` itself, or what it reaches (with the path).
+    site: CallRef,
+    reached: Option<(FuncRef, Vec<Edge>)>,
+    m: BlockingMatch<'p>,
+}
+
 /// The Rust check of TL302 / TL304 for one function: its calls in async context, and
 /// those of closures inside it that a framework runs as request handlers.
+///
+/// One line, one finding: a blocking call that one async function reaches through
+/// several of its calls is reported once, at the first; and of several findings on one
+/// line only the worst is kept.
 pub fn check_function(cx: &mut Checker, func: FuncRef, rule: &str) {
     let project = cx.project;
     if project.is_test_function(func) {
@@ -254,87 +327,137 @@ pub fn check_function(cx: &mut Checker, func: FuncRef, rule: &str) {
         }
     }
     let depth = project.settings.max_call_depth;
+    let mut found: Vec<Found> = Vec::new();
     for owner in owners {
         for &call in project.graph.calls_in(owner) {
-            check_call(cx, call, rule, depth);
+            found.extend(find_call(project, call, rule, depth));
         }
+    }
+    found.sort_by_key(|f| (f.call.file, project.call(f.call).span.start, f.call.call));
+    // The worst finding of each line, then each reached site once per async function.
+    let line = |f: &Found| {
+        let c = project.call(f.call);
+        (
+            f.call.file,
+            project.files[f.call.file].position(c.span.start).line,
+        )
+    };
+    let mut best_of_line: std::collections::HashMap<(crate::source::FileId, u32), usize> =
+        std::collections::HashMap::new();
+    for (i, f) in found.iter().enumerate() {
+        let key = line(f);
+        // The most severe; among equals a call made right here before one reached
+        // through project functions, then the first.
+        let rank = |f: &Found| (f.severity, f.reached.is_none());
+        match best_of_line.get(&key) {
+            Some(&j) if rank(&found[j]) >= rank(f) => {}
+            _ => {
+                best_of_line.insert(key, i);
+            }
+        }
+    }
+    let mut sites: HashSet<(FuncRef, CallRef)> = HashSet::new();
+    for (i, f) in found.into_iter().enumerate() {
+        if best_of_line.get(&line(&f)) != Some(&i) || !sites.insert((f.ctx.func(), f.site)) {
+            continue;
+        }
+        report(cx, f);
     }
 }
 
-fn check_call(cx: &mut Checker, call: CallRef, rule: &str, depth: usize) {
-    let project = cx.project;
-    let Some(ctx) = project.rust_async_context(call) else {
-        return;
-    };
-    let handler = in_handler(project, call);
+/// What one call in async context reports, if anything.
+fn find_call<'p>(
+    project: &'p Project,
+    call: CallRef,
+    rule: &str,
+    depth: usize,
+) -> Option<Found<'p>> {
+    let ctx = project.rust_async_context(call)?;
+    let handler = in_handler(project, call).is_some();
     let c = project.call(call);
-    let where_ = describe(project, &ctx);
-    let on_runtime_note = match &ctx {
+    if let Some(m) = blocking_call(project, call, rule) {
+        let severity = severity(project, rule, m.entry, handler, call, &ctx)?;
+        return Some(Found {
+            call,
+            ctx,
+            severity,
+            site: call,
+            reached: None,
+            m,
+        });
+    }
+    let target = project.call_target(call)?;
+    let t = project.scope(target);
+    // `.await` on a call of a sync function: it returns a future, or resolution went
+    // wrong; either way its body is not the blocking part.
+    if t.is_async || c.awaited || depth == 0 || project.is_test_function(target) {
+        return None;
+    }
+    let (path, site, m) = blocking_reached(project, call, target, depth - 1, rule)?;
+    let severity = severity(project, rule, m.entry, handler, call, &ctx)?;
+    Some(Found {
+        call,
+        ctx,
+        severity,
+        site,
+        reached: Some((target, path)),
+        m,
+    })
+}
+
+fn report(cx: &mut Checker, f: Found) {
+    let project = cx.project;
+    let handler = in_handler(project, f.call);
+    let where_ = describe(project, &f.ctx);
+    let on_runtime_note = match &f.ctx {
         AsyncContext::OnRuntime(_, why) => Some(format!(
             "a {why} that is not `async` still runs on the async runtime's worker thread"
         )),
         _ => None,
     };
-    if let Some(m) = blocking_call(project, call, rule) {
-        let Some(sev) = severity(project, rule, m.entry, handler.is_some(), call, &ctx) else {
-            return;
-        };
-        let d = cx.report(
-            call.file,
-            c.span,
-            format!("`{}` in {where_} {}", m.name, m.entry.why),
-        );
-        d.severity(sev)
-            .label(label(m.entry))
-            .help(m.entry.instead.clone());
-        if let Some(n) = on_runtime_note {
-            d.note(n);
+    let m = &f.m;
+    let d = match f.reached {
+        None => {
+            let c = project.call(f.call);
+            let d = cx.report(
+                f.call.file,
+                c.span,
+                format!("`{}` in {where_} {}", m.name, m.entry.why),
+            );
+            d.label(label(m.entry)).help(m.entry.instead.clone());
+            d
         }
-        if let Some(h) = &handler {
-            d.note(handler_note(project, h));
+        Some((target, path)) => {
+            let d = report_reached(
+                cx,
+                f.call,
+                target,
+                f.ctx.func(),
+                &format!("in {where_}"),
+                Reaches {
+                    path,
+                    site: f.site,
+                    name: &m.name,
+                    why: &m.entry.why,
+                    label: format!("reaches a blocking call ({})", m.entry.kind),
+                },
+            );
+            d.help(m.entry.instead.clone());
+            d
         }
-        if m.entry.id == "thread-sleep"
-            && let Some(fix) = tokio_sleep_fix(project, call, &ctx)
-        {
-            d.fix(fix);
-        }
-        return;
-    }
-    let Some(target) = project.call_target(call) else {
-        return;
     };
-    let t = project.scope(target);
-    // `.await` on a call of a sync function: it returns a future, or resolution went
-    // wrong; either way its body is not the blocking part.
-    if t.is_async || c.awaited || depth == 0 || project.is_test_function(target) {
-        return;
-    }
-    let Some((path, site, m)) = blocking_reached(project, target, depth - 1, rule) else {
-        return;
-    };
-    let Some(sev) = severity(project, rule, m.entry, handler.is_some(), call, &ctx) else {
-        return;
-    };
-    let d = report_reached(
-        cx,
-        call,
-        target,
-        ctx.func(),
-        &format!("in {where_}"),
-        Reaches {
-            path,
-            site,
-            name: &m.name,
-            why: &m.entry.why,
-            label: format!("reaches a blocking call ({})", m.entry.kind),
-        },
-    );
-    d.severity(sev).help(m.entry.instead.clone());
+    d.severity(f.severity);
     if let Some(n) = on_runtime_note {
         d.note(n);
     }
     if let Some(h) = &handler {
         d.note(handler_note(project, h));
+    }
+    if f.site == f.call
+        && m.entry.id == "thread-sleep"
+        && let Some(fix) = tokio_sleep_fix(project, f.call, &f.ctx)
+    {
+        d.fix(fix);
     }
 }
 

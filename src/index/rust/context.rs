@@ -72,6 +72,48 @@ impl Project {
         }
     }
 
+    /// A closure that does not run where it is written: handed to an offload, or (a
+    /// sync one) to an external call that is not a known inline user of its closure
+    /// (`[inline]` in `rules/rust/offload.toml`): a callback that runs later, or on
+    /// another thread. Its calls belong to no enclosing function.
+    pub(crate) fn rust_lambda_runs_elsewhere(&self, file: FileId, scope: ScopeId) -> bool {
+        let s = &self.models[file].scopes[scope];
+        let Some((outer, _)) = s.passed_to else {
+            return false;
+        };
+        let call = CallRef { file, call: outer };
+        if self.rust_is_offload(call) {
+            return true;
+        }
+        !s.is_async && !self.rust_runs_closure_inline(call)
+    }
+
+    /// Does this call run the closure it is given before it returns? Project functions
+    /// are taken to (their code is read, and a wrapper that offloads is an offload), as
+    /// are macros (their arguments are expressions here) and the `[inline]` users.
+    fn rust_runs_closure_inline(&self, call: CallRef) -> bool {
+        let c = self.call(call);
+        if c.is_macro {
+            return true;
+        }
+        let callee = self.callee(call);
+        if matches!(callee, Value::Function(_)) {
+            return true;
+        }
+        let inline = &self.knowledge.rust.inline;
+        c.method_name()
+            .is_some_and(|m| inline.methods.iter().any(|x| x == m))
+            || inline.calls.iter().any(|p| self.matches(callee, p))
+    }
+
+    /// A call that starts a task: a known spawn, or a project helper that spawns what
+    /// it is given.
+    pub(crate) fn rust_spawns(&self, call: CallRef) -> bool {
+        self.rust_is_spawn(call)
+            || matches!(self.callee(call), Value::Function(f)
+                if self.rust.wrappers.get(f) == Some(&WrapperKind::Detach))
+    }
+
     pub(crate) fn rust_is_spawn(&self, call: CallRef) -> bool {
         let callee = self.callee(call);
         self.knowledge
@@ -114,6 +156,9 @@ impl Project {
                         && h.sync_on_runtime
                     {
                         return Some(AsyncContext::OnRuntime(f, h.framework.clone()));
+                    }
+                    if self.rust_lambda_runs_elsewhere(call.file, scope) {
+                        return None;
                     }
                     scope = s.parent?;
                 }
@@ -240,7 +285,7 @@ fn closure_params(project: &Project, file: FileId, scope: ScopeId) -> Vec<String
         .unwrap_or(&[]);
     s.params
         .iter()
-        .filter(|p| p.name != "self" && p.name != "<pattern>")
+        .filter(|p| p.name != "self" && !p.name.starts_with("<pattern"))
         .filter(|p| {
             p.annotation
                 .as_ref()
@@ -395,19 +440,62 @@ impl Project {
 /// the runtime's entry point calls (start-up code): every project call to them is in such
 /// a function, directly or through others like them.
 pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<FuncRef>) {
-    let mut callers: HashMap<FuncRef, Vec<FuncRef>> = HashMap::new();
+    // Calls that run in a spawned task (`tokio::spawn(worker.run())`, or inside
+    // `tokio::spawn(async move { .. })`): what they run lives as long as the server, so
+    // being started from `main` does not make it start-up code.
+    let mut spawned_args: HashSet<CallRef> = HashSet::new();
+    for (file, model) in project.rust_models() {
+        for (id, c) in model.calls.iter().enumerate() {
+            if c.is_macro || !project.rust_spawns(CallRef { file, call: id }) {
+                continue;
+            }
+            for a in &c.args {
+                if let ExprKind::Call(inner) = a.value.kind {
+                    spawned_args.insert(CallRef { file, call: inner });
+                }
+            }
+        }
+    }
+    let in_spawned_task = |call: CallRef| {
+        if spawned_args.contains(&call) {
+            return true;
+        }
+        let model = &project.models[call.file];
+        let mut scope = model.calls[call.call].scope;
+        while model.scopes[scope].kind == ScopeKind::Lambda {
+            if let Some((outer, _)) = model.scopes[scope].passed_to
+                && project.rust_spawns(CallRef {
+                    file: call.file,
+                    call: outer,
+                })
+            {
+                return true;
+            }
+            match model.scopes[scope].parent {
+                Some(p) => scope = p,
+                None => break,
+            }
+        }
+        false
+    };
+    // Each function's callers, and whether the call runs in a spawned task.
+    let mut callers: HashMap<FuncRef, Vec<(FuncRef, bool)>> = HashMap::new();
     let mut funcs = Vec::new();
     for (file, model) in project.rust_models() {
         for (scope, _) in model.functions() {
             let f = FuncRef { file, scope };
             funcs.push(f);
             for e in project.graph.edges(f) {
-                callers.entry(e.target).or_default().push(f);
+                callers
+                    .entry(e.target)
+                    .or_default()
+                    .push((f, in_spawned_task(e.call)));
             }
         }
     }
-    // `ignored`: callers that do not count (tests, for start-up code).
-    let only_called_from = |roots: &HashSet<FuncRef>, ignored: &HashSet<FuncRef>| {
+    // `ignored`: callers that do not count (tests, for start-up code); `startup`: calls
+    // in spawned tasks do not count either.
+    let only_called_from = |roots: &HashSet<FuncRef>, ignored: &HashSet<FuncRef>, startup: bool| {
         let mut only: HashSet<FuncRef> = HashSet::new();
         loop {
             let mut changed = false;
@@ -421,7 +509,11 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
                     continue;
                 }
                 let Some(cs) = callers.get(f) else { continue };
-                let counted: Vec<&FuncRef> = cs.iter().filter(|c| !ignored.contains(c)).collect();
+                let counted: Vec<&FuncRef> = cs
+                    .iter()
+                    .filter(|(c, spawned)| !ignored.contains(c) && !(startup && *spawned))
+                    .map(|(c, _)| c)
+                    .collect();
                 if !counted.is_empty()
                     && counted
                         .iter()
@@ -447,13 +539,16 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
         .copied()
         .filter(|f| project.rust_is_runtime_entry(*f))
         .collect();
-    let test_only = only_called_from(&tests, &HashSet::new());
+    let test_only = only_called_from(&tests, &HashSet::new(), false);
     let all_tests: HashSet<FuncRef> = tests.union(&test_only).copied().collect();
-    let startup_only = only_called_from(&entries, &all_tests);
+    let startup_only = only_called_from(&entries, &all_tests, true);
     (test_only, startup_only)
 }
 
-/// Crates that define or register request handlers, or define rusty-celery tasks.
+/// Crates that define or register request handlers, or define rusty-celery tasks, and
+/// the library crates of the same workspace they depend on (directly or not): async code
+/// there runs on the service's runtime too (a model's `before_save` hook, a service
+/// layer's `login`).
 pub fn service_crates(project: &Project) -> HashSet<usize> {
     let mut out = HashSet::new();
     for h in &project.rust.handlers {
@@ -464,6 +559,31 @@ pub fn service_crates(project: &Project) -> HashSet<usize> {
     }
     for f in project.rust.celery_tasks.keys() {
         out.extend(project.rust_crate_of(f.file));
+    }
+    let ix = &project.rust;
+    let mut todo: Vec<usize> = out.iter().copied().collect();
+    while let Some(k) = todo.pop() {
+        let Some(m) = ix.manifest_of_crate(k) else {
+            continue;
+        };
+        for (package, _) in m.deps.values() {
+            let ident = project
+                .knowledge
+                .rust
+                .lib_names
+                .get(package)
+                .cloned()
+                .unwrap_or_else(|| package.replace('-', "_"));
+            let Some(dep) = ix.crate_by_ident(&ident) else {
+                continue;
+            };
+            let same_workspace = ix
+                .manifest_of_crate(dep)
+                .is_some_and(|d| d.workspace_root == m.workspace_root);
+            if same_workspace && !ix.crates[dep].test && out.insert(dep) {
+                todo.push(dep);
+            }
+        }
     }
     out
 }

@@ -62,7 +62,11 @@ pub fn find(project: &Project) -> Vec<RustHandler> {
                     })
             });
             let Some(entry) = entry else { continue };
-            for a in c.args.iter().filter(|a| a.kind == ArgKind::Positional) {
+            let positional = c.args.iter().filter(|a| a.kind == ArgKind::Positional);
+            for (_, a) in positional
+                .enumerate()
+                .filter(|(i, _)| entry.positions.is_empty() || entry.positions.contains(i))
+            {
                 let func = match &a.value.kind {
                     ExprKind::Lambda(l) => Some(FuncRef { file, scope: *l }),
                     _ => match project.resolve(file, c.scope, &a.value) {
@@ -81,8 +85,62 @@ pub fn find(project: &Project) -> Vec<RustHandler> {
                 }
             }
         }
+        impl_handlers(project, file, model, &mut out, &mut seen);
     }
     out
+}
+
+/// The methods of `impl` blocks a framework calls per request (`[[impl]]` entries).
+fn impl_handlers(
+    project: &Project,
+    file: crate::source::FileId,
+    model: &crate::model::FileModel,
+    out: &mut Vec<RustHandler>,
+    seen: &mut HashSet<FuncRef>,
+) {
+    let entries = &project.knowledge.rust.impl_handlers;
+    for imp in &model.rust.impls {
+        let class = &model.classes[imp.class];
+        let by_attribute = || {
+            class.decorators.iter().find_map(|d| {
+                let v = project.rust_decorator_value(file, class.parent, &d.expr);
+                if v.is_unknown() {
+                    return None;
+                }
+                entries
+                    .iter()
+                    .find(|e| e.attributes.iter().any(|p| project.matches(&v, p)))
+            })
+        };
+        let by_trait = || {
+            let t = imp.trait_.as_ref()?;
+            let v = project.rust_type_head(file, class.parent, t, 0);
+            if v.is_unknown() {
+                return None;
+            }
+            entries
+                .iter()
+                .find(|e| e.traits.iter().any(|p| project.matches(&v, p)))
+        };
+        let Some(entry) = by_attribute().or_else(by_trait) else {
+            continue;
+        };
+        for &m in &class.methods {
+            let s = &model.scopes[m];
+            if !entry.methods.is_empty() && !entry.methods.contains(&s.name) {
+                continue;
+            }
+            let func = FuncRef { file, scope: m };
+            if seen.insert(func) {
+                out.push(RustHandler {
+                    func,
+                    framework: entry.framework.clone(),
+                    sync_on_runtime: entry.sync_on_runtime && !s.is_async,
+                    registered_at: None,
+                });
+            }
+        }
+    }
 }
 
 impl HandlerSet {
