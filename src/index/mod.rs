@@ -186,6 +186,7 @@ impl Project {
         let (wrappers, wrapper_methods) = rust::context::derive_wrappers(self);
         self.rust.wrappers = wrappers;
         self.rust.wrapper_methods = wrapper_methods;
+        self.rust.opaque_closures = rust::context::opaque_closure_params(self);
         self.rust.celery_tasks = rust::context::find_celery_tasks(self);
         let rust_handlers = rust::handlers::find(self);
         self.rust.set_handlers(rust_handlers);

@@ -128,6 +128,12 @@ pub struct InlineClosures {
 pub struct Spawn {
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub calls: Vec<PathPattern>,
+    /// Constructors of connected pairs (channels, websocket handles).
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub pairs: Vec<PathPattern>,
+    /// Methods whose closure runs per upgraded connection (`on_upgrade`).
+    #[serde(default)]
+    pub connection_callbacks: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -190,10 +196,47 @@ struct ResolutionFile {
     types: Types,
 }
 
+/// A Rust job queue (see `[[job_queue]]` in tasks.toml).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobQueue {
+    pub name: String,
+    #[serde(default)]
+    pub worker_methods: Vec<String>,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub workers: Vec<PathPattern>,
+    #[serde(default)]
+    pub push_methods: Vec<String>,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub storages: Vec<PathPattern>,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub envelopes: Vec<PathPattern>,
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub job_traits: Vec<PathPattern>,
+    #[serde(default)]
+    pub register_methods: Vec<String>,
+    #[serde(default)]
+    pub enqueue_methods: Vec<String>,
+    pub enqueue_hint: String,
+}
+
+impl JobQueue {
+    /// Every library path the entry names.
+    pub fn paths(&self) -> impl Iterator<Item = &PathPattern> {
+        self.workers
+            .iter()
+            .chain(&self.storages)
+            .chain(&self.envelopes)
+            .chain(&self.job_traits)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TasksFile {
     celery: Celery,
+    #[serde(default)]
+    job_queue: Vec<JobQueue>,
 }
 
 fn deserialize_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -219,6 +262,7 @@ pub struct RustKnowledge {
     pub lib_names: HashMap<String, String>,
     pub transparent: Vec<PathPattern>,
     pub celery: Celery,
+    pub jobs: Vec<JobQueue>,
 }
 
 impl RustKnowledge {
@@ -258,6 +302,7 @@ impl RustKnowledge {
             lib_names: r.lib_names,
             transparent: r.types.transparent,
             celery: t.celery,
+            jobs: t.job_queue,
         })
     }
 }

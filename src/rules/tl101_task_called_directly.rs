@@ -1,5 +1,8 @@
 //! TL101 task-called-directly: `send_receipt(order.pk)` on a Celery (Dramatiq, RQ,
-//! django.tasks...) task runs its body in the caller instead of enqueuing it.
+//! django.tasks...) task runs its body in the caller instead of enqueuing it. The Rust
+//! form (a job function of an apalis worker called directly) is in `rust.rs`.
+
+mod rust;
 
 use super::context::{abbreviate, handler_note, in_handler, text};
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
@@ -15,7 +18,7 @@ pub static RULE: Rule = Rule {
         summary: "a task called with `()` runs in the caller instead of on a worker",
         severity: Severity::Error,
         default_enabled: true,
-        languages: &[Language::Python],
+        languages: &[Language::Python, Language::Rust],
         fix: FixAvailability::Sometimes,
         doc: include_str!("../../rules/docs/TL101.md"),
     },
@@ -24,6 +27,10 @@ pub static RULE: Rule = Rule {
 
 fn check(cx: &mut Checker, call: CallRef) {
     let project = cx.project;
+    if project.models[call.file].language == Language::Rust {
+        rust::check(cx, call);
+        return;
+    }
     let Some(task) = project.tasks.task_of(project.callee(call)) else {
         return;
     };

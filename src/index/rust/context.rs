@@ -97,8 +97,8 @@ impl Project {
             return true;
         }
         let callee = self.callee(call);
-        if matches!(callee, Value::Function(_)) {
-            return true;
+        if let Value::Function(f) = callee {
+            return !self.rust.opaque_closures.iter().any(|(g, _)| g == f);
         }
         let inline = &self.knowledge.rust.inline;
         c.method_name()
@@ -269,6 +269,50 @@ pub fn derive_wrappers(project: &Project) -> (HashMap<FuncRef, WrapperKind>, Has
         .map(|(f, _)| project.scope(*f).name.clone())
         .collect();
     (wrappers, methods)
+}
+
+/// Closure parameters a project function never visibly uses: not called, not passed
+/// to a call, not part of any value it binds (`spawn_blocking!("x", move || f(p))` is a
+/// macro tasklint does not read).
+pub fn opaque_closure_params(project: &Project) -> HashSet<(FuncRef, usize)> {
+    let mut out = HashSet::new();
+    for (file, model) in project.rust_models() {
+        for (scope, s) in model.functions() {
+            let params = closure_params(project, file, scope);
+            if params.is_empty() {
+                continue;
+            }
+            let inside = |mut sc: ScopeId| loop {
+                if sc == scope {
+                    return true;
+                }
+                match model.scopes[sc].parent {
+                    Some(p) => sc = p,
+                    None => return false,
+                }
+            };
+            for p in &params {
+                let one = std::slice::from_ref(p);
+                let used = model.calls.iter().any(|c| {
+                    inside(c.scope)
+                        && (mentions(model, &c.callee, one, true)
+                            || c.args.iter().any(|a| mentions(model, &a.value, one, true)))
+                }) || model.scopes.iter().enumerate().any(|(i, sc)| {
+                    inside(i)
+                        && sc.bindings.iter().any(|b| {
+                            matches!(&b.value, BoundValue::Expr(x) if mentions(model, x, one, true))
+                        })
+                }) || model.scopes[scope]
+                    .returns
+                    .iter()
+                    .any(|r| mentions(model, r, one, true));
+                if !used && let Some(i) = s.params.iter().position(|x| x.name == *p) {
+                    out.insert((FuncRef { file, scope }, i));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Parameters that hold a closure or future: typed `impl FnOnce(..)`, `impl Future`,
@@ -511,7 +555,7 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
                 let Some(cs) = callers.get(f) else { continue };
                 let counted: Vec<&FuncRef> = cs
                     .iter()
-                    .filter(|(c, spawned)| !ignored.contains(c) && !(startup && *spawned))
+                    .filter(|(c, spawned)| !(ignored.contains(c) || (startup && *spawned)))
                     .map(|(c, _)| c)
                     .collect();
                 if !counted.is_empty()
@@ -543,6 +587,36 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
     let all_tests: HashSet<FuncRef> = tests.union(&test_only).copied().collect();
     let startup_only = only_called_from(&entries, &all_tests, true);
     (test_only, startup_only)
+}
+
+impl Project {
+    /// A crate whose library is one the knowledge base names (`axum`, `tokio`,
+    /// `apalis`...): a framework's own source checked out next to its examples. It is not
+    /// the project's code: its spawns are not the project's, its helpers not the
+    /// project's wrappers.
+    pub(crate) fn rust_is_framework_crate(&self, krate: usize) -> bool {
+        let Some(ident) = self.rust.manifest_of_crate(krate).and_then(|m| m.ident()) else {
+            return false;
+        };
+        let k = &self.knowledge.rust;
+        let named = |p: &crate::knowledge::PathPattern| {
+            p.root.split('.').next().is_some_and(|first| first == ident)
+        };
+        k.attribute_handlers
+            .iter()
+            .any(|h| h.attributes.iter().any(named))
+            || k.registrations
+                .iter()
+                .any(|r| r.calls.iter().chain(&r.receivers).any(named))
+            || k.impl_handlers
+                .iter()
+                .any(|h| h.attributes.iter().chain(&h.traits).any(named))
+            || k.offload.calls.iter().chain(&k.spawn.calls).any(named)
+            || k.blocking
+                .iter()
+                .any(|b| b.calls.iter().chain(&b.receivers).any(named))
+            || k.jobs.iter().any(|j| j.paths().any(named))
+    }
 }
 
 /// Crates that define or register request handlers, or define rusty-celery tasks, and
@@ -580,7 +654,11 @@ pub fn service_crates(project: &Project) -> HashSet<usize> {
             let same_workspace = ix
                 .manifest_of_crate(dep)
                 .is_some_and(|d| d.workspace_root == m.workspace_root);
-            if same_workspace && !ix.crates[dep].test && out.insert(dep) {
+            if same_workspace
+                && !ix.crates[dep].test
+                && !project.rust_is_framework_crate(dep)
+                && out.insert(dep)
+            {
                 todo.push(dep);
             }
         }

@@ -120,7 +120,7 @@ fn impl_handlers(
             }
             entries
                 .iter()
-                .find(|e| e.traits.iter().any(|p| project.matches(&v, p)))
+                .find(|e| e.traits.iter().any(|p| project.rust_matches(&v, p)))
         };
         let Some(entry) = by_attribute().or_else(by_trait) else {
             continue;

@@ -886,6 +886,24 @@ impl Project {
         }
     }
 
+    /// Does a Rust value match a knowledge pattern? A project type is named by its path
+    /// (`crates_io_worker.background_job.BackgroundJob` when that crate's source is in
+    /// the tree); anything else as [`Project::matches`] says.
+    pub(crate) fn rust_matches(
+        &self,
+        value: &Value,
+        pattern: &crate::knowledge::PathPattern,
+    ) -> bool {
+        if let Value::Class(c) = value
+            && let Some(key) = self.rust.key_of(*c)
+            && pattern.steps.is_empty()
+            && pattern.root_matches(key)
+        {
+            return true;
+        }
+        self.matches(value, pattern)
+    }
+
     /// The value of a named field of a project struct.
     fn rust_field(&self, c: ClassRef, name: &str, depth: u32) -> Option<Value> {
         let key = self.rust.key_of(c)?;

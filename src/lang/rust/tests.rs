@@ -294,6 +294,110 @@ fn f() {
 }
 
 #[test]
+fn select_branches_and_join_arguments_are_read_and_awaited() {
+    let text = r#"
+async fn f(mut rx: Rx) {
+    tokio::select! {
+        biased;
+        Some(v) = rx.recv() => { work(v) }
+        _ = tick(), if ready() => done(),
+        else => fallback(),
+    }
+    let (a, b) = tokio::join!(one(), two());
+    crossbeam_channel::select! { recv(r) -> msg => handle(msg), }
+}
+"#;
+    let m = parse(text);
+    let names: Vec<String> = m.calls.iter().map(callee_name).collect();
+    for n in [
+        ".recv", "tick", "ready", "work", "done", "fallback", "one", "two",
+    ] {
+        assert!(names.contains(&n.to_string()), "{n} in {names:?}");
+    }
+    // crossbeam's select! has another grammar: unread, not guessed.
+    assert!(!names.contains(&"handle".to_string()), "{names:?}");
+    for n in [".recv", "tick", "one", "two"] {
+        let c = m.calls.iter().find(|c| callee_name(c) == n).unwrap();
+        assert!(c.awaited, "{n} is awaited by the macro");
+    }
+    let body = m.calls.iter().find(|c| callee_name(c) == "work").unwrap();
+    assert!(!body.awaited);
+    // `Some(v) = rx.recv()` binds `v` in the branch body.
+    assert!(m.scopes[1].bindings.iter().any(|b| b.name == "v"));
+}
+
+#[test]
+fn tuples_struct_patterns_and_literals_keep_their_values() {
+    let text = r#"
+fn f(State(AppState { db, .. }): State<AppState>) {
+    let (tx, rx) = channel();
+    let (a, b) = (one(), two());
+    Client { url }.send();
+}
+"#;
+    let m = parse(text);
+    let f = &m.scopes[1];
+    let value = |name: &str| {
+        f.bindings
+            .iter()
+            .rev()
+            .find(|b| b.name == name)
+            .map(|b| b.value.clone())
+            .unwrap()
+    };
+    assert!(
+        matches!(value("rx"), BoundValue::Expr(Expr { kind: ExprKind::Subscript(_, i), .. })
+        if matches!(i.kind, ExprKind::Int(1)))
+    );
+    assert!(matches!(
+        value("b"),
+        BoundValue::Expr(Expr {
+            kind: ExprKind::Call(_),
+            ..
+        })
+    ));
+    assert!(
+        matches!(value("db"), BoundValue::Expr(Expr { kind: ExprKind::Attr(_, ref n), .. }) if n == "db")
+    );
+    // A struct literal is a call of its type, with keyword arguments.
+    let lit = m.calls.iter().find(|c| callee_name(c) == "Client").unwrap();
+    assert_eq!(lit.keyword("url").map(|a| a.kind), Some(ArgKind::Keyword));
+    assert!(m.calls.iter().any(|c| callee_name(c) == ".send"));
+}
+
+#[test]
+fn option_tests_are_guards_of_the_calls_under_them() {
+    let text = r#"
+fn f(password: Option<&str>, other: Option<u8>) {
+    if let Some(p) = password.as_deref() { hash(p); } else { clear(); }
+    if other.is_none() { none_branch(); }
+    match password { Some(p) => arm(p), None => empty() }
+    let Some(o) = other else { return };
+    after(o);
+    plain();
+}
+"#;
+    let m = parse(text);
+    let guard = |name: &str| {
+        let c = m.calls.iter().find(|c| callee_name(c) == name).unwrap();
+        c.guards
+            .iter()
+            .map(|g| (g.cond.dotted().unwrap().join("."), g.when))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(guard("hash"), vec![("password".into(), true)]);
+    assert_eq!(guard("clear"), vec![("password".into(), false)]);
+    assert_eq!(guard("none_branch"), vec![("other".into(), false)]);
+    assert_eq!(guard("arm"), vec![("password".into(), true)]);
+    assert_eq!(guard("empty"), vec![("password".into(), false)]);
+    assert_eq!(guard("after"), vec![("other".into(), true)]);
+    // `None` is the literal absence.
+    let text2 = "fn g() { set(None); }";
+    let m2 = parse(text2);
+    assert!(matches!(m2.calls[0].args[0].value.kind, ExprKind::None));
+}
+
+#[test]
 fn json_macro_values_are_expressions() {
     let text = r#"fn f() { let v = serde_json::json!({"a": load(), "b": [one(), {"c": two()}], "d": 1}); }"#;
     let m = parse(text);

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     info: RuleInfo {
         code: "TL204",
         name: "task-not-registered",
-        summary: "a task the worker will not import or register (Celery autodiscovery, rusty-celery `app!`)",
+        summary: "a task the worker will not import or register (Celery autodiscovery, rusty-celery `app!`, apalis workers, crates.io job runners)",
         severity: Severity::Error,
         default_enabled: true,
         languages: &[Language::Python, Language::Rust],

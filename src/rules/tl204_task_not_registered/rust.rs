@@ -5,6 +5,10 @@
 //! acknowledges a message for a task it does not know and drops it ("received
 //! unregistered task"). Quiet when the project never consumes: a worker elsewhere (maybe
 //! Python Celery) may own the task.
+//!
+//! The same for the other Rust job queues (`[[job_queue]]` in `rules/rust/tasks.toml`):
+//! an apalis job type pushed to a storage, or a crates.io job enqueued, that no worker of
+//! the workspace is built for, when the workspace builds workers of that queue.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -14,6 +18,60 @@ use crate::rules::Checker;
 use crate::source::FileId;
 
 pub fn check(cx: &mut Checker) {
+    check_celery(cx);
+    check_job_queues(cx);
+}
+
+/// apalis and the other `[[job_queue]]`s: a job type the project enqueues in a workspace
+/// that builds workers of that queue, but no worker is built for. apalis routes jobs
+/// to workers by type (a storage holds one job type), crates.io's worker only claims
+/// the types it registered: the job sits in its queue forever.
+fn check_job_queues(cx: &mut Checker) {
+    let project = cx.project;
+    let jobs = project.rust_jobs();
+    let mut missing: BTreeMap<(crate::index::ClassRef, usize), Vec<(FileId, Span)>> =
+        BTreeMap::new();
+    for e in &jobs.enqueued {
+        if !jobs.workers.contains(&(e.queue, e.workspace.clone())) {
+            continue;
+        }
+        let Some(key) = project.rust.key_of(e.job) else {
+            continue;
+        };
+        if jobs
+            .registered
+            .contains(&(e.queue, e.workspace.clone(), key.to_string()))
+        {
+            continue;
+        }
+        missing.entry((e.job, e.queue)).or_default().push(e.at);
+    }
+    for ((job, queue), sites) in missing {
+        let q = &project.knowledge.rust.jobs[queue];
+        let class = &project.models[job.file].classes[job.class];
+        let name = &class.name;
+        let d = cx.report(
+            job.file,
+            class.name_span,
+            format!(
+                "{} job `{name}` is enqueued but no worker is built for it",
+                q.name
+            ),
+        );
+        d.label("no worker of this project takes this job type")
+            .note(format!(
+                "the project builds {} workers, but none for `{name}`: the jobs wait in their queue and never run",
+                q.name
+            ))
+            .help(format!("build a worker for `{name}` next to the others, or stop enqueueing it"));
+        for (file, span) in sites {
+            d.related(file, span, format!("`{name}` is enqueued here"));
+        }
+    }
+}
+
+/// rusty-celery: a task sent but registered nowhere.
+fn check_celery(cx: &mut Checker) {
     let project = cx.project;
     let tasks = &project.rust.celery_tasks;
     if tasks.is_empty() {
