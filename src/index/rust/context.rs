@@ -98,7 +98,7 @@ impl Project {
         }
         let callee = self.callee(call);
         if let Value::Function(f) = callee {
-            return !self.rust.opaque_closures.iter().any(|(g, _)| g == f);
+            return !self.rust.opaque_closures.contains(f);
         }
         let inline = &self.knowledge.rust.inline;
         c.method_name()
@@ -274,10 +274,10 @@ pub fn derive_wrappers(project: &Project) -> (HashMap<FuncRef, WrapperKind>, Has
 /// Closure parameters a project function never visibly uses: not called, not passed
 /// to a call, not part of any value it binds (`spawn_blocking!("x", move || f(p))` is a
 /// macro tasklint does not read).
-pub fn opaque_closure_params(project: &Project) -> HashSet<(FuncRef, usize)> {
+pub fn opaque_closure_params(project: &Project) -> HashSet<FuncRef> {
     let mut out = HashSet::new();
     for (file, model) in project.rust_models() {
-        for (scope, s) in model.functions() {
+        for (scope, _) in model.functions() {
             let params = closure_params(project, file, scope);
             if params.is_empty() {
                 continue;
@@ -306,8 +306,8 @@ pub fn opaque_closure_params(project: &Project) -> HashSet<(FuncRef, usize)> {
                     .returns
                     .iter()
                     .any(|r| mentions(model, r, one, true));
-                if !used && let Some(i) = s.params.iter().position(|x| x.name == *p) {
-                    out.insert((FuncRef { file, scope }, i));
+                if !used {
+                    out.insert(FuncRef { file, scope });
                 }
             }
         }

@@ -93,10 +93,10 @@ pub struct RustIndex {
     /// Method names of offload wrappers: a call of that name on a receiver tasklint
     /// cannot resolve is taken as one (unknown must not produce findings).
     pub wrapper_methods: HashSet<String>,
-    /// Closure parameters of project functions that the function neither calls nor
-    /// passes on where tasklint can see it (only inside a macro, or stored): (function,
-    /// parameter index). A closure given there runs who knows where.
-    pub opaque_closures: HashSet<(FuncRef, usize)>,
+    /// Project functions with a closure parameter they neither call nor pass on where
+    /// tasklint can see it (only inside a macro): a closure given there runs who knows
+    /// where.
+    pub opaque_closures: HashSet<FuncRef>,
     /// Job queues other than rusty-celery, found on first use.
     pub jobs: std::sync::OnceLock<jobs::RustJobs>,
     pub handlers: Vec<RustHandler>,
