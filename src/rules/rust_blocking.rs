@@ -28,34 +28,89 @@ pub fn rust_path(dotted: &str) -> String {
 
 /// The catalogue entry of `rule` (TL302 or TL304) a call matches. A call that is
 /// `.await`ed is the async API of the same name, and never matches.
+///
+/// The answer is kept per call (on this thread, for this project): the chains of many
+/// async functions cross the same sync helpers.
 pub fn blocking_call<'p>(
     project: &'p Project,
     call: CallRef,
     rule: &str,
 ) -> Option<BlockingMatch<'p>> {
+    let key = (project.rust.id, call, rule == "TL304");
+    if let Some(hit) = MATCH_CACHE.with(|m| m.borrow().get(&key).cloned()) {
+        return hit.map(|(i, name)| BlockingMatch {
+            entry: &project.knowledge.rust.blocking[i],
+            name,
+        });
+    }
+    let found = blocking_call_uncached(project, call, rule);
+    MATCH_CACHE.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.keys().next().is_some_and(|k| k.0 != project.rust.id) {
+            m.clear();
+        }
+        m.insert(key, found.clone());
+    });
+    found.map(|(i, name)| BlockingMatch {
+        entry: &project.knowledge.rust.blocking[i],
+        name,
+    })
+}
+
+type MatchCache = std::collections::HashMap<(usize, CallRef, bool), Option<(usize, String)>>;
+
+thread_local! {
+    static MATCH_CACHE: std::cell::RefCell<MatchCache> = std::cell::RefCell::new(MatchCache::new());
+}
+
+fn blocking_call_uncached(project: &Project, call: CallRef, rule: &str) -> Option<(usize, String)> {
     let c = project.call(call);
     if c.awaited || c.is_macro {
         return None;
     }
     let callee = project.callee(call);
+    // A project function is named by its path: computed once, not once per pattern.
+    let qualname = match callee {
+        Value::Function(f) => Some(project.qualname(*f)),
+        _ => None,
+    };
     project
         .knowledge
         .rust
         .blocking
         .iter()
-        .filter(|e| e.rule == rule)
-        .find_map(|entry| {
-            entry_matches(project, call, callee, entry).map(|name| BlockingMatch { entry, name })
+        .enumerate()
+        .filter(|(_, e)| e.rule == rule)
+        .find_map(|(i, entry)| {
+            entry_matches(project, call, callee, qualname.as_deref(), entry).map(|name| (i, name))
         })
+}
+
+/// `project.matches(callee, p)`, with a project function's path given.
+fn callee_matches(
+    project: &Project,
+    callee: &Value,
+    qualname: Option<&str>,
+    p: &PathPattern,
+) -> bool {
+    match qualname {
+        Some(q) => p.steps.is_empty() && p.root_matches(q),
+        None => project.matches(callee, p),
+    }
 }
 
 fn entry_matches(
     project: &Project,
     call: CallRef,
     callee: &Value,
+    qualname: Option<&str>,
     entry: &BlockingCall,
 ) -> Option<String> {
-    if let Some(p) = entry.calls.iter().find(|p| project.matches(callee, p)) {
+    if let Some(p) = entry
+        .calls
+        .iter()
+        .find(|p| callee_matches(project, callee, qualname, p))
+    {
         return Some(display(p, callee));
     }
     let c = project.call(call);
@@ -119,8 +174,14 @@ fn receiver_blocks(project: &Project, call: CallRef, budget: u32) -> bool {
         call: inner,
     };
     let callee = project.callee(inner);
+    let qualname = match callee {
+        Value::Function(f) => Some(project.qualname(*f)),
+        _ => None,
+    };
     project.knowledge.rust.blocking.iter().any(|e| {
-        e.calls.iter().any(|p| project.matches(callee, p))
+        e.calls
+            .iter()
+            .any(|p| callee_matches(project, callee, qualname.as_deref(), p))
             || (e.receivers.is_empty() && e.args.is_empty() && {
                 let m = project.call(inner).method_name();
                 m.is_some_and(|m| e.methods.iter().any(|x| x == m))
