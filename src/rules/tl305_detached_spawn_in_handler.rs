@@ -136,7 +136,7 @@ fn pumps_for_the_caller(project: &Project, call: CallRef) -> bool {
     let c = &model.calls[call.call];
     let mut names: HashSet<&str> = HashSet::new();
     for a in &c.args {
-        names_in(model, &a.value, &mut names, 0);
+        names_in(model, &a.value, &mut names, 0, true);
     }
     let func = model.enclosing_function(c.scope);
     let inside_func = |mut s: ScopeId| loop {
@@ -183,10 +183,11 @@ fn pumps_for_the_caller(project: &Project, call: CallRef) -> bool {
             .collect();
         let kept = model.calls.iter().any(|x| {
             inside_func(x.scope) && outside(x.span) && {
+                // Closures are not entered: their calls are among those looked at.
                 let mut used = HashSet::new();
-                names_in(model, &x.callee, &mut used, 0);
+                names_in(model, &x.callee, &mut used, 0, false);
                 for a in &x.args {
-                    names_in(model, &a.value, &mut used, 0);
+                    names_in(model, &a.value, &mut used, 0, false);
                 }
                 used.iter().any(|u| others.contains(u))
             }
@@ -204,9 +205,15 @@ fn pumps_for_the_caller(project: &Project, call: CallRef) -> bool {
     false
 }
 
-/// The local names an expression uses, through receivers, call arguments and the calls
-/// and bindings of closures and async blocks written in it.
-fn names_in<'m>(model: &'m FileModel, e: &'m Expr, out: &mut HashSet<&'m str>, depth: u32) {
+/// The local names an expression uses, through receivers, call arguments and (with
+/// `lambdas`) the calls of closures and async blocks written in it.
+fn names_in<'m>(
+    model: &'m FileModel,
+    e: &'m Expr,
+    out: &mut HashSet<&'m str>,
+    depth: u32,
+    lambdas: bool,
+) {
     if depth > 32 {
         return;
     }
@@ -215,21 +222,21 @@ fn names_in<'m>(model: &'m FileModel, e: &'m Expr, out: &mut HashSet<&'m str>, d
             out.insert(n.as_str());
         }
         ExprKind::Attr(base, _) | ExprKind::Subscript(base, _) | ExprKind::Starred(base) => {
-            names_in(model, base, out, depth + 1)
+            names_in(model, base, out, depth + 1, lambdas)
         }
         ExprKind::Call(id) => {
             let c = &model.calls[*id];
-            names_in(model, &c.callee, out, depth + 1);
+            names_in(model, &c.callee, out, depth + 1, lambdas);
             for a in &c.args {
-                names_in(model, &a.value, out, depth + 1);
+                names_in(model, &a.value, out, depth + 1, lambdas);
             }
         }
         ExprKind::Tuple(items) | ExprKind::List(items) => {
             for i in items {
-                names_in(model, i, out, depth + 1);
+                names_in(model, i, out, depth + 1, lambdas);
             }
         }
-        ExprKind::Lambda(l) => {
+        ExprKind::Lambda(l) if lambdas => {
             let inside = |mut s: ScopeId| loop {
                 if s == *l {
                     return true;
@@ -239,10 +246,11 @@ fn names_in<'m>(model: &'m FileModel, e: &'m Expr, out: &mut HashSet<&'m str>, d
                     None => return false,
                 }
             };
+            // The closure's own calls, without entering closures again.
             for c in model.calls.iter().filter(|c| inside(c.scope)) {
-                names_in(model, &c.callee, out, depth + 1);
+                names_in(model, &c.callee, out, depth + 1, false);
                 for a in &c.args {
-                    names_in(model, &a.value, out, depth + 1);
+                    names_in(model, &a.value, out, depth + 1, false);
                 }
             }
         }

@@ -277,35 +277,41 @@ pub fn derive_wrappers(project: &Project) -> (HashMap<FuncRef, WrapperKind>, Has
 pub fn opaque_closure_params(project: &Project) -> HashSet<FuncRef> {
     let mut out = HashSet::new();
     for (file, model) in project.rust_models() {
-        for (scope, _) in model.functions() {
-            let params = closure_params(project, file, scope);
-            if params.is_empty() {
-                continue;
-            }
-            let inside = |mut sc: ScopeId| loop {
-                if sc == scope {
-                    return true;
-                }
-                match model.scopes[sc].parent {
-                    Some(p) => sc = p,
-                    None => return false,
-                }
-            };
+        let candidates: Vec<(ScopeId, Vec<String>)> = model
+            .functions()
+            .map(|(scope, _)| (scope, closure_params(project, file, scope)))
+            .filter(|(_, p)| !p.is_empty())
+            .collect();
+        if candidates.is_empty() {
+            continue;
+        }
+        // Calls and scopes by the function they run in (closures included): one pass.
+        let mut calls_of: HashMap<ScopeId, Vec<usize>> = HashMap::new();
+        for (id, c) in model.calls.iter().enumerate() {
+            calls_of
+                .entry(model.enclosing_function(c.scope))
+                .or_default()
+                .push(id);
+        }
+        let mut scopes_of: HashMap<ScopeId, Vec<ScopeId>> = HashMap::new();
+        for i in 0..model.scopes.len() {
+            scopes_of
+                .entry(model.enclosing_function(i))
+                .or_default()
+                .push(i);
+        }
+        for (scope, params) in candidates {
             for p in &params {
-                let one = std::slice::from_ref(p);
-                let used = model.calls.iter().any(|c| {
-                    inside(c.scope)
-                        && (mentions(model, &c.callee, one, true)
-                            || c.args.iter().any(|a| mentions(model, &a.value, one, true)))
-                }) || model.scopes.iter().enumerate().any(|(i, sc)| {
-                    inside(i)
-                        && sc.bindings.iter().any(|b| {
-                            matches!(&b.value, BoundValue::Expr(x) if mentions(model, x, one, true))
-                        })
-                }) || model.scopes[scope]
-                    .returns
-                    .iter()
-                    .any(|r| mentions(model, r, one, true));
+                let used = calls_of.get(&scope).into_iter().flatten().any(|&id| {
+                    let c = &model.calls[id];
+                    uses(model, &c.callee, p, 0)
+                        || c.args.iter().any(|a| uses(model, &a.value, p, 0))
+                }) || scopes_of.get(&scope).into_iter().flatten().any(|&i| {
+                    model.scopes[i]
+                        .bindings
+                        .iter()
+                        .any(|b| matches!(&b.value, BoundValue::Expr(x) if uses(model, x, p, 0)))
+                });
                 if !used {
                     out.insert(FuncRef { file, scope });
                 }
@@ -313,6 +319,27 @@ pub fn opaque_closure_params(project: &Project) -> HashSet<FuncRef> {
         }
     }
     out
+}
+
+/// Does an expression use the name `p` (as a value, a callee, a receiver, an argument)?
+/// Closures written in it are not entered: their calls are looked at on their own.
+fn uses(model: &FileModel, e: &Expr, p: &str, depth: u32) -> bool {
+    if depth > 32 {
+        return true;
+    }
+    match &e.kind {
+        ExprKind::Name(n) => n == p,
+        ExprKind::Attr(base, _) | ExprKind::Subscript(base, _) => uses(model, base, p, depth + 1),
+        ExprKind::Call(id) => {
+            let c = &model.calls[*id];
+            uses(model, &c.callee, p, depth + 1)
+                || c.args.iter().any(|a| uses(model, &a.value, p, depth + 1))
+        }
+        ExprKind::Tuple(items) | ExprKind::List(items) => {
+            items.iter().any(|i| uses(model, i, p, depth + 1))
+        }
+        _ => false,
+    }
 }
 
 /// Parameters that hold a closure or future: typed `impl FnOnce(..)`, `impl Future`,

@@ -86,6 +86,9 @@ const TRACING_MACROS: &[&str] = &[
     "error_span",
 ];
 
+/// At most this many `Option` guards are kept per call (see [`Lowerer::guarded`]).
+const MAX_GUARDS: usize = 16;
+
 /// Future combinators: in `x.f().map_err(..).await` the call `x.f()` is a future that is
 /// awaited too.
 const FUTURE_COMBINATORS: &[&str] = &[
@@ -287,10 +290,15 @@ impl<'a> Lowerer<'a> {
         self.guards = guards;
     }
 
-    /// Lowers `f` under one more guard.
+    /// Lowers `f` under one more guard. Every call copies the guards it runs under, so
+    /// their number is bounded (a hostile file nesting hundreds of `if let` around
+    /// thousands of calls must not cost quadratic memory); a guard left out only means
+    /// less pruning.
     fn guarded<T>(&mut self, guard: Option<Guard>, f: impl FnOnce(&mut Self) -> T) -> T {
         let n = self.guards.len();
-        self.guards.extend(guard);
+        if n < MAX_GUARDS {
+            self.guards.extend(guard);
+        }
         let out = f(self);
         self.guards.truncate(n);
         out
@@ -883,6 +891,7 @@ impl<'a> Lowerer<'a> {
                 && let Some(init) = &local.init
                 && init.diverge.is_some()
                 && let Some(g) = option_test(&local.pat, &init.expr)
+                && self.guards.len() < MAX_GUARDS
             {
                 self.guards.push(g);
             }
