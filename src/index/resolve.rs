@@ -308,6 +308,12 @@ impl Project {
         if target.level == 0 {
             return Some(target.path.clone());
         }
+        if let Some(path) = self
+            .modules
+            .relative_to_folder(file, target.level, &target.path)
+        {
+            return Some(path);
+        }
         let module = self.modules.name_of(file)?;
         let mut base: Vec<&str> = module.split('.').collect();
         let is_package = self.files[file]
