@@ -84,6 +84,9 @@ pub struct Project {
     /// Module-level bindings by name (indices in source order), built per file when first
     /// asked: a module with thousands of names is not searched name by name.
     module_names: Vec<OnceLock<std::collections::HashMap<String, Vec<u32>>>>,
+    /// For each class of a file, whether it is a test case class, computed per file when
+    /// first asked.
+    test_classes: Vec<OnceLock<Vec<bool>>>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -152,6 +155,7 @@ impl Project {
             settings,
             callees: (0..n).map(|_| OnceLock::new()).collect(),
             module_names: (0..n).map(|_| OnceLock::new()).collect(),
+            test_classes: (0..n).map(|_| OnceLock::new()).collect(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
@@ -333,9 +337,57 @@ impl Project {
             {
                 return true;
             }
+            match (sc.kind, sc.class) {
+                (ScopeKind::Class, Some(class)) => {
+                    if self.is_test_class(ClassRef {
+                        file: f.file,
+                        class,
+                    }) {
+                        return true;
+                    }
+                }
+                (ScopeKind::Function, _) if self.is_fixture(f.file, sc) => return true,
+                _ => {}
+            }
             scope = sc.parent;
         }
         false
+    }
+
+    /// A test case class: it derives from a test base class of `test_code.toml`
+    /// (`unittest.TestCase`, `django.test.TestCase`...), directly or through project classes.
+    pub fn is_test_class(&self, class: ClassRef) -> bool {
+        let classes = self.test_classes[class.file].get_or_init(|| {
+            let patterns = &self.knowledge.test_code.base_classes;
+            (0..self.models[class.file].classes.len())
+                .map(|c| {
+                    let (_, external) = self.class_ancestry(ClassRef {
+                        file: class.file,
+                        class: c,
+                    });
+                    external
+                        .iter()
+                        .any(|e| patterns.iter().any(|p| p.root_matches(e)))
+                })
+                .collect()
+        });
+        classes.get(class.class).copied().unwrap_or(false)
+    }
+
+    /// A pytest fixture (`@pytest.fixture`, `@pytest.fixture(scope=...)`).
+    fn is_fixture(&self, file: FileId, scope: &crate::model::Scope) -> bool {
+        let patterns = &self.knowledge.test_code.fixture_decorators;
+        if patterns.is_empty() {
+            return false;
+        }
+        let parent = scope.parent.unwrap_or(0);
+        scope.decorators.iter().any(|d| {
+            let v = match d.expr.as_call() {
+                Some(call) => self.callee(CallRef { file, call }).clone(),
+                None => self.resolve(file, parent, &d.expr),
+            };
+            self.matches_any(&v, patterns)
+        })
     }
 
     /// A Django management command (`<app>/management/commands/<name>.py`): it runs in
@@ -406,7 +458,8 @@ impl Project {
 }
 
 /// Files tests live in: `test_*.py`, `*_test.py`, `*_tests.py`, `tests.py`,
-/// `conftest.py`, anything under a `tests` folder.
+/// `conftest.py`, anything under a `tests`, `test`, `testing` or `t` folder (`t/` is
+/// where some projects, Celery among them, keep their tests).
 pub fn is_test_path(relative: &std::path::Path) -> bool {
     let name = relative
         .file_name()
@@ -425,5 +478,10 @@ pub fn is_test_path(relative: &std::path::Path) -> bool {
         .parent()
         .into_iter()
         .flat_map(|p| p.components())
-        .any(|c| c.as_os_str() == "tests")
+        .any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("tests" | "test" | "testing" | "t")
+            )
+        })
 }

@@ -5,6 +5,7 @@
 mod celery_worker;
 mod django_models;
 mod pattern;
+mod python_code;
 pub mod rust;
 mod task_calls;
 mod user;
@@ -17,6 +18,7 @@ use serde::Deserialize;
 pub use celery_worker::CeleryWorker;
 pub use django_models::DjangoModels;
 pub use pattern::{PathPattern, Step, last_names};
+pub use python_code::TestCode;
 pub use task_calls::{ArgumentLayout, Returns, SerializerKind, TaskCalls, TaskNameKind};
 
 use crate::diagnostic::Severity;
@@ -30,6 +32,7 @@ const TASK_DECLARATIONS: &str = include_str!("../../rules/python/task_declaratio
 const DJANGO_MODELS: &str = include_str!("../../rules/python/django_models.toml");
 const TASK_CALLS: &str = include_str!("../../rules/python/task_calls.toml");
 const CELERY_WORKER: &str = include_str!("../../rules/python/celery_worker.toml");
+const TEST_CODE: &str = include_str!("../../rules/python/test_code.toml");
 
 /// The built-in knowledge, parsed once.
 pub static BUILTIN: LazyLock<Knowledge> = LazyLock::new(|| {
@@ -167,6 +170,8 @@ pub struct TaskArguments {
     #[serde(default)]
     pub skip_options: Vec<String>,
     #[serde(default)]
+    pub unchecked_options: Vec<String>,
+    #[serde(default)]
     pub checks_at_enqueue: bool,
     #[serde(default)]
     pub base_option: Option<String>,
@@ -287,6 +292,8 @@ pub struct Knowledge {
     pub task_calls: TaskCalls,
     /// What a Celery worker imports when it starts (TL204).
     pub celery_worker: CeleryWorker,
+    /// Which classes and functions are test code wherever they are written.
+    pub test_code: TestCode,
     /// Rust: blocking catalogue, handler shapes, offload calls (`rules/rust/*.toml`).
     pub rust: rust::RustKnowledge,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
@@ -318,6 +325,8 @@ impl Knowledge {
             toml::from_str(TASK_CALLS).map_err(|e| format!("task_calls.toml: {e}"))?;
         let celery_worker: CeleryWorker =
             toml::from_str(CELERY_WORKER).map_err(|e| format!("celery_worker.toml: {e}"))?;
+        let test_code: TestCode =
+            toml::from_str(TEST_CODE).map_err(|e| format!("test_code.toml: {e}"))?;
         let mut k = Knowledge {
             frameworks: f.framework,
             slow_calls: s.slow_call,
@@ -333,6 +342,7 @@ impl Knowledge {
             django,
             task_calls,
             celery_worker,
+            test_code,
             rust: rust::RustKnowledge::builtin()?,
             slow_by_last: HashMap::new(),
         };

@@ -324,6 +324,15 @@ pub fn framework_supplies_args(task: &Task, calls: &TaskArguments) -> bool {
     })
 }
 
+/// The task turns the framework's argument check off (Celery `typing=False`): the project
+/// says the arguments it is sent need not match its signature.
+pub fn arguments_unchecked(task: &Task, calls: &TaskArguments) -> bool {
+    calls.unchecked_options.iter().any(|o| {
+        task.option(o)
+            .is_some_and(|a| matches!(a.value.kind, ExprKind::Bool(false)))
+    })
+}
+
 /// Keywords of a call that are the framework's execution options and that the task has
 /// no parameter for: they become task arguments (TL106). Only for sites whose keywords
 /// are the task's (`.delay()`, `.s()`, a signature sent with `.delay()`).
