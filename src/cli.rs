@@ -595,6 +595,10 @@ fn print_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
         .collect();
     line(format!("per-file-ignores = {{ {} }}", pfi.join(", ")).replace("{  }", "{}"));
     line(format!("max-call-depth = {}", s.max_call_depth));
+    line(format!(
+        "report-task-calls-in-tasks = {}",
+        s.report_task_calls_in_tasks
+    ));
     let td: Vec<String> = s
         .task_decorators
         .iter()

@@ -15,6 +15,9 @@ pub struct Settings {
     pub ignore: Vec<String>,
     /// How many project calls deep handler rules follow (TL101, TL301, TL302).
     pub max_call_depth: usize,
+    /// TL101 also reports a task called directly inside another task's body (off by
+    /// default: the body already runs on a worker).
+    pub report_task_calls_in_tasks: bool,
     /// Read and write the per-file model cache. Off by default for library callers
     /// (tests); the command line turns it on unless `--no-cache`.
     pub cache: bool,
@@ -94,6 +97,7 @@ impl Default for Settings {
             extend_select: Vec::new(),
             ignore: Vec::new(),
             max_call_depth: 4,
+            report_task_calls_in_tasks: false,
             cache: false,
             cache_dir: None,
             prefilter: true,

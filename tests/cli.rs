@@ -630,7 +630,7 @@ fn paths_under_different_configurations_use_their_own() {
 fn config_command_shows_the_settings_and_their_file() {
     let shop = shop(&[(
         "pyproject.toml",
-        "[tool.tasklint]\nselect = [\"TL1\"]\nmax-call-depth = 2\nper-file-ignores = { \"app/urls.py\" = [\"ALL\"] }\ntask-decorators = [{ path = \"app.tasks.wrapped\", framework = \"dramatiq\" }]\n",
+        "[tool.tasklint]\nselect = [\"TL1\"]\nmax-call-depth = 2\nreport-task-calls-in-tasks = true\nper-file-ignores = { \"app/urls.py\" = [\"ALL\"] }\ntask-decorators = [{ path = \"app.tasks.wrapped\", framework = \"dramatiq\" }]\n",
     )]);
     let out = run_in(&shop.path().join("app"), &["config"]);
     assert_eq!(out.code, 0, "{out:?}");
@@ -643,6 +643,7 @@ fn config_command_shows_the_settings_and_their_file() {
     for want in [
         "select = [\"TL1\"]",
         "max-call-depth = 2",
+        "report-task-calls-in-tasks = true",
         "per-file-ignores = { \"app/urls.py\" = [\"ALL\"] }",
         "task-decorators = [{ path = \"app.tasks.wrapped\", framework = \"dramatiq\" }]",
         "# rules in force: TL101, TL102",
@@ -679,7 +680,7 @@ fn every_configuration_error_is_reported_with_file_line_and_key() {
         (
             "tasklint.toml",
             "colour = \"always\"\n",
-            "unknown key \"colour\" in tasklint.toml line 1; allowed keys: select, extend-select, ignore, exclude, extend-exclude, per-file-ignores, max-call-depth, task-decorators, slow-calls, handler-decorators, handler-base-classes, blocking-calls",
+            "unknown key \"colour\" in tasklint.toml line 1; allowed keys: select, extend-select, ignore, exclude, extend-exclude, per-file-ignores, max-call-depth, report-task-calls-in-tasks, task-decorators, slow-calls, handler-decorators, handler-base-classes, blocking-calls",
         ),
         (
             "tasklint.toml",
@@ -735,6 +736,11 @@ fn every_configuration_error_is_reported_with_file_line_and_key() {
             "tasklint.toml",
             "[per-file-ignores]\n\"a.py\" = \"TL101\"\n",
             "\"per-file-ignores.\"a.py\"\" in tasklint.toml line 2 must be a list of rule codes",
+        ),
+        (
+            "tasklint.toml",
+            "report-task-calls-in-tasks = \"yes\"\n",
+            "\"report-task-calls-in-tasks\" in tasklint.toml line 1 must be true or false, not a string",
         ),
         (
             "tasklint.toml",

@@ -173,6 +173,7 @@ fn config_soup() -> impl Strategy<Value = String> {
         Just("extend-exclude"),
         Just("per-file-ignores"),
         Just("max-call-depth"),
+        Just("report-task-calls-in-tasks"),
         Just("task-decorators"),
         Just("slow-calls"),
         Just("handler-decorators"),

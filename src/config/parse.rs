@@ -25,6 +25,7 @@ pub const KEYS: &[&str] = &[
     "extend-exclude",
     "per-file-ignores",
     "max-call-depth",
+    "report-task-calls-in-tasks",
     "task-decorators",
     "slow-calls",
     "handler-decorators",
@@ -348,6 +349,16 @@ pub fn settings_from_table(doc: &Doc, table: &Table) -> Result<Settings, String>
                     }
                 }
             }
+            "report-task-calls-in-tasks" => match value.get_ref() {
+                DeValue::Boolean(b) => s.report_task_calls_in_tasks = *b,
+                v => {
+                    return Err(format!(
+                        "\"report-task-calls-in-tasks\" in {} must be true or false, not {}",
+                        doc.at(&value.span()),
+                        type_name(v)
+                    ));
+                }
+            },
             "task-decorators" => {
                 for item in list_of(doc, name, value, TASK_DECORATOR_SHAPE)? {
                     let fields = entry_fields(

@@ -2,10 +2,12 @@
 //! django.tasks...) task runs its body in the caller instead of enqueuing it.
 
 use super::context::{abbreviate, handler_note, in_handler, text};
+use super::enqueue::enqueue;
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
-use crate::index::CallRef;
+use crate::index::{CallRef, FuncRef, Project};
 use crate::knowledge::DirectCall;
+use crate::knowledge::Returns;
 use crate::model::{Language, Span};
 
 pub static RULE: Rule = Rule {
@@ -49,6 +51,20 @@ fn check(cx: &mut Checker, call: CallRef) {
     // A django.tasks Task, though, cannot be called anywhere.
     if (in_tests || project.is_management_command(call.file)) && !not_callable {
         return;
+    }
+    if !not_callable {
+        if let Some(f) = owner
+            && project.tasks.get(f).is_some()
+        {
+            // A task calling itself recurses on purpose; one calling another task inline
+            // already runs on a worker (reported only when the project asks).
+            if f == task.func || !project.settings.report_task_calls_in_tasks {
+                return;
+            }
+        }
+        if is_fallback(project, call, task.func) {
+            return;
+        }
     }
     let c = project.call(call);
     let name = project.display_name(task.func);
@@ -103,4 +119,33 @@ fn check(cx: &mut Checker, call: CallRef) {
     if let Some(h) = &handler {
         d.note(handler_note(project, h));
     }
+}
+
+/// The direct call is the other branch of an `if` that enqueues the same task (or the
+/// code after an early return that does): the project's eager fallback, run when the
+/// queue is off on purpose.
+fn is_fallback(project: &Project, call: CallRef, task: FuncRef) -> bool {
+    let c = project.call(call);
+    if c.guards.is_empty() {
+        return false;
+    }
+    let model = &project.models[call.file];
+    let scope = model.enclosing_function(c.scope);
+    model.calls.iter().enumerate().any(|(id, other)| {
+        id != call.call
+            && model.enclosing_function(other.scope) == scope
+            && other.guards.iter().any(|g| {
+                c.guards
+                    .iter()
+                    .any(|h| h.cond.span == g.cond.span && h.when != g.when)
+            })
+            && enqueue(
+                project,
+                CallRef {
+                    file: call.file,
+                    call: id,
+                },
+            )
+            .is_some_and(|e| e.task == Some(task) && e.returns != Returns::Signature)
+    })
 }
