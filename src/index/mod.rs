@@ -7,6 +7,7 @@ pub mod dataflow;
 pub mod handlers;
 pub mod models;
 pub mod modules;
+pub mod once;
 pub mod resolve;
 pub mod rust;
 pub mod settings_values;
@@ -338,13 +339,13 @@ impl Project {
                 return true;
             }
             match (sc.kind, sc.class) {
-                (ScopeKind::Class, Some(class)) => {
+                (ScopeKind::Class, Some(class))
                     if self.is_test_class(ClassRef {
                         file: f.file,
                         class,
-                    }) {
-                        return true;
-                    }
+                    }) =>
+                {
+                    return true;
                 }
                 (ScopeKind::Function, _) if self.is_fixture(f.file, sc) => return true,
                 _ => {}

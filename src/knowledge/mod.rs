@@ -18,7 +18,7 @@ use serde::Deserialize;
 pub use celery_worker::CeleryWorker;
 pub use django_models::DjangoModels;
 pub use pattern::{PathPattern, Step, last_names};
-pub use python_code::TestCode;
+pub use python_code::{TestCode, Values};
 pub use task_calls::{ArgumentLayout, Returns, SerializerKind, TaskCalls, TaskNameKind};
 
 use crate::diagnostic::Severity;
@@ -33,6 +33,7 @@ const DJANGO_MODELS: &str = include_str!("../../rules/python/django_models.toml"
 const TASK_CALLS: &str = include_str!("../../rules/python/task_calls.toml");
 const CELERY_WORKER: &str = include_str!("../../rules/python/celery_worker.toml");
 const TEST_CODE: &str = include_str!("../../rules/python/test_code.toml");
+const VALUES: &str = include_str!("../../rules/python/values.toml");
 
 /// The built-in knowledge, parsed once.
 pub static BUILTIN: LazyLock<Knowledge> = LazyLock::new(|| {
@@ -294,6 +295,8 @@ pub struct Knowledge {
     pub celery_worker: CeleryWorker,
     /// Which classes and functions are test code wherever they are written.
     pub test_code: TestCode,
+    /// Properties, and results the process keeps (`lru_cache`).
+    pub values: Values,
     /// Rust: blocking catalogue, handler shapes, offload calls (`rules/rust/*.toml`).
     pub rust: rust::RustKnowledge,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
@@ -327,6 +330,7 @@ impl Knowledge {
             toml::from_str(CELERY_WORKER).map_err(|e| format!("celery_worker.toml: {e}"))?;
         let test_code: TestCode =
             toml::from_str(TEST_CODE).map_err(|e| format!("test_code.toml: {e}"))?;
+        let values: Values = toml::from_str(VALUES).map_err(|e| format!("values.toml: {e}"))?;
         let mut k = Knowledge {
             frameworks: f.framework,
             slow_calls: s.slow_call,
@@ -343,6 +347,7 @@ impl Knowledge {
             task_calls,
             celery_worker,
             test_code,
+            values,
             rust: rust::RustKnowledge::builtin()?,
             slow_by_last: HashMap::new(),
         };

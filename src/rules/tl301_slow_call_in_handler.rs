@@ -35,6 +35,11 @@ fn check(cx: &mut Checker, func: FuncRef) {
     let depth = project.settings.max_call_depth;
     for &call in project.graph.calls_in(func) {
         let c = project.call(call);
+        // Work the process keeps (`@lru_cache`, a compute-once guard) runs once, not in
+        // every request.
+        if project.once_per_process_call(call) {
+            continue;
+        }
         if let Some(slow) = slow_call(project, call, false) {
             let d = cx.report(
                 call.file,
@@ -66,8 +71,13 @@ fn check(cx: &mut Checker, func: FuncRef) {
             Some(call),
             target,
             depth - 1,
-            |e| project.tasks.get(e.target).is_none(),
-            |c2| slow_call(project, c2, false),
+            |e| project.tasks.get(e.target).is_none() && !project.once_per_process_call(e.call),
+            |c2| {
+                if project.runs_once(c2) {
+                    return None;
+                }
+                slow_call(project, c2, false)
+            },
         );
         let Some((path, slow_site, slow)) = found else {
             continue;

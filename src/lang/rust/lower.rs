@@ -165,6 +165,8 @@ pub fn lower(file: &syn::File, lines: &Lines) -> FileModel {
         bindings: Vec::new(),
         passed_to: None,
         returns: Vec::new(),
+        return_annotation: None,
+        globals: Vec::new(),
     });
     l.items(&file.items);
     l.m
@@ -221,6 +223,7 @@ impl<'a> Lowerer<'a> {
             value,
             span: at,
             augmented: false,
+            annotation: None,
         });
     }
 
@@ -239,6 +242,8 @@ impl<'a> Lowerer<'a> {
             bindings: Vec::new(),
             passed_to: None,
             returns: Vec::new(),
+            return_annotation: None,
+            globals: Vec::new(),
         });
         id
     }

@@ -42,8 +42,9 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
     let depth = project.settings.max_call_depth;
     for &call in project.graph.calls_in(func) {
         let c = project.call(call);
-        // An awaited call returns an awaitable: it is async, whatever it does.
-        if c.awaited {
+        // An awaited call returns an awaitable: it is async, whatever it does. Work the
+        // process keeps (`@lru_cache`, a compute-once guard) blocks once, not every time.
+        if c.awaited || project.once_per_process_call(call) {
             continue;
         }
         if let Some(b) = blocking(project, call) {
@@ -146,8 +147,13 @@ fn find_blocking(
         None,
         start,
         max_depth,
-        |e| sync_target(project, e.call).is_some(),
-        |c| blocking(project, c),
+        |e| sync_target(project, e.call).is_some() && !project.once_per_process_call(e.call),
+        |c| {
+            if project.runs_once(c) {
+                return None;
+            }
+            blocking(project, c)
+        },
     )
 }
 
