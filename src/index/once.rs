@@ -36,12 +36,53 @@ impl Project {
     }
 
     /// A call that does its work once per process: behind a compute-once guard, or a call
-    /// of a cached function.
+    /// of a cached function with arguments that are the same in every request (none,
+    /// literals, module-level values, calls of those: `get_version(ttl_hash())`). A cache
+    /// keyed by the request's data (`fetch_metadata(url)`) misses on every new value, and
+    /// is followed.
     pub fn once_per_process_call(&self, call: CallRef) -> bool {
         self.runs_once(call)
-            || self
+            || (self
                 .call_target(call)
                 .is_some_and(|f| self.is_once_per_process(f))
+                && self
+                    .call(call)
+                    .args
+                    .iter()
+                    .all(|a| self.same_every_time(call.file, self.call(call).scope, &a.value, 0)))
+    }
+
+    /// An argument whose value does not come from the caller's own data: a literal, a
+    /// module-level name (or an attribute of one), or a call taking only such values.
+    fn same_every_time(
+        &self,
+        file: FileId,
+        scope: usize,
+        e: &crate::model::Expr,
+        depth: u32,
+    ) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let model = &self.models[file];
+        match &e.kind {
+            ExprKind::Str(_) | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::None => true,
+            ExprKind::Tuple(items) | ExprKind::List(items) => items
+                .iter()
+                .all(|i| self.same_every_time(file, scope, i, depth + 1)),
+            ExprKind::Name(n) => self
+                .binding_at(file, scope, n, e.span.start)
+                .is_some_and(|b| model.scopes[b.scope].kind == ScopeKind::Module),
+            ExprKind::Attr(base, _) => self.same_every_time(file, scope, base, depth + 1),
+            ExprKind::Call(id) => {
+                let c = &model.calls[*id];
+                self.same_every_time(file, c.scope, &c.callee, depth + 1)
+                    && c.args
+                        .iter()
+                        .all(|a| self.same_every_time(file, c.scope, &a.value, depth + 1))
+            }
+            _ => false,
+        }
     }
 
     /// A name or attribute that keeps its value from one call of the function to the
