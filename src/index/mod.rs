@@ -333,7 +333,11 @@ impl Project {
         let mut scope = Some(f.scope);
         while let Some(s) = scope {
             let sc = &model.scopes[s];
-            if sc.name.starts_with("test_")
+            // `test_*` methods and `Test*` classes are what pytest and unittest collect; a
+            // module-level `test_email()` outside test files is ordinary code (an admin's
+            // "send a test mail" view).
+            let method = sc.kind == ScopeKind::Function && sc.class.is_some();
+            if (method && sc.name.starts_with("test_"))
                 || (sc.kind == ScopeKind::Class && sc.name.starts_with("Test"))
             {
                 return true;
