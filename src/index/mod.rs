@@ -32,6 +32,8 @@ use crate::model::{CallId, ClassId, FileModel, Language, ScopeId, ScopeKind};
 use crate::settings::Settings;
 use crate::source::{FileId, SourceFile};
 
+type SelfAttributes = std::collections::HashMap<(ClassId, String), Vec<usize>>;
+
 /// A function (or method) of the project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncRef {
@@ -88,6 +90,8 @@ pub struct Project {
     /// For each class of a file, whether it is a test case class, computed per file when
     /// first asked.
     test_classes: Vec<OnceLock<Vec<bool>>>,
+    /// `self.<name> = ...` assignments by class and name, built per file when first asked.
+    self_attributes: Vec<OnceLock<SelfAttributes>>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -157,6 +161,7 @@ impl Project {
             callees: (0..n).map(|_| OnceLock::new()).collect(),
             module_names: (0..n).map(|_| OnceLock::new()).collect(),
             test_classes: (0..n).map(|_| OnceLock::new()).collect(),
+            self_attributes: (0..n).map(|_| OnceLock::new()).collect(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
