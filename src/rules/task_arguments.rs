@@ -183,6 +183,9 @@ pub fn caller_params<'a>(
 /// The function's signature is the task's: the task decorator is applied to the
 /// function itself, or through decorators that pass every argument through.
 pub fn task_decorates_function(project: &Project, task: &Task) -> bool {
+    if !task.signature_known {
+        return false;
+    }
     let scope = project.scope(task.func);
     scope.decorators[task.decorator + 1..]
         .iter()
