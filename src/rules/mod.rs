@@ -154,6 +154,11 @@ impl<'p> Checker<'p> {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
+    /// The finding reported last, to add to it.
+    pub fn last(&mut self) -> Option<&mut Diagnostic> {
+        self.diagnostics.last_mut()
+    }
+
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.diagnostics
     }
