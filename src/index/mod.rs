@@ -4,6 +4,7 @@
 
 pub mod callgraph;
 pub mod dataflow;
+pub mod entry_points;
 pub mod handlers;
 pub mod models;
 pub mod modules;
@@ -92,6 +93,8 @@ pub struct Project {
     test_classes: Vec<OnceLock<Vec<bool>>>,
     /// `self.<name> = ...` assignments by class and name, built per file when first asked.
     self_attributes: Vec<OnceLock<SelfAttributes>>,
+    /// Callers, entry points and the functions only they call, found when first asked.
+    entry: entry_points::EntryCache,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -162,6 +165,7 @@ impl Project {
             module_names: (0..n).map(|_| OnceLock::new()).collect(),
             test_classes: (0..n).map(|_| OnceLock::new()).collect(),
             self_attributes: (0..n).map(|_| OnceLock::new()).collect(),
+            entry: Default::default(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),

@@ -18,7 +18,7 @@ use serde::Deserialize;
 pub use celery_worker::CeleryWorker;
 pub use django_models::DjangoModels;
 pub use pattern::{PathPattern, Step, last_names};
-pub use python_code::{TestCode, Values};
+pub use python_code::{EntryPoints, TestCode, Values};
 pub use task_calls::{ArgumentLayout, Returns, SerializerKind, TaskCalls, TaskNameKind};
 
 use crate::diagnostic::Severity;
@@ -34,6 +34,7 @@ const TASK_CALLS: &str = include_str!("../../rules/python/task_calls.toml");
 const CELERY_WORKER: &str = include_str!("../../rules/python/celery_worker.toml");
 const TEST_CODE: &str = include_str!("../../rules/python/test_code.toml");
 const VALUES: &str = include_str!("../../rules/python/values.toml");
+const ENTRY_POINTS: &str = include_str!("../../rules/python/entry_points.toml");
 
 /// The built-in knowledge, parsed once.
 pub static BUILTIN: LazyLock<Knowledge> = LazyLock::new(|| {
@@ -297,6 +298,8 @@ pub struct Knowledge {
     pub test_code: TestCode,
     /// Properties, and results the process keeps (`lru_cache`).
     pub values: Values,
+    /// Command-line and start-up code (outside requests).
+    pub entry_points: EntryPoints,
     /// Rust: blocking catalogue, handler shapes, offload calls (`rules/rust/*.toml`).
     pub rust: rust::RustKnowledge,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
@@ -331,6 +334,8 @@ impl Knowledge {
         let test_code: TestCode =
             toml::from_str(TEST_CODE).map_err(|e| format!("test_code.toml: {e}"))?;
         let values: Values = toml::from_str(VALUES).map_err(|e| format!("values.toml: {e}"))?;
+        let entry_points: EntryPoints =
+            toml::from_str(ENTRY_POINTS).map_err(|e| format!("entry_points.toml: {e}"))?;
         let mut k = Knowledge {
             frameworks: f.framework,
             slow_calls: s.slow_call,
@@ -348,6 +353,7 @@ impl Knowledge {
             celery_worker,
             test_code,
             values,
+            entry_points,
             rust: rust::RustKnowledge::builtin()?,
             slow_by_last: HashMap::new(),
         };

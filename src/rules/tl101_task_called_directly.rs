@@ -53,12 +53,17 @@ fn check(cx: &mut Checker, call: CallRef) {
         return;
     }
     if !not_callable {
-        if let Some(f) = owner
-            && project.tasks.get(f).is_some()
-        {
+        if let Some(f) = owner {
             // A task calling itself recurses on purpose; one calling another task inline
-            // already runs on a worker (reported only when the project asks).
-            if f == task.func || !project.settings.report_task_calls_in_tasks {
+            // (or a function only tasks call) already runs on a worker: reported only
+            // when the project asks.
+            if f == task.func {
+                return;
+            }
+            if !project.settings.report_task_calls_in_tasks
+                && project.handlers.get(f).is_none()
+                && (project.tasks.get(f).is_some() || project.only_called_from_tasks(f))
+            {
                 return;
             }
         }

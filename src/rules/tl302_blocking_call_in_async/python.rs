@@ -34,6 +34,10 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
     {
         return;
     }
+    // Command-line and start-up code (and what only it calls) runs outside requests:
+    // asked once, at the first finding.
+    let outside = std::cell::OnceCell::new();
+    let outside_requests = || *outside.get_or_init(|| project.runs_outside_requests(func));
     let name = project.display_name(func);
     let handler = project.handlers.get(func);
     // Flask runs each async view in its own event loop on a worker thread: blocking it
@@ -48,6 +52,9 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
             continue;
         }
         if let Some(b) = blocking(project, call) {
+            if outside_requests() {
+                return;
+            }
             let severity = if per_request_loop {
                 Severity::Warning
             } else {
@@ -77,6 +84,9 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         let Some((path, site, b)) = find_blocking(project, target, depth - 1) else {
             continue;
         };
+        if outside_requests() {
+            return;
+        }
         let severity = if per_request_loop {
             Severity::Warning
         } else {
