@@ -410,6 +410,22 @@ mod tests {
         assert!(k.slow_call_candidates("sleep").next().is_some());
     }
 
+    /// The same kind of call gets the same severity wherever it is listed (`open()` and
+    /// `Path.read_text` are both file I/O).
+    #[test]
+    fn slow_call_categories_share_a_severity() {
+        let k = &*BUILTIN;
+        let mut seen: HashMap<&str, Severity> = HashMap::new();
+        for e in &k.slow_calls {
+            let s = *seen.entry(e.category.as_str()).or_insert(e.severity);
+            assert_eq!(
+                s, e.severity,
+                "slow_calls.toml: category `{}` has entries of different severities",
+                e.category
+            );
+        }
+    }
+
     #[test]
     fn task_argument_data_names_known_frameworks() {
         let k = &*BUILTIN;
