@@ -233,6 +233,11 @@ impl Project {
         for f in self.reach.functions() {
             checked[f.file] = true;
         }
+        // Every function the call graph holds can be where a slow call shared by several
+        // handlers or coroutines is reported (TL301, TL302).
+        for f in self.graph.files() {
+            checked[f] = true;
+        }
         self.checked = checked;
     }
 

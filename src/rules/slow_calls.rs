@@ -1,8 +1,31 @@
 //! Matching calls against the slow-call catalogue (`rules/python/slow_calls.toml`),
 //! shared by TL301 and TL302.
 
-use crate::index::{CallRef, Project, Value};
+use crate::index::callgraph::Edge;
+use crate::index::{CallRef, FuncRef, Project, Value};
 use crate::knowledge::{PathPattern, SlowCall};
+
+/// One cause, one finding: a slow call in a project function that this many handlers (or
+/// coroutines) reach is reported once, at that call, instead of once per handler.
+pub const SHARED_BY: usize = 3;
+
+/// `a`, `b`, `c` and 2 more: the functions that reach a shared slow call.
+pub fn name_roots(project: &Project, roots: &[(FuncRef, Vec<Edge>)]) -> String {
+    let names: Vec<String> = roots
+        .iter()
+        .take(SHARED_BY)
+        .map(|(r, _)| format!("`{}`", project.display_name(*r)))
+        .collect();
+    let rest = roots.len().saturating_sub(SHARED_BY);
+    match rest {
+        0 => match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, init)) => format!("{} and {last}", init.join(", ")),
+            None => String::new(),
+        },
+        n => format!("{} and {n} more", names.join(", ")),
+    }
+}
 
 pub struct SlowMatch<'k> {
     pub entry: &'k SlowCall,

@@ -9,8 +9,8 @@ use crate::index::callgraph::Edge;
 use crate::index::{CallRef, FuncRef, Origin, Project};
 use crate::model::ExprKind;
 use crate::rules::Checker;
-use crate::rules::context::{Reaches, abbreviate, report_reached, text};
-use crate::rules::slow_calls::slow_call;
+use crate::rules::context::{Reaches, abbreviate, chain, report_reached, text};
+use crate::rules::slow_calls::{SHARED_BY, name_roots, slow_call};
 
 /// A call that blocks the thread it runs on.
 struct Blocking {
@@ -22,16 +22,62 @@ struct Blocking {
     severity: Severity,
 }
 
+/// A coroutine function TL302 checks: not test code, not an `async def` Celery task
+/// (TL107: its body never runs). Whether it runs outside requests is asked apart: it
+/// costs a search for its callers.
+fn is_checked_coroutine(project: &Project, f: FuncRef) -> bool {
+    project.scope(f).is_async
+        && !project.is_test_function(f)
+        && !project
+            .tasks
+            .get(f)
+            .is_some_and(|t| project.knowledge.frameworks[t.framework].id == "celery")
+}
+
+/// The calls TL302 follows from a coroutine: into project sync functions that run on its
+/// thread, not into work the process keeps.
+fn follows(project: &Project, e: &Edge) -> bool {
+    sync_target(project, e.call).is_some() && !project.once_per_process_call(e.call)
+}
+
+/// The coroutine functions that reach sync function `f`, with the calls on the way.
+/// `in_requests`: only those that run while requests are served (this asks for callers:
+/// left out for a first, cheap count).
+fn coroutines_reaching(
+    project: &Project,
+    f: FuncRef,
+    in_requests: bool,
+) -> Vec<(FuncRef, Vec<Edge>)> {
+    let mut roots = project.roots_reaching(
+        f,
+        project.settings.max_call_depth,
+        |e| follows(project, e),
+        |g| !project.scope(g).is_async,
+        |g| is_checked_coroutine(project, g),
+    );
+    if in_requests && roots.len() >= SHARED_BY {
+        roots.retain(|(g, _)| !project.runs_outside_requests(*g));
+    }
+    roots
+}
+
+/// A blocking call in a sync function that several coroutines reach: reported there,
+/// once.
+fn is_shared(project: &Project, site: CallRef) -> bool {
+    project.call_owner(site).is_some_and(|f| {
+        !project.scope(f).is_async
+            && coroutines_reaching(project, f, false).len() >= SHARED_BY
+            && coroutines_reaching(project, f, true).len() >= SHARED_BY
+    })
+}
+
 pub fn check(cx: &mut Checker, func: FuncRef) {
     let project = cx.project;
-    let scope = project.scope(func);
-    if !scope.is_async || project.is_test_function(func) {
+    if !project.scope(func).is_async {
+        report_shared(cx, func);
         return;
     }
-    // An `async def` Celery task never runs its body at all (TL107).
-    if let Some(t) = project.tasks.get(func)
-        && project.knowledge.frameworks[t.framework].id == "celery"
-    {
+    if !is_checked_coroutine(project, func) {
         return;
     }
     // Command-line and start-up code (and what only it calls) runs outside requests:
@@ -157,12 +203,13 @@ fn find_blocking(
         None,
         start,
         max_depth,
-        |e| sync_target(project, e.call).is_some() && !project.once_per_process_call(e.call),
+        |e| follows(project, e),
         |c| {
             if project.runs_once(c) {
                 return None;
             }
-            blocking(project, c)
+            // A blocking call several coroutines share is reported where it is, once.
+            blocking(project, c).filter(|_| !is_shared(project, c))
         },
     )
 }
@@ -242,4 +289,54 @@ fn orm_query(project: &Project, call: CallRef) -> Option<Blocking> {
         help: Some(help),
         severity: Severity::Error,
     })
+}
+
+/// The blocking calls of sync function `func` that `SHARED_BY` or more coroutines reach
+/// through it: one finding each, at the call, naming the coroutines.
+fn report_shared(cx: &mut Checker, func: FuncRef) {
+    let project = cx.project;
+    if project.is_test_function(func) || coroutines_reaching(project, func, false).len() < SHARED_BY
+    {
+        return;
+    }
+    let mut roots: Option<Vec<(FuncRef, Vec<Edge>)>> = None;
+    let name = project.display_name(func);
+    for &call in project.graph.calls_in(func) {
+        let c = project.call(call);
+        if c.awaited || project.runs_once(call) {
+            continue;
+        }
+        let Some(b) = blocking(project, call) else {
+            continue;
+        };
+        let roots = roots.get_or_insert_with(|| coroutines_reaching(project, func, true));
+        if roots.len() < SHARED_BY {
+            return;
+        }
+        let (first, path) = &roots[0];
+        let d = cx.report(
+            call.file,
+            c.span,
+            format!(
+                "`{}` in `{name}`, which {} async functions call, {}",
+                b.name,
+                roots.len(),
+                b.why
+            ),
+        );
+        d.severity(b.severity)
+            .label(format!("{}: blocks the event loop", b.category))
+            .note(format!(
+                "`{name}` is reached from {} async functions: {}",
+                roots.len(),
+                name_roots(project, roots)
+            ))
+            .note(format!(
+                "call chain: {}",
+                chain(project, *first, path, Some(&b.name))
+            ));
+        if let Some(h) = &b.help {
+            d.help(h.clone());
+        }
+    }
 }
