@@ -28,10 +28,10 @@ struct Blocking {
 fn is_checked_coroutine(project: &Project, f: FuncRef) -> bool {
     project.scope(f).is_async
         && !project.is_test_function(f)
-        && !project
+        && project
             .tasks
             .get(f)
-            .is_some_and(|t| project.knowledge.frameworks[t.framework].id == "celery")
+            .is_none_or(|t| project.knowledge.frameworks[t.framework].id != "celery")
 }
 
 /// The calls TL302 follows from a coroutine: into project sync functions that run on its
