@@ -880,12 +880,15 @@ fn a_named_task_wrapper_makes_tasks_for_every_rule() {
         ],
         "{with:?}"
     );
-    // Without the configuration: the wrapper is unknown (no TL101), `route` and
-    // BaseHandler are not handlers, charge_card is not slow.
+    // Without the configuration: the wrapper returns `shared_task(...)` applied to a
+    // function, so it is found anyway, but `route` and BaseHandler are not handlers (the
+    // direct calls run "here", not in a request) and charge_card is not slow.
     assert_eq!(
         lines(&without.stdout),
         [
-            "myproj/views.py:10:5: TL102 `.delay()` is called on `refresh_profile`, a plain function that no task decorator makes a task"
+            "myproj/views.py:8:5: TL101 task `send_welcome` is called directly, so it runs here instead of on a worker",
+            "myproj/views.py:10:5: TL102 `.delay()` is called on `refresh_profile`, a plain function that no task decorator makes a task",
+            "myproj/views.py:33:5: TL101 task `send_welcome` is called directly, so it runs here instead of on a worker",
         ],
         "{without:?}"
     );
