@@ -193,13 +193,17 @@ impl Project {
         known
     }
 
-    /// The functions `is_root` accepts that reach `f` through at most `max_depth` calls
-    /// (edges `follow` accepts, through functions `pass_through` accepts), each with the
-    /// edges from it to `f`: breadth-first up the callers, so each keeps a shortest path,
-    /// in a stable order. `f` itself is not counted.
+    /// The functions `is_root` accepts that reach `site` (a call made by `f`; `None`: any
+    /// call of `f`, an upper bound) through at most `max_depth` calls (edges `follow` accepts, through functions `pass_through`
+    /// accepts), each with the edges from it to `f`: breadth-first up the callers, so each
+    /// keeps a shortest path, in a stable order. `f` itself is not counted. As in
+    /// [`Project::find_reachable`], a caller whose literal arguments rule out the branch
+    /// the next call sits in does not reach through it (`fire(delay=True)` does not reach
+    /// the `else` branch that sends mail).
     pub fn roots_reaching(
         &self,
         f: FuncRef,
+        site: Option<CallRef>,
         max_depth: usize,
         follow: impl Fn(&Edge) -> bool,
         pass_through: impl Fn(FuncRef) -> bool,
@@ -212,8 +216,15 @@ impl Project {
             if path.len() >= max_depth {
                 continue;
             }
+            // The call of `g` the path goes on with.
+            let next = path.first().map(|e| e.call).or(site);
             for (caller, e) in self.graph.edges_into(g) {
-                if !follow(e) || !seen.insert(*caller) {
+                if !follow(e)
+                    || next.is_some_and(|n| !self.may_run(n, &self.known_params(e.call, g)))
+                {
+                    continue;
+                }
+                if !seen.insert(*caller) {
                     continue;
                 }
                 let mut p = vec![*e];

@@ -34,10 +34,12 @@ fn follows(project: &Project, e: &Edge) -> bool {
     project.tasks.get(e.target).is_none() && !project.once_per_process_call(e.call)
 }
 
-/// The handlers (other than `f`) that reach `f`, with the calls on the way.
-fn handlers_reaching(project: &Project, f: FuncRef) -> Vec<(FuncRef, Vec<Edge>)> {
+/// The handlers (other than `f`) that reach `site`, a call of `f`, with the calls on the
+/// way.
+fn handlers_reaching(project: &Project, f: FuncRef, site: CallRef) -> Vec<(FuncRef, Vec<Edge>)> {
     project.roots_reaching(
         f,
+        Some(site),
         project.settings.max_call_depth,
         |e| follows(project, e),
         |_| true,
@@ -49,7 +51,7 @@ fn handlers_reaching(project: &Project, f: FuncRef) -> Vec<(FuncRef, Vec<Edge>)>
 fn is_shared(project: &Project, site: CallRef) -> bool {
     project
         .call_owner(site)
-        .is_some_and(|f| handlers_reaching(project, f).len() >= SHARED_BY)
+        .is_some_and(|f| handlers_reaching(project, f, site).len() >= SHARED_BY)
 }
 
 fn check(cx: &mut Checker, func: FuncRef) {
@@ -86,7 +88,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
                     slow.entry.category
                 ))
                 .note(format!("`{name}` is a request handler ({})", handler.kind));
-            let others = handlers_reaching(project, func);
+            let others = handlers_reaching(project, func, call);
             if others.len() >= SHARED_BY {
                 d.note(format!(
                     "`{name}` is also called by {} other request handlers: {}",
@@ -150,7 +152,6 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
     if is_root(project, func) || project.is_test_function(func) {
         return;
     }
-    let mut roots: Option<Vec<(FuncRef, Vec<Edge>)>> = None;
     let name = project.display_name(func);
     for &call in project.graph.calls_in(func) {
         if project.runs_once(call) {
@@ -159,9 +160,9 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
         let Some(slow) = slow_call(project, call, false) else {
             continue;
         };
-        let roots = roots.get_or_insert_with(|| handlers_reaching(project, func));
+        let roots = handlers_reaching(project, func, call);
         if roots.len() < SHARED_BY {
-            return;
+            continue;
         }
         let (first, path) = &roots[0];
         let c = project.call(call);
@@ -183,7 +184,7 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
             .note(format!(
                 "`{name}` is reached from {} request handlers: {}",
                 roots.len(),
-                name_roots(project, roots)
+                name_roots(project, &roots)
             ))
             .note(format!(
                 "call chain: {}",

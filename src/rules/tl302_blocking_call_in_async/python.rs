@@ -46,10 +46,12 @@ fn follows(project: &Project, e: &Edge) -> bool {
 fn coroutines_reaching(
     project: &Project,
     f: FuncRef,
+    site: Option<CallRef>,
     in_requests: bool,
 ) -> Vec<(FuncRef, Vec<Edge>)> {
     let mut roots = project.roots_reaching(
         f,
+        site,
         project.settings.max_call_depth,
         |e| follows(project, e),
         |g| !project.scope(g).is_async,
@@ -66,8 +68,8 @@ fn coroutines_reaching(
 fn is_shared(project: &Project, site: CallRef) -> bool {
     project.call_owner(site).is_some_and(|f| {
         !project.scope(f).is_async
-            && coroutines_reaching(project, f, false).len() >= SHARED_BY
-            && coroutines_reaching(project, f, true).len() >= SHARED_BY
+            && coroutines_reaching(project, f, Some(site), false).len() >= SHARED_BY
+            && coroutines_reaching(project, f, Some(site), true).len() >= SHARED_BY
     })
 }
 
@@ -295,11 +297,12 @@ fn orm_query(project: &Project, call: CallRef) -> Option<Blocking> {
 /// through it: one finding each, at the call, naming the coroutines.
 fn report_shared(cx: &mut Checker, func: FuncRef) {
     let project = cx.project;
-    if project.is_test_function(func) || coroutines_reaching(project, func, false).len() < SHARED_BY
+    // Whatever the call, no more coroutines reach it than reach the function.
+    if project.is_test_function(func)
+        || coroutines_reaching(project, func, None, false).len() < SHARED_BY
     {
         return;
     }
-    let mut roots: Option<Vec<(FuncRef, Vec<Edge>)>> = None;
     let name = project.display_name(func);
     for &call in project.graph.calls_in(func) {
         let c = project.call(call);
@@ -309,9 +312,14 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
         let Some(b) = blocking(project, call) else {
             continue;
         };
-        let roots = roots.get_or_insert_with(|| coroutines_reaching(project, func, true));
+        // A cheap count first; then only the coroutines that run while requests are
+        // served (that asks for their callers).
+        if coroutines_reaching(project, func, Some(call), false).len() < SHARED_BY {
+            continue;
+        }
+        let roots = coroutines_reaching(project, func, Some(call), true);
         if roots.len() < SHARED_BY {
-            return;
+            continue;
         }
         let (first, path) = &roots[0];
         let d = cx.report(
@@ -329,7 +337,7 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
             .note(format!(
                 "`{name}` is reached from {} async functions: {}",
                 roots.len(),
-                name_roots(project, roots)
+                name_roots(project, &roots)
             ))
             .note(format!(
                 "call chain: {}",
