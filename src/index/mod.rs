@@ -477,8 +477,8 @@ impl Project {
 }
 
 /// Files tests live in: `test_*.py`, `*_test.py`, `*_tests.py`, `tests.py`,
-/// `conftest.py`, anything under a `tests`, `test`, `testing` or `t` folder (`t/` is
-/// where some projects, Celery among them, keep their tests).
+/// `conftest.py`, anything under a `tests`, `test`, `testing` or `t` folder (`t/` is a
+/// short name some projects give their test folder).
 pub fn is_test_path(relative: &std::path::Path) -> bool {
     let name = relative
         .file_name()
