@@ -85,6 +85,39 @@ pub struct SlowCall {
     /// Fine in a sync handler; blocking only on an event loop (TL302).
     #[serde(default)]
     pub async_only: bool,
+    /// How long it takes, for a note: what the request waits for and how bad it gets.
+    #[serde(default)]
+    pub how_slow: Option<String>,
+    /// Only calls whose last name is one of these (a trailing or leading `*` matches
+    /// any rest): `create`, `list_*` on an SDK's resources.
+    #[serde(default)]
+    pub only: Vec<String>,
+    /// Never calls whose last name is one of these: the local methods of a client
+    /// (`generate_presigned_url`), in the same notation as `only`.
+    #[serde(default, rename = "except")]
+    pub except_names: Vec<String>,
+}
+
+impl SlowCall {
+    /// Do `only` and `except` let a call named `last` through?
+    pub fn admits(&self, last: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|p| name_matches(p, last)))
+            && !self.except_names.iter().any(|p| name_matches(p, last))
+    }
+}
+
+/// `create`, `list_*` (prefix), `*_async` (suffix), `*` (any name).
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return name.starts_with(prefix);
+    }
+    if let Some(suffix) = pattern.strip_prefix('*') {
+        return name.ends_with(suffix);
+    }
+    pattern == name
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -96,16 +129,73 @@ pub struct UrlConf {
     pub include_functions: Vec<PathPattern>,
 }
 
+/// How a request path is described in a finding's note, and whether a sync one runs on
+/// the framework's event loop; the same three optional keys in every handler table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PathNotes {
+    /// The note, `{name}` standing for the function (`` `{name}` runs in the Django
+    /// admin's request``). Default: "`name` is a request handler (framework)".
+    pub note: Option<String>,
+    /// The note for a sync handler the framework calls on its event loop (Sanic,
+    /// Litestar without `sync_to_thread=True`): a slow call there stalls every request.
+    pub loop_note: Option<String>,
+    /// The keyword of the registration that moves a sync handler to a thread
+    /// (`sync_to_thread=True`): with it, `loop_note` does not apply.
+    pub thread_option: Option<String>,
+}
+
+macro_rules! path_notes {
+    ($t:ty) => {
+        impl $t {
+            pub fn notes(&self) -> PathNotes {
+                PathNotes {
+                    note: self.note.clone(),
+                    loop_note: self.loop_note.clone(),
+                    thread_option: self.thread_option.clone(),
+                }
+            }
+        }
+    };
+}
+path_notes!(ClassView);
+path_notes!(DecoratedHandler);
+path_notes!(Registration);
+path_notes!(SettingHandlers);
+
+/// A class attribute listing more handlers of a handler class (`actions = [...]`,
+/// `list_display = [...]`): strings name its methods, names are functions.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameList {
+    pub attribute: String,
+    pub framework: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassView {
     pub framework: String,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub bases: Vec<PathPattern>,
-    /// Method names (a trailing `*` matches any suffix: `resolve_*`).
+    /// Method names (a trailing `*` matches any suffix: `resolve_*`; `*` alone: every
+    /// method whose name does not start with `_`).
     pub methods: Vec<String>,
     #[serde(default, deserialize_with = "pattern::deserialize_list")]
     pub method_decorators: Vec<PathPattern>,
+    /// Only the `async def` methods are handlers (the sync ones are helpers the class
+    /// hands to a thread itself).
+    #[serde(default)]
+    pub only_async: bool,
+    #[serde(default)]
+    pub name_lists: Vec<NameList>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -114,6 +204,65 @@ pub struct DecoratedHandler {
     pub framework: String,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub decorators: Vec<PathPattern>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
+}
+
+/// A call that registers the functions it is given as handlers (`Route("/", home)`,
+/// `app.add_url_rule(...)`, `register.filter("cut", cut)`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub framework: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
+    /// Keywords that take a handler, besides the positional arguments.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
+}
+
+/// What a function named by a setting's dotted string is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NamedFunction {
+    /// The function runs for each request (a context processor).
+    Itself,
+    /// A factory run once at start-up: the functions it defines run for each request
+    /// (function middleware).
+    Nested,
+}
+
+/// A project setting whose strings name handlers (`MIDDLEWARE`, the context
+/// processors of `TEMPLATES`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingHandlers {
+    pub framework: String,
+    /// The setting's names (`MIDDLEWARE`, the older `MIDDLEWARE_CLASSES`).
+    pub settings: Vec<String>,
+    /// Only strings under this dictionary key (`context_processors` in `TEMPLATES`).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Handler methods of a class it names.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub functions: NamedFunction,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -259,6 +408,10 @@ struct HandlersFile {
     urlconf: UrlConf,
     class_view: Vec<ClassView>,
     decorated: Vec<DecoratedHandler>,
+    #[serde(default)]
+    registration: Vec<Registration>,
+    #[serde(default)]
+    setting: Vec<SettingHandlers>,
 }
 
 #[derive(Deserialize)]
@@ -274,6 +427,10 @@ pub struct Knowledge {
     pub urlconf: UrlConf,
     pub class_views: Vec<ClassView>,
     pub decorated_handlers: Vec<DecoratedHandler>,
+    /// Calls that register the functions they are given as handlers.
+    pub registrations: Vec<Registration>,
+    /// Settings whose dotted strings name handlers (middleware, context processors).
+    pub setting_handlers: Vec<SettingHandlers>,
     pub offload: Offload,
     /// How task methods take the task's arguments, by framework (TL104, TL106).
     pub task_arguments: Vec<TaskArguments>,
@@ -324,6 +481,8 @@ impl Knowledge {
             urlconf: h.urlconf,
             class_views: h.class_view,
             decorated_handlers: h.decorated,
+            registrations: h.registration,
+            setting_handlers: h.setting,
             offload: o.offload,
             task_arguments: ta.framework,
             removed_imports: td.removed_import,

@@ -24,7 +24,9 @@ pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Optio
         .knowledge
         .slow_call_candidates(last)
         .find(|(entry, pattern)| {
-            (async_context || !entry.async_only) && project.matches(value, pattern)
+            (async_context || !entry.async_only)
+                && entry.admits(last)
+                && project.matches(value, pattern)
         })
         .map(|(entry, pattern)| SlowMatch {
             entry,

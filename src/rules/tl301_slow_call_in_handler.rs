@@ -49,7 +49,10 @@ fn check(cx: &mut Checker, func: FuncRef) {
                     "{}: the response waits for this",
                     slow.entry.category
                 ))
-                .note(format!("`{name}` is a request handler ({})", handler.kind));
+                .note(handler.note(&name));
+            if let Some(how) = &slow.entry.how_slow {
+                d.note(format!("how slow: {how}"));
+            }
             if let Some(instead) = &slow.entry.instead {
                 d.help(instead.clone());
             }
@@ -86,7 +89,10 @@ fn check(cx: &mut Checker, func: FuncRef) {
                 label: format!("reaches a slow call ({})", slow.entry.category),
             },
         );
-        d.severity(slow.entry.severity);
+        d.severity(slow.entry.severity).note(handler.note(&name));
+        if let Some(how) = &slow.entry.how_slow {
+            d.note(format!("how slow: {how}"));
+        }
         if let Some(instead) = &slow.entry.instead {
             d.help(instead.clone());
         }
