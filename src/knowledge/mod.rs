@@ -96,6 +96,10 @@ pub struct SlowCall {
     /// (`generate_presigned_url`), in the same notation as `only`.
     #[serde(default, rename = "except")]
     pub except_names: Vec<String>,
+    /// Slow only as a `with` item (`with Popen(...) as p:` waits when the block ends;
+    /// a bare `Popen(...)` starts the program and returns).
+    #[serde(default)]
+    pub only_in_with: bool,
 }
 
 impl SlowCall {

@@ -30,6 +30,7 @@ impl Knowledge {
                 how_slow: None,
                 only: Vec::new(),
                 except_names: Vec::new(),
+                only_in_with: false,
             });
         }
         for d in &settings.handler_decorators {

@@ -2,7 +2,7 @@
 //! sync request handler, directly or through project functions.
 
 use super::context::{Reaches, report_reached};
-use super::slow_calls::slow_call;
+use super::slow_calls::{instead, slow_call};
 use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
 use crate::diagnostic::Severity;
 use crate::index::FuncRef;
@@ -53,8 +53,8 @@ fn check(cx: &mut Checker, func: FuncRef) {
             if let Some(how) = &slow.entry.how_slow {
                 d.note(format!("how slow: {how}"));
             }
-            if let Some(instead) = &slow.entry.instead {
-                d.help(instead.clone());
+            if let Some(instead) = instead(project, slow.entry) {
+                d.help(instead);
             }
             continue;
         }
@@ -93,8 +93,8 @@ fn check(cx: &mut Checker, func: FuncRef) {
         if let Some(how) = &slow.entry.how_slow {
             d.note(format!("how slow: {how}"));
         }
-        if let Some(instead) = &slow.entry.instead {
-            d.help(instead.clone());
+        if let Some(instead) = instead(project, slow.entry) {
+            d.help(instead);
         }
     }
 }
