@@ -105,6 +105,21 @@ fn notes_say_what_kind_of_request_path_it_is() {
             "handles an async Channels consumer's messages on the event loop",
         ),
         (
+            "store/signals.py",
+            "def record_login",
+            "receives a login signal: it runs in the request that logs the user in or out",
+        ),
+        (
+            "store/auth.py",
+            "def authenticate",
+            "is an authentication backend method",
+        ),
+        (
+            "store/forms.py",
+            "def clean_email",
+            "is a form hook: it runs in the request that submits the form",
+        ),
+        (
             "services/fast_servers.py",
             "time.sleep(1)  # expect: error[TL301]",
             "Sanic runs it on the event loop",

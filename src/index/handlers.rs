@@ -69,6 +69,7 @@ impl HandlerSet {
         set.add_decorated(project);
         set.add_registrations(project);
         set.add_setting_handlers(project);
+        set.add_signal_receivers(project);
         set.add_rust(project);
         set
     }
@@ -384,6 +385,77 @@ impl HandlerSet {
                         }
                     }
                     _ => {}
+                }
+            }
+        }
+    }
+}
+
+impl HandlerSet {
+    /// Receivers of signals sent inside a request: `@receiver(user_logged_in)`,
+    /// `@receiver([a, b])`, `user_logged_in.connect(on_login)`.
+    fn add_signal_receivers(&mut self, project: &Project) {
+        let signals = &project.knowledge.request_signals;
+        let how = &project.knowledge.signal_receivers;
+        if signals.is_empty() {
+            return;
+        }
+        let signal_of = |file: FileId, scope: usize, e: &Expr| {
+            let v = project.resolve(file, scope, e);
+            signals
+                .iter()
+                .find(|s| s.signals.iter().any(|p| project.matches(&v, p)))
+        };
+        let mut names: Vec<&str> = how.connect_methods.iter().map(String::as_str).collect();
+        names.extend(crate::knowledge::last_names(&how.decorators));
+        for (file, model) in project.roots() {
+            for (id, call) in model.calls.iter().enumerate() {
+                if !call.written_with(&names) {
+                    continue;
+                }
+                // `signal.connect(receiver)`
+                if let (Some(m), Some(recv)) = (call.method_name(), call.receiver())
+                    && how.connect_methods.iter().any(|c| c == m)
+                {
+                    let Some(sig) = signal_of(file, call.scope, recv) else {
+                        continue;
+                    };
+                    let receiver = call
+                        .keyword("receiver")
+                        .or_else(|| call.positional().next());
+                    if let Some(a) = receiver
+                        && let Value::Function(f) = project.resolve(file, call.scope, &a.value)
+                        && project.scope(f).kind == ScopeKind::Function
+                    {
+                        let note = note_for(project, f, &sig.notes(), None);
+                        self.add_noted(f, &sig.framework, Some((file, call.span)), note);
+                    }
+                    continue;
+                }
+                // `@receiver(signal)` on a function: the decorator call's first argument.
+                let callee = project.callee(CallRef { file, call: id });
+                if !how.decorators.iter().any(|p| project.matches(callee, p)) {
+                    continue;
+                }
+                let Some(first) = call.positional().next() else {
+                    continue;
+                };
+                let candidates: Vec<&Expr> = match &first.value.kind {
+                    ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().collect(),
+                    _ => vec![&first.value],
+                };
+                let Some(sig) = candidates
+                    .into_iter()
+                    .find_map(|e| signal_of(file, call.scope, e))
+                else {
+                    continue;
+                };
+                for (scope, s) in model.functions() {
+                    if s.decorators.iter().any(|d| d.expr.as_call() == Some(id)) {
+                        let f = FuncRef { file, scope };
+                        let note = note_for(project, f, &sig.notes(), None);
+                        self.add_noted(f, &sig.framework, None, note);
+                    }
                 }
             }
         }

@@ -165,6 +165,7 @@ path_notes!(ClassView);
 path_notes!(DecoratedHandler);
 path_notes!(Registration);
 path_notes!(SettingHandlers);
+path_notes!(RequestSignal);
 
 /// A class attribute listing more handlers of a handler class (`actions = [...]`,
 /// `list_display = [...]`): strings name its methods, names are functions.
@@ -233,6 +234,32 @@ pub struct Registration {
     pub loop_note: Option<String>,
     #[serde(default)]
     pub thread_option: Option<String>,
+}
+
+/// Signals sent inside a request (a login, a sign-up): their receivers run in it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSignal {
+    pub framework: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub signals: Vec<PathPattern>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
+}
+
+/// How receivers are attached: `@receiver(signal)` decorators, and `signal.connect(f)`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalReceivers {
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub decorators: Vec<PathPattern>,
+    /// The method of a signal that attaches a receiver (`connect`).
+    #[serde(default)]
+    pub connect_methods: Vec<String>,
 }
 
 /// What a function named by a setting's dotted string is.
@@ -416,6 +443,10 @@ struct HandlersFile {
     registration: Vec<Registration>,
     #[serde(default)]
     setting: Vec<SettingHandlers>,
+    #[serde(default)]
+    signal_receivers: SignalReceivers,
+    #[serde(default)]
+    signal: Vec<RequestSignal>,
 }
 
 #[derive(Deserialize)]
@@ -435,6 +466,9 @@ pub struct Knowledge {
     pub registrations: Vec<Registration>,
     /// Settings whose dotted strings name handlers (middleware, context processors).
     pub setting_handlers: Vec<SettingHandlers>,
+    /// How signal receivers are attached, and the signals sent inside a request.
+    pub signal_receivers: SignalReceivers,
+    pub request_signals: Vec<RequestSignal>,
     pub offload: Offload,
     /// How task methods take the task's arguments, by framework (TL104, TL106).
     pub task_arguments: Vec<TaskArguments>,
@@ -487,6 +521,8 @@ impl Knowledge {
             decorated_handlers: h.decorated,
             registrations: h.registration,
             setting_handlers: h.setting,
+            signal_receivers: h.signal_receivers,
+            request_signals: h.signal,
             offload: o.offload,
             task_arguments: ta.framework,
             removed_imports: td.removed_import,
