@@ -1,5 +1,5 @@
 //! The command line: `tasklint check`, `tasklint rules`, `tasklint rule CODE`,
-//! `tasklint config [PATH]`.
+//! `tasklint explain [PATH[:LINE]]` (in `crate::explain`), `tasklint config [PATH]`.
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -40,15 +40,33 @@ pub enum Command {
         /// A rule code (TL101) or name (task-called-directly).
         code: String,
     },
-    /// What tasklint understood of a project: tasks, handlers, module names (for
-    /// developing tasklint and its knowledge data).
-    #[command(hide = true)]
-    Explain {
-        /// Files or folders.
-        paths: Vec<PathBuf>,
-    },
+    /// What tasklint recognised: the tasks, request handlers and wrappers of a file or
+    /// folder; with PATH:LINE, which handler or task reaches that line, or why none does,
+    /// and what each call on it resolves to ("why no finding here?").
+    Explain(ExplainArgs),
     /// Print the settings in force for a path and the file they come from.
     Config(ConfigArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A file or folder (default: the current folder), or `FILE:LINE`.
+    #[arg(value_name = "PATH[:LINE]")]
+    pub target: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+    /// How many project calls deep handler rules follow.
+    #[arg(long)]
+    pub max_call_depth: Option<usize>,
+    #[command(flatten)]
+    pub config_source: ConfigSourceArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -191,7 +209,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
         Command::Check(args) => run_check(args),
         Command::Rules => print_rules(),
         Command::Rule { code } => print_rule(&code),
-        Command::Explain { paths } => explain(paths),
+        Command::Explain(args) => explain(args),
         Command::Config(args) => print_config(args),
     };
     match result {
@@ -703,50 +721,21 @@ fn print_rule(code: &str) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn explain(paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
-    let paths = if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths
+fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let (path, line) = match &args.target {
+        Some(t) => crate::explain::parse_target(t),
+        None => (PathBuf::from("."), None),
     };
-    let out = check::check(Options {
-        paths,
-        settings: Settings::default(),
-        knowledge: crate::knowledge::BUILTIN.clone(),
-        threads: None,
-    })?;
-    let p = &out.project;
-    let mut w = io::stdout().lock();
-    writeln!(
-        w,
-        "files: {} ({} reported)",
-        p.files.len(),
-        out.files_checked
+    let mut out = io::stdout().lock();
+    crate::explain::run(
+        crate::explain::Request {
+            path,
+            line,
+            config: args.config_source.choice(),
+            max_call_depth: args.max_call_depth,
+            json: args.format == ExplainFormat::Json,
+        },
+        &mut out,
     )?;
-    let mut tasks: Vec<String> = p
-        .tasks
-        .iter()
-        .map(|t| {
-            format!(
-                "  {} [{}]{}",
-                p.qualname(t.func),
-                p.knowledge.frameworks[t.framework].id,
-                if t.wrapped_by.is_some() {
-                    " (wrapped)"
-                } else {
-                    ""
-                }
-            )
-        })
-        .collect();
-    tasks.sort();
-    writeln!(w, "tasks: {}", tasks.len())?;
-    for t in tasks {
-        writeln!(w, "{t}")?;
-    }
-    writeln!(w, "handlers: {}", p.handlers.len())?;
-    for h in p.handlers.iter() {
-        writeln!(w, "  {} [{}]", p.qualname(h.func), h.kind)?;
-    }
     Ok(ExitCode::SUCCESS)
 }

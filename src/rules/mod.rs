@@ -8,10 +8,10 @@
 //! To add a rule: copy a rule file, give it the next free code, write its page in
 //! `rules/docs/`, add it to [`ALL`], and add a fixture with `# expect:` markers.
 
-mod context;
+pub(crate) mod context;
 mod enqueue;
 mod rust_blocking;
-mod slow_calls;
+pub(crate) mod slow_calls;
 mod task_arguments;
 mod tl000_unreadable_source;
 mod tl001_unused_suppression;
