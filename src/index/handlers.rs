@@ -15,7 +15,7 @@
 //! - classes and functions a setting names by dotted string (`MIDDLEWARE`, the context
 //!   processors of `TEMPLATES`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -301,18 +301,23 @@ impl HandlerSet {
         if regs.is_empty() {
             return;
         }
-        let names: Vec<&str> = regs
-            .iter()
-            .flat_map(|r| crate::knowledge::last_names(&r.calls))
-            .collect();
+        // Patterns by the last name a matching callee has: each call is checked against
+        // the few patterns of its own name.
+        let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, r) in regs.iter().enumerate() {
+            for p in &r.calls {
+                by_last.entry(p.last_name()).or_default().push(i);
+            }
+        }
         for (file, model) in project.roots() {
             for (id, call) in model.calls.iter().enumerate() {
-                if !call.written_with(&names) {
-                    continue;
-                }
                 let callee = project.callee(CallRef { file, call: id });
-                let Some(reg) = regs
+                let Some(candidates) = callee.last_name().and_then(|n| by_last.get(n)) else {
+                    continue;
+                };
+                let Some(reg) = candidates
                     .iter()
+                    .map(|i| &regs[*i])
                     .find(|r| r.calls.iter().any(|p| project.matches(callee, p)))
                 else {
                     continue;

@@ -487,6 +487,10 @@ pub struct Knowledge {
     /// Slow-call patterns by their last name, so a call is matched against a handful of
     /// candidates instead of the whole catalogue.
     slow_by_last: HashMap<String, Vec<(usize, usize)>>,
+    /// Patterns that take any name (`boto3.client().*`), by the top-level package of
+    /// their root (`boto3`): a call is only checked against those of the packages its
+    /// value comes from.
+    slow_wild_by_top: HashMap<String, Vec<(usize, usize)>>,
 }
 
 impl Knowledge {
@@ -534,6 +538,7 @@ impl Knowledge {
             celery_worker,
             rust: rust::RustKnowledge::builtin()?,
             slow_by_last: HashMap::new(),
+            slow_wild_by_top: HashMap::new(),
         };
         k.reindex();
         Ok(k)
@@ -542,24 +547,48 @@ impl Knowledge {
     /// Rebuilds lookup tables after the tables were extended.
     pub fn reindex(&mut self) {
         self.slow_by_last.clear();
+        self.slow_wild_by_top.clear();
         for (i, entry) in self.slow_calls.iter().enumerate() {
+            // A wildcard whose entry admits only plain names (`only = ["create", ...]`)
+            // can only match those: index it under them, not under `*`, which every call
+            // of the project is checked against.
+            let plain_only = !entry.only.is_empty() && entry.only.iter().all(|n| !n.contains('*'));
             for (j, p) in entry.calls.iter().enumerate() {
-                self.slow_by_last
-                    .entry(p.last_name().to_string())
-                    .or_default()
-                    .push((i, j));
+                let last = p.last_name();
+                if last == "*" && plain_only {
+                    for n in &entry.only {
+                        self.slow_by_last.entry(n.clone()).or_default().push((i, j));
+                    }
+                } else if last == "*" {
+                    let top = p.root.split('.').next().unwrap_or_default();
+                    self.slow_wild_by_top
+                        .entry(top.to_string())
+                        .or_default()
+                        .push((i, j));
+                } else {
+                    self.slow_by_last
+                        .entry(last.to_string())
+                        .or_default()
+                        .push((i, j));
+                }
             }
         }
     }
 
-    /// Candidate slow-call patterns for a value whose last name is `last`
-    /// (`(entry index, pattern index)`), plus wildcard patterns.
+    /// Candidate slow-call patterns for a value whose last name is `last` and that comes
+    /// from the top-level packages `tops` (`boto3` for what `boto3.client(...)` returns):
+    /// `(entry, pattern)`.
     pub fn slow_call_candidates<'a>(
         &'a self,
         last: &str,
+        tops: &[&str],
     ) -> impl Iterator<Item = (&'a SlowCall, &'a PathPattern)> + 'a {
         let exact = self.slow_by_last.get(last).into_iter().flatten();
-        let wild = self.slow_by_last.get("*").into_iter().flatten();
+        let wild: Vec<&(usize, usize)> = tops
+            .iter()
+            .filter_map(|t| self.slow_wild_by_top.get(*t))
+            .flatten()
+            .collect();
         exact
             .chain(wild)
             .map(|(i, j)| (&self.slow_calls[*i], &self.slow_calls[*i].calls[*j]))
@@ -585,7 +614,16 @@ mod tests {
         let k = &*BUILTIN;
         assert!(k.framework("celery").is_some());
         assert!(k.framework("huey").is_some());
-        assert!(k.slow_call_candidates("sleep").next().is_some());
+        assert!(k.slow_call_candidates("sleep", &[]).next().is_some());
+        assert!(
+            k.slow_call_candidates("upload_part", &["boto3"])
+                .any(|(e, _)| e.category == "cloud API")
+        );
+        assert!(
+            k.slow_call_candidates("upload_part", &["requests"])
+                .next()
+                .is_none()
+        );
     }
 
     #[test]

@@ -108,7 +108,7 @@ mod tests {
                 .any(|p| p.root == "myproj.tasks.instrumented_task")
         );
         assert!(
-            k.slow_call_candidates("charge")
+            k.slow_call_candidates("charge", &[])
                 .any(|(e, _)| e.why == "calls the payment API")
         );
     }

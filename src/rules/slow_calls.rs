@@ -20,9 +20,11 @@ pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Optio
         Value::Function(f) => project.scope(*f).name.as_str(),
         _ => value.last_name()?,
     };
+    let tops = tops(project, value);
+    let tops: Vec<&str> = tops.iter().map(String::as_str).collect();
     project
         .knowledge
-        .slow_call_candidates(last)
+        .slow_call_candidates(last, &tops)
         .find(|(entry, pattern)| {
             (async_context || !entry.async_only)
                 && entry.admits(last)
@@ -33,6 +35,31 @@ pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Optio
             entry,
             name: display(project, call, pattern),
         })
+}
+
+/// The top-level packages a value can come from, for the patterns that take any name:
+/// what `boto3.client(...)` returns comes from `boto3`; an instance of a project class,
+/// from its module's package and from those of its external bases (`class
+/// Client(WebClient)`).
+fn tops(project: &Project, value: &Value) -> Vec<String> {
+    let mut v = value;
+    while let Value::Attr(inner, _) | Value::Returned(inner) = v {
+        v = inner;
+    }
+    let top = |p: &str| p.split('.').next().unwrap_or_default().to_string();
+    match v {
+        Value::External(p) => vec![top(p)],
+        Value::Function(f) => vec![top(&project.qualname(*f))],
+        Value::Class(c) | Value::Instance(c) => {
+            let (classes, external) = project.class_ancestry(*c);
+            let mut out: Vec<String> = external.iter().map(|p| top(p)).collect();
+            out.extend(classes.iter().map(|c| top(&project.class_qualname(*c))));
+            out.sort();
+            out.dedup();
+            out
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Is the call a `with` item (`with Popen(...) as p:`)? Then its context manager's exit
