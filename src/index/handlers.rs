@@ -273,14 +273,26 @@ impl HandlerSet {
     }
 
     fn add_decorated(&mut self, project: &Project) {
+        let tables = &project.knowledge.decorated_handlers;
+        // Tables by the last name of their patterns: a decorator is checked against the
+        // few of its own name, in table order.
+        let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, h) in tables.iter().enumerate() {
+            for p in &h.decorators {
+                let v = by_last.entry(p.last_name()).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
         for (file, model) in project.roots() {
             for (scope, s) in model.functions() {
                 for d in &s.decorators {
                     let v = decorator_value(project, file, s.parent.unwrap_or(0), &d.expr);
-                    if let Some(h) = project
-                        .knowledge
-                        .decorated_handlers
+                    let candidates = candidates_of(&by_last, last_name_of(project, &v));
+                    if let Some(h) = candidates
                         .iter()
+                        .map(|i| &tables[*i])
                         .find(|h| h.decorators.iter().any(|p| project.matches(&v, p)))
                     {
                         let func = FuncRef { file, scope };
@@ -312,9 +324,7 @@ impl HandlerSet {
         for (file, model) in project.roots() {
             for (id, call) in model.calls.iter().enumerate() {
                 let callee = project.callee(CallRef { file, call: id });
-                let Some(candidates) = callee.last_name().and_then(|n| by_last.get(n)) else {
-                    continue;
-                };
+                let candidates = candidates_of(&by_last, last_name_of(project, callee));
                 let Some(reg) = candidates
                     .iter()
                     .map(|i| &regs[*i])
@@ -464,6 +474,32 @@ impl HandlerSet {
                 }
             }
         }
+    }
+}
+
+/// The tables whose patterns can match a value named `last`: those of that name and
+/// those that match any name (`pkg.*`), in table order.
+fn candidates_of(by_last: &HashMap<&str, Vec<usize>>, last: Option<&str>) -> Vec<usize> {
+    let mut out: Vec<usize> = last
+        .and_then(|n| by_last.get(n))
+        .into_iter()
+        .chain(by_last.get("*"))
+        .flatten()
+        .copied()
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The last name of a value, as a pattern's last name would spell it: a project
+/// function or class by its own name (configured handler decorators are project
+/// functions).
+fn last_name_of<'a>(project: &'a Project, v: &'a Value) -> Option<&'a str> {
+    match v {
+        Value::Function(f) => Some(project.scope(*f).name.as_str()),
+        Value::Class(c) => Some(project.models[c.file].classes[c.class].name.as_str()),
+        _ => v.last_name(),
     }
 }
 
