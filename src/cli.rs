@@ -254,7 +254,7 @@ fn apply_cli(settings: &mut Settings, args: &CheckArgs) {
     if args.report_unused_ignores {
         settings
             .extend_select
-            .push(rules::UNUSED_SUPPRESSION.info.code.to_string());
+            .push(crate::catalogue::UNUSED_SUPPRESSION.code.to_string());
     }
 }
 
@@ -584,7 +584,7 @@ fn print_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
         Some(e) => line(format!("exclude = {}", toml_list(e))),
         None => line(format!(
             "# exclude is not set: the built-in list {}",
-            toml_list(&s.exclude_patterns()[..crate::discover::DEFAULT_EXCLUDES.len()])
+            toml_list(&s.exclude_patterns()[..crate::settings::DEFAULT_EXCLUDES.len()])
         )),
     }
     line(format!("extend-exclude = {}", toml_list(&s.extend_exclude)));

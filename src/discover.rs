@@ -17,19 +17,6 @@ use crate::config::glob::PathGlobs;
 use crate::model::Language;
 use crate::settings::Settings;
 
-/// Folders never worth reading: virtual environments, build output, caches.
-pub const DEFAULT_EXCLUDES: &[&str] = &[
-    "node_modules",
-    "venv",
-    "site-packages",
-    "__pypackages__",
-    "_build",
-    "buck-out",
-    "build",
-    "dist",
-    "target",
-];
-
 /// Files whose presence marks the root of a project.
 const ROOT_MARKERS: &[&str] = &[
     "tasklint.toml",
@@ -148,10 +135,10 @@ impl DiscoverOptions {
         if !self.force_exclude {
             return false;
         }
-        let abs = crate::config::absolute(p);
+        let abs = crate::paths::absolute(p);
         let base = match &self.root {
             Some(r) if abs.starts_with(r) => r.clone(),
-            _ => crate::config::absolute(project_root),
+            _ => crate::paths::absolute(project_root),
         };
         !self
             .exclude
@@ -278,7 +265,7 @@ fn walk(
     // `exclude` prunes walked folders (never the folder the walk starts from).
     let exclude = opts.exclude.clone();
     let config_root = opts.root.clone();
-    let abs_walk = crate::config::absolute(walk_dir);
+    let abs_walk = crate::paths::absolute(walk_dir);
     let start = walk_dir.to_path_buf();
     let walker = WalkBuilder::new(walk_dir)
         .require_git(false)

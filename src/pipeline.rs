@@ -182,7 +182,7 @@ impl Loader for Arc<CachedParser> {
         self.parsed.fetch_add(1, Ordering::Relaxed);
         self.parsed_bytes
             .fetch_add(p.text.len() as u64, Ordering::Relaxed);
-        crate::check::parse_text(p.language, &p.text)
+        crate::lang::parse_text(p.language, &p.text)
     }
 }
 

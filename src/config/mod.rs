@@ -46,7 +46,7 @@ impl ConfigFile {
             ConfigKind::Tasklint
         };
         ConfigFile {
-            path: absolute(path),
+            path: crate::paths::absolute(path),
             kind,
         }
     }
@@ -87,10 +87,6 @@ pub struct Loaded {
     pub file: Option<ConfigFile>,
 }
 
-pub fn absolute(p: &Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
 /// A path as users should see it: relative to the current folder when it is below it.
 pub fn display(p: &Path) -> String {
     if let Ok(cwd) = std::env::current_dir()
@@ -105,7 +101,7 @@ pub fn display(p: &Path) -> String {
 /// The folder discovery starts from for a checked path: the path itself when it is a
 /// folder, else its parent (the path need not exist: `--stdin-filename`).
 pub fn start_of(path: &Path) -> PathBuf {
-    let abs = absolute(path);
+    let abs = crate::paths::absolute(path);
     if abs.is_dir() {
         abs
     } else {
@@ -115,7 +111,7 @@ pub fn start_of(path: &Path) -> PathBuf {
 
 /// The nearest configuration file at or above `start`.
 pub fn find(start: &Path) -> Result<Option<ConfigFile>> {
-    for dir in absolute(start).ancestors() {
+    for dir in crate::paths::absolute(start).ancestors() {
         let t = dir.join(TASKLINT_TOML);
         if t.is_file() {
             return Ok(Some(ConfigFile {

@@ -168,17 +168,17 @@ pub fn check_selector(s: &str) -> Result<(), String> {
     let known = upper == "ALL"
         || (upper.starts_with("TL")
             && upper[2..].chars().all(|c| c.is_ascii_digit())
-            && crate::rules::ALL
+            && crate::catalogue::ALL
                 .iter()
-                .any(|r| r.info.code.starts_with(&upper)));
+                .any(|r| r.code.starts_with(&upper)));
     if known {
         return Ok(());
     }
-    let by_name = crate::rules::ALL.iter().find(|r| r.info.name == s.trim());
+    let by_name = crate::catalogue::ALL.iter().find(|r| r.name == s.trim());
     Err(match by_name {
         Some(r) => format!(
             "unknown rule selector \"{s}\" (selectors are codes: did you mean \"{}\"?)",
-            r.info.code
+            r.code
         ),
         None => format!(
             "unknown rule selector \"{s}\" (use a code such as \"TL101\", a prefix such as \"TL1\", or \"ALL\"; `tasklint rules` lists them)"

@@ -38,7 +38,7 @@ pub struct ParseLoader;
 
 impl Loader for ParseLoader {
     fn load(&self, pending: &Pending) -> FileModel {
-        crate::check::parse_text(pending.language, &pending.text)
+        crate::lang::parse_text(pending.language, &pending.text)
     }
 }
 

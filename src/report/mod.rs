@@ -177,5 +177,5 @@ impl RepoPaths {
 /// not exist); symlinks are resolved when the file exists, so that a path reached
 /// through a link is still inside its repository.
 pub fn absolute_path(p: &std::path::Path) -> std::path::PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| crate::config::absolute(p))
+    std::fs::canonicalize(p).unwrap_or_else(|_| crate::paths::absolute(p))
 }

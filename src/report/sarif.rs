@@ -16,9 +16,9 @@ use codespan_reporting::term::termcolor::WriteColor;
 use serde_sarif::sarif;
 
 use super::{Emitter, RepoPaths, Summary};
+use crate::catalogue::{self, RuleInfo};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Language, Span};
-use crate::rules::{self, RuleInfo};
 use crate::source::SourceFile;
 
 pub struct Sarif;
@@ -202,7 +202,7 @@ pub fn log(diagnostics: &[Diagnostic], files: &[SourceFile]) -> sarif::Sarif {
     let results: Vec<sarif::Result> = diagnostics
         .iter()
         .map(|d| {
-            let index = rules::ALL.iter().position(|r| r.info.code == d.code);
+            let index = catalogue::ALL.iter().position(|r| r.code == d.code);
             let related: Vec<sarif::Location> = d
                 .related
                 .iter()
@@ -267,9 +267,9 @@ pub fn log(diagnostics: &[Diagnostic], files: &[SourceFile]) -> sarif::Sarif {
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(
-            rules::ALL
+            catalogue::ALL
                 .iter()
-                .map(|r| descriptor(&r.info))
+                .map(|r| descriptor(r))
                 .collect::<Vec<_>>(),
         )
         .build();
@@ -323,9 +323,9 @@ mod tests {
 
     #[test]
     fn every_rule_has_a_full_description() {
-        for r in rules::ALL {
-            let d = full_description(&r.info);
-            assert!(!d.is_empty() && !d.starts_with('#'), "{}: {d}", r.info.code);
+        for r in catalogue::ALL {
+            let d = full_description(r);
+            assert!(!d.is_empty() && !d.starts_with('#'), "{}: {d}", r.code);
         }
     }
 }

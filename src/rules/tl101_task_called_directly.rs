@@ -2,23 +2,15 @@
 //! django.tasks...) task runs its body in the caller instead of enqueuing it.
 
 use super::context::{abbreviate, handler_note, in_handler, text};
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::index::CallRef;
 use crate::knowledge::DirectCall;
-use crate::model::{Language, Span};
+use crate::model::Span;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL101",
-        name: "task-called-directly",
-        summary: "a task called with `()` runs in the caller instead of on a worker",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Sometimes,
-        doc: include_str!("../../rules/docs/TL101.md"),
-    },
+    info: &catalogue::TL101,
     check: Check::Call(check),
 };
 
