@@ -654,7 +654,7 @@ fn print_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
     line(format!("blocking-calls = [{}]", bc.join(", ")));
     let enabled: Vec<&str> = rules::ALL
         .iter()
-        .filter(|r| s.is_enabled(&r.info))
+        .filter(|r| s.is_enabled(r.info))
         .map(|r| r.info.code)
         .collect();
     line(format!("# rules in force: {}", enabled.join(", ")));
