@@ -249,7 +249,9 @@ fn apply_cli(settings: &mut Settings, args: &CheckArgs) {
     if args.force_exclude {
         settings.force_exclude = true;
     }
-    settings.cache = !args.no_cache;
+    // Fixes are built from fresh parses only: a cached model never decides what is
+    // written into a source file.
+    settings.cache = !args.no_cache && !args.fix && !args.diff;
     settings.prefilter = !args.no_prefilter;
     if args.report_unused_ignores {
         settings
