@@ -20,9 +20,9 @@
 //!   project's own `.gitignore` alone.
 //! - **Keyed by a secret.** The key in the header includes 32 random bytes kept in the
 //!   user's own cache folder (`$XDG_CACHE_HOME/tasklint/key`, else
-//!   `~/.cache/tasklint/key`, created private), and the cache file is private (0600): a
-//!   cache committed to a repository, copied from a container image or planted by another
-//!   user never matches, and is read as empty. Without a private key store the cache is
+//!   `~/.cache/tasklint/key`, else `<temp>/tasklint-<uid>/key`, created private), and the
+//!   cache file is private (0600): a cache committed to a repository, copied from a
+//!   container image or planted by another user never matches, and is read as empty. Without a private key store the cache is
 //!   off.
 //! - **Read defensively.** Only a regular file owned by the user is read (opened with
 //!   `O_NOFOLLOW | O_NONBLOCK`: a FIFO or a link to `/dev/zero` is a miss, never a hang),
@@ -616,9 +616,10 @@ mod safe {
     }
 
     /// The user's private key store: `$XDG_CACHE_HOME/tasklint`, else
-    /// `~/.cache/tasklint`.
-    fn key_dir() -> Result<PathBuf, String> {
-        let base = std::env::var_os("XDG_CACHE_HOME")
+    /// `~/.cache/tasklint`, else (no home: CI) `<temp dir>/tasklint-<uid>`, which
+    /// another user may have made first: then it is not ours, and the cache is off.
+    fn key_dir() -> PathBuf {
+        std::env::var_os("XDG_CACHE_HOME")
             .map(PathBuf::from)
             .filter(|p| p.is_absolute())
             .or_else(|| {
@@ -627,13 +628,13 @@ mod safe {
                     .filter(|p| p.is_absolute())
                     .map(|h| h.join(".cache"))
             })
-            .ok_or("no home folder for the cache key (HOME is not set)")?;
-        Ok(base.join("tasklint"))
+            .map(|base| base.join("tasklint"))
+            .unwrap_or_else(|| std::env::temp_dir().join(format!("tasklint-{}", me())))
     }
 
     /// The user's secret (32 random bytes), created on first use.
     pub fn secret() -> Result<[u8; 32], String> {
-        let path = key_dir()?;
+        let path = key_dir();
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }

@@ -102,7 +102,10 @@ impl Models {
         self.cells[file].get_or_init(|| {
             self.on_demand.fetch_add(1, Ordering::Relaxed);
             if std::env::var_os("TASKLINT_DEBUG_ON_DEMAND").is_some() {
-                eprintln!("on demand: {file}\n{}", std::backtrace::Backtrace::force_capture());
+                eprintln!(
+                    "on demand: {file}\n{}",
+                    std::backtrace::Backtrace::force_capture()
+                );
             }
             match &self.pending[file] {
                 Some(p) => self.loader.load(p),
