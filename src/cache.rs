@@ -22,8 +22,8 @@
 //!   user's own cache folder (`$XDG_CACHE_HOME/tasklint/key`, else
 //!   `~/.cache/tasklint/key`, else `<temp>/tasklint-<uid>/key`, created private), and the
 //!   cache file is private (0600): a cache committed to a repository, copied from a
-//!   container image or planted by another user never matches, and is read as empty. Without a private key store the cache is
-//!   off.
+//!   container image or planted by another user never matches, and is read as empty.
+//!   Without a private key store the cache is off.
 //! - **Read defensively.** Only a regular file owned by the user is read (opened with
 //!   `O_NOFOLLOW | O_NONBLOCK`: a FIFO or a link to `/dev/zero` is a miss, never a hang),
 //!   up to a size cap. Each entry carries a keyed checksum, is decoded with a size limit
