@@ -17,7 +17,8 @@
 //! And the `--fix` writer: any text, any edits (overlapping, out of bounds, inside a
 //! character), written through the file's name, a symlink or a hard link, with or
 //! without an edit saved meanwhile: the file ends up holding exactly the fixed text, or
-//! exactly what the user saved, and is still the same file.
+//! exactly what the user saved, and is still the same file. And the human formats on
+//! any text and any spans: no panic, and no control character reaches the output.
 
 use proptest::prelude::*;
 use tasklint::check::parse_bytes;
@@ -417,6 +418,69 @@ proptest! {
         // No backup left behind.
         let names = std::fs::read_dir(dir.path()).unwrap().count();
         prop_assert_eq!(names, if through == 0 { 1 } else { 2 });
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn human_formats_escape_everything_on_any_text_and_spans(
+        parts in prop::collection::vec(
+            prop_oneof![
+                Just("x".repeat(450)),
+                Just("\n".to_string()),
+                Just("\r".to_string()),
+                Just("\r\n".to_string()),
+                Just("\x1b]0;t\x07".to_string()),
+                Just("\t".to_string()),
+                Just("é→".to_string()),
+                Just("\u{202e}".to_string()),
+                Just("f(a)".to_string()),
+            ],
+            0..12,
+        ),
+        spans in prop::collection::vec((0u32..6000, 0u32..900), 1..4),
+        name in "[a-z\n\x1b:,%]{1,12}",
+        rust in any::<bool>(),
+    ) {
+        use codespan_reporting::term::termcolor::NoColor;
+        use tasklint::diagnostic::{Diagnostic, Related, Severity};
+        use tasklint::report::{Emitter, Summary};
+        let text: String = parts.concat();
+        let path = if rust { format!("{name}.rs") } else { format!("{name}.py") };
+        let files = vec![SourceFile::new(path.clone(), path.into(), text)];
+        let span = |(s, l): (u32, u32)| tasklint::model::Span::new(s, s + l);
+        let d = Diagnostic {
+            code: "TL000",
+            name: "unreadable-source",
+            severity: Severity::Error,
+            message: format!("`{name}` \x1b[2J"),
+            file: 0,
+            span: span(spans[0]),
+            label: Some(name.clone()),
+            help: Some(name.clone()),
+            notes: vec![name.clone()],
+            related: spans[1..]
+                .iter()
+                .map(|s| Related { file: 0, span: span(*s), message: name.clone() })
+                .collect(),
+            fix: None,
+        };
+        let ds = vec![d];
+        let summary = Summary::new(1, &ds);
+        let emitters: [&dyn Emitter; 3] =
+            [&tasklint::report::Text, &tasklint::report::Concise, &tasklint::report::Github];
+        for e in emitters {
+            let mut out = NoColor::new(Vec::new());
+            e.emit(&mut out, &ds, &files, &summary).unwrap();
+            let out = String::from_utf8(out.into_inner()).unwrap();
+            prop_assert!(
+                !out.chars().any(|c| c != '\n' && tasklint::report::escape::is_unsafe(c)),
+                "{:?}",
+                out
+            );
+        }
     }
 }
 
