@@ -17,6 +17,12 @@
 //! Also the Rust frontend (raw bytes, and Rust token soup) and the configuration parser
 //! (TOML-like soup made of its own keys and values): it answers with settings or an
 //! error that names the file, never panics.
+//!
+//! And the `--fix` writer: any text, any edits (overlapping, out of bounds, inside a
+//! character), written through the file's name, a symlink or a hard link, with or
+//! without an edit saved meanwhile: the file ends up holding exactly the fixed text, or
+//! exactly what the user saved, and is still the same file. And the human formats on
+//! any text and any spans: no panic, and no control character reaches the output.
 
 use proptest::prelude::*;
 use tasklint::check::parse_bytes;
@@ -330,6 +336,24 @@ proptest! {
     }
 }
 
+/// Text with the line endings and multi-byte characters fixes must not break.
+fn fix_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("a"),
+            Just("f(x)"),
+            Just(" "),
+            Just("\n"),
+            Just("\r\n"),
+            Just("\r"),
+            Just("é"),
+            Just("→"),
+        ],
+        0..60,
+    )
+    .prop_map(|v| v.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
@@ -391,6 +415,136 @@ proptest! {
             diagnostics.iter().all(|d| !d.message.contains("internal error")),
             "{:?}", diagnostics
         );
+    }
+
+    #[test]
+    fn fix_writer_writes_the_fixed_text_or_keeps_the_users(
+        text in fix_text(),
+        edits in prop::collection::vec((0u32..200, 0u32..12, "[a-z.()\n]{0,8}"), 0..6),
+        through in 0u8..3,
+        edited_meanwhile in any::<bool>(),
+    ) {
+        use std::os::unix::fs::MetadataExt;
+        use tasklint::diagnostic::{Applicability, Edit, Fix};
+        let fixes: Vec<Fix> = edits
+            .iter()
+            .map(|(start, len, content)| Fix {
+                message: "m".into(),
+                applicability: Applicability::Safe,
+                edits: vec![Edit {
+                    span: tasklint::model::Span::new(*start, start + len),
+                    content: content.clone(),
+                }],
+            })
+            .collect();
+        let tagged: Vec<(&'static str, &Fix)> = fixes.iter().map(|f| ("TL000", f)).collect();
+        let ending = tasklint::fix::line_ending(&text, Some(Language::Python));
+        let (fixed, applied) = tasklint::fix::apply_with(&text, &tagged, ending);
+        if applied.is_empty() {
+            prop_assert_eq!(&fixed, &text);
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.py");
+        std::fs::write(&file, &text).unwrap();
+        let path = match through {
+            0 => file.clone(),
+            1 => {
+                let link = dir.path().join("link.py");
+                std::os::unix::fs::symlink("a.py", &link).unwrap();
+                link
+            }
+            _ => {
+                let other = dir.path().join("other.py");
+                std::fs::hard_link(&file, &other).unwrap();
+                other
+            }
+        };
+        let inode = std::fs::metadata(&file).unwrap().ino();
+        let saved = format!("{text}# saved meanwhile\n");
+        if edited_meanwhile {
+            std::fs::write(&file, &saved).unwrap();
+        }
+        let result = tasklint::fix::write_fixed(&path, &text, &fixed);
+        let on_disk = std::fs::read_to_string(&file).unwrap();
+        if edited_meanwhile {
+            prop_assert!(matches!(result, Err(tasklint::fix::NotWritten::Changed)));
+            prop_assert_eq!(on_disk, saved);
+        } else {
+            prop_assert!(result.is_ok(), "{:?}", result);
+            prop_assert_eq!(&on_disk, &fixed);
+            prop_assert_eq!(std::fs::read_to_string(&path).unwrap(), fixed);
+        }
+        prop_assert_eq!(std::fs::metadata(&file).unwrap().ino(), inode);
+        if through == 1 {
+            prop_assert!(path.symlink_metadata().unwrap().file_type().is_symlink());
+        }
+        // No backup left behind.
+        let names = std::fs::read_dir(dir.path()).unwrap().count();
+        prop_assert_eq!(names, if through == 0 { 1 } else { 2 });
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn human_formats_escape_everything_on_any_text_and_spans(
+        parts in prop::collection::vec(
+            prop_oneof![
+                Just("x".repeat(450)),
+                Just("\n".to_string()),
+                Just("\r".to_string()),
+                Just("\r\n".to_string()),
+                Just("\x1b]0;t\x07".to_string()),
+                Just("\t".to_string()),
+                Just("é→".to_string()),
+                Just("\u{202e}".to_string()),
+                Just("f(a)".to_string()),
+            ],
+            0..12,
+        ),
+        spans in prop::collection::vec((0u32..6000, 0u32..900), 1..4),
+        name in "[a-z\n\x1b:,%]{1,12}",
+        rust in any::<bool>(),
+    ) {
+        use codespan_reporting::term::termcolor::NoColor;
+        use tasklint::diagnostic::{Diagnostic, Related, Severity};
+        use tasklint::report::{Emitter, Summary};
+        let text: String = parts.concat();
+        let path = if rust { format!("{name}.rs") } else { format!("{name}.py") };
+        let files = vec![SourceFile::new(path.clone(), path.into(), text)];
+        let span = |(s, l): (u32, u32)| tasklint::model::Span::new(s, s + l);
+        let d = Diagnostic {
+            code: "TL000",
+            name: "unreadable-source",
+            severity: Severity::Error,
+            message: format!("`{name}` \x1b[2J"),
+            file: 0,
+            span: span(spans[0]),
+            label: Some(name.clone()),
+            help: Some(name.clone()),
+            notes: vec![name.clone()],
+            related: spans[1..]
+                .iter()
+                .map(|s| Related { file: 0, span: span(*s), message: name.clone() })
+                .collect(),
+            fix: None,
+        };
+        let ds = vec![d];
+        let summary = Summary::new(1, &ds);
+        let emitters: [&dyn Emitter; 3] =
+            [&tasklint::report::Text, &tasklint::report::Concise, &tasklint::report::Github];
+        for e in emitters {
+            let mut out = NoColor::new(Vec::new());
+            e.emit(&mut out, &ds, &files, &summary).unwrap();
+            let out = String::from_utf8(out.into_inner()).unwrap();
+            prop_assert!(
+                !out.chars().any(|c| c != '\n' && tasklint::report::escape::is_unsafe(c)),
+                "{:?}",
+                out
+            );
+        }
     }
 }
 
