@@ -285,6 +285,54 @@ fn result_handles_passed_to_tasks_are_caught() {
     assert!(result_handles_passed_to_tasks(Path::new("v.py"), fine).is_empty());
 }
 
+/// The fix writer parses each fixed text again before it is written: a fix that would
+/// leave a syntax error is refused, with the reason, and the other files' fixes go on.
+#[test]
+fn a_fix_that_would_break_the_syntax_is_not_written() {
+    use tasklint::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+    use tasklint::model::Span;
+    use tasklint::source::SourceFile;
+    let files = vec![
+        SourceFile::new("a.py".into(), "a.py".into(), "send(1)\n".into()),
+        SourceFile::new("b.py".into(), "b.py".into(), "send(2)\n".into()),
+    ];
+    let finding = |file: usize, start: u32, end: u32, content: &str| Diagnostic {
+        code: "TL101",
+        name: "task-called-directly",
+        severity: Severity::Error,
+        message: "m".into(),
+        file,
+        span: Span::new(0, 7),
+        label: None,
+        help: None,
+        notes: Vec::new(),
+        related: Vec::new(),
+        fix: Some(Fix {
+            message: "m".into(),
+            applicability: Applicability::Safe,
+            edits: vec![Edit {
+                span: Span::new(start, end),
+                content: content.into(),
+            }],
+        }),
+    };
+    // a.py loses its closing parenthesis; b.py gets a valid enqueue.
+    let diagnostics = [finding(0, 6, 7, ""), finding(1, 4, 4, ".delay")];
+    let pass = tasklint::fix::plan(&diagnostics, &files, false);
+    let refused: Vec<(usize, &str)> = pass
+        .refused
+        .iter()
+        .map(|r| (r.file, r.reason.as_str()))
+        .collect();
+    assert_eq!(refused, [(0, "the fixed file would not parse")]);
+    let written: Vec<(usize, &str)> = pass
+        .files
+        .iter()
+        .map(|f| (f.file, f.text.as_str()))
+        .collect();
+    assert_eq!(written, [(1, "send.delay(2)\n")]);
+}
+
 #[test]
 fn diff_shows_the_fix_and_writes_nothing() {
     let case = cases_root().join("TL101_safe");
