@@ -987,7 +987,13 @@ fn codes(report: &serde_json::Value) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    // No `.proptest-regressions` files: a crash a run finds becomes a case in
+    // `regressions` below, by hand.
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     /// Any bytes, decoded as the read phase does, then parsed.
     #[test]
