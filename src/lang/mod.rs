@@ -22,7 +22,8 @@ pub fn parse_text(language: Language, text: &str) -> FileModel {
     }
 }
 
-fn parse_frontend(language: Language, text: &str) -> FileModel {
+/// The frontend itself, unguarded: a panic propagates (fuzzing calls this to see it).
+pub fn parse_frontend(language: Language, text: &str) -> FileModel {
     match language {
         Language::Python => {
             // A UTF-8 BOM is not Python syntax; blank it without moving any offset.

@@ -161,43 +161,57 @@ fn internal_error(project: &Project, file: FileId) -> Vec<Diagnostic> {
 /// Runs every enabled rule over the files marked for reporting (those that can hold a
 /// finding: [`Project::checked`]).
 pub fn run(project: &Project) -> Vec<Diagnostic> {
+    run_with(project, true)
+}
+
+/// [`run`] without the per-file guard: a panic in a rule propagates instead of becoming
+/// a TL000 "internal error" finding. For fuzzing, which must see the panic.
+pub fn run_unguarded(project: &Project) -> Vec<Diagnostic> {
+    run_with(project, false)
+}
+
+fn run_with(project: &Project, guarded: bool) -> Vec<Diagnostic> {
     let enabled: Vec<&'static Rule> = ALL
         .iter()
         .copied()
         .filter(|r| project.settings.is_enabled(r.info))
         .collect();
+    let check_file = |file: FileId| {
+        let model = &project.models[file];
+        let mut out = Vec::new();
+        for rule in &enabled {
+            let mut cx = Checker::new(project, rule.info);
+            if !rule.info.languages.contains(&model.language) {
+                continue;
+            }
+            match rule.check {
+                Check::Call(check) => {
+                    for call in 0..model.calls.len() {
+                        check(&mut cx, CallRef { file, call });
+                    }
+                }
+                Check::Function(check) => {
+                    for (scope, _) in model.functions() {
+                        check(&mut cx, FuncRef { file, scope });
+                    }
+                }
+                Check::Project(_) | Check::Pipeline => {}
+            }
+            out.extend(cx.into_diagnostics());
+        }
+        out
+    };
     let per_file: Vec<Diagnostic> = (0..project.files.len())
         .into_par_iter()
         .filter(|f| project.report[*f] && project.checked[*f])
         .flat_map_iter(|file| {
+            if !guarded {
+                return check_file(file);
+            }
             // A bug in a rule must not end the run or hide other files' findings: the file
             // gets a TL000 instead (ruff's per-file `catch_unwind`).
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let model = &project.models[file];
-                let mut out = Vec::new();
-                for rule in &enabled {
-                    let mut cx = Checker::new(project, rule.info);
-                    if !rule.info.languages.contains(&model.language) {
-                        continue;
-                    }
-                    match rule.check {
-                        Check::Call(check) => {
-                            for call in 0..model.calls.len() {
-                                check(&mut cx, CallRef { file, call });
-                            }
-                        }
-                        Check::Function(check) => {
-                            for (scope, _) in model.functions() {
-                                check(&mut cx, FuncRef { file, scope });
-                            }
-                        }
-                        Check::Project(_) | Check::Pipeline => {}
-                    }
-                    out.extend(cx.into_diagnostics());
-                }
-                out
-            }))
-            .unwrap_or_else(|_| internal_error(project, file))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_file(file)))
+                .unwrap_or_else(|_| internal_error(project, file))
         })
         .collect();
     let mut all = per_file;
