@@ -5,6 +5,7 @@
 //! resolution, tasks, handlers, call graph) → run the [`rules`] → [`report`].
 
 pub mod cache;
+pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod index;
 pub mod knowledge;
 pub mod lang;
 pub mod model;
+pub mod paths;
 pub mod pipeline;
 pub mod prefilter;
 pub mod report;

@@ -3,22 +3,12 @@
 
 use super::context::{Reaches, report_reached};
 use super::slow_calls::{instead, slow_call};
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::FuncRef;
-use crate::model::Language;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL301",
-        name: "slow-call-in-handler",
-        summary: "a slow call (network, mail, sleep, subprocess, heavy file or image work) in a request handler",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL301.md"),
-    },
+    info: &catalogue::TL301,
     check: Check::Function(check),
 };
 
