@@ -3,8 +3,21 @@
 
 use std::path::PathBuf;
 
+use crate::catalogue::RuleInfo;
 use crate::diagnostic::Severity;
-use crate::rules::RuleInfo;
+
+/// Folders never worth reading: virtual environments, build output, caches.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    "node_modules",
+    "venv",
+    "site-packages",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "target",
+];
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -31,7 +44,7 @@ pub struct Settings {
     /// patterns are anchored there. `None` without a configuration file.
     pub root: Option<PathBuf>,
     /// Glob patterns of files and folders not to walk into; `None`: the built-in list
-    /// ([`crate::discover::DEFAULT_EXCLUDES`]).
+    /// ([`DEFAULT_EXCLUDES`]).
     pub exclude: Option<Vec<String>>,
     /// Patterns excluded on top of `exclude`.
     pub extend_exclude: Vec<String>,
@@ -162,10 +175,7 @@ impl Settings {
     pub fn exclude_patterns(&self) -> Vec<String> {
         let base: Vec<String> = match &self.exclude {
             Some(e) => e.clone(),
-            None => crate::discover::DEFAULT_EXCLUDES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
         };
         base.into_iter()
             .chain(self.extend_exclude.iter().cloned())

@@ -635,9 +635,16 @@ fn config_command_shows_the_settings_and_their_file() {
     let out = run_in(&shop.path().join("app"), &["config"]);
     assert_eq!(out.code, 0, "{out:?}");
     let text = out.stdout;
-    assert!(
-        text.contains("# from ../pyproject.toml [tool.tasklint]")
-            || text.contains("pyproject.toml [tool.tasklint]"),
+    // Found by walking up from `app/`: named by the path it was found at.
+    assert_eq!(
+        lines(&text)[..2],
+        [
+            "# settings for .".to_string(),
+            format!(
+                "# from {} [tool.tasklint]",
+                shop.path().join("pyproject.toml").display()
+            )
+        ],
         "{text}"
     );
     for want in [
@@ -1157,14 +1164,41 @@ fn suppressions_and_unused_ones() {
         run_in(shop.path(), &["check", "--format", "concise"]).code,
         0
     );
-    // per-file-ignores, relative to the configuration's folder.
-    std::fs::write(
-        shop.path().join("tasklint.toml"),
+}
+
+/// `per-file-ignores` on the shop, whose views have no suppression comment: the view's
+/// two findings (TL101 line 7, TL301 line 8) go exactly as far as the patterns say.
+#[test]
+fn per_file_ignores_drop_the_listed_rules_in_matching_files() {
+    let shop = shop(&[]);
+    let concise = |config: Option<&str>| {
+        if let Some(c) = config {
+            std::fs::write(shop.path().join("tasklint.toml"), c).unwrap();
+        }
+        let out = run_in(shop.path(), &["check", "--no-cache", "--format", "concise"]);
+        (out.code, out.stdout)
+    };
+    let tl101 = "app/views.py:7:5: TL101 task `send_receipt` is called directly, so it runs inside the request instead of on a worker";
+    let tl301 = "app/views.py:8:5: TL301 `time.sleep` in request handler `checkout` sleeps while the request waits";
+    let (code, out) = concise(None);
+    assert_eq!(code, 1);
+    assert_eq!(lines(&out)[..2], [tl101, tl301], "{out}");
+    // Relative to the configuration's folder; codes and prefixes.
+    let (code, out) = concise(Some(
         "[per-file-ignores]\n\"app/views.py\" = [\"TL101\", \"TL3\"]\n",
-    )
-    .unwrap();
-    let out = run_in(shop.path(), &["check", "--format", "concise"]);
-    assert_eq!(out.code, 0, "{out:?}");
+    ));
+    assert_eq!((code, out.as_str()), (0, "All checks passed (4 files).\n"));
+    // Only the rules listed.
+    let (code, out) = concise(Some("[per-file-ignores]\n\"app/views.py\" = [\"TL101\"]\n"));
+    assert_eq!(code, 1);
+    assert_eq!(lines(&out)[0], tl301, "{out}");
+    assert_eq!(lines(&out)[1], "Found 1 error in 4 files.", "{out}");
+    // Globs; a pattern that matches nothing changes nothing.
+    let (code, _) = concise(Some("[per-file-ignores]\n\"app/*.py\" = [\"ALL\"]\n"));
+    assert_eq!(code, 0);
+    let (code, out) = concise(Some("[per-file-ignores]\n\"other/*.py\" = [\"ALL\"]\n"));
+    assert_eq!(code, 1);
+    assert_eq!(lines(&out)[..2], [tl101, tl301], "{out}");
 }
 
 #[test]

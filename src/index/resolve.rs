@@ -698,13 +698,22 @@ impl Project {
         let Some((last, rest)) = steps.split_last() else {
             return self.is_named(value, pattern);
         };
+        if let Step::Call = last {
+            return match value {
+                Value::Returned(inner) => self.matches_steps(inner, pattern, rest),
+                _ => false,
+            };
+        }
         let Value::Attr(base, name) = value else {
             return false;
         };
-        if let Step::Name(n) = last
+        if let Step::Name(n) | Step::Attr(n) = last
             && n != name
         {
             return false;
+        }
+        if let Step::Attr(_) | Step::AnyAttr = last {
+            return self.matches_steps(base, pattern, rest);
         }
         match base.as_ref() {
             Value::Returned(inner) => self.matches_steps(inner, pattern, rest),

@@ -3,24 +3,15 @@
 
 use super::context::{abbreviate, handler_note, in_handler, text};
 use super::enqueue::enqueue;
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::index::{CallRef, FuncRef, Project};
-use crate::knowledge::DirectCall;
-use crate::knowledge::Returns;
-use crate::model::{Language, Span};
+use crate::knowledge::{DirectCall, Returns};
+use crate::model::{BoundValue, Expr, ExprKind, Span};
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL101",
-        name: "task-called-directly",
-        summary: "a task called with `()` runs in the caller instead of on a worker",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Sometimes,
-        doc: include_str!("../../rules/docs/TL101.md"),
-    },
+    info: &catalogue::TL101,
     check: Check::Call(check),
 };
 
@@ -104,6 +95,12 @@ fn check(cx: &mut Checker, call: CallRef) {
         );
     if !hint.is_empty() && framework.enqueue_is_coroutine {
         d.help(format!("enqueue it: `await {callee}.{hint}{args}`"));
+    } else if !hint.is_empty() && feeds_a_task(project, call) {
+        // `send_receipt.delay(total(pk))`: with `total.delay(pk)` the other task would get a
+        // result handle, which no serializer accepts (and TL402 rejects): no fix.
+        d.help(format!(
+            "its value is an argument of a task: `{callee}.{hint}{args}` would pass a result handle instead; chain the two tasks, or call it from the other task"
+        ));
     } else if !hint.is_empty() {
         d.help(format!("enqueue it: `{callee}.{hint}{args}`"));
         // The enqueue call returns a result handle, not the task's return value: safe
@@ -153,4 +150,47 @@ fn is_fallback(project: &Project, call: CallRef, task: FuncRef) -> bool {
             )
             .is_some_and(|e| e.task == Some(task) && e.returns != Returns::Signature)
     })
+}
+
+/// Whether the call's value becomes an argument of a task: written inside the
+/// parentheses of an enqueue or of another direct task call (which its own fix turns into
+/// an enqueue), or bound to a name such a call's arguments mention in the same scope.
+fn feeds_a_task(project: &Project, call: CallRef) -> bool {
+    let model = &project.models[call.file];
+    let c = &model.calls[call.call];
+    let names: Vec<&str> = model.scopes[c.scope]
+        .bindings
+        .iter()
+        .filter(|b| matches!(&b.value, BoundValue::Expr(e) if e.as_call() == Some(call.call)))
+        .map(|b| b.name.as_str())
+        .collect();
+    (0..model.calls.len()).any(|other| {
+        let o = &model.calls[other];
+        if other == call.call {
+            return false;
+        }
+        let inside = o.args_span.start <= c.span.start && c.span.end <= o.args_span.end;
+        let by_name = !names.is_empty()
+            && o.scope == c.scope
+            && o.args.iter().any(|a| mentions(&a.value, &names));
+        if !inside && !by_name {
+            return false;
+        }
+        let o = CallRef {
+            file: call.file,
+            call: other,
+        };
+        enqueue(project, o).is_some() || project.tasks.task_of(project.callee(o)).is_some()
+    })
+}
+
+/// Whether an argument is one of `names`, or a literal holding one.
+fn mentions(e: &Expr, names: &[&str]) -> bool {
+    match &e.kind {
+        ExprKind::Name(n) => names.contains(&n.as_str()),
+        ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().any(|i| mentions(i, names)),
+        ExprKind::Dict(entries) => entries.iter().any(|(_, v)| mentions(v, names)),
+        ExprKind::Starred(inner) => mentions(inner, names),
+        _ => false,
+    }
 }

@@ -6,23 +6,14 @@ use super::task_arguments::{
     Passed, arguments_unchecked, caller_params, custom_dispatch, framework_supplies_args,
     misplaced_options, passed, task_call,
 };
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::{CallRef, Project};
 use crate::knowledge::CallShape;
-use crate::model::{Language, Param, ParamKind, Span};
+use crate::model::{Param, ParamKind, Span};
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL104",
-        name: "enqueue-arguments-mismatch",
-        summary: "enqueue arguments that do not bind to the task's parameters",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL104.md"),
-    },
+    info: &catalogue::TL104,
     check: Check::Call(check),
 };
 

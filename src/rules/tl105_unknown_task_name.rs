@@ -6,24 +6,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::{CallRef, ClassRef, FuncRef, Project, Value};
 use crate::knowledge::{TaskNameKind, last_names};
-use crate::model::{ArgKind, BoundValue, Expr, ExprKind, Language, ParamKind, ScopeId, Span};
+use crate::model::{ArgKind, BoundValue, Expr, ExprKind, ParamKind, ScopeId, Span};
 use crate::source::FileId;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL105",
-        name: "unknown-task-name",
-        summary: "a task named by string (`send_task`, beat schedule, `async_task`, `enqueue`) that the project does not define",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL105.md"),
-    },
+    info: &catalogue::TL105,
     check: Check::Project(check),
 };
 

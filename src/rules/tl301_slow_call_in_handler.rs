@@ -2,24 +2,14 @@
 //! sync request handler, directly or through project functions.
 
 use super::context::{Reaches, chain, report_reached};
-use super::slow_calls::{SHARED_BY, name_roots, slow_call};
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::slow_calls::{SHARED_BY, instead, name_roots, slow_call};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::callgraph::Edge;
 use crate::index::{CallRef, FuncRef, Project};
-use crate::model::Language;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL301",
-        name: "slow-call-in-handler",
-        summary: "a slow call (network, mail, sleep, subprocess, heavy file or image work) in a request handler",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL301.md"),
-    },
+    info: &catalogue::TL301,
     check: Check::Function(check),
 };
 
@@ -87,7 +77,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
                     "{}: the response waits for this",
                     slow.entry.category
                 ))
-                .note(format!("`{name}` is a request handler ({})", handler.kind));
+                .note(handler.note(&name));
             let others = handlers_reaching(project, func, call);
             if others.len() >= SHARED_BY {
                 d.note(format!(
@@ -96,8 +86,11 @@ fn check(cx: &mut Checker, func: FuncRef) {
                     name_roots(project, &others)
                 ));
             }
-            if let Some(instead) = &slow.entry.instead {
-                d.help(instead.clone());
+            if let Some(how) = &slow.entry.how_slow {
+                d.note(format!("how slow: {how}"));
+            }
+            if let Some(instead) = instead(project, slow.entry) {
+                d.help(instead);
             }
             continue;
         }
@@ -138,9 +131,12 @@ fn check(cx: &mut Checker, func: FuncRef) {
                 label: format!("reaches a slow call ({})", slow.entry.category),
             },
         );
-        d.severity(slow.entry.severity);
-        if let Some(instead) = &slow.entry.instead {
-            d.help(instead.clone());
+        d.severity(slow.entry.severity).note(handler.note(&name));
+        if let Some(how) = &slow.entry.how_slow {
+            d.note(format!("how slow: {how}"));
+        }
+        if let Some(instead) = instead(project, slow.entry) {
+            d.help(instead);
         }
     }
 }

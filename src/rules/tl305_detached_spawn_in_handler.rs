@@ -4,23 +4,13 @@
 
 use super::context::{abbreviate, handler_note, in_handler, text};
 use super::rust_blocking::rust_path;
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::rust::WrapperKind;
 use crate::index::{CallRef, Value};
-use crate::model::Language;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL305",
-        name: "detached-spawn-in-handler",
-        summary: "`tokio::spawn` / `std::thread::spawn` in a request handler whose handle is dropped",
-        severity: Severity::Warning,
-        default_enabled: false,
-        languages: &[Language::Rust],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL305.md"),
-    },
+    info: &catalogue::TL305,
     check: Check::Call(check),
 };
 

@@ -20,6 +20,8 @@ struct Blocking {
     why: String,
     help: Option<String>,
     severity: Severity,
+    /// How long it blocks, for a note.
+    how_slow: Option<String>,
 }
 
 /// A coroutine function TL302 checks: not test code, not an `async def` Celery task
@@ -118,8 +120,11 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
             if let Some(h) = &b.help {
                 d.help(h.clone());
             }
+            if let Some(how) = &b.how_slow {
+                d.note(format!("how slow: {how}"));
+            }
             if let Some(h) = handler {
-                d.note(format!("`{name}` is an async request handler ({})", h.kind));
+                d.note(h.async_note(&name));
             }
             continue;
         }
@@ -158,8 +163,11 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         if let Some(h) = &b.help {
             d.help(h.clone());
         }
+        if let Some(how) = &b.how_slow {
+            d.note(format!("how slow: {how}"));
+        }
         if let Some(h) = handler {
-            d.note(format!("`{name}` is an async request handler ({})", h.kind));
+            d.note(h.async_note(&name));
         }
     }
 }
@@ -237,6 +245,7 @@ fn blocking(project: &Project, call: CallRef) -> Option<Blocking> {
             why: "blocks the event loop: every other coroutine on it waits until it returns".into(),
             help: Some(help),
             severity: slow.entry.severity,
+            how_slow: slow.entry.how_slow.clone(),
         });
     }
     orm_query(project, call)
@@ -287,9 +296,10 @@ fn orm_query(project: &Project, call: CallRef) -> Option<Blocking> {
     Some(Blocking {
         name,
         category: "Django ORM query".into(),
-        why: "runs a database query synchronously on the event loop (Django raises SynchronousOnlyOperation)".into(),
+        why: "runs a Django ORM query on the event loop, where Django raises SynchronousOnlyOperation instead of running it".into(),
         help: Some(help),
         severity: Severity::Error,
+        how_slow: None,
     })
 }
 
