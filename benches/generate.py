@@ -4,6 +4,7 @@ similar size) for tasklint's benchmark.
 
     python3 benches/generate.py python OUT_DIR [--files 5000]
     python3 benches/generate.py rust OUT_DIR [--files 5000]
+    python3 benches/generate.py data OUT_DIR [--mb 5]
 
 The same arguments always produce byte-identical trees. The Python project has apps with
 models, views, URLconfs, tasks, services, serializers, admin and tests; a few views call
@@ -252,16 +253,43 @@ def generate_rust(out, n_files):
             write(os.path.join(out, c, "src", f"{m}.rs"), rust_module(rng, c, m))
 
 
+def generate_data(out, mb):
+    """A one-view project beside a generated data module of `mb` megabytes that imports one
+    project name (a task): the linearity target (50 MB costs at most 12x 5 MB)."""
+    write(os.path.join(out, "app", "__init__.py"), "")
+    write(
+        os.path.join(out, "app", "tasks.py"),
+        "from celery import shared_task\n\n\n@shared_task\ndef ping(x):\n    return x\n",
+    )
+    write(
+        os.path.join(out, "app", "views.py"),
+        "from django.urls import path\n\nfrom .tasks import ping\n\n\ndef home(request):\n"
+        "    ping(1)\n    return None\n\n\nurlpatterns = [path(\"\", home)]\n",
+    )
+    parts = ["from .tasks import ping\n\nDATA = [\n"]
+    size, i = 0, 0
+    while size < mb * 1_000_000:
+        line = f"    {{'id': {i}, 'name': 'item-{i}', 'tags': ['a', 'b', 'c'], 'value': {i * 3.5}}},\n"
+        parts.append(line)
+        size += len(line)
+        i += 1
+    parts.append("]\n")
+    write(os.path.join(out, "app", "data.py"), "".join(parts))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("language", choices=["python", "rust"])
+    ap.add_argument("language", choices=["python", "rust", "data"])
     ap.add_argument("out")
     ap.add_argument("--files", type=int, default=5000)
+    ap.add_argument("--mb", type=int, default=5, help="data: the size of the data module")
     args = ap.parse_args()
     if os.path.exists(args.out):
         shutil.rmtree(args.out)
     if args.language == "python":
         generate_python(args.out, args.files)
+    elif args.language == "data":
+        generate_data(args.out, args.mb)
     else:
         generate_rust(args.out, args.files)
     count = sum(len(fs) for _, _, fs in os.walk(args.out))

@@ -1,6 +1,5 @@
 //! The pipeline: discover → read and parse in parallel → index → rules → sort.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -11,7 +10,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{Discovered, FoundFile};
 use crate::index::Project;
 use crate::knowledge::Knowledge;
-use crate::model::{FileModel, Language, Problem, Span};
+use crate::model::{FileModel, Language, Problem};
 use crate::pipeline::{self, Skip, Skipped};
 use crate::rules;
 use crate::settings::Settings;
@@ -119,7 +118,7 @@ fn run(
     read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
 ) -> CheckOutput {
     let mut timings = Timings::default();
-    let tl000_enabled = settings.is_enabled(&rules::UNREADABLE_SOURCE.info);
+    let tl000_enabled = settings.is_enabled(crate::catalogue::UNREADABLE_SOURCE);
     let parsed = pipeline::read_and_parse(discovered, settings, knowledge, read, &mut timings);
     let clock = Instant::now();
     let project = &parsed.project;
@@ -167,7 +166,7 @@ fn run(
 }
 
 fn unreadable(file: usize, p: &Problem) -> Diagnostic {
-    let info = &rules::UNREADABLE_SOURCE.info;
+    let info = crate::catalogue::UNREADABLE_SOURCE;
     Diagnostic {
         code: info.code,
         name: info.name,
@@ -204,15 +203,6 @@ pub fn sort_in(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.dedup();
 }
 
-fn problem_model(language: Language, message: String) -> FileModel {
-    let mut m = FileModel::new(language);
-    m.problems.push(Problem {
-        span: Span::new(0, 0),
-        message,
-    });
-    m
-}
-
 /// Turns a file's bytes into its text and model, whatever the bytes are (the read
 /// phase's decoding, then a parse).
 pub fn parse_bytes(language: Language, bytes: Vec<u8>) -> (String, FileModel) {
@@ -231,35 +221,7 @@ pub fn parse_bytes(language: Language, bytes: Vec<u8>) -> (String, FileModel) {
             m.problems.push(p.clone());
             m
         }
-        None => parse_text(language, &loaded.text),
+        None => crate::lang::parse_text(language, &loaded.text),
     };
     (loaded.text.to_string(), model)
-}
-
-/// Parses a file's text with its language's frontend. Never panics: a panic in a
-/// frontend becomes a TL000 problem for that file.
-pub fn parse_text(language: Language, text: &str) -> FileModel {
-    match catch_unwind(AssertUnwindSafe(|| parse_frontend(language, text))) {
-        Ok(mut m) => {
-            m.shrink_to_fit();
-            m
-        }
-        Err(_) => problem_model(
-            language,
-            "internal error while parsing this file; please report it".into(),
-        ),
-    }
-}
-
-fn parse_frontend(language: Language, text: &str) -> FileModel {
-    match language {
-        Language::Python => {
-            // A UTF-8 BOM is not Python syntax; blank it without moving any offset.
-            match text.strip_prefix('\u{feff}') {
-                Some(rest) => crate::lang::python::parse(&format!("   {rest}")),
-                None => crate::lang::python::parse(text),
-            }
-        }
-        Language::Rust => crate::lang::rust::parse(text),
-    }
 }

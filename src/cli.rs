@@ -1,5 +1,5 @@
 //! The command line: `tasklint check`, `tasklint rules`, `tasklint rule CODE`,
-//! `tasklint config [PATH]`.
+//! `tasklint explain [PATH[:LINE]]` (in `crate::explain`), `tasklint config [PATH]`.
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use crate::check::{self, Options, StdinFile};
 use crate::config::{self, ConfigChoice, ConfigFile, Loaded};
 use crate::diagnostic::Diagnostic;
 use crate::fix;
-use crate::report::{self, Emitter, Summary};
+use crate::report::{self, Emitter, Summary, escape};
 use crate::rules;
 use crate::settings::Settings;
 use crate::source::SourceFile;
@@ -40,15 +40,33 @@ pub enum Command {
         /// A rule code (TL101) or name (task-called-directly).
         code: String,
     },
-    /// What tasklint understood of a project: tasks, handlers, module names (for
-    /// developing tasklint and its knowledge data).
-    #[command(hide = true)]
-    Explain {
-        /// Files or folders.
-        paths: Vec<PathBuf>,
-    },
+    /// What tasklint recognised: the tasks, request handlers and wrappers of a file or
+    /// folder; with PATH:LINE, which handler or task reaches that line, or why none does,
+    /// and what each call on it resolves to ("why no finding here?").
+    Explain(ExplainArgs),
     /// Print the settings in force for a path and the file they come from.
     Config(ConfigArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A file or folder (default: the current folder), or `FILE:LINE`.
+    #[arg(value_name = "PATH[:LINE]")]
+    pub target: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+    /// How many project calls deep handler rules follow.
+    #[arg(long)]
+    pub max_call_depth: Option<usize>,
+    #[command(flatten)]
+    pub config_source: ConfigSourceArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -152,7 +170,8 @@ pub struct CheckArgs {
     /// Print only the findings, without the summary line.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Number of worker threads (default: all cores).
+    /// Number of worker threads (default: all cores; at most 4 per core: more are
+    /// lowered to that, with a warning).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// When to use colours in the text format (`auto` honours NO_COLOR and pipes).
@@ -191,13 +210,14 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
         Command::Check(args) => run_check(args),
         Command::Rules => print_rules(),
         Command::Rule { code } => print_rule(&code),
-        Command::Explain { paths } => explain(paths),
+        Command::Explain(args) => explain(args),
         Command::Config(args) => print_config(args),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tasklint: error: {e:#}");
+            // Errors quote paths and configuration keys: escaped, like every output.
+            eprintln!("tasklint: error: {}", escape::text(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
@@ -249,12 +269,14 @@ fn apply_cli(settings: &mut Settings, args: &CheckArgs) {
     if args.force_exclude {
         settings.force_exclude = true;
     }
-    settings.cache = !args.no_cache;
+    // `--fix` and `--diff` compute fixes from a fresh parse of what they read, never from
+    // a cached model: a planted cache entry must not choose the code written into a file.
+    settings.cache = !args.no_cache && !args.fix && !args.diff;
     settings.prefilter = !args.no_prefilter;
     if args.report_unused_ignores {
         settings
             .extend_select
-            .push(rules::UNUSED_SUPPRESSION.info.code.to_string());
+            .push(crate::catalogue::UNUSED_SUPPRESSION.code.to_string());
     }
 }
 
@@ -264,6 +286,12 @@ fn targets(args: &CheckArgs) -> anyhow::Result<(Vec<PathBuf>, Option<StdinFile>)
     let has_dash = args.paths.iter().any(|p| p == dash);
     match (&args.stdin_filename, has_dash) {
         (Some(name), _) => {
+            if crate::discover::language_of(name).is_none() {
+                anyhow::bail!(
+                    "--stdin-filename `{}` is neither a Python (.py) nor a Rust (.rs) file: name the buffer with its extension",
+                    crate::source::display_path(name)
+                );
+            }
             if args.paths.iter().any(|p| p != dash) {
                 anyhow::bail!(
                     "--stdin-filename checks standard input only: give `-` as the path, and no other paths"
@@ -335,7 +363,62 @@ struct Merged {
     timings: crate::timings::Timings,
 }
 
+/// The most worker threads `--threads` may ask for: 4 per core. More only cost memory
+/// and start-up time (8,000 threads took 41 s to check what 1 checks in 0.02 s).
+pub fn thread_cap() -> usize {
+    4 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn threads(args: &CheckArgs) -> Option<usize> {
+    args.threads.map(|t| usize::from(t).min(thread_cap()))
+}
+
+/// Refuses an `--output-file` that is a file tasklint reads: one named on the command
+/// line (checked or not) or one it checks, under any of its names (a hard or symbolic
+/// link). The report would replace the source.
+fn refuse_to_overwrite_an_input<'a>(
+    output: &Path,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> anyhow::Result<()> {
+    let Ok(out) = std::fs::metadata(output) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if std::fs::metadata(input).is_ok_and(|m| same_file(&out, &m, output, input)) {
+            anyhow::bail!(
+                "--output-file {} is {}, which tasklint reads: write the report to another file",
+                crate::source::display_path(output),
+                if output == input {
+                    "a checked file".to_string()
+                } else {
+                    format!("the checked file {}", crate::source::display_path(input))
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata, _: &Path, _: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata, a: &Path, b: &Path) -> bool {
+    std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+}
+
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if let Some(t) = args.threads
+        && usize::from(t) > thread_cap()
+    {
+        eprintln!(
+            "tasklint: warning: --threads {t} is more than 4 per core; using {}",
+            thread_cap()
+        );
+    }
     check_selectors("select", args.select.iter().flatten())?;
     check_selectors("extend-select", &args.extend_select)?;
     check_selectors("ignore", &args.ignore)?;
@@ -343,6 +426,9 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--statistics prints a table: use it with --format text, concise or json");
     }
     let (paths, stdin) = targets(&args)?;
+    if let Some(output) = &args.output_file {
+        refuse_to_overwrite_an_input(output, paths.iter().map(PathBuf::as_path))?;
+    }
     if args.fix || args.diff {
         return run_fixes(&args, paths, stdin);
     }
@@ -357,6 +443,11 @@ fn check_all(
     stdin: Option<StdinFile>,
 ) -> anyhow::Result<Merged> {
     let groups = group_by_config(&args.config_source.choice(), paths.to_vec())?;
+    let several = groups.len() > 1;
+    // With several groups: each reported file (by its canonical path) and its group, and
+    // the files named on the command line, by group.
+    let mut reported: Vec<(usize, usize)> = Vec::new();
+    let mut named: std::collections::HashMap<PathBuf, usize> = Default::default();
     let mut merged = Merged {
         files: Vec::new(),
         diagnostics: Vec::new(),
@@ -364,7 +455,12 @@ fn check_all(
         skipped: Default::default(),
         timings: Default::default(),
     };
-    for (loaded, paths) in groups {
+    for (group, (loaded, paths)) in groups.into_iter().enumerate() {
+        if several {
+            for p in paths.iter().filter(|p| !p.is_dir()) {
+                named.insert(canonical(p), group);
+            }
+        }
         let mut settings = loaded.settings;
         apply_cli(&mut settings, args);
         let knowledge = config::knowledge_for(&settings)?;
@@ -373,11 +469,18 @@ fn check_all(
                 paths,
                 settings,
                 knowledge,
-                threads: args.threads.map(usize::from),
+                threads: threads(args),
             },
             stdin.clone(),
         )?;
         let offset = merged.files.len();
+        if several {
+            reported.extend(
+                (0..out.project.files.len())
+                    .filter(|f| out.project.report[*f])
+                    .map(|f| (offset + f, group)),
+            );
+        }
         for mut d in out.diagnostics {
             d.file += offset;
             for r in &mut d.related {
@@ -394,13 +497,52 @@ fn check_all(
         // same). `--fix` runs a few passes at most, so what is leaked stays bounded.
         std::mem::forget(out.project);
     }
+    if several {
+        drop_reported_twice(&mut merged, &reported, &named);
+    }
     check::sort_in(&merged.files, &mut merged.diagnostics);
     Ok(merged)
 }
 
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| crate::paths::absolute(p))
+}
+
+/// A file reported by two groups (`check . sub/a.py` where `sub` has its own
+/// configuration) is reported once: by the group that named it on the command line,
+/// whose configuration is the file's nearest; else by the first.
+fn drop_reported_twice(
+    merged: &mut Merged,
+    reported: &[(usize, usize)],
+    named: &std::collections::HashMap<PathBuf, usize>,
+) {
+    let mut chosen: std::collections::HashMap<PathBuf, usize> = Default::default();
+    let mut dropped: std::collections::HashSet<usize> = Default::default();
+    for &(file, group) in reported {
+        let key = canonical(&merged.files[file].path);
+        match chosen.get(&key) {
+            None => {
+                chosen.insert(key, file);
+            }
+            Some(&first) => {
+                if named.get(&key) == Some(&group) {
+                    dropped.insert(first);
+                    chosen.insert(key, file);
+                } else {
+                    dropped.insert(file);
+                }
+            }
+        }
+    }
+    merged.files_checked -= dropped.len();
+    merged.diagnostics.retain(|d| !dropped.contains(&d.file));
+}
+
 /// `--fix` / `--diff`: check, apply the fixes of one pass, check again, until nothing
 /// is left to fix. An editor's buffer (`--stdin-filename`) is fixed in memory and
-/// printed on standard output.
+/// printed on standard output. A file that cannot be written (or changed meanwhile) is
+/// left out of later passes; the run then lists what was fixed and what was not, and
+/// exits with 2.
 fn run_fixes(
     args: &CheckArgs,
     paths: Vec<PathBuf>,
@@ -409,6 +551,9 @@ fn run_fixes(
     let mut fixed_total = 0usize;
     // display path → (original text, current text), for --diff and for stdin.
     let mut changed: Vec<(String, String, String)> = Vec::new();
+    // Files written (display, findings fixed), and files that could not be.
+    let mut written: Vec<(String, usize)> = Vec::new();
+    let mut not_written: Vec<(String, PathBuf, fix::NotWritten)> = Vec::new();
     let in_memory = args.diff || stdin.is_some();
     let mut merged = check_all(args, &paths, stdin.clone())?;
     for _ in 0..fix::MAX_PASSES {
@@ -417,15 +562,35 @@ fn run_fixes(
             eprintln!(
                 "tasklint: warning: not fixing {} in {}: {}",
                 r.codes.join(", "),
-                merged.files[r.file].display,
+                escape::text(&merged.files[r.file].display),
                 r.reason
             );
         }
-        if pass.files.is_empty() {
+        let files: Vec<&fix::FixedFile> = pass
+            .files
+            .iter()
+            .filter(|f| {
+                let path = &merged.files[f.file].path;
+                !not_written.iter().any(|(_, p, _)| p == path)
+            })
+            .collect();
+        if files.is_empty() {
             break;
         }
-        for f in &pass.files {
+        for f in files {
             let source = &merged.files[f.file];
+            if let Some(s) = stdin.as_mut().filter(|s| s.path == source.path) {
+                s.bytes = f.text.clone().into_bytes();
+            } else if !args.diff {
+                if let Err(e) = fix::write_fixed(&source.path, &source.text, &f.text) {
+                    not_written.push((source.display.clone(), source.path.clone(), e));
+                    continue;
+                }
+                match written.iter_mut().find(|(d, _)| *d == source.display) {
+                    Some(w) => w.1 += f.fixed.len(),
+                    None => written.push((source.display.clone(), f.fixed.len())),
+                }
+            }
             fixed_total += f.fixed.len();
             match changed.iter_mut().find(|(d, _, _)| *d == source.display) {
                 Some(entry) => entry.2 = f.text.clone(),
@@ -434,12 +599,6 @@ fn run_fixes(
                     source.text.to_string(),
                     f.text.clone(),
                 )),
-            }
-            if let Some(s) = stdin.as_mut().filter(|s| s.path == source.path) {
-                s.bytes = f.text.clone().into_bytes();
-            } else if !args.diff {
-                fix::write_atomic(&source.path, &f.text)
-                    .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", source.display))?;
             }
         }
         if args.diff && stdin.is_none() {
@@ -481,7 +640,24 @@ fn run_fixes(
             ExitCode::from(1)
         });
     }
-    report_findings(args, &merged, fixed_total)
+    let code = report_findings(args, &merged, fixed_total)?;
+    if not_written.is_empty() {
+        return Ok(code);
+    }
+    let mut err = io::stderr().lock();
+    writeln!(err, "tasklint: error: could not fix every file")?;
+    for (display, n) in &written {
+        writeln!(
+            err,
+            "  fixed:     {} ({})",
+            escape::text(display),
+            report::plural(*n, "finding")
+        )?;
+    }
+    for (display, _, why) in &not_written {
+        writeln!(err, "  not fixed: {}: {why}", escape::text(display))?;
+    }
+    Ok(ExitCode::from(2))
 }
 
 fn report_findings(args: &CheckArgs, merged: &Merged, fixed: usize) -> anyhow::Result<ExitCode> {
@@ -512,6 +688,7 @@ fn report_findings(args: &CheckArgs, merged: &Merged, fixed: usize) -> anyhow::R
     };
     match &args.output_file {
         Some(path) => {
+            refuse_to_overwrite_an_input(path, merged.files.iter().map(|f| f.path.as_path()))?;
             let mut buffer = NoColor::new(Vec::new());
             write(&mut buffer)?;
             std::fs::write(path, buffer.get_ref())
@@ -565,13 +742,16 @@ fn print_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
         out.push_str(&l);
         out.push('\n');
     };
-    line(format!("# settings for {}", path.display()));
+    line(format!(
+        "# settings for {}",
+        escape::text(&crate::source::display_path(&path))
+    ));
     match (&loaded.file, &args.source.choice()) {
-        (Some(f), _) => line(format!("# from {}", f.describe())),
+        (Some(f), _) => line(format!("# from {}", escape::text(&f.describe()))),
         (None, ConfigChoice::None) => line("# from: none (--no-config): built-in defaults".into()),
         (None, _) => line(format!(
             "# from: none (no tasklint.toml or pyproject.toml with [tool.tasklint] in {} or above): built-in defaults",
-            config::display(&config::start_of(&path))
+            escape::text(&config::display(&config::start_of(&path)))
         )),
     }
     match &s.select {
@@ -584,7 +764,7 @@ fn print_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
         Some(e) => line(format!("exclude = {}", toml_list(e))),
         None => line(format!(
             "# exclude is not set: the built-in list {}",
-            toml_list(&s.exclude_patterns()[..crate::discover::DEFAULT_EXCLUDES.len()])
+            toml_list(&s.exclude_patterns()[..crate::settings::DEFAULT_EXCLUDES.len()])
         )),
     }
     line(format!("extend-exclude = {}", toml_list(&s.extend_exclude)));
@@ -595,6 +775,10 @@ fn print_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
         .collect();
     line(format!("per-file-ignores = {{ {} }}", pfi.join(", ")).replace("{  }", "{}"));
     line(format!("max-call-depth = {}", s.max_call_depth));
+    line(format!(
+        "report-task-calls-in-tasks = {}",
+        s.report_task_calls_in_tasks
+    ));
     let td: Vec<String> = s
         .task_decorators
         .iter()
@@ -654,7 +838,7 @@ fn print_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
     line(format!("blocking-calls = [{}]", bc.join(", ")));
     let enabled: Vec<&str> = rules::ALL
         .iter()
-        .filter(|r| s.is_enabled(&r.info))
+        .filter(|r| s.is_enabled(r.info))
         .map(|r| r.info.code)
         .collect();
     line(format!("# rules in force: {}", enabled.join(", ")));
@@ -703,50 +887,34 @@ fn print_rule(code: &str) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn explain(paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
-    let paths = if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths
+fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let (path, line) = match &args.target {
+        Some(t) => crate::explain::parse_target(t),
+        None => (PathBuf::from("."), None),
     };
-    let out = check::check(Options {
-        paths,
-        settings: Settings::default(),
-        knowledge: crate::knowledge::BUILTIN.clone(),
-        threads: None,
-    })?;
-    let p = &out.project;
-    let mut w = io::stdout().lock();
-    writeln!(
-        w,
-        "files: {} ({} reported)",
-        p.files.len(),
-        out.files_checked
+    let json = args.format == ExplainFormat::Json;
+    let mut buf = Vec::new();
+    crate::explain::run(
+        crate::explain::Request {
+            path,
+            line,
+            config: args.config_source.choice(),
+            max_call_depth: args.max_call_depth,
+            json,
+        },
+        &mut buf,
     )?;
-    let mut tasks: Vec<String> = p
-        .tasks
-        .iter()
-        .map(|t| {
-            format!(
-                "  {} [{}]{}",
-                p.qualname(t.func),
-                p.knowledge.frameworks[t.framework].id,
-                if t.wrapped_by.is_some() {
-                    " (wrapped)"
-                } else {
-                    ""
-                }
-            )
-        })
-        .collect();
-    tasks.sort();
-    writeln!(w, "tasks: {}", tasks.len())?;
-    for t in tasks {
-        writeln!(w, "{t}")?;
-    }
-    writeln!(w, "handlers: {}", p.handlers.len())?;
-    for h in p.handlers.iter() {
-        writeln!(w, "  {} [{}]", p.qualname(h.func), h.kind)?;
+    let text = String::from_utf8_lossy(&buf);
+    let mut out = io::stdout().lock();
+    if json {
+        out.write_all(text.as_bytes())?;
+    } else {
+        // Names, paths and source lines come from the checkout: a terminal must show
+        // them, not act on them.
+        for line in text.split_inclusive('\n') {
+            let (body, end) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+            write!(out, "{}{end}", crate::report::escape::text(body))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,8 @@
 //! pre-commit passes changed files) is reported, and the project around it — the nearest
 //! ancestor holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py`,
 //! `Cargo.lock` or `.git` — is read for context, so cross-file facts (which functions are
-//! tasks or views) still hold.
+//! tasks or views) still hold. The search never goes above the first version-control
+//! root, nor into a folder anyone may write to (`config::search_folders`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,19 +17,6 @@ use ignore::WalkBuilder;
 use crate::config::glob::PathGlobs;
 use crate::model::Language;
 use crate::settings::Settings;
-
-/// Folders never worth reading: virtual environments, build output, caches.
-pub const DEFAULT_EXCLUDES: &[&str] = &[
-    "node_modules",
-    "venv",
-    "site-packages",
-    "__pypackages__",
-    "_build",
-    "buck-out",
-    "build",
-    "dist",
-    "target",
-];
 
 /// Files whose presence marks the root of a project.
 const ROOT_MARKERS: &[&str] = &[
@@ -72,15 +60,24 @@ pub fn language_of(path: &Path) -> Option<Language> {
     }
 }
 
+/// How a found file is shown: byte for byte (`source::display_path`), without a
+/// leading `./`.
+fn display_of(path: &Path) -> String {
+    let s = crate::source::display_path(path);
+    match s.strip_prefix("./") {
+        Some(rest) => rest.to_string(),
+        None => s,
+    }
+}
+
 fn display_join(root: &Path, relative: &Path) -> String {
-    let joined = root.join(relative);
-    let s = joined.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).to_string()
+    display_of(&root.join(relative))
 }
 
 /// The nearest ancestor folder of `file` that looks like a project root; the file's own
-/// folder when there is none.
-pub fn project_root_of(file: &Path) -> PathBuf {
+/// folder when there is none. `None` when even the file's folder is one anyone may
+/// write to (`config::search_folders`): the file is then checked alone.
+pub fn project_root_of(file: &Path) -> Option<PathBuf> {
     let parent = file.parent().unwrap_or(Path::new(""));
     let absolute = canonical(if parent.as_os_str().is_empty() {
         Path::new(".")
@@ -89,18 +86,28 @@ pub fn project_root_of(file: &Path) -> PathBuf {
     });
     // Look above the current folder too: an editor or pre-commit may run tasklint from
     // anywhere inside the project.
-    let levels = absolute
-        .ancestors()
-        .position(|dir| ROOT_MARKERS.iter().any(|m| dir.join(m).exists()))
+    let folders = crate::config::search_folders(&absolute);
+    if folders.is_empty() {
+        return None;
+    }
+    let levels = folders
+        .iter()
+        .position(|dir| {
+            ROOT_MARKERS
+                .iter()
+                .chain(crate::config::VCS_MARKERS)
+                .any(|m| dir.join(m).exists())
+        })
         // No marker: the folder above the outermost package holding the file, so module
         // names keep their package (`shop.views`, not `views`).
         .unwrap_or_else(|| {
-            absolute
-                .ancestors()
+            folders
+                .iter()
                 .take_while(|dir| dir.join("__init__.py").is_file())
                 .count()
+                .min(folders.len() - 1)
         });
-    ancestor(parent, levels)
+    Some(ancestor(parent, levels))
 }
 
 /// `levels` folders above `dir`, written as relatively as `dir` was (`shop/orders` up 1
@@ -148,10 +155,10 @@ impl DiscoverOptions {
         if !self.force_exclude {
             return false;
         }
-        let abs = crate::config::absolute(p);
+        let abs = crate::paths::absolute(p);
         let base = match &self.root {
             Some(r) if abs.starts_with(r) => r.clone(),
-            _ => crate::config::absolute(project_root),
+            _ => crate::paths::absolute(project_root),
         };
         !self
             .exclude
@@ -186,7 +193,10 @@ pub fn discover_with(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discov
                 // do for files pre-commit passes that they do not handle.
                 continue;
             };
-            let root_dir = project_root_of(p);
+            let found_root = project_root_of(p);
+            let root_dir = found_root
+                .clone()
+                .unwrap_or_else(|| p.parent().unwrap_or(Path::new("")).to_path_buf());
             if opts.named_path_excluded(p, &root_dir) {
                 continue;
             }
@@ -202,10 +212,7 @@ pub fn discover_with(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discov
                     seen.insert(key, d.files.len());
                     d.files.push(FoundFile {
                         path: p.clone(),
-                        display: {
-                            let s = p.to_string_lossy();
-                            s.strip_prefix("./").unwrap_or(&s).to_string()
-                        },
+                        display: display_of(p),
                         root,
                         relative: rel,
                         language,
@@ -213,8 +220,11 @@ pub fn discover_with(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discov
                     });
                 }
             }
-            // Read the rest of the project for context only.
-            walk(&mut d, &mut seen, root, &root_dir, false, opts);
+            // Read the rest of the project for context only (none in a folder anyone
+            // may write to).
+            if found_root.is_some() {
+                walk(&mut d, &mut seen, root, &root_dir, false, opts);
+            }
         }
     }
     d.files
@@ -278,7 +288,7 @@ fn walk(
     // `exclude` prunes walked folders (never the folder the walk starts from).
     let exclude = opts.exclude.clone();
     let config_root = opts.root.clone();
-    let abs_walk = crate::config::absolute(walk_dir);
+    let abs_walk = crate::paths::absolute(walk_dir);
     let start = walk_dir.to_path_buf();
     let walker = WalkBuilder::new(walk_dir)
         .require_git(false)

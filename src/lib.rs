@@ -5,16 +5,19 @@
 //! resolution, tasks, handlers, call graph) → run the [`rules`] → [`report`].
 
 pub mod cache;
+pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod explain;
 pub mod fix;
 pub mod index;
 pub mod knowledge;
 pub mod lang;
 pub mod model;
+pub mod paths;
 pub mod pipeline;
 pub mod prefilter;
 pub mod report;

@@ -49,6 +49,10 @@ pub struct FileModel {
     /// the import itself.
     #[serde(default)]
     pub imports: Vec<Import>,
+    /// Python: the bodies of module-level `if __name__ == "__main__":` blocks (code that
+    /// runs only when the file is run as a script).
+    #[serde(default)]
+    pub main_blocks: Vec<Span>,
     /// Rust items the language-neutral parts above do not describe (empty for Python).
     #[serde(default)]
     pub rust: RustItems,
@@ -66,6 +70,7 @@ impl FileModel {
             comments: Vec::new(),
             problems: Vec::new(),
             imports: Vec::new(),
+            main_blocks: Vec::new(),
             rust: RustItems::default(),
         }
     }
@@ -175,6 +180,14 @@ pub struct Scope {
     /// What the function's `return` statements return (a lambda: its body).
     #[serde(default)]
     pub returns: Vec<Expr>,
+    /// Python: the declared return type (`-> Client`), `Optional[...]` and `... | None`
+    /// taken off, a string annotation read as the name it holds.
+    #[serde(default)]
+    pub return_annotation: Option<Expr>,
+    /// Python: names the function declares `global`: its assignments to them rebind the
+    /// module's names.
+    #[serde(default)]
+    pub globals: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -211,6 +224,10 @@ pub struct Binding {
     pub span: Span,
     /// `x += ...` (extends rather than replaces; e.g. `urlpatterns += [...]`).
     pub augmented: bool,
+    /// Python: the declared type of `x: T = value` and `x: T` (a class body's field), as
+    /// a parameter annotation is kept.
+    #[serde(default)]
+    pub annotation: Option<Expr>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -269,6 +286,9 @@ pub struct AttrAssignment {
     pub value: Expr,
     /// `a.b += value`
     pub augmented: bool,
+    /// `self.client: Client = value`: the declared type.
+    #[serde(default)]
+    pub annotation: Option<Expr>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -316,6 +336,24 @@ pub struct Call {
 pub struct Guard {
     pub cond: Expr,
     pub when: bool,
+    /// The condition checks whether a name or attribute is still empty (`x is None`,
+    /// `not x`, `key not in x`).
+    #[serde(default)]
+    pub tests: Option<EmptyTest>,
+    /// The guarded code runs when the tested value is empty, and fills it (`if _client is
+    /// None: _client = connect()`, `if key not in CACHE: CACHE[key] = load(key)`): a
+    /// compute-once guard.
+    #[serde(default)]
+    pub fills: bool,
+}
+
+/// `x is None` (`empty_when: true`), `x is not None` (`false`), `key not in x` (`true`),
+/// `x` (`false`): the expression tested, and the value of the condition that means
+/// "empty".
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EmptyTest {
+    pub expr: Expr,
+    pub empty_when: bool,
 }
 
 impl Guard {
@@ -323,7 +361,17 @@ impl Guard {
         Guard {
             cond: self.cond.clone(),
             when: !self.when,
+            tests: self.tests.clone(),
+            fills: self.fills,
         }
+    }
+
+    /// The guarded code runs only while the tested value is empty.
+    pub fn while_empty(&self) -> Option<&Expr> {
+        self.tests
+            .as_ref()
+            .filter(|t| t.empty_when == self.when)
+            .map(|t| &t.expr)
     }
 }
 

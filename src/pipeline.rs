@@ -175,14 +175,14 @@ struct CachedParser {
 
 impl Loader for Arc<CachedParser> {
     fn load(&self, p: &Pending) -> FileModel {
-        if let Some(m) = self.cache.as_ref().and_then(|c| c.get(p.hash)) {
+        if let Some(m) = self.cache.as_ref().and_then(|c| c.get(p.hash, &p.text)) {
             self.from_cache.fetch_add(1, Ordering::Relaxed);
             return m;
         }
         self.parsed.fetch_add(1, Ordering::Relaxed);
         self.parsed_bytes
             .fetch_add(p.text.len() as u64, Ordering::Relaxed);
-        crate::check::parse_text(p.language, &p.text)
+        crate::lang::parse_text(p.language, &p.text)
     }
 }
 
@@ -242,7 +242,10 @@ pub fn read_and_parse(
             .clone()
             .or_else(|| std::env::var_os("TASKLINT_CACHE_DIR").map(PathBuf::from))
             .unwrap_or_else(|| roots[0].join(".tasklint_cache"));
-        let c = Cache::open(cache::cache_file(&dir, &roots), cache::cache_key());
+        // The cache never needs to be much larger than the models of the files read;
+        // anything bigger is not a cache this run wrote (a planted file, `/dev/zero`).
+        let cap = (64 << 20) + 16 * timings.bytes_read;
+        let c = Cache::for_roots(&dir, &roots, cap);
         timings.cache = format!("{} ({})", dir.display(), c.status);
         Some(c)
     } else {
@@ -561,7 +564,7 @@ impl Parsed {
     /// Writes the cache: the models parsed this run, and the entries of files that are
     /// still there. Returns a line for `--timings`.
     pub fn write_cache(&self) -> Option<String> {
-        let cache = self.cache.cache.as_ref()?;
+        let cache = self.cache.cache.as_ref().filter(|c| c.is_usable())?;
         let current: HashSet<u128> = self.hashes.iter().copied().collect();
         let fresh: Vec<(u128, &FileModel)> = self
             .project

@@ -101,6 +101,12 @@ fn entry_knowledge(k: &Knowledge) -> Knowledge {
         cv.method_decorators.clear();
     }
     k.task_arguments.clear();
+    // Test code is only ever left out of findings; properties and cached results only
+    // refine what a handler or an async function reaches.
+    k.test_code = Default::default();
+    k.values = Default::default();
+    // Entry points only take findings away from async code, found by `async` anyway.
+    k.entry_points = Default::default();
     // What the local data flow knows of models, querysets, requests and files, and how
     // task results, transactions, retries and serializers behave: each refines a finding
     // that needs an enqueue, a task or `async def` first (TL303, TL401, TL402, TL205).

@@ -3,8 +3,21 @@
 
 use std::path::PathBuf;
 
+use crate::catalogue::RuleInfo;
 use crate::diagnostic::Severity;
-use crate::rules::RuleInfo;
+
+/// Folders never worth reading: virtual environments, build output, caches.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    "node_modules",
+    "venv",
+    "site-packages",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "target",
+];
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -15,6 +28,9 @@ pub struct Settings {
     pub ignore: Vec<String>,
     /// How many project calls deep handler rules follow (TL101, TL301, TL302).
     pub max_call_depth: usize,
+    /// TL101 also reports a task called directly inside another task's body (off by
+    /// default: the body already runs on a worker).
+    pub report_task_calls_in_tasks: bool,
     /// Read and write the per-file model cache. Off by default for library callers
     /// (tests); the command line turns it on unless `--no-cache`.
     pub cache: bool,
@@ -28,7 +44,7 @@ pub struct Settings {
     /// patterns are anchored there. `None` without a configuration file.
     pub root: Option<PathBuf>,
     /// Glob patterns of files and folders not to walk into; `None`: the built-in list
-    /// ([`crate::discover::DEFAULT_EXCLUDES`]).
+    /// ([`DEFAULT_EXCLUDES`]).
     pub exclude: Option<Vec<String>>,
     /// Patterns excluded on top of `exclude`.
     pub extend_exclude: Vec<String>,
@@ -94,6 +110,7 @@ impl Default for Settings {
             extend_select: Vec::new(),
             ignore: Vec::new(),
             max_call_depth: 4,
+            report_task_calls_in_tasks: false,
             cache: false,
             cache_dir: None,
             prefilter: true,
@@ -158,10 +175,7 @@ impl Settings {
     pub fn exclude_patterns(&self) -> Vec<String> {
         let base: Vec<String> = match &self.exclude {
             Some(e) => e.clone(),
-            None => crate::discover::DEFAULT_EXCLUDES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
         };
         base.into_iter()
             .chain(self.extend_exclude.iter().cloned())

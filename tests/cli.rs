@@ -630,19 +630,27 @@ fn paths_under_different_configurations_use_their_own() {
 fn config_command_shows_the_settings_and_their_file() {
     let shop = shop(&[(
         "pyproject.toml",
-        "[tool.tasklint]\nselect = [\"TL1\"]\nmax-call-depth = 2\nper-file-ignores = { \"app/urls.py\" = [\"ALL\"] }\ntask-decorators = [{ path = \"app.tasks.wrapped\", framework = \"dramatiq\" }]\n",
+        "[tool.tasklint]\nselect = [\"TL1\"]\nmax-call-depth = 2\nreport-task-calls-in-tasks = true\nper-file-ignores = { \"app/urls.py\" = [\"ALL\"] }\ntask-decorators = [{ path = \"app.tasks.wrapped\", framework = \"dramatiq\" }]\n",
     )]);
     let out = run_in(&shop.path().join("app"), &["config"]);
     assert_eq!(out.code, 0, "{out:?}");
     let text = out.stdout;
-    assert!(
-        text.contains("# from ../pyproject.toml [tool.tasklint]")
-            || text.contains("pyproject.toml [tool.tasklint]"),
+    // Found by walking up from `app/`: named by the path it was found at.
+    assert_eq!(
+        lines(&text)[..2],
+        [
+            "# settings for .".to_string(),
+            format!(
+                "# from {} [tool.tasklint]",
+                shop.path().join("pyproject.toml").display()
+            )
+        ],
         "{text}"
     );
     for want in [
         "select = [\"TL1\"]",
         "max-call-depth = 2",
+        "report-task-calls-in-tasks = true",
         "per-file-ignores = { \"app/urls.py\" = [\"ALL\"] }",
         "task-decorators = [{ path = \"app.tasks.wrapped\", framework = \"dramatiq\" }]",
         "# rules in force: TL101, TL102",
@@ -679,7 +687,7 @@ fn every_configuration_error_is_reported_with_file_line_and_key() {
         (
             "tasklint.toml",
             "colour = \"always\"\n",
-            "unknown key \"colour\" in tasklint.toml line 1; allowed keys: select, extend-select, ignore, exclude, extend-exclude, per-file-ignores, max-call-depth, task-decorators, slow-calls, handler-decorators, handler-base-classes, blocking-calls",
+            "unknown key \"colour\" in tasklint.toml line 1; allowed keys: select, extend-select, ignore, exclude, extend-exclude, per-file-ignores, max-call-depth, report-task-calls-in-tasks, task-decorators, slow-calls, handler-decorators, handler-base-classes, blocking-calls",
         ),
         (
             "tasklint.toml",
@@ -735,6 +743,11 @@ fn every_configuration_error_is_reported_with_file_line_and_key() {
             "tasklint.toml",
             "[per-file-ignores]\n\"a.py\" = \"TL101\"\n",
             "\"per-file-ignores.\"a.py\"\" in tasklint.toml line 2 must be a list of rule codes",
+        ),
+        (
+            "tasklint.toml",
+            "report-task-calls-in-tasks = \"yes\"\n",
+            "\"report-task-calls-in-tasks\" in tasklint.toml line 1 must be true or false, not a string",
         ),
         (
             "tasklint.toml",
@@ -874,12 +887,15 @@ fn a_named_task_wrapper_makes_tasks_for_every_rule() {
         ],
         "{with:?}"
     );
-    // Without the configuration: the wrapper is unknown (no TL101), `route` and
-    // BaseHandler are not handlers, charge_card is not slow.
+    // Without the configuration: the wrapper returns `shared_task(...)` applied to a
+    // function, so it is found anyway, but `route` and BaseHandler are not handlers (the
+    // direct calls run "here", not in a request) and charge_card is not slow.
     assert_eq!(
         lines(&without.stdout),
         [
-            "myproj/views.py:10:5: TL102 `.delay()` is called on `refresh_profile`, a plain function that no task decorator makes a task"
+            "myproj/views.py:8:5: TL101 task `send_welcome` is called directly, so it runs here instead of on a worker",
+            "myproj/views.py:10:5: TL102 `.delay()` is called on `refresh_profile`, a plain function that no task decorator makes a task",
+            "myproj/views.py:33:5: TL101 task `send_welcome` is called directly, so it runs here instead of on a worker",
         ],
         "{without:?}"
     );
@@ -1148,14 +1164,41 @@ fn suppressions_and_unused_ones() {
         run_in(shop.path(), &["check", "--format", "concise"]).code,
         0
     );
-    // per-file-ignores, relative to the configuration's folder.
-    std::fs::write(
-        shop.path().join("tasklint.toml"),
+}
+
+/// `per-file-ignores` on the shop, whose views have no suppression comment: the view's
+/// two findings (TL101 line 7, TL301 line 8) go exactly as far as the patterns say.
+#[test]
+fn per_file_ignores_drop_the_listed_rules_in_matching_files() {
+    let shop = shop(&[]);
+    let concise = |config: Option<&str>| {
+        if let Some(c) = config {
+            std::fs::write(shop.path().join("tasklint.toml"), c).unwrap();
+        }
+        let out = run_in(shop.path(), &["check", "--no-cache", "--format", "concise"]);
+        (out.code, out.stdout)
+    };
+    let tl101 = "app/views.py:7:5: TL101 task `send_receipt` is called directly, so it runs inside the request instead of on a worker";
+    let tl301 = "app/views.py:8:5: TL301 `time.sleep` in request handler `checkout` sleeps while the request waits";
+    let (code, out) = concise(None);
+    assert_eq!(code, 1);
+    assert_eq!(lines(&out)[..2], [tl101, tl301], "{out}");
+    // Relative to the configuration's folder; codes and prefixes.
+    let (code, out) = concise(Some(
         "[per-file-ignores]\n\"app/views.py\" = [\"TL101\", \"TL3\"]\n",
-    )
-    .unwrap();
-    let out = run_in(shop.path(), &["check", "--format", "concise"]);
-    assert_eq!(out.code, 0, "{out:?}");
+    ));
+    assert_eq!((code, out.as_str()), (0, "All checks passed (4 files).\n"));
+    // Only the rules listed.
+    let (code, out) = concise(Some("[per-file-ignores]\n\"app/views.py\" = [\"TL101\"]\n"));
+    assert_eq!(code, 1);
+    assert_eq!(lines(&out)[0], tl301, "{out}");
+    assert_eq!(lines(&out)[1], "Found 1 error in 4 files.", "{out}");
+    // Globs; a pattern that matches nothing changes nothing.
+    let (code, _) = concise(Some("[per-file-ignores]\n\"app/*.py\" = [\"ALL\"]\n"));
+    assert_eq!(code, 0);
+    let (code, out) = concise(Some("[per-file-ignores]\n\"other/*.py\" = [\"ALL\"]\n"));
+    assert_eq!(code, 1);
+    assert_eq!(lines(&out)[..2], [tl101, tl301], "{out}");
 }
 
 #[test]

@@ -143,8 +143,21 @@ fn json_format_follows_the_design_schema() {
         b"from celery import shared_task\ndef f(:\n",
     );
     let o = tasklint(&["check", ".", "--format", "json"], t2.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["diagnostics"][0].as_object().unwrap()["fix"].is_null());
+    let d = v["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "{v}");
+    assert_eq!(d[0]["code"], "TL000");
+    assert_eq!(d[0]["path"], "broken.py");
+    assert_eq!(d[0]["range"]["start"]["line"], 2);
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("syntax error: "),
+        "{v}"
+    );
+    assert!(d[0].as_object().unwrap()["fix"].is_null());
 }
 
 #[test]
@@ -205,13 +218,27 @@ fn a_file_named_on_the_command_line_is_checked_with_its_project_around_it() {
     let t = project_with_a_finding();
     write(t.path(), "pyproject.toml", b"[project]\nname = 'x'\n");
     let o = tasklint(&["check", "app/views.py", "--format", "concise"], t.path());
+    assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.starts_with("app/views.py:5:5: TL101"), "{out}");
     assert!(out.contains("in 1 file."), "{out}");
-    // Files read for context are not reported on.
-    write(t.path(), "app/broken.py", b"def oops(:\n");
+    // Files read for context are not reported on, even when broken and needed (it
+    // mentions `.delay()`).
+    write(t.path(), "app/broken.py", b"def oops(:\n    x.delay()\n");
     let o = tasklint(&["check", "app/views.py", "--format", "concise"], t.path());
-    assert!(!stdout(&o).contains("broken.py"), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(!out.contains("broken.py"), "{out}");
+    assert!(out.starts_with("app/views.py:5:5: TL101"), "{out}");
+    assert!(out.contains("Found 1 error in 1 file."), "{out}");
+    // Named itself, it is.
+    let o = tasklint(&["check", "app/broken.py", "--format", "concise"], t.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("app/broken.py:1:10: TL000 syntax error: expected `)` here"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

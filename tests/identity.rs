@@ -1,47 +1,50 @@
-//! Speed never changes a finding: on every fixture project, the JSON report is
+//! Speed never changes a finding, and the speed features do act: on every fixture project
+//! (checked with its own configuration, as `tests/fixtures.rs` does), the JSON report is
 //! byte-identical with the prefilter on and off, with a cold and a warm cache, and with 1
-//! or several threads, run after run.
+//! or several threads, run after run; the prefilter leaves files unparsed, and a warm
+//! cache serves every model, parsing none. The counters are those `--timings` prints.
 
 mod common;
-use common::fixture_projects;
+use common::{fixture_projects, fixture_settings};
 use std::path::Path;
 
-use codespan_reporting::term::termcolor::NoColor;
 use tasklint::check::{Options, check};
-use tasklint::report::{Emitter, Json, Summary};
 use tasklint::settings::Settings;
+use tasklint::timings::Timings;
 
-/// The JSON report of a check with every rule on.
-fn json(dir: &Path, settings: Settings, threads: usize) -> String {
+/// The JSON report of a check of a fixture with its configuration (every rule on),
+/// changed by `f`, and the run's counters.
+fn run(dir: &Path, f: impl FnOnce(&mut Settings), threads: usize) -> (String, Timings) {
+    let (mut settings, knowledge) = fixture_settings(dir).unwrap();
+    f(&mut settings);
     let out = check(Options {
         paths: vec![dir.to_path_buf()],
-        settings: Settings {
-            select: Some(vec!["ALL".into()]),
-            ..settings
-        },
-        knowledge: tasklint::knowledge::BUILTIN.clone(),
+        settings,
+        knowledge,
         threads: Some(threads),
     })
     .unwrap();
-    let mut summary = Summary::new(out.files_checked, &out.diagnostics);
-    summary.skipped = out.skipped.clone();
-    let mut buf = NoColor::new(Vec::new());
-    Json.emit(&mut buf, &out.diagnostics, &out.project.files, &summary)
-        .unwrap();
-    String::from_utf8(buf.into_inner()).unwrap()
+    common::assert_no_internal_error(&out);
+    (common::json_report(&out).to_string(), out.timings)
 }
 
-fn with(f: impl FnOnce(&mut Settings)) -> Settings {
-    let mut s = Settings::default();
-    f(&mut s);
-    s
+fn json(dir: &Path, f: impl FnOnce(&mut Settings), threads: usize) -> String {
+    run(dir, f, threads).0
+}
+
+/// The fixture at `fixtures/<rel>`.
+fn fixture(rel: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 #[test]
 fn the_prefilter_changes_no_finding() {
     for dir in fixture_projects() {
-        let full = json(&dir, with(|s| s.prefilter = false), 2);
-        let fast = json(&dir, with(|s| s.prefilter = true), 2);
+        let (full, t) = run(&dir, |s| s.prefilter = false, 2);
+        assert_eq!(t.files_skipped_by_prefilter, 0, "{}", dir.display());
+        let fast = json(&dir, |s| s.prefilter = true, 2);
         assert_eq!(
             full,
             fast,
@@ -51,43 +54,129 @@ fn the_prefilter_changes_no_finding() {
     }
 }
 
+/// The prefilter acts: files that mention nothing tasklint looks for are never parsed
+/// (the count of parses saved, against a run with the prefilter off, which parses every
+/// readable file), fixture by fixture and in all.
 #[test]
-fn the_cache_changes_no_finding() {
+fn the_prefilter_leaves_files_that_cannot_matter_unparsed() {
+    let mut saved = std::collections::BTreeMap::new();
+    for dir in fixture_projects() {
+        let (_, on) = run(&dir, |s| s.prefilter = true, 2);
+        let (_, off) = run(&dir, |s| s.prefilter = false, 2);
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(off.files_parsed, off.files_read, "{name}: prefilter off");
+        assert!(on.files_parsed <= off.files_parsed, "{name}");
+        // What the prefilter skipped and the index did not ask for later.
+        assert!(
+            on.files_skipped_by_prefilter >= off.files_parsed - on.files_parsed,
+            "{name}: {on:?}"
+        );
+        saved.insert(name, off.files_parsed - on.files_parsed);
+    }
+    for (name, at_least) in NEVER_PARSED {
+        assert!(
+            saved[*name] >= *at_least,
+            "{name}: {} files left unparsed, expected at least {at_least}",
+            saved[*name]
+        );
+    }
+    let total: usize = saved.values().sum();
+    assert!(
+        total >= NEVER_PARSED_IN_ALL,
+        "{total} files left unparsed in all"
+    );
+}
+
+/// Fixtures whose files that cannot matter were counted by reading them: `manage.py` and
+/// the two `management/**/__init__.py` of `django_shop`, the `management/**/__init__.py`
+/// of `TL103` and `TL204`, which name no task, view, enqueue or import of one.
+const NEVER_PARSED: &[(&str, usize)] = &[("django_shop", 3), ("TL103", 2), ("TL204", 2)];
+/// Over every fixture project (13 when this was written).
+const NEVER_PARSED_IN_ALL: usize = 13;
+
+#[test]
+fn the_cache_changes_no_finding_and_a_warm_run_parses_nothing() {
     for dir in fixture_projects() {
         let cache = tempfile::tempdir().unwrap();
         let cached = |prefilter: bool| {
-            with(|s| {
+            let c = cache.path().to_path_buf();
+            move |s: &mut Settings| {
                 s.cache = true;
-                s.cache_dir = Some(cache.path().to_path_buf());
+                s.cache_dir = Some(c);
                 s.prefilter = prefilter;
-            })
+            }
         };
-        let reference = json(&dir, Settings::default(), 2);
-        let cold = json(&dir, cached(true), 2);
-        let warm = json(&dir, cached(true), 2);
+        let name = dir.display();
+        let (reference, _) = run(&dir, |_| {}, 2);
+        // Every model a run with the prefilter off needs.
+        let all = run(&dir, |s| s.prefilter = false, 2).1.files_parsed;
+        let (cold, t) = run(&dir, cached(true), 2);
+        let parsed = t.files_parsed;
+        assert!(parsed > 0, "{name}: nothing parsed");
+        assert_eq!(t.files_from_cache, 0, "{name}: cold");
+        let (warm, t) = run(&dir, cached(true), 2);
+        assert_eq!(
+            (t.files_parsed, t.files_from_cache),
+            (0, parsed),
+            "{name}: a warm run must parse nothing and serve every model from the cache"
+        );
         // A cache written with the prefilter on serves a run with it off, and back.
-        let warm_full = json(&dir, cached(false), 2);
-        let warm_again = json(&dir, cached(true), 2);
+        // (Files with the same content, such as empty `__init__.py`, share one entry.)
+        let (warm_full, t) = run(&dir, cached(false), 2);
+        assert_eq!(t.files_parsed + t.files_from_cache, all, "{name}");
+        assert!(t.files_from_cache >= parsed, "{name}: warm, prefilter off");
+        let (warm_again, t) = run(&dir, cached(true), 2);
+        assert_eq!((t.files_parsed, t.files_from_cache), (0, parsed), "{name}");
+        let (warm_full_again, t) = run(&dir, cached(false), 2);
+        assert_eq!((t.files_parsed, t.files_from_cache), (0, all), "{name}");
         for (what, got) in [
             ("cold", &cold),
             ("warm", &warm),
             ("warm, prefilter off", &warm_full),
             ("warm again", &warm_again),
+            ("warm again, prefilter off", &warm_full_again),
         ] {
-            assert_eq!(&reference, got, "{}: {what} cache", dir.display());
+            assert_eq!(&reference, got, "{name}: {what} cache");
         }
     }
+}
+
+/// A changed file is parsed again, and only that one.
+#[test]
+fn the_cache_reparses_only_what_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    for rel in common::source_files(&fixture("python/django_shop")) {
+        let to = tmp.path().join(&rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(fixture("python/django_shop").join(&rel), to).unwrap();
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let cached = |s: &mut Settings| {
+        s.cache = true;
+        s.cache_dir = Some(cache.path().to_path_buf());
+    };
+    let (before, cold) = run(tmp.path(), cached, 2);
+    let views = tmp.path().join("orders/views.py");
+    let text = std::fs::read_to_string(&views).unwrap();
+    std::fs::write(&views, format!("{text}\n\ndef added():\n    return 1\n")).unwrap();
+    let (after, t) = run(tmp.path(), cached, 2);
+    assert_eq!(
+        (t.files_parsed, t.files_from_cache),
+        (1, cold.files_parsed - 1),
+        "{t:?}"
+    );
+    assert_eq!(before, after);
 }
 
 #[test]
 fn output_is_the_same_whatever_the_thread_count_run_after_run() {
     for dir in fixture_projects() {
-        let one = json(&dir, Settings::default(), 1);
+        let one = json(&dir, |_| {}, 1);
         for threads in [2, 4, 8] {
             for _ in 0..3 {
                 assert_eq!(
                     one,
-                    json(&dir, Settings::default(), threads),
+                    json(&dir, |_| {}, threads),
                     "{}: --threads {threads}",
                     dir.display()
                 );
@@ -97,7 +186,8 @@ fn output_is_the_same_whatever_the_thread_count_run_after_run() {
 }
 
 /// The benchmark's generator makes a project with every kind of file the prefilter
-/// decides about; a small one is checked both ways too.
+/// decides about; a small one is checked both ways too, and the files that name nothing
+/// tasklint looks for are not parsed.
 #[test]
 fn the_prefilter_changes_no_finding_on_a_generated_project() {
     let python = ["python3", "python"].into_iter().find(|p| {
@@ -120,8 +210,46 @@ fn the_prefilter_changes_no_finding_on_a_generated_project() {
         .status()
         .unwrap();
     assert!(status.success());
-    let full = json(out.path(), with(|s| s.prefilter = false), 2);
-    let fast = json(out.path(), with(|s| s.prefilter = true), 2);
+    let select_all = |s: &mut Settings| s.select = Some(vec!["ALL".into()]);
+    let check = |prefilter: bool| {
+        let o = check(Options {
+            paths: vec![out.path().to_path_buf()],
+            settings: {
+                let mut s = Settings {
+                    prefilter,
+                    ..Settings::default()
+                };
+                select_all(&mut s);
+                s
+            },
+            knowledge: tasklint::knowledge::BUILTIN.clone(),
+            threads: Some(2),
+        })
+        .unwrap();
+        common::assert_no_internal_error(&o);
+        (common::json_report(&o).to_string(), o.timings)
+    };
+    let (full, _) = check(false);
+    let (fast, t) = check(true);
     assert!(full.contains("TL101"), "the generated project has findings");
     assert_eq!(full, fast);
+    // Each app's `__init__.py` (empty) and `utils.py` (plain helpers), and `manage.py`,
+    // name nothing tasklint looks for.
+    let apps = std::fs::read_dir(out.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("app")
+        })
+        .count();
+    assert!(apps >= 10, "{apps} apps");
+    assert!(
+        t.files_skipped_by_prefilter > 2 * apps,
+        "the prefilter skipped only {} of {} files",
+        t.files_skipped_by_prefilter,
+        t.files_read
+    );
 }

@@ -1,15 +1,17 @@
 //! No input breaks a check: every odd file of issue 4 next to a healthy one, and the
 //! healthy one's finding is still reported (nothing lost); the summary counts what was
-//! skipped and why. Fixtures are generated here, never committed.
+//! skipped and why. Fixtures are generated here, never committed. Every run must be
+//! sound: no finding says "internal error" (a panic a frontend or a rule hit, caught),
+//! each TL000 gives the reason the case expects, and the JSON report matches the schema.
 //!
 //! Each case is written once per language through [`Lang`]: when the Rust frontend
 //! lands, adding `RUST` to [`LANGS`] (and its snippets) runs every case on Rust too.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use codespan_reporting::term::termcolor::NoColor;
 use tasklint::check::{CheckOutput, Options, check, check_discovered};
-use tasklint::report::{Emitter, Json, Summary};
 use tasklint::settings::Settings;
 
 /// What a case needs to know about a language.
@@ -26,6 +28,10 @@ struct Lang {
     nested_brackets: fn(usize) -> String,
     /// `depth` nested blocks.
     nested_blocks: fn(usize) -> String,
+    /// The TL000 reason for brackets nested deeper than the frontend lowers.
+    too_deep: &'static str,
+    /// The TL000 reason for blocks nested that deep.
+    too_deep_blocks: &'static str,
     /// Where a big file goes (inside the project's module tree).
     big_file: &'static str,
     /// A statement with a finding (the task call of `healthy`), for files of any size,
@@ -67,6 +73,10 @@ const PYTHON: Lang = Lang {
         s.push_str("pass\n");
         s
     },
+    too_deep: "nesting deeper than 200 levels; this file is not checked",
+    // CPython itself refuses more than 100 levels of indentation ("too many levels of
+    // indentation"); tree-sitter's indentation scanner gives up on the file too.
+    too_deep_blocks: "syntax error: this is not valid Python 3",
     big_file: "big.py",
     finding_statement: "from app.tasks import ping\n\n\ndef later():\n    ping(2)\n",
     finding_statement_line: 5,
@@ -103,6 +113,8 @@ const RUST: Lang = Lang {
         )
     },
     nested_blocks: |depth| format!("fn f() {}{}\n", "{".repeat(depth), "}".repeat(depth)),
+    too_deep: "nesting deeper than 256 levels; this file is not checked",
+    too_deep_blocks: "nesting deeper than 256 levels; this file is not checked",
     big_file: "src/big.rs",
     finding_statement: "\npub async fn later() {\n    std::thread::sleep(std::time::Duration::from_secs(2));\n}\n",
     finding_statement_line: 3,
@@ -140,13 +152,24 @@ fn settings() -> Settings {
 }
 
 fn run(paths: &[PathBuf]) -> CheckOutput {
-    check(Options {
+    let out = check(Options {
         paths: paths.to_vec(),
         settings: settings(),
         knowledge: tasklint::knowledge::BUILTIN.clone(),
         threads: Some(2),
     })
-    .expect("the check runs")
+    .expect("the check runs");
+    sound(&out);
+    out
+}
+
+/// What every run here must be: no finding says "internal error" (a panic caught in a
+/// frontend or a rule), TL000 gives only known reasons, and the JSON report matches the
+/// published schema.
+fn sound(out: &CheckOutput) {
+    common::assert_no_internal_error(out);
+    let errors = common::json_schema_errors(&json(out));
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
 fn run_dir(dir: &Path) -> CheckOutput {
@@ -154,12 +177,7 @@ fn run_dir(dir: &Path) -> CheckOutput {
 }
 
 fn json(out: &CheckOutput) -> serde_json::Value {
-    let mut summary = Summary::new(out.files_checked, &out.diagnostics);
-    summary.skipped = out.skipped.clone();
-    let mut buf = NoColor::new(Vec::new());
-    Json.emit(&mut buf, &out.diagnostics, &out.project.files, &summary)
-        .unwrap();
-    serde_json::from_slice(buf.get_ref()).unwrap()
+    common::json_report(out)
 }
 
 /// (path ending, code, line) of every finding.
@@ -205,8 +223,10 @@ fn deeply_nested_brackets() {
         write(t.path(), &format!("app/deep.{}", lang.ext), deep.as_bytes());
         let out = run_dir(t.path());
         assert_nothing_lost(lang, &out);
-        let problems = tl000_in(&out, &format!("deep.{}", lang.ext));
-        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            tl000_in(&out, &format!("deep.{}", lang.ext)),
+            [lang.too_deep]
+        );
         assert_eq!(out.skipped.syntax, 1);
     }
 }
@@ -219,7 +239,10 @@ fn deeply_nested_blocks() {
         write(t.path(), &format!("app/deep.{}", lang.ext), deep.as_bytes());
         let out = run_dir(t.path());
         assert_nothing_lost(lang, &out);
-        assert_eq!(tl000_in(&out, &format!("deep.{}", lang.ext)).len(), 1);
+        assert_eq!(
+            tl000_in(&out, &format!("deep.{}", lang.ext)),
+            [lang.too_deep_blocks]
+        );
     }
 }
 
@@ -368,51 +391,155 @@ fn symlink_loops_are_not_followed() {
     }
 }
 
-/// A file that cannot be read. Tests may run as root, where `chmod 000` does not stop
-/// reading: a dangling symlink and a FIFO named on the command line cannot be read by
-/// anyone (and a FIFO must not hang the run); `chmod 000` is checked too when it works.
+/// Files that cannot be read by anyone, root included: a dangling symlink, a symlink
+/// loop, and a FIFO named on the command line (which must not hang the run).
 #[cfg(unix)]
 #[test]
 fn unreadable_files() {
-    use std::os::unix::fs::PermissionsExt;
     for lang in LANGS {
         let t = healthy_project(lang);
         let dangling = t.path().join(format!("app/gone.{}", lang.ext));
         std::os::unix::fs::symlink("nowhere", &dangling).unwrap();
+        let looping = t.path().join(format!("app/loop_a.{}", lang.ext));
+        std::os::unix::fs::symlink(format!("loop_b.{}", lang.ext), &looping).unwrap();
+        std::os::unix::fs::symlink(
+            format!("loop_a.{}", lang.ext),
+            t.path().join(format!("app/loop_b.{}", lang.ext)),
+        )
+        .unwrap();
         let fifo = t.path().join(format!("app/pipe.{}", lang.ext));
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .is_ok_and(|s| s.success());
+        mkfifo(&fifo);
+        let out = run(&[t.path().to_path_buf(), dangling, looping, fifo]);
+        assert_nothing_lost(lang, &out);
+        let gone = tl000_in(&out, &format!("gone.{}", lang.ext));
+        assert_eq!(gone.len(), 1, "{gone:?}");
+        assert!(
+            gone[0].starts_with("cannot read file: No such file or directory"),
+            "{gone:?}"
+        );
+        let looped = tl000_in(&out, &format!("loop_a.{}", lang.ext));
+        assert_eq!(looped.len(), 1, "{looped:?}");
+        assert!(
+            looped[0].starts_with("cannot read file: Too many levels of symbolic links"),
+            "{looped:?}"
+        );
+        assert_eq!(
+            tl000_in(&out, &format!("pipe.{}", lang.ext)),
+            ["cannot read file: not a regular file"]
+        );
+        assert_eq!(out.skipped.unreadable, 3);
+    }
+}
+
+/// Makes a FIFO (a named pipe), without the `mkfifo` program.
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated path that lives across the call.
+    let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+    assert_eq!(
+        rc,
+        0,
+        "mkfifo {}: {}",
+        path.display(),
+        std::io::Error::last_os_error()
+    );
+}
+
+/// A file its reader has no permission to read. `chmod 000` stops everyone but root, and
+/// CI runs as root: then tasklint runs as `nobody` (uid 65534), for whom it does.
+#[cfg(unix)]
+#[test]
+fn a_file_without_read_permission() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    for lang in LANGS {
+        let t = healthy_project(lang);
         let locked = t.path().join(format!("app/locked.{}", lang.ext));
         std::fs::write(&locked, lang.relevant).unwrap();
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-        let locked_works = std::fs::read(&locked).is_err();
-        let mut paths = vec![t.path().to_path_buf(), dangling.clone()];
-        if made {
-            paths.push(fifo.clone());
+        let mut cmd = std::process::Command::new(tasklint_binary_for_anyone());
+        cmd.args(["check", ".", "--no-cache", "--no-config", "--select", "ALL"])
+            .args(["--format", "json"])
+            .current_dir(t.path());
+        if root {
+            // Everything else stays readable to `nobody`: the folders and the files.
+            for e in walkdir::WalkDir::new(t.path()) {
+                let e = e.unwrap();
+                if e.path() != locked {
+                    let mode = if e.file_type().is_dir() { 0o755 } else { 0o644 };
+                    std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(mode))
+                        .unwrap();
+                }
+            }
+            cmd.uid(65534).gid(65534);
         }
-        let out = run(&paths);
-        assert_nothing_lost(lang, &out);
-        let gone = tl000_in(&out, &format!("gone.{}", lang.ext));
-        assert!(gone[0].starts_with("cannot read file: "), "{gone:?}");
-        if made {
-            assert_eq!(
-                tl000_in(&out, &format!("pipe.{}", lang.ext)),
-                ["cannot read file: not a regular file"]
-            );
-        }
-        if locked_works {
-            let locked = tl000_in(&out, &format!("locked.{}", lang.ext));
-            assert!(locked[0].contains("ermission denied"), "{locked:?}");
-        }
-        assert!(out.skipped.unreadable >= 1 + usize::from(made) + usize::from(locked_works));
-        std::fs::set_permissions(
-            t.path().join(format!("app/locked.{}", lang.ext)),
-            std::fs::Permissions::from_mode(0o644),
-        )
-        .unwrap();
+        let o = cmd.output().expect("tasklint runs");
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+        assert_eq!(o.status.code(), Some(1), "{report}");
+        let errors = common::json_schema_errors(&report);
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        let of = |file: &str| -> Vec<(String, String, u64)> {
+            report["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["path"].as_str().unwrap().ends_with(file))
+                .map(|d| {
+                    (
+                        d["code"].as_str().unwrap().to_string(),
+                        d["message"].as_str().unwrap().to_string(),
+                        d["range"]["start"]["line"].as_u64().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            of(&format!("locked.{}", lang.ext)),
+            [(
+                "TL000".to_string(),
+                "cannot read file: Permission denied (os error 13)".to_string(),
+                1
+            )],
+            "{report}"
+        );
+        assert!(
+            of(lang.finding_file)
+                .iter()
+                .any(|(c, _, l)| c == lang.finding_code && *l == u64::from(lang.finding_line)),
+            "{report}"
+        );
+        assert_eq!(report["summary"]["skipped"]["unreadable"], 1, "{report}");
     }
+}
+
+/// The tasklint binary at a path every user can execute (the build folder may sit under
+/// a home folder only its owner can enter).
+#[cfg(unix)]
+fn tasklint_binary_for_anyone() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    static COPY: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let built = PathBuf::from(env!("CARGO_BIN_EXE_tasklint"));
+    let reachable = built
+        .ancestors()
+        .skip(1)
+        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+    if reachable {
+        return built;
+    }
+    let (_, path) = COPY.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.path().join("tasklint");
+        std::fs::copy(&built, &path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        (dir, path)
+    });
+    path.clone()
 }
 
 #[cfg(unix)]
@@ -427,11 +554,14 @@ fn a_path_that_is_not_utf8() {
         std::fs::write(&path, lang.finding_statement).unwrap();
         let out = run_dir(t.path());
         assert_nothing_lost(lang, &out);
-        let all = findings(&out);
+        // The byte that is not UTF-8 is shown as `\xe9`, never as U+FFFD.
+        let shown = format!("app/caf\\xe9.{}", lang.ext);
         assert!(
-            all.iter()
-                .any(|(p, c, _)| p.contains("caf\u{fffd}") && c == lang.finding_code),
-            "{all:?}"
+            out.diagnostics.iter().any(|d| {
+                out.project.files[d.file].display.ends_with(&shown) && d.code == lang.finding_code
+            }),
+            "{:?}",
+            findings(&out)
         );
         // The JSON report is still valid JSON.
         json(&out);
@@ -454,6 +584,7 @@ fn a_file_deleted_while_the_walk_runs() {
             Some(2),
         )
         .unwrap();
+        sound(&out);
         assert_nothing_lost(lang, &out);
         let gone = tl000_in(&out, &format!("doomed.{}", lang.ext));
         assert!(gone[0].starts_with("cannot read file: "), "{gone:?}");

@@ -25,12 +25,18 @@ pub const KEYS: &[&str] = &[
     "extend-exclude",
     "per-file-ignores",
     "max-call-depth",
+    "report-task-calls-in-tasks",
     "task-decorators",
     "slow-calls",
     "handler-decorators",
     "handler-base-classes",
     "blocking-calls",
 ];
+
+/// The most entries one key may list (globs, codes, decorators, calls): far above any
+/// real configuration, and a bound on the memory and time a hostile one costs (300,000
+/// exclude globs took 2.7 GB).
+pub const MAX_ENTRIES: usize = 2_000;
 
 /// The deepest call chain handler rules may be asked to follow.
 pub const MAX_CALL_DEPTH: i64 = 32;
@@ -135,12 +141,29 @@ fn wrong_type(doc: &Doc, key: &str, value: &Value, expected: &str) -> String {
     )
 }
 
+/// Refuses a list or table with more than [`MAX_ENTRIES`] entries.
+fn bounded(doc: &Doc, key: &str, value: &Value) -> Result<(), String> {
+    let n = match value.get_ref() {
+        DeValue::Array(items) => items.len(),
+        DeValue::Table(t) => t.len(),
+        _ => 0,
+    };
+    if n > MAX_ENTRIES {
+        return Err(format!(
+            "\"{key}\" in {} has {n} entries: at most {MAX_ENTRIES} are allowed",
+            doc.at(&value.span())
+        ));
+    }
+    Ok(())
+}
+
 fn string_list(
     doc: &Doc,
     key: &str,
     value: &Value,
     what: &str,
 ) -> Result<Vec<Spanned<String>>, String> {
+    bounded(doc, key, value)?;
     let DeValue::Array(items) = value.get_ref() else {
         return Err(wrong_type(doc, key, value, &format!("a list of {what}")));
     };
@@ -168,17 +191,17 @@ pub fn check_selector(s: &str) -> Result<(), String> {
     let known = upper == "ALL"
         || (upper.starts_with("TL")
             && upper[2..].chars().all(|c| c.is_ascii_digit())
-            && crate::rules::ALL
+            && crate::catalogue::ALL
                 .iter()
-                .any(|r| r.info.code.starts_with(&upper)));
+                .any(|r| r.code.starts_with(&upper)));
     if known {
         return Ok(());
     }
-    let by_name = crate::rules::ALL.iter().find(|r| r.info.name == s.trim());
+    let by_name = crate::catalogue::ALL.iter().find(|r| r.name == s.trim());
     Err(match by_name {
         Some(r) => format!(
             "unknown rule selector \"{s}\" (selectors are codes: did you mean \"{}\"?)",
-            r.info.code
+            r.code
         ),
         None => format!(
             "unknown rule selector \"{s}\" (use a code such as \"TL101\", a prefix such as \"TL1\", or \"ALL\"; `tasklint rules` lists them)"
@@ -274,6 +297,7 @@ fn list_of<'a, 'i>(
     value: &'a Value<'i>,
     shape: &str,
 ) -> Result<&'a [Value<'i>], String> {
+    bounded(doc, key, value)?;
     match value.get_ref() {
         DeValue::Array(items) => Ok(&items[..]),
         _ => Err(wrong_type(
@@ -306,6 +330,7 @@ pub fn settings_from_table(doc: &Doc, table: &Table) -> Result<Settings, String>
             "exclude" => s.exclude = Some(globs(doc, name, value)?),
             "extend-exclude" => s.extend_exclude = globs(doc, name, value)?,
             "per-file-ignores" => {
+                bounded(doc, name, value)?;
                 let DeValue::Table(t) = value.get_ref() else {
                     return Err(wrong_type(
                         doc,
@@ -348,6 +373,16 @@ pub fn settings_from_table(doc: &Doc, table: &Table) -> Result<Settings, String>
                     }
                 }
             }
+            "report-task-calls-in-tasks" => match value.get_ref() {
+                DeValue::Boolean(b) => s.report_task_calls_in_tasks = *b,
+                v => {
+                    return Err(format!(
+                        "\"report-task-calls-in-tasks\" in {} must be true or false, not {}",
+                        doc.at(&value.span()),
+                        type_name(v)
+                    ));
+                }
+            },
             "task-decorators" => {
                 for item in list_of(doc, name, value, TASK_DECORATOR_SHAPE)? {
                     let fields = entry_fields(

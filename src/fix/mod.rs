@@ -4,11 +4,17 @@
 //! A fix is all its edits or none. Fixes whose edits overlap one already taken wait for
 //! the next pass; every pass re-checks the project, so a second `--fix` run changes
 //! nothing. A fixed file is parsed again before it is written, and a fix that would
-//! leave a syntax error is not written and is reported. Files are replaced atomically
-//! (a temporary file in the same folder, renamed over the original) and keep their
-//! permissions.
+//! leave a syntax error is not written and is reported. Inserted line breaks follow the
+//! file's own line endings (`\n`, `\r\n` or `\r`).
+//!
+//! Fixes are computed from a fresh parse of the text each pass has just read (the
+//! command line turns the model cache off for `--fix` and `--diff`), and [`write_fixed`]
+//! writes a file only if its content is still that text.
 
-use std::io::Write;
+mod write;
+
+pub use write::{NotWritten, write_fixed};
+
 use std::path::Path;
 
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
@@ -70,7 +76,8 @@ pub fn plan(diagnostics: &[Diagnostic], files: &[SourceFile], unsafe_fixes: bool
     };
     for (file, fixes) in by_file {
         let source = &files[file];
-        let (text, fixed) = apply(&source.text, &fixes);
+        let ending = line_ending(&source.text, language_of(&source.path));
+        let (text, fixed) = apply_with(&source.text, &fixes, ending);
         if fixed.is_empty() || *text == *source.text {
             continue;
         }
@@ -88,9 +95,35 @@ pub fn plan(diagnostics: &[Diagnostic], files: &[SourceFile], unsafe_fixes: bool
     pass
 }
 
+/// The line ending a file uses: that of its first line. In Rust a lone `\r` is
+/// whitespace, never a line ending.
+pub fn line_ending(text: &str, language: Option<Language>) -> &'static str {
+    let bytes = text.as_bytes();
+    let first = if language == Some(Language::Rust) {
+        memchr::memchr(b'\n', bytes)
+    } else {
+        memchr::memchr2(b'\n', b'\r', bytes)
+    };
+    match first {
+        Some(i) if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') => "\r\n",
+        Some(i) if bytes[i] == b'\r' => "\r",
+        Some(i) if i > 0 && bytes[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
 /// Applies the fixes that do not overlap an earlier one (in source order), returning the
 /// new text and the codes fixed.
 pub fn apply(text: &str, fixes: &[(&'static str, &Fix)]) -> (String, Vec<&'static str>) {
+    apply_with(text, fixes, "\n")
+}
+
+/// [`apply`], with each `\n` of inserted text written as `ending`.
+pub fn apply_with(
+    text: &str,
+    fixes: &[(&'static str, &Fix)],
+    ending: &str,
+) -> (String, Vec<&'static str>) {
     let mut order: Vec<usize> = (0..fixes.len()).collect();
     order.sort_by_key(|i| {
         let f = fixes[*i].1;
@@ -127,7 +160,11 @@ pub fn apply(text: &str, fixes: &[(&'static str, &Fix)]) -> (String, Vec<&'stati
     let mut at = 0usize;
     for e in edits {
         out.push_str(&text[at..e.span.start as usize]);
-        out.push_str(&e.content);
+        if ending == "\n" {
+            out.push_str(&e.content);
+        } else {
+            out.push_str(&e.content.replace("\r\n", "\n").replace('\n', ending));
+        }
         at = e.span.end as usize;
     }
     out.push_str(&text[at..]);
@@ -145,28 +182,65 @@ fn breaks_syntax(language: Language, old: &str, new: &str) -> bool {
     before.problems.is_empty() && !after.problems.is_empty()
 }
 
-/// Replaces a file's content atomically, keeping its permissions.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let permissions = std::fs::metadata(path)?.permissions();
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.as_file().set_permissions(permissions)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// A unified diff of one file, with `a/` and `b/` paths as git prints them.
+/// A unified diff of one file, with `a/` and `b/` paths as git prints them (quoted as
+/// git quotes a name holding a control character, `"` or `\`). Lines that end in a lone
+/// `\r` are shown ending in `\n`: the diff is for reading, and a `\r` would send the
+/// terminal back to the start of the line. The lines themselves are the file's, as in
+/// `git diff`.
 pub fn unified_diff(display: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
+    let old = lone_cr_as_lf(old);
+    let new = lone_cr_as_lf(new);
+    let a = quote_diff_path(&format!("a/{display}"));
+    let b = quote_diff_path(&format!("b/{display}"));
+    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{display}"), &format!("b/{display}"))
+        .header(&a, &b)
         .to_string()
+}
+
+fn lone_cr_as_lf(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if !memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return text.into();
+    }
+    text.char_indices()
+        .map(|(i, c)| match c {
+            '\r' if bytes.get(i + 1) != Some(&b'\n') => '\n',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// Git's quoting of a path in a diff header (`quote_c_style`): in double quotes, with
+/// C escapes, when the path holds a control character, `"` or `\`.
+fn quote_diff_path(path: &str) -> String {
+    if !path
+        .chars()
+        .any(|c| c.is_control() || c == '"' || c == '\\')
+    {
+        return path.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in path.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\{b:03o}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -228,19 +302,25 @@ mod tests {
     }
 
     #[test]
-    fn writes_replace_the_file_and_keep_permissions() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("views.py");
-        std::fs::write(&p, "old\n").unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
-        write_atomic(&p, "new\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new\n");
-        assert_eq!(
-            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-            0o640
+    fn inserted_line_breaks_follow_the_file() {
+        let add_line = fix(&[(0, 0, "import functools\n")]);
+        let (out, _) = apply_with("x = 1\r\n", &[("X", &add_line)], "\r\n");
+        assert_eq!(out, "import functools\r\nx = 1\r\n");
+        assert_eq!(line_ending("a\rb\r", Some(Language::Python)), "\r");
+        assert_eq!(line_ending("a\rb\n", Some(Language::Rust)), "\n");
+        assert_eq!(line_ending("a\r\nb", Some(Language::Rust)), "\r\n");
+        assert_eq!(line_ending("a", None), "\n");
+    }
+
+    #[test]
+    fn diff_headers_quote_names_as_git_does() {
+        let d = unified_diff("we\"ird\n.py", "a\r", "b\r");
+        assert!(
+            d.starts_with(
+                "--- \"a/we\\\"ird\\n.py\"\n+++ \"b/we\\\"ird\\n.py\"\n@@ -1 +1 @@\n-a\n+b\n"
+            ),
+            "{d}"
         );
-        // Nothing else left behind.
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(quote_diff_path("a/\u{1b}x"), "\"a/\\033x\"");
     }
 }

@@ -25,6 +25,11 @@ pub struct CallGraph {
     out: HashMap<FuncRef, Vec<Edge>>,
     /// Every call run by each function (its own and its inline lambdas'), in source order.
     calls: HashMap<FuncRef, Vec<CallRef>>,
+    /// The edges into each function, with the function that makes the call, in a stable
+    /// order.
+    into: HashMap<FuncRef, Vec<(FuncRef, Edge)>>,
+    /// The files whose functions the graph holds.
+    files: BTreeSet<FileId>,
 }
 
 impl CallGraph {
@@ -56,7 +61,27 @@ impl CallGraph {
             }
             todo = next.into_iter().collect();
         }
+        for (caller, edges) in &graph.out {
+            for e in edges {
+                graph.into.entry(e.target).or_default().push((*caller, *e));
+            }
+        }
+        for v in graph.into.values_mut() {
+            v.sort_by_key(|(caller, e)| (*caller, e.call));
+        }
+        graph.files = done;
         graph
+    }
+
+    /// The files whose functions the graph holds (the roots, handler files, and every file
+    /// their calls reach).
+    pub fn files(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.files.iter().copied()
+    }
+
+    /// The calls into a function, with the function making each.
+    pub fn edges_into(&self, f: FuncRef) -> &[(FuncRef, Edge)] {
+        self.into.get(&f).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn edges(&self, f: FuncRef) -> &[Edge] {
@@ -166,6 +191,53 @@ impl Project {
             }
         }
         known
+    }
+
+    /// The functions `is_root` accepts that reach `site` (a call made by `f`; `None`: any
+    /// call of `f`, an upper bound) through at most `max_depth` calls (edges `follow` accepts, through functions `pass_through`
+    /// accepts), each with the edges from it to `f`: breadth-first up the callers, so each
+    /// keeps a shortest path, in a stable order. `f` itself is not counted. As in
+    /// [`Project::find_reachable`], a caller whose literal arguments rule out the branch
+    /// the next call sits in does not reach through it (`fire(delay=True)` does not reach
+    /// the `else` branch that sends mail).
+    pub fn roots_reaching(
+        &self,
+        f: FuncRef,
+        site: Option<CallRef>,
+        max_depth: usize,
+        follow: impl Fn(&Edge) -> bool,
+        pass_through: impl Fn(FuncRef) -> bool,
+        is_root: impl Fn(FuncRef) -> bool,
+    ) -> Vec<(FuncRef, Vec<Edge>)> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::from([f]);
+        let mut queue = VecDeque::from([(f, Vec::<Edge>::new())]);
+        while let Some((g, path)) = queue.pop_front() {
+            if path.len() >= max_depth {
+                continue;
+            }
+            // The call of `g` the path goes on with.
+            let next = path.first().map(|e| e.call).or(site);
+            for (caller, e) in self.graph.edges_into(g) {
+                if !follow(e)
+                    || next.is_some_and(|n| !self.may_run(n, &self.known_params(e.call, g)))
+                {
+                    continue;
+                }
+                if !seen.insert(*caller) {
+                    continue;
+                }
+                let mut p = vec![*e];
+                p.extend(path.iter().copied());
+                if is_root(*caller) {
+                    out.push((*caller, p.clone()));
+                }
+                if pass_through(*caller) {
+                    queue.push_back((*caller, p));
+                }
+            }
+        }
+        out
     }
 
     /// False when a guard of the call contradicts a known parameter value: the call

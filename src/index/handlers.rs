@@ -1,17 +1,26 @@
 //! Request handlers: the functions a web framework calls for each request.
 //!
-//! Found three ways, all driven by `rules/python/handlers.toml`:
+//! Found five ways, all driven by `rules/python/handlers.toml`:
 //! - views named in Django URLconfs (`path(route, view)`, `re_path`, `url`; every
-//!   URLconf module of the project is read, so `include("app.urls")` targets are covered);
-//! - methods of classes deriving (directly or through project classes) from a known view
-//!   base (`View`, `APIView`, viewsets, graphene `ObjectType`...), plus `@action` methods;
-//! - functions carrying a route decorator (`@api_view`, Flask/FastAPI/ninja routes, ...).
+//!   URLconf module of the project is read, so `include("app.urls")` targets are covered,
+//!   and so are the views a `ModelAdmin.get_urls` returns);
+//! - methods of classes deriving (directly or through project classes) from a known base
+//!   (`View`, `APIView`, viewsets, `ModelAdmin`, consumers, resources...), plus `@action`
+//!   methods and the methods a class attribute names (`actions = [...]`); a class with
+//!   bases of several frameworks gets every framework's methods;
+//! - functions carrying a route decorator (`@api_view`, Flask/FastAPI/ninja routes,
+//!   template tags, ...);
+//! - functions handed to a registration call (`Route("/", home)`, `add_url_rule`,
+//!   `register.filter("cut", cut)`);
+//! - classes and functions a setting names by dotted string (`MIDDLEWARE`, the context
+//!   processors of `TEMPLATES`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
-use crate::model::{ArgKind, Expr, ExprKind, Span};
+use crate::knowledge::{ClassView, NamedFunction, PathNotes};
+use crate::model::{ArgKind, BoundValue, Call, Expr, ExprKind, ScopeKind, Span};
 use crate::source::FileId;
 
 use super::{CallRef, ClassRef, FuncRef, Project, Value};
@@ -23,6 +32,27 @@ pub struct Handler {
     pub kind: String,
     /// Where it is registered (a URLconf entry), when that is elsewhere.
     pub registered_at: Option<(FileId, Span)>,
+    /// How a finding's note describes this request path, `{name}` standing for the
+    /// function; `None`: "`name` is a request handler (kind)".
+    pub note: Option<String>,
+}
+
+impl Handler {
+    /// The note that says what kind of request path the handler, named `name`, is.
+    pub fn note(&self, name: &str) -> String {
+        match &self.note {
+            Some(t) => t.replace("{name}", name),
+            None => format!("`{name}` is a request handler ({})", self.kind),
+        }
+    }
+
+    /// The same for an `async def` handler.
+    pub fn async_note(&self, name: &str) -> String {
+        match &self.note {
+            Some(t) => t.replace("{name}", name),
+            None => format!("`{name}` is an async request handler ({})", self.kind),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -37,6 +67,9 @@ impl HandlerSet {
         set.add_urlconf_views(project);
         set.add_view_classes(project);
         set.add_decorated(project);
+        set.add_registrations(project);
+        set.add_setting_handlers(project);
+        set.add_signal_receivers(project);
         set.add_rust(project);
         set
     }
@@ -58,10 +91,21 @@ impl HandlerSet {
     }
 
     pub(crate) fn add(&mut self, func: FuncRef, kind: &str, registered_at: Option<(FileId, Span)>) {
+        self.add_noted(func, kind, registered_at, None);
+    }
+
+    fn add_noted(
+        &mut self,
+        func: FuncRef,
+        kind: &str,
+        registered_at: Option<(FileId, Span)>,
+        note: Option<String>,
+    ) {
         self.by_func.entry(func).or_insert(Handler {
             func,
             kind: kind.to_string(),
             registered_at,
+            note,
         });
     }
 
@@ -130,14 +174,26 @@ impl HandlerSet {
             }
             _ => {
                 if let Value::Function(f) = project.resolve(file, scope, view) {
-                    self.add(f, "Django view", Some((file, at)));
+                    // A view method of a handler class (`ModelAdmin.get_urls` returns
+                    // `path("report/", self.report_view)`) is that framework's path.
+                    match method_shape(project, f) {
+                        Some(cv) => self.add_noted(
+                            f,
+                            &cv.framework,
+                            Some((file, at)),
+                            note_for(project, f, &cv.notes(), None),
+                        ),
+                        None => self.add(f, "Django view", Some((file, at))),
+                    }
                 }
             }
         }
     }
 
     /// Marks the handler methods of a view class, including those it inherits from
-    /// project mixins.
+    /// project mixins. A class with bases of several frameworks (a viewset with a form
+    /// mixin) gets every framework's methods, each described by the first framework
+    /// that names it.
     fn add_class(
         &mut self,
         project: &Project,
@@ -146,50 +202,47 @@ impl HandlerSet {
         registered_at: Option<(FileId, Span)>,
     ) {
         let (ancestry, external) = project.class_ancestry(class);
-        let shape = project
+        let shapes: Vec<&ClassView> = project
             .knowledge
             .class_views
             .iter()
-            .find(|cv| has_base(project, &ancestry, &external, cv));
-        let (kind, methods, decorators): (&str, Vec<&str>, _) = match shape {
-            Some(cv) => (
-                cv.framework.as_str(),
-                cv.methods.iter().map(String::as_str).collect(),
-                cv.method_decorators.as_slice(),
-            ),
+            .filter(|cv| has_base(project, &ancestry, &external, cv))
+            .collect();
+        if shapes.is_empty() {
             // Used with as_view() but derived from a base we do not know: Django's own
             // method names still apply.
-            None => (
-                default_kind,
-                project.knowledge.class_views[0]
-                    .methods
-                    .iter()
-                    .map(String::as_str)
-                    .collect(),
-                &[][..],
-            ),
-        };
-        for c in ancestry {
-            let model = &project.models[c.file];
-            for &m in &model.classes[c.class].methods {
-                let scope = &model.scopes[m];
-                let named = methods.iter().any(|pat| match pat.strip_suffix('*') {
-                    Some(prefix) => scope.name.starts_with(prefix),
-                    None => scope.name == *pat,
-                });
-                let decorated = scope.decorators.iter().any(|d| {
-                    let v = decorator_value(project, c.file, scope.parent.unwrap_or(0), &d.expr);
-                    decorators.iter().any(|p| project.matches(&v, p))
-                });
-                if named || decorated {
-                    self.add(
-                        FuncRef {
-                            file: c.file,
-                            scope: m,
-                        },
-                        kind,
-                        registered_at,
-                    );
+            let django = &project.knowledge.class_views[0];
+            for f in class_methods(project, &ancestry) {
+                if named(&django.methods, &project.scope(f).name) {
+                    self.add(f, default_kind, registered_at);
+                }
+            }
+            return;
+        }
+        for f in class_methods(project, &ancestry) {
+            let scope = project.scope(f);
+            let parent = scope.parent.unwrap_or(0);
+            for cv in &shapes {
+                if cv.only_async && !scope.is_async {
+                    continue;
+                }
+                let decorated = || {
+                    scope.decorators.iter().any(|d| {
+                        let v = decorator_value(project, f.file, parent, &d.expr);
+                        cv.method_decorators.iter().any(|p| project.matches(&v, p))
+                    })
+                };
+                if named(&cv.methods, &scope.name) || decorated() {
+                    let note = note_for(project, f, &cv.notes(), None);
+                    self.add_noted(f, &cv.framework, registered_at, note);
+                    break;
+                }
+            }
+        }
+        for cv in &shapes {
+            for list in &cv.name_lists {
+                for f in named_in_list(project, class, &ancestry, &list.attribute) {
+                    self.add_noted(f, &list.framework, registered_at, list.note.clone());
                 }
             }
         }
@@ -220,23 +273,383 @@ impl HandlerSet {
     }
 
     fn add_decorated(&mut self, project: &Project) {
+        let tables = &project.knowledge.decorated_handlers;
+        // Tables by the last name of their patterns: a decorator is checked against the
+        // few of its own name, in table order.
+        let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, h) in tables.iter().enumerate() {
+            for p in &h.decorators {
+                let v = by_last.entry(p.last_name()).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
         for (file, model) in project.roots() {
             for (scope, s) in model.functions() {
                 for d in &s.decorators {
                     let v = decorator_value(project, file, s.parent.unwrap_or(0), &d.expr);
-                    if let Some(h) = project
-                        .knowledge
-                        .decorated_handlers
+                    let candidates = candidates_of(&by_last, last_name_of(project, &v));
+                    if let Some(h) = candidates
                         .iter()
+                        .map(|i| &tables[*i])
                         .find(|h| h.decorators.iter().any(|p| project.matches(&v, p)))
                     {
-                        self.add(FuncRef { file, scope }, &h.framework, None);
+                        let func = FuncRef { file, scope };
+                        let registration = d.expr.as_call().map(|c| &model.calls[c]);
+                        let note = note_for(project, func, &h.notes(), registration);
+                        self.add_noted(func, &h.framework, None, note);
                         break;
                     }
                 }
             }
         }
     }
+
+    /// Functions (and handler classes) handed to a registration call:
+    /// `Route("/", home)`, `app.add_url_rule("/", view_func=home)`, `web.get("/", h)`.
+    fn add_registrations(&mut self, project: &Project) {
+        let regs = &project.knowledge.registrations;
+        if regs.is_empty() {
+            return;
+        }
+        // Patterns by the last name a matching callee has: each call is checked against
+        // the few patterns of its own name.
+        let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, r) in regs.iter().enumerate() {
+            for p in &r.calls {
+                by_last.entry(p.last_name()).or_default().push(i);
+            }
+        }
+        for (file, model) in project.roots() {
+            for (id, call) in model.calls.iter().enumerate() {
+                let callee = project.callee(CallRef { file, call: id });
+                let candidates = candidates_of(&by_last, last_name_of(project, callee));
+                let Some(reg) = candidates
+                    .iter()
+                    .map(|i| &regs[*i])
+                    .find(|r| r.calls.iter().any(|p| project.matches(callee, p)))
+                else {
+                    continue;
+                };
+                let args = call.args.iter().filter(|a| match a.kind {
+                    ArgKind::Positional => true,
+                    ArgKind::Keyword => a
+                        .name
+                        .as_deref()
+                        .is_some_and(|n| reg.keywords.iter().any(|k| k == n)),
+                    _ => false,
+                });
+                // `route_handlers=[a, b]`: each element.
+                let values = args.flat_map(|a| match &a.value.kind {
+                    ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().collect(),
+                    _ => vec![&a.value],
+                });
+                for v in values {
+                    match project.resolve(file, call.scope, v) {
+                        Value::Function(f) if project.scope(f).kind == ScopeKind::Function => {
+                            let note = note_for(project, f, &reg.notes(), Some(call));
+                            self.add_noted(f, &reg.framework, Some((file, call.span)), note);
+                        }
+                        // A handler class is found by its base; registering one we do
+                        // not know says nothing about its methods.
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Classes and functions named by dotted strings in settings: `MIDDLEWARE`, the
+    /// `context_processors` of `TEMPLATES`.
+    fn add_setting_handlers(&mut self, project: &Project) {
+        for sh in &project.knowledge.setting_handlers {
+            let mut named: Vec<(String, FileId, Span)> = Vec::new();
+            for setting in &sh.settings {
+                for (file, b) in project.settings_bindings(setting) {
+                    if project.models[file].language != crate::model::Language::Python {
+                        continue;
+                    }
+                    if let BoundValue::Expr(e) = &b.value {
+                        strings_in(e, sh.key.as_deref(), sh.key.is_none(), &mut |s, span| {
+                            named.push((s.to_string(), file, span))
+                        });
+                    }
+                }
+            }
+            let notes = sh.notes();
+            for (path, file, span) in named {
+                match resolve_dotted(project, &path) {
+                    Value::Class(c) => {
+                        let (ancestry, _) = project.class_ancestry(c);
+                        for f in class_methods(project, &ancestry) {
+                            if named_exactly(&sh.methods, &project.scope(f).name) {
+                                let note = note_for(project, f, &notes, None);
+                                self.add_noted(f, &sh.framework, Some((file, span)), note);
+                            }
+                        }
+                    }
+                    Value::Function(f) => {
+                        let funcs = match sh.functions {
+                            NamedFunction::Itself => vec![f],
+                            NamedFunction::Nested => project.nested_functions(f),
+                        };
+                        for g in funcs {
+                            let note = note_for(project, g, &notes, None);
+                            self.add_noted(g, &sh.framework, Some((file, span)), note);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+impl HandlerSet {
+    /// Receivers of signals sent inside a request: `@receiver(user_logged_in)`,
+    /// `@receiver([a, b])`, `user_logged_in.connect(on_login)`.
+    fn add_signal_receivers(&mut self, project: &Project) {
+        let signals = &project.knowledge.request_signals;
+        let how = &project.knowledge.signal_receivers;
+        if signals.is_empty() {
+            return;
+        }
+        let signal_of = |file: FileId, scope: usize, e: &Expr| {
+            let v = project.resolve(file, scope, e);
+            signals
+                .iter()
+                .find(|s| s.signals.iter().any(|p| project.matches(&v, p)))
+        };
+        let mut names: Vec<&str> = how.connect_methods.iter().map(String::as_str).collect();
+        names.extend(crate::knowledge::last_names(&how.decorators));
+        for (file, model) in project.roots() {
+            for (id, call) in model.calls.iter().enumerate() {
+                if !call.written_with(&names) {
+                    continue;
+                }
+                // `signal.connect(receiver)`
+                if let (Some(m), Some(recv)) = (call.method_name(), call.receiver())
+                    && how.connect_methods.iter().any(|c| c == m)
+                {
+                    let Some(sig) = signal_of(file, call.scope, recv) else {
+                        continue;
+                    };
+                    let receiver = call
+                        .keyword("receiver")
+                        .or_else(|| call.positional().next());
+                    if let Some(a) = receiver
+                        && let Value::Function(f) = project.resolve(file, call.scope, &a.value)
+                        && project.scope(f).kind == ScopeKind::Function
+                    {
+                        let note = note_for(project, f, &sig.notes(), None);
+                        self.add_noted(f, &sig.framework, Some((file, call.span)), note);
+                    }
+                    continue;
+                }
+                // `@receiver(signal)` on a function: the decorator call's first argument.
+                let callee = project.callee(CallRef { file, call: id });
+                if !how.decorators.iter().any(|p| project.matches(callee, p)) {
+                    continue;
+                }
+                let Some(first) = call.positional().next() else {
+                    continue;
+                };
+                let candidates: Vec<&Expr> = match &first.value.kind {
+                    ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().collect(),
+                    _ => vec![&first.value],
+                };
+                let Some(sig) = candidates
+                    .into_iter()
+                    .find_map(|e| signal_of(file, call.scope, e))
+                else {
+                    continue;
+                };
+                for (scope, s) in model.functions() {
+                    if s.decorators.iter().any(|d| d.expr.as_call() == Some(id)) {
+                        let f = FuncRef { file, scope };
+                        let note = note_for(project, f, &sig.notes(), None);
+                        self.add_noted(f, &sig.framework, None, note);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The tables whose patterns can match a value named `last`: those of that name and
+/// those that match any name (`pkg.*`), in table order.
+fn candidates_of(by_last: &HashMap<&str, Vec<usize>>, last: Option<&str>) -> Vec<usize> {
+    let mut out: Vec<usize> = last
+        .and_then(|n| by_last.get(n))
+        .into_iter()
+        .chain(by_last.get("*"))
+        .flatten()
+        .copied()
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The last name of a value, as a pattern's last name would spell it: a project
+/// function or class by its own name (configured handler decorators are project
+/// functions).
+fn last_name_of<'a>(project: &'a Project, v: &'a Value) -> Option<&'a str> {
+    match v {
+        Value::Function(f) => Some(project.scope(*f).name.as_str()),
+        Value::Class(c) => Some(project.models[c.file].classes[c.class].name.as_str()),
+        _ => v.last_name(),
+    }
+}
+
+/// The methods of a class and of its project ancestors, the class's own first.
+fn class_methods(project: &Project, ancestry: &[ClassRef]) -> Vec<FuncRef> {
+    ancestry
+        .iter()
+        .flat_map(|c| {
+            project.models[c.file].classes[c.class]
+                .methods
+                .iter()
+                .map(|&scope| FuncRef {
+                    file: c.file,
+                    scope,
+                })
+        })
+        .collect()
+}
+
+/// Does a method name match a shape's names (`get`, `resolve_*`; `*` alone: any name
+/// that does not start with `_`)?
+fn named(patterns: &[String], name: &str) -> bool {
+    patterns.iter().any(|pat| match pat.as_str() {
+        "*" => !name.starts_with('_'),
+        p => match p.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == p,
+        },
+    })
+}
+
+fn named_exactly(names: &[String], name: &str) -> bool {
+    names.iter().any(|n| n == name)
+}
+
+/// The handler shape of the class a method belongs to, if any.
+fn method_shape(project: &Project, f: FuncRef) -> Option<&ClassView> {
+    let class = ClassRef {
+        file: f.file,
+        class: project.scope(f).class?,
+    };
+    let (ancestry, external) = project.class_ancestry(class);
+    project
+        .knowledge
+        .class_views
+        .iter()
+        .find(|cv| has_base(project, &ancestry, &external, cv))
+}
+
+/// The note a handler gets: the framework's event-loop note for a sync function it runs
+/// on its loop (unless the registration moves it to a thread), else its plain note.
+fn note_for(
+    project: &Project,
+    f: FuncRef,
+    notes: &PathNotes,
+    registration: Option<&Call>,
+) -> Option<String> {
+    if !project.scope(f).is_async
+        && let Some(loop_note) = &notes.loop_note
+    {
+        let threaded = notes.thread_option.as_deref().is_some_and(|k| {
+            registration
+                .and_then(|c| c.keyword(k))
+                .is_some_and(|a| matches!(a.value.kind, ExprKind::Bool(true)))
+        });
+        if !threaded {
+            return Some(loop_note.clone());
+        }
+    }
+    notes.note.clone()
+}
+
+/// The functions a class attribute of a handler class names (`actions = ["publish",
+/// archive]`): strings are methods of the class, names are functions. The first class
+/// of the ancestry that sets the attribute decides, as attribute lookup does.
+fn named_in_list(
+    project: &Project,
+    class: ClassRef,
+    ancestry: &[ClassRef],
+    attribute: &str,
+) -> Vec<FuncRef> {
+    let Some((c, expr)) = ancestry.iter().find_map(|c| {
+        let model = &project.models[c.file];
+        let body = model.classes[c.class].body;
+        model.scopes[body]
+            .bindings
+            .iter()
+            .rev()
+            .find(|b| b.name == attribute && !b.augmented)
+            .and_then(|b| match &b.value {
+                BoundValue::Expr(e) => Some((*c, e)),
+                _ => None,
+            })
+    }) else {
+        return Vec::new();
+    };
+    let items = match &expr.kind {
+        ExprKind::List(items) | ExprKind::Tuple(items) => items,
+        _ => return Vec::new(),
+    };
+    let body = project.models[c.file].classes[c.class].body;
+    let mut out = Vec::new();
+    for item in items {
+        let v = match &item.kind {
+            ExprKind::Str(name) => project.attr(Value::Class(class), name, 0),
+            _ => project.resolve(c.file, body, item),
+        };
+        if let Value::Function(f) = v
+            && project.scope(f).kind == ScopeKind::Function
+        {
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// The string literals of a setting's value: every one (`key` is `None`), or those
+/// under a dictionary key (`"context_processors": [...]`).
+fn strings_in(e: &Expr, key: Option<&str>, take: bool, out: &mut dyn FnMut(&str, Span)) {
+    match &e.kind {
+        ExprKind::Str(s) if take => out(s, e.span),
+        ExprKind::List(items) | ExprKind::Tuple(items) => {
+            for i in items {
+                strings_in(i, key, take, out);
+            }
+        }
+        ExprKind::Dict(entries) => {
+            for (k, v) in entries {
+                let under = take || (key.is_some() && k.as_ref().and_then(Expr::as_str) == key);
+                strings_in(v, key, under, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A dotted path as a setting writes it (`shop.middleware.TimingMiddleware`): the
+/// longest project module prefix, then attributes.
+fn resolve_dotted(project: &Project, path: &str) -> Value {
+    let parts: Vec<&str> = path.split('.').collect();
+    for k in (1..parts.len()).rev() {
+        if let Some(f) = project.modules.file(&parts[..k].join(".")) {
+            let mut v = Value::Module(f);
+            for p in &parts[k..] {
+                v = project.attr(v, p, 0);
+            }
+            return v;
+        }
+    }
+    Value::Unknown
 }
 
 /// Does a class derive from one of a view shape's bases? External bases are matched by

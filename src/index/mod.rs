@@ -4,9 +4,11 @@
 
 pub mod callgraph;
 pub mod dataflow;
+pub mod entry_points;
 pub mod handlers;
 pub mod models;
 pub mod modules;
+pub mod once;
 pub mod resolve;
 pub mod rust;
 pub mod settings_values;
@@ -30,6 +32,8 @@ use crate::knowledge::Knowledge;
 use crate::model::{CallId, ClassId, FileModel, Language, ScopeId, ScopeKind};
 use crate::settings::Settings;
 use crate::source::{FileId, SourceFile};
+
+type SelfAttributes = std::collections::HashMap<(ClassId, String), Vec<usize>>;
 
 /// A function (or method) of the project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,6 +88,13 @@ pub struct Project {
     /// Module-level bindings by name (indices in source order), built per file when first
     /// asked: a module with thousands of names is not searched name by name.
     module_names: Vec<OnceLock<std::collections::HashMap<String, Vec<u32>>>>,
+    /// For each class of a file, whether it is a test case class, computed per file when
+    /// first asked.
+    test_classes: Vec<OnceLock<Vec<bool>>>,
+    /// `self.<name> = ...` assignments by class and name, built per file when first asked.
+    self_attributes: Vec<OnceLock<SelfAttributes>>,
+    /// Callers, entry points and the functions only they call, found when first asked.
+    entry: entry_points::EntryCache,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -152,6 +163,9 @@ impl Project {
             settings,
             callees: (0..n).map(|_| OnceLock::new()).collect(),
             module_names: (0..n).map(|_| OnceLock::new()).collect(),
+            test_classes: (0..n).map(|_| OnceLock::new()).collect(),
+            self_attributes: (0..n).map(|_| OnceLock::new()).collect(),
+            entry: Default::default(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
@@ -219,6 +233,11 @@ impl Project {
         }
         for f in self.reach.functions() {
             checked[f.file] = true;
+        }
+        // Every function the call graph holds can be where a slow call shared by several
+        // handlers or coroutines is reported (TL301, TL302).
+        for f in self.graph.files() {
+            checked[f] = true;
         }
         self.checked = checked;
     }
@@ -329,14 +348,66 @@ impl Project {
         let mut scope = Some(f.scope);
         while let Some(s) = scope {
             let sc = &model.scopes[s];
-            if sc.name.starts_with("test_")
+            // `test_*` methods and `Test*` classes are what pytest and unittest collect; a
+            // module-level `test_email()` outside test files is ordinary code (an admin's
+            // "send a test mail" view).
+            let method = sc.kind == ScopeKind::Function && sc.class.is_some();
+            if (method && sc.name.starts_with("test_"))
                 || (sc.kind == ScopeKind::Class && sc.name.starts_with("Test"))
             {
                 return true;
             }
+            match (sc.kind, sc.class) {
+                (ScopeKind::Class, Some(class))
+                    if self.is_test_class(ClassRef {
+                        file: f.file,
+                        class,
+                    }) =>
+                {
+                    return true;
+                }
+                (ScopeKind::Function, _) if self.is_fixture(f.file, sc) => return true,
+                _ => {}
+            }
             scope = sc.parent;
         }
         false
+    }
+
+    /// A test case class: it derives from a test base class of `test_code.toml`
+    /// (`unittest.TestCase`, `django.test.TestCase`...), directly or through project classes.
+    pub fn is_test_class(&self, class: ClassRef) -> bool {
+        let classes = self.test_classes[class.file].get_or_init(|| {
+            let patterns = &self.knowledge.test_code.base_classes;
+            (0..self.models[class.file].classes.len())
+                .map(|c| {
+                    let (_, external) = self.class_ancestry(ClassRef {
+                        file: class.file,
+                        class: c,
+                    });
+                    external
+                        .iter()
+                        .any(|e| patterns.iter().any(|p| p.root_matches(e)))
+                })
+                .collect()
+        });
+        classes.get(class.class).copied().unwrap_or(false)
+    }
+
+    /// A pytest fixture (`@pytest.fixture`, `@pytest.fixture(scope=...)`).
+    fn is_fixture(&self, file: FileId, scope: &crate::model::Scope) -> bool {
+        let patterns = &self.knowledge.test_code.fixture_decorators;
+        if patterns.is_empty() {
+            return false;
+        }
+        let parent = scope.parent.unwrap_or(0);
+        scope.decorators.iter().any(|d| {
+            let v = match d.expr.as_call() {
+                Some(call) => self.callee(CallRef { file, call }).clone(),
+                None => self.resolve(file, parent, &d.expr),
+            };
+            self.matches_any(&v, patterns)
+        })
     }
 
     /// A Django management command (`<app>/management/commands/<name>.py`): it runs in
@@ -413,7 +484,8 @@ impl Project {
 }
 
 /// Files tests live in: `test_*.py`, `*_test.py`, `*_tests.py`, `tests.py`,
-/// `conftest.py`, anything under a `tests` folder.
+/// `conftest.py`, anything under a `tests`, `test`, `testing` or `t` folder (`t/` is a
+/// short name some projects give their test folder).
 pub fn is_test_path(relative: &std::path::Path) -> bool {
     let name = relative
         .file_name()
@@ -432,5 +504,10 @@ pub fn is_test_path(relative: &std::path::Path) -> bool {
         .parent()
         .into_iter()
         .flat_map(|p| p.components())
-        .any(|c| c.as_os_str() == "tests")
+        .any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("tests" | "test" | "testing" | "t")
+            )
+        })
 }

@@ -38,7 +38,7 @@ pub struct ParseLoader;
 
 impl Loader for ParseLoader {
     fn load(&self, pending: &Pending) -> FileModel {
-        crate::check::parse_text(pending.language, &pending.text)
+        crate::lang::parse_text(pending.language, &pending.text)
     }
 }
 
@@ -101,6 +101,12 @@ impl Models {
     pub fn get(&self, file: FileId) -> &FileModel {
         self.cells[file].get_or_init(|| {
             self.on_demand.fetch_add(1, Ordering::Relaxed);
+            if std::env::var_os("TASKLINT_DEBUG_ON_DEMAND").is_some() {
+                eprintln!(
+                    "on demand: {file}\n{}",
+                    std::backtrace::Backtrace::force_capture()
+                );
+            }
             match &self.pending[file] {
                 Some(p) => self.loader.load(p),
                 None => FileModel::new(Language::Python),

@@ -18,6 +18,18 @@ pub struct ModuleTable {
     packages: HashSet<String>,
     /// Primary module name of each file (`None` for non-Python files and odd paths).
     primary: HashMap<FileId, String>,
+    /// Each file's root and path relative to it.
+    located: HashMap<FileId, (usize, PathBuf)>,
+    /// Files by root and relative path.
+    by_path: HashMap<(usize, PathBuf), FileId>,
+    /// Files whose folder has no `__init__.py` (a namespace package, or a plain folder).
+    outside_packages: HashSet<FileId>,
+    /// Names each file won (its primary name first, then aliases), so that a name can be
+    /// chosen that leads back to the file.
+    won: HashMap<FileId, Vec<String>>,
+    /// A dotted name for each folder holding Python files: the prefix of a name one of its
+    /// files won (`scripts.ns` for `scripts/ns/tool.py` known as `scripts.ns.tool`).
+    folder_names: HashMap<(usize, PathBuf), String>,
 }
 
 impl ModuleTable {
@@ -49,6 +61,12 @@ impl ModuleTable {
         // Primary names first, for every file, so that they win over aliases.
         let mut aliases: Vec<(String, FileId)> = Vec::new();
         for (id, path, root) in files {
+            table.located.insert(*id, (*root, path.clone()));
+            table.by_path.insert((*root, path.clone()), *id);
+            let folder = path.parent().unwrap_or(Path::new("")).to_path_buf();
+            if !dirs_with_init.contains(&(*root, folder)) {
+                table.outside_packages.insert(*id);
+            }
             // Walk up while the folder is a package.
             let mut package_depth = 0;
             let mut dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -95,6 +113,30 @@ impl ModuleTable {
             table.primary.entry(id).or_insert_with(|| name.clone());
             table.claim(name, id);
         }
+        // Folder names, from the names files won: the longest wins, as the least likely
+        // to be shared with another folder.
+        let mut folder_names: HashMap<(usize, PathBuf), String> = HashMap::new();
+        for (id, path, root) in files {
+            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            let folder = path.parent().unwrap_or(Path::new("")).to_path_buf();
+            for name in table.won.get(id).into_iter().flatten() {
+                let prefix = if stem == "__init__" {
+                    Some(name.as_str())
+                } else {
+                    name.strip_suffix(stem).and_then(|p| p.strip_suffix('.'))
+                };
+                let Some(prefix) = prefix.filter(|p| !p.is_empty()) else {
+                    continue;
+                };
+                let e = folder_names.entry((*root, folder.clone())).or_default();
+                if prefix.len() > e.len() {
+                    *e = prefix.to_string();
+                }
+            }
+        }
+        table.folder_names = folder_names;
         table
     }
 
@@ -107,7 +149,52 @@ impl ModuleTable {
             }
             prefix.push_str(part);
         }
-        self.by_name.entry(name).or_insert(id);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.by_name.entry(name.clone()) {
+            e.insert(id);
+            self.won.entry(id).or_default().push(name);
+        }
+    }
+
+    /// A relative import (`from . import tasks`, `from ..jobs import run`) in a file whose
+    /// folder is not a package, as an absolute dotted name that leads to the file next to
+    /// it on disk: such a file's own module name has no folder part, so resolving against
+    /// it would find whichever `tasks.py` first claimed the name, perhaps a sibling
+    /// folder's. `None` for files inside packages (their names already carry the
+    /// folders), and when nothing on disk matches.
+    pub fn relative_to_folder(
+        &self,
+        file: FileId,
+        level: u32,
+        path: &[String],
+    ) -> Option<Vec<String>> {
+        if !self.outside_packages.contains(&file) {
+            return None;
+        }
+        let (root, relative) = self.located.get(&file)?;
+        let mut dir = relative.parent()?.to_path_buf();
+        for _ in 1..level {
+            dir = dir.parent()?.to_path_buf();
+        }
+        for k in (0..=path.len()).rev() {
+            let mut sub = dir.clone();
+            sub.extend(&path[..k]);
+            let rest = path[k..].iter().cloned();
+            if k > 0 {
+                let module = sub.with_extension("py");
+                let found = self
+                    .by_path
+                    .get(&(*root, module))
+                    .or_else(|| self.by_path.get(&(*root, sub.join("__init__.py"))));
+                if let Some(f) = found {
+                    let name = self.won.get(f)?.first()?;
+                    return Some(name.split('.').map(String::from).chain(rest).collect());
+                }
+            }
+            if let Some(name) = self.folder_names.get(&(*root, sub)) {
+                return Some(name.split('.').map(String::from).chain(rest).collect());
+            }
+        }
+        None
     }
 
     pub fn file(&self, name: &str) -> Option<FileId> {
@@ -190,6 +277,34 @@ mod tests {
         assert_eq!(t.file("pkg.tasks"), Some(1));
         assert_eq!(t.file("scripts.ns.tool"), Some(2));
         assert!(t.is_package("scripts.ns"));
+    }
+
+    #[test]
+    fn relative_imports_outside_packages_stay_in_their_folder() {
+        let t = table(&[
+            "alpha/tasks.py",
+            "alpha/views.py",
+            "beta/jobs/mail.py",
+            "beta/tasks.py",
+            "beta/views.py",
+            "pkg/__init__.py",
+            "pkg/views.py",
+        ]);
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Both `tasks.py` are importable as `tasks`; alpha's claimed it first.
+        assert_eq!(t.file("tasks"), Some(0));
+        let beta = t.relative_to_folder(4, 1, &path(&["tasks"])).unwrap();
+        assert_eq!(t.file(&beta.join(".")), Some(3));
+        let alpha = t
+            .relative_to_folder(1, 1, &path(&["tasks", "notify"]))
+            .unwrap();
+        assert_eq!(alpha.last().map(String::as_str), Some("notify"));
+        assert_eq!(t.file(&alpha[..alpha.len() - 1].join(".")), Some(0));
+        // A folder without a module of that name: the namespace package itself.
+        let jobs = t.relative_to_folder(4, 1, &path(&["jobs"])).unwrap();
+        assert!(t.is_package(&jobs.join(".")));
+        // Inside a regular package the module name already says where it is.
+        assert_eq!(t.relative_to_folder(6, 1, &path(&["tasks"])), None);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! cannot follow is [`Value::Unknown`], and unknown never produces a finding.
 
 use crate::knowledge::{PathPattern, Step};
-use crate::model::{BoundValue, Expr, ExprKind, ImportTarget, ParamKind, ScopeId, ScopeKind};
+use crate::model::{
+    Binding, BoundValue, Expr, ExprKind, FileModel, ImportTarget, ParamKind, ScopeId, ScopeKind,
+};
 use crate::source::FileId;
 
 use super::{ClassRef, FuncRef, Project};
@@ -113,10 +115,21 @@ impl Project {
             }
             ExprKind::Call(id) => {
                 let c = &self.models[file].calls[*id];
+                // `CLIENTS.get("s3")` on a dict literal: the entry.
+                if let ExprKind::Attr(base, m) = &c.callee.kind
+                    && m == "get"
+                    && let Some(key) = c.positional().next()
+                    && let Some(v) = self.dict_entry(file, c.scope, base, &key.value, at, depth + 1)
+                {
+                    return v;
+                }
                 let callee = self.resolve_at(file, c.scope, &c.callee, at, depth + 1);
                 self.returned_by(callee, depth + 1)
             }
-            ExprKind::Subscript(value, _) => {
+            ExprKind::Subscript(value, index) => {
+                if let Some(v) = self.dict_entry(file, scope, value, index, at, depth + 1) {
+                    return v;
+                }
                 match self.resolve_at(file, scope, value, at, depth + 1) {
                     Value::Unknown => Value::Unknown,
                     v => Value::Subscripted(Box::new(v)),
@@ -134,6 +147,7 @@ impl Project {
             && depth <= MAX_DEPTH
         {
             let scope = &self.models[f.file].scopes[f.scope];
+            let mut returned = Value::Unknown;
             if !scope.returns.is_empty() && scope.returns.len() <= 8 {
                 let mut values = scope
                     .returns
@@ -141,8 +155,24 @@ impl Project {
                     .map(|e| self.resolve_at(f.file, f.scope, e, e.span.start, depth + 1));
                 let first = values.next().unwrap_or(Value::Unknown);
                 if !first.is_unknown() && values.all(|v| v == first) {
-                    return first;
+                    returned = first;
                 }
+            }
+            // What another project function returns, unknown to tasklint, says less than
+            // what this one declares it returns (`-> Client`).
+            let opaque = matches!(&returned, Value::Returned(inner) if matches!(**inner, Value::Function(_)));
+            if !returned.is_unknown() && !opaque {
+                return returned;
+            }
+            if let Some(a) = &scope.return_annotation {
+                let outer = scope.parent.unwrap_or(0);
+                let v = self.annotation_value(f.file, outer, a, depth + 1);
+                if !v.is_unknown() {
+                    return v;
+                }
+            }
+            if !returned.is_unknown() {
+                return returned;
             }
         }
         call_result(callee)
@@ -173,7 +203,7 @@ impl Project {
                 .or(all.last())
                 .copied();
             if let Some(b) = b {
-                return self.binding_value(file, scope, &b.value, b.span.start, depth + 1);
+                return self.binding_of(file, scope, b, depth + 1);
             }
         }
         // Names of an enclosing class body are not visible inside its methods.
@@ -211,7 +241,7 @@ impl Project {
             .filter(|b| !b.augmented)
             .collect();
         if let Some(b) = all.iter().rev().find(|b| b.span.start < at).or(all.last()) {
-            return self.binding_value(file, 0, &b.value, b.span.start, depth + 1);
+            return self.binding_of(file, 0, b, depth + 1);
         }
         // `from x import *`, the last one first.
         for b in self
@@ -237,6 +267,29 @@ impl Project {
             return Value::External(format!("builtins.{name}"));
         }
         Value::Unknown
+    }
+
+    /// What a binding gives: its value, or, when that is not known (`x: Client`, `x:
+    /// Client = make()` with `make` unknown), an instance of its declared type.
+    fn binding_of(&self, file: FileId, scope: ScopeId, b: &Binding, depth: u32) -> Value {
+        let v = self.binding_value(file, scope, &b.value, b.span.start, depth);
+        match (&v, &b.annotation) {
+            (Value::Unknown, Some(a)) => self.annotation_value(file, scope, a, depth + 1),
+            _ => v,
+        }
+    }
+
+    /// An instance of the type an annotation names: a project class's instance, or what
+    /// calling an outside class gives (`requests.Session` → `requests.Session()`).
+    pub fn annotation_value(&self, file: FileId, scope: ScopeId, a: &Expr, depth: u32) -> Value {
+        if depth > MAX_DEPTH {
+            return Value::Unknown;
+        }
+        match self.resolve_at(file, scope, a, a.span.start, depth + 1) {
+            Value::Class(c) => Value::Instance(c),
+            Value::External(path) => Value::Returned(Box::new(Value::External(path))),
+            _ => Value::Unknown,
+        }
     }
 
     fn binding_value(
@@ -292,14 +345,136 @@ impl Project {
         }
         if let Some(annotation) = &p.annotation {
             let outer = s.parent.unwrap_or(0);
-            return match self.resolve_at(file, outer, annotation, annotation.span.start, depth + 1)
-            {
-                Value::Class(c) => Value::Instance(c),
-                Value::External(path) => Value::Returned(Box::new(Value::External(path))),
-                _ => Value::Unknown,
-            };
+            return self.annotation_value(file, outer, annotation, depth + 1);
         }
         Value::Unknown
+    }
+
+    /// `CLIENTS["s3"]` (or `CLIENTS.get("s3")`) where `CLIENTS` is bound to a dict literal,
+    /// here or in the module it is imported from: the entry's value. With a key that is
+    /// not a literal, the value every entry shares (`{"s3": boto3.client("s3"), "sqs":
+    /// boto3.client("sqs")}` holds clients whatever the key). `None` when not such a dict.
+    fn dict_entry(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        dict: &Expr,
+        key: &Expr,
+        at: u32,
+        depth: u32,
+    ) -> Option<Value> {
+        let (dfile, dscope, entries) = self.dict_literal(file, scope, dict, at, depth + 1)?;
+        let resolve = |e: &Expr| self.resolve_at(dfile, dscope, e, e.span.start, depth + 1);
+        if let Some(k) = key.as_str() {
+            let (_, v) = entries
+                .iter()
+                .find(|(ek, _)| ek.as_ref().and_then(Expr::as_str) == Some(k))?;
+            return Some(resolve(v));
+        }
+        if entries.is_empty() || entries.len() > 32 || entries.iter().any(|(k, _)| k.is_none()) {
+            return None;
+        }
+        let mut values = entries.iter().map(|(_, v)| resolve(v));
+        let first = values.next()?;
+        (!first.is_unknown() && values.all(|v| v == first)).then_some(first)
+    }
+
+    /// The dict literal a name (or a module's attribute) is bound to, with where it is
+    /// written.
+    fn dict_literal(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        e: &Expr,
+        at: u32,
+        depth: u32,
+    ) -> Option<(FileId, ScopeId, &[DictEntry])> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let (bfile, b) = match &e.kind {
+            ExprKind::Name(n) => {
+                let b = self.binding_at(file, scope, n, at)?;
+                (file, (b.scope, b.binding))
+            }
+            ExprKind::Attr(base, n) => match self.resolve_at(file, scope, base, at, depth + 1) {
+                Value::Module(m) => {
+                    let b = self.binding_at(m, 0, n, u32::MAX)?;
+                    (m, (b.scope, b.binding))
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let (bscope, binding) = b;
+        match &binding.value {
+            BoundValue::Expr(v) => match &v.kind {
+                ExprKind::Dict(entries) => Some((bfile, bscope, entries.as_slice())),
+                ExprKind::Name(_) | ExprKind::Attr(..) => {
+                    self.dict_literal(bfile, bscope, v, binding.span.start, depth + 1)
+                }
+                _ => None,
+            },
+            BoundValue::Import(t) => {
+                let path = self.import_path(bfile, t)?;
+                let (name, module) = path.split_last()?;
+                let m = self.modules.file(&module.join("."))?;
+                let name_expr = Expr::new(ExprKind::Name(name.clone()), binding.span);
+                self.dict_literal(m, 0, &name_expr, u32::MAX, depth + 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// `self.<name> = value` in the methods of a class (`__init__` or any other), and
+    /// `cls.<name> = value` in its class methods: what the attribute holds, when every
+    /// assignment that sets it to something (not `None`) agrees. A declared type
+    /// (`self.client: Client = ...`) wins over the value.
+    fn assigned_attribute(&self, class: ClassRef, name: &str, depth: u32) -> Value {
+        let model = &self.models[class.file];
+        let index = self.self_attributes[class.file].get_or_init(|| self_attribute_index(model));
+        let Some(assignments) = index.get(&(class.class, name.to_string())) else {
+            return Value::Unknown;
+        };
+        let mut found: Option<Value> = None;
+        for &i in assignments.iter().take(16) {
+            let a = &model.attr_assignments[i];
+            if matches!(a.value.kind, ExprKind::None) {
+                continue;
+            }
+            let mut v = Value::Unknown;
+            if let Some(t) = &a.annotation {
+                let outer = model.enclosing_function(a.scope);
+                v = self.annotation_value(class.file, outer, t, depth + 1);
+            }
+            if v.is_unknown() {
+                v = self.resolve_at(class.file, a.scope, &a.value, a.value.span.start, depth + 1);
+            }
+            match &found {
+                None => found = Some(v),
+                Some(f) if *f == v => {}
+                Some(_) => return Value::Unknown,
+            }
+        }
+        found.unwrap_or(Value::Unknown)
+    }
+
+    /// A method whose decorator makes it an attribute (`@property`, `@cached_property`):
+    /// reading it gives what the method returns.
+    fn is_property(&self, f: FuncRef) -> bool {
+        let scope = &self.models[f.file].scopes[f.scope];
+        if scope.decorators.is_empty() {
+            return false;
+        }
+        let parent = scope.parent.unwrap_or(0);
+        let patterns = &self.knowledge.values.properties.decorators;
+        scope.decorators.iter().any(|d| {
+            let v = match &d.expr.kind {
+                ExprKind::Call(c) => self.resolve_callee(f.file, *c),
+                _ => self.resolve_at(f.file, parent, &d.expr, d.expr.span.start, 0),
+            };
+            patterns.iter().any(|p| self.matches(&v, p))
+        })
     }
 
     /// The absolute dotted path of an import, relative imports resolved against the
@@ -307,6 +482,12 @@ impl Project {
     pub fn import_path(&self, file: FileId, target: &ImportTarget) -> Option<Vec<String>> {
         if target.level == 0 {
             return Some(target.path.clone());
+        }
+        if let Some(path) = self
+            .modules
+            .relative_to_folder(file, target.level, &target.path)
+        {
+            return Some(path);
         }
         let module = self.modules.name_of(file)?;
         let mut base: Vec<&str> = module.split('.').collect();
@@ -393,10 +574,13 @@ impl Project {
         }
     }
 
-    /// A method or class attribute, looked up through project base classes.
+    /// A method or class attribute, looked up through project base classes: a method, a
+    /// name bound in the class body, or (read on an instance) an attribute the methods
+    /// assign to `self`. A property read on an instance gives what it returns.
     fn class_member(&self, class: ClassRef, name: &str, instance: bool, depth: u32) -> Value {
         let mut stack = vec![class];
         let mut seen = Vec::new();
+        let mut fallback: Option<Value> = None;
         while let Some(c) = stack.pop() {
             if seen.contains(&c) || seen.len() > 64 {
                 continue;
@@ -410,10 +594,20 @@ impl Project {
                 .rev()
                 .find(|m| model.scopes[**m].name == name)
             {
-                return Value::Function(FuncRef {
+                let f = FuncRef {
                     file: c.file,
                     scope: *m,
-                });
+                };
+                if instance && self.is_property(f) {
+                    // An attribute read, never a call of the method.
+                    return match self.returned_by(Value::Function(f), depth + 1) {
+                        Value::Returned(inner) if matches!(*inner, Value::Function(g) if g == f) => {
+                            Value::Unknown
+                        }
+                        v => v,
+                    };
+                }
+                return Value::Function(f);
             }
             if let Some(b) = model.scopes[cls.body]
                 .bindings
@@ -421,7 +615,26 @@ impl Project {
                 .rev()
                 .find(|b| b.name == name && !b.augmented)
             {
-                return self.binding_value(c.file, cls.body, &b.value, b.span.start, depth + 1);
+                // A declared field (`client: Client`, a dataclass, pydantic or attrs
+                // attribute) read on an instance holds an instance of its type.
+                if instance && let Some(a) = &b.annotation {
+                    let v = self.annotation_value(c.file, cls.body, a, depth + 1);
+                    if !v.is_unknown() {
+                        return v;
+                    }
+                }
+                let v = self.binding_of(c.file, cls.body, b, depth + 1);
+                if !v.is_unknown() || !instance {
+                    return v;
+                }
+                // `client = None` in the body, set in `__init__`: look at the methods.
+                fallback.get_or_insert(v);
+            }
+            if instance {
+                let v = self.assigned_attribute(c, name, depth + 1);
+                if !v.is_unknown() {
+                    return v;
+                }
             }
             // Bases in reverse so the first base is searched first (a simple MRO).
             for base in cls.bases.iter().rev() {
@@ -431,6 +644,9 @@ impl Project {
                     stack.push(b);
                 }
             }
+        }
+        if let Some(v) = fallback {
+            return v;
         }
         let owner = if instance {
             Value::Instance(class)
@@ -482,13 +698,22 @@ impl Project {
         let Some((last, rest)) = steps.split_last() else {
             return self.is_named(value, pattern);
         };
+        if let Step::Call = last {
+            return match value {
+                Value::Returned(inner) => self.matches_steps(inner, pattern, rest),
+                _ => false,
+            };
+        }
         let Value::Attr(base, name) = value else {
             return false;
         };
-        if let Step::Name(n) = last
+        if let Step::Name(n) | Step::Attr(n) = last
             && n != name
         {
             return false;
+        }
+        if let Step::Attr(_) | Step::AnyAttr = last {
+            return self.matches_steps(base, pattern, rest);
         }
         match base.as_ref() {
             Value::Returned(inner) => self.matches_steps(inner, pattern, rest),
@@ -519,6 +744,9 @@ impl Project {
     }
 }
 
+/// A dict literal's entry (`None` key: `**splat`).
+type DictEntry = (Option<Expr>, Expr);
+
 /// What calling a value gives.
 pub fn call_result(callee: Value) -> Value {
     match callee {
@@ -526,4 +754,35 @@ pub fn call_result(callee: Value) -> Value {
         Value::Class(c) => Value::Instance(c),
         other => Value::Returned(Box::new(other)),
     }
+}
+
+/// `self.<name> = ...` assignments of a file by (class, attribute name): indices into
+/// `attr_assignments`. `self` is the first parameter of a method (not a static method);
+/// `cls.<name> = ...` in a class method counts too.
+pub(super) fn self_attribute_index(
+    model: &FileModel,
+) -> std::collections::HashMap<(crate::model::ClassId, String), Vec<usize>> {
+    let mut out: std::collections::HashMap<_, Vec<usize>> = Default::default();
+    for (i, a) in model.attr_assignments.iter().enumerate() {
+        let ExprKind::Attr(base, attr) = &a.target.kind else {
+            continue;
+        };
+        let ExprKind::Name(owner) = &base.kind else {
+            continue;
+        };
+        let f = model.enclosing_function(a.scope);
+        let s = &model.scopes[f];
+        let Some(class) = s.class else {
+            continue;
+        };
+        let is_static = s
+            .decorators
+            .iter()
+            .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"));
+        if is_static || s.params.first().is_none_or(|p| &p.name != owner) {
+            continue;
+        }
+        out.entry((class, attr.clone())).or_default().push(i);
+    }
+    out
 }

@@ -5,6 +5,7 @@
 mod celery_worker;
 mod django_models;
 mod pattern;
+mod python_code;
 pub mod rust;
 mod task_calls;
 mod user;
@@ -17,6 +18,7 @@ use serde::Deserialize;
 pub use celery_worker::CeleryWorker;
 pub use django_models::DjangoModels;
 pub use pattern::{PathPattern, Step, last_names};
+pub use python_code::{EntryPoints, TestCode, Values};
 pub use task_calls::{ArgumentLayout, Returns, SerializerKind, TaskCalls, TaskNameKind};
 
 use crate::diagnostic::Severity;
@@ -30,6 +32,9 @@ const TASK_DECLARATIONS: &str = include_str!("../../rules/python/task_declaratio
 const DJANGO_MODELS: &str = include_str!("../../rules/python/django_models.toml");
 const TASK_CALLS: &str = include_str!("../../rules/python/task_calls.toml");
 const CELERY_WORKER: &str = include_str!("../../rules/python/celery_worker.toml");
+const TEST_CODE: &str = include_str!("../../rules/python/test_code.toml");
+const VALUES: &str = include_str!("../../rules/python/values.toml");
+const ENTRY_POINTS: &str = include_str!("../../rules/python/entry_points.toml");
 
 /// The built-in knowledge, parsed once.
 pub static BUILTIN: LazyLock<Knowledge> = LazyLock::new(|| {
@@ -85,6 +90,43 @@ pub struct SlowCall {
     /// Fine in a sync handler; blocking only on an event loop (TL302).
     #[serde(default)]
     pub async_only: bool,
+    /// How long it takes, for a note: what the request waits for and how bad it gets.
+    #[serde(default)]
+    pub how_slow: Option<String>,
+    /// Only calls whose last name is one of these (a trailing or leading `*` matches
+    /// any rest): `create`, `list_*` on an SDK's resources.
+    #[serde(default)]
+    pub only: Vec<String>,
+    /// Never calls whose last name is one of these: the local methods of a client
+    /// (`generate_presigned_url`), in the same notation as `only`.
+    #[serde(default, rename = "except")]
+    pub except_names: Vec<String>,
+    /// Slow only as a `with` item (`with Popen(...) as p:` waits when the block ends;
+    /// a bare `Popen(...)` starts the program and returns).
+    #[serde(default)]
+    pub only_in_with: bool,
+}
+
+impl SlowCall {
+    /// Do `only` and `except` let a call named `last` through?
+    pub fn admits(&self, last: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|p| name_matches(p, last)))
+            && !self.except_names.iter().any(|p| name_matches(p, last))
+    }
+}
+
+/// `create`, `list_*` (prefix), `*_async` (suffix), `*` (any name).
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return name.starts_with(prefix);
+    }
+    if let Some(suffix) = pattern.strip_prefix('*') {
+        return name.ends_with(suffix);
+    }
+    pattern == name
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -96,16 +138,74 @@ pub struct UrlConf {
     pub include_functions: Vec<PathPattern>,
 }
 
+/// How a request path is described in a finding's note, and whether a sync one runs on
+/// the framework's event loop; the same three optional keys in every handler table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PathNotes {
+    /// The note, `{name}` standing for the function (`` `{name}` runs in the Django
+    /// admin's request``). Default: "`name` is a request handler (framework)".
+    pub note: Option<String>,
+    /// The note for a sync handler the framework calls on its event loop (Sanic,
+    /// Litestar without `sync_to_thread=True`): a slow call there stalls every request.
+    pub loop_note: Option<String>,
+    /// The keyword of the registration that moves a sync handler to a thread
+    /// (`sync_to_thread=True`): with it, `loop_note` does not apply.
+    pub thread_option: Option<String>,
+}
+
+macro_rules! path_notes {
+    ($t:ty) => {
+        impl $t {
+            pub fn notes(&self) -> PathNotes {
+                PathNotes {
+                    note: self.note.clone(),
+                    loop_note: self.loop_note.clone(),
+                    thread_option: self.thread_option.clone(),
+                }
+            }
+        }
+    };
+}
+path_notes!(ClassView);
+path_notes!(DecoratedHandler);
+path_notes!(Registration);
+path_notes!(SettingHandlers);
+path_notes!(RequestSignal);
+
+/// A class attribute listing more handlers of a handler class (`actions = [...]`,
+/// `list_display = [...]`): strings name its methods, names are functions.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameList {
+    pub attribute: String,
+    pub framework: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassView {
     pub framework: String,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub bases: Vec<PathPattern>,
-    /// Method names (a trailing `*` matches any suffix: `resolve_*`).
+    /// Method names (a trailing `*` matches any suffix: `resolve_*`; `*` alone: every
+    /// method whose name does not start with `_`).
     pub methods: Vec<String>,
     #[serde(default, deserialize_with = "pattern::deserialize_list")]
     pub method_decorators: Vec<PathPattern>,
+    /// Only the `async def` methods are handlers (the sync ones are helpers the class
+    /// hands to a thread itself).
+    #[serde(default)]
+    pub only_async: bool,
+    #[serde(default)]
+    pub name_lists: Vec<NameList>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -114,6 +214,91 @@ pub struct DecoratedHandler {
     pub framework: String,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub decorators: Vec<PathPattern>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
+}
+
+/// A call that registers the functions it is given as handlers (`Route("/", home)`,
+/// `app.add_url_rule(...)`, `register.filter("cut", cut)`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub framework: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub calls: Vec<PathPattern>,
+    /// Keywords that take a handler, besides the positional arguments.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
+}
+
+/// Signals sent inside a request (a login, a sign-up): their receivers run in it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSignal {
+    pub framework: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub signals: Vec<PathPattern>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
+}
+
+/// How receivers are attached: `@receiver(signal)` decorators, and `signal.connect(f)`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalReceivers {
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub decorators: Vec<PathPattern>,
+    /// The method of a signal that attaches a receiver (`connect`).
+    #[serde(default)]
+    pub connect_methods: Vec<String>,
+}
+
+/// What a function named by a setting's dotted string is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NamedFunction {
+    /// The function runs for each request (a context processor).
+    Itself,
+    /// A factory run once at start-up: the functions it defines run for each request
+    /// (function middleware).
+    Nested,
+}
+
+/// A project setting whose strings name handlers (`MIDDLEWARE`, the context
+/// processors of `TEMPLATES`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingHandlers {
+    pub framework: String,
+    /// The setting's names (`MIDDLEWARE`, the older `MIDDLEWARE_CLASSES`).
+    pub settings: Vec<String>,
+    /// Only strings under this dictionary key (`context_processors` in `TEMPLATES`).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Handler methods of a class it names.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub functions: NamedFunction,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub loop_note: Option<String>,
+    #[serde(default)]
+    pub thread_option: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -166,6 +351,8 @@ pub struct TaskArguments {
     pub same_task: Vec<String>,
     #[serde(default)]
     pub skip_options: Vec<String>,
+    #[serde(default)]
+    pub unchecked_options: Vec<String>,
     #[serde(default)]
     pub checks_at_enqueue: bool,
     #[serde(default)]
@@ -259,6 +446,14 @@ struct HandlersFile {
     urlconf: UrlConf,
     class_view: Vec<ClassView>,
     decorated: Vec<DecoratedHandler>,
+    #[serde(default)]
+    registration: Vec<Registration>,
+    #[serde(default)]
+    setting: Vec<SettingHandlers>,
+    #[serde(default)]
+    signal_receivers: SignalReceivers,
+    #[serde(default)]
+    signal: Vec<RequestSignal>,
 }
 
 #[derive(Deserialize)]
@@ -274,6 +469,13 @@ pub struct Knowledge {
     pub urlconf: UrlConf,
     pub class_views: Vec<ClassView>,
     pub decorated_handlers: Vec<DecoratedHandler>,
+    /// Calls that register the functions they are given as handlers.
+    pub registrations: Vec<Registration>,
+    /// Settings whose dotted strings name handlers (middleware, context processors).
+    pub setting_handlers: Vec<SettingHandlers>,
+    /// How signal receivers are attached, and the signals sent inside a request.
+    pub signal_receivers: SignalReceivers,
+    pub request_signals: Vec<RequestSignal>,
     pub offload: Offload,
     /// How task methods take the task's arguments, by framework (TL104, TL106).
     pub task_arguments: Vec<TaskArguments>,
@@ -287,11 +489,21 @@ pub struct Knowledge {
     pub task_calls: TaskCalls,
     /// What a Celery worker imports when it starts (TL204).
     pub celery_worker: CeleryWorker,
+    /// Which classes and functions are test code wherever they are written.
+    pub test_code: TestCode,
+    /// Properties, and results the process keeps (`lru_cache`).
+    pub values: Values,
+    /// Command-line and start-up code (outside requests).
+    pub entry_points: EntryPoints,
     /// Rust: blocking catalogue, handler shapes, offload calls (`rules/rust/*.toml`).
     pub rust: rust::RustKnowledge,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
     /// candidates instead of the whole catalogue.
     slow_by_last: HashMap<String, Vec<(usize, usize)>>,
+    /// Patterns that take any name (`boto3.client().*`), by the top-level package of
+    /// their root (`boto3`): a call is only checked against those of the packages its
+    /// value comes from.
+    slow_wild_by_top: HashMap<String, Vec<(usize, usize)>>,
 }
 
 impl Knowledge {
@@ -318,12 +530,21 @@ impl Knowledge {
             toml::from_str(TASK_CALLS).map_err(|e| format!("task_calls.toml: {e}"))?;
         let celery_worker: CeleryWorker =
             toml::from_str(CELERY_WORKER).map_err(|e| format!("celery_worker.toml: {e}"))?;
+        let test_code: TestCode =
+            toml::from_str(TEST_CODE).map_err(|e| format!("test_code.toml: {e}"))?;
+        let values: Values = toml::from_str(VALUES).map_err(|e| format!("values.toml: {e}"))?;
+        let entry_points: EntryPoints =
+            toml::from_str(ENTRY_POINTS).map_err(|e| format!("entry_points.toml: {e}"))?;
         let mut k = Knowledge {
             frameworks: f.framework,
             slow_calls: s.slow_call,
             urlconf: h.urlconf,
             class_views: h.class_view,
             decorated_handlers: h.decorated,
+            registrations: h.registration,
+            setting_handlers: h.setting,
+            signal_receivers: h.signal_receivers,
+            request_signals: h.signal,
             offload: o.offload,
             task_arguments: ta.framework,
             removed_imports: td.removed_import,
@@ -333,8 +554,12 @@ impl Knowledge {
             django,
             task_calls,
             celery_worker,
+            test_code,
+            values,
+            entry_points,
             rust: rust::RustKnowledge::builtin()?,
             slow_by_last: HashMap::new(),
+            slow_wild_by_top: HashMap::new(),
         };
         k.reindex();
         Ok(k)
@@ -343,24 +568,48 @@ impl Knowledge {
     /// Rebuilds lookup tables after the tables were extended.
     pub fn reindex(&mut self) {
         self.slow_by_last.clear();
+        self.slow_wild_by_top.clear();
         for (i, entry) in self.slow_calls.iter().enumerate() {
+            // A wildcard whose entry admits only plain names (`only = ["create", ...]`)
+            // can only match those: index it under them, not under `*`, which every call
+            // of the project is checked against.
+            let plain_only = !entry.only.is_empty() && entry.only.iter().all(|n| !n.contains('*'));
             for (j, p) in entry.calls.iter().enumerate() {
-                self.slow_by_last
-                    .entry(p.last_name().to_string())
-                    .or_default()
-                    .push((i, j));
+                let last = p.last_name();
+                if last == "*" && plain_only {
+                    for n in &entry.only {
+                        self.slow_by_last.entry(n.clone()).or_default().push((i, j));
+                    }
+                } else if last == "*" {
+                    let top = p.root.split('.').next().unwrap_or_default();
+                    self.slow_wild_by_top
+                        .entry(top.to_string())
+                        .or_default()
+                        .push((i, j));
+                } else {
+                    self.slow_by_last
+                        .entry(last.to_string())
+                        .or_default()
+                        .push((i, j));
+                }
             }
         }
     }
 
-    /// Candidate slow-call patterns for a value whose last name is `last`
-    /// (`(entry index, pattern index)`), plus wildcard patterns.
+    /// Candidate slow-call patterns for a value whose last name is `last` and that comes
+    /// from the top-level packages `tops` (`boto3` for what `boto3.client(...)` returns):
+    /// `(entry, pattern)`.
     pub fn slow_call_candidates<'a>(
         &'a self,
         last: &str,
+        tops: &[&str],
     ) -> impl Iterator<Item = (&'a SlowCall, &'a PathPattern)> + 'a {
         let exact = self.slow_by_last.get(last).into_iter().flatten();
-        let wild = self.slow_by_last.get("*").into_iter().flatten();
+        let wild: Vec<&(usize, usize)> = tops
+            .iter()
+            .filter_map(|t| self.slow_wild_by_top.get(*t))
+            .flatten()
+            .collect();
         exact
             .chain(wild)
             .map(|(i, j)| (&self.slow_calls[*i], &self.slow_calls[*i].calls[*j]))
@@ -386,7 +635,32 @@ mod tests {
         let k = &*BUILTIN;
         assert!(k.framework("celery").is_some());
         assert!(k.framework("huey").is_some());
-        assert!(k.slow_call_candidates("sleep").next().is_some());
+        assert!(k.slow_call_candidates("sleep", &[]).next().is_some());
+        assert!(
+            k.slow_call_candidates("upload_part", &["boto3"])
+                .any(|(e, _)| e.category == "cloud API")
+        );
+        assert!(
+            k.slow_call_candidates("upload_part", &["requests"])
+                .next()
+                .is_none()
+        );
+    }
+
+    /// The same kind of call gets the same severity wherever it is listed (`open()` and
+    /// `Path.read_text` are both file I/O).
+    #[test]
+    fn slow_call_categories_share_a_severity() {
+        let k = &*BUILTIN;
+        let mut seen: HashMap<&str, Severity> = HashMap::new();
+        for e in &k.slow_calls {
+            let s = *seen.entry(e.category.as_str()).or_insert(e.severity);
+            assert_eq!(
+                s, e.severity,
+                "slow_calls.toml: category `{}` has entries of different severities",
+                e.category
+            );
+        }
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //! - `celery.shared_task`: exactly that qualified name;
 //! - `django.views.generic.*`: any name below `django.views.generic`;
 //! - `celery.Celery().task`: the attribute `task` of what calling `celery.Celery` returns
-//!   (an instance), and `boto3.client().*`: any attribute of it.
+//!   (an instance), and `boto3.client().*`: any attribute of it;
+//! - `openai.OpenAI().chat.completions.create`: attributes of attributes of an instance
+//!   (the SDK clients' resource groups), `stripe.StripeClient().*.*`: any two;
+//! - `napalm.get_network_driver()().open`: a call of what a call returns (a driver
+//!   class returned by a factory, then instantiated).
 //!
 //! Rust paths are written with `::` (`std::fs::read`, `reqwest::blocking::*`,
 //! `tokio::runtime::Handle::current().block_on`); they are stored with `.` like Python
@@ -11,10 +15,19 @@
 
 use serde::{Deserialize, Deserializer};
 
+/// What follows the root, matched from the end of a value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
+    /// `().name`: an attribute of what the previous part returns when called.
     Name(String),
+    /// `().*`: any attribute of what the previous part returns when called.
     Any,
+    /// `.name` right after another step: an attribute of that attribute.
+    Attr(String),
+    /// `.*` right after another step.
+    AnyAttr,
+    /// `()` followed by `()` or ending the pattern: the call of the previous part.
+    Call,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,14 +45,43 @@ impl PathPattern {
     pub fn parse(text: &str) -> Result<PathPattern, String> {
         let t = text.trim();
         let normalized = t.replace("::", ".");
-        let mut parts = normalized.split("().");
-        let head = parts.next().unwrap_or_default();
-        let steps: Vec<Step> = parts
-            .map(|p| match p {
-                "*" => Step::Any,
-                name => Step::Name(name.to_string()),
-            })
-            .collect();
+        let invalid = || {
+            format!(
+                "`{text}` is not a dotted path (expected e.g. `pkg.module.name`, `pkg.module.*` or `pkg.Class().method`)"
+            )
+        };
+        let (head, mut rest) = match normalized.find("()") {
+            Some(i) => (&normalized[..i], &normalized[i..]),
+            None => (normalized.as_str(), ""),
+        };
+        // After the root: `()` calls and `.name` / `.*` attributes, in any order.
+        let mut steps = Vec::new();
+        let mut after_call = false;
+        while !rest.is_empty() {
+            if let Some(r) = rest.strip_prefix("()") {
+                if after_call {
+                    steps.push(Step::Call);
+                }
+                after_call = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix('.') {
+                let end = r.find(['.', '(']).unwrap_or(r.len());
+                let name = &r[..end];
+                steps.push(match (name, after_call) {
+                    ("*", true) => Step::Any,
+                    ("*", false) => Step::AnyAttr,
+                    (n, true) => Step::Name(n.to_string()),
+                    (n, false) => Step::Attr(n.to_string()),
+                });
+                after_call = false;
+                rest = &r[end..];
+            } else {
+                return Err(invalid());
+            }
+        }
+        if after_call {
+            steps.push(Step::Call);
+        }
         let (root, prefix) = match head.strip_suffix(".*") {
             Some(r) => (r.to_string(), true),
             None => (head.to_string(), false),
@@ -49,14 +91,15 @@ impl PathPattern {
                 && s.chars().all(|c| c.is_alphanumeric() || c == '_')
                 && !s.starts_with(|c: char| c.is_ascii_digit())
         };
+        // A pattern's first step is always taken on a call's result: `a.b.c` is a root.
+        let first_ok = !matches!(steps.first(), Some(Step::Attr(_) | Step::AnyAttr));
         if !root.split('.').all(valid_segment)
+            || !first_ok
             || steps
                 .iter()
-                .any(|s| matches!(s, Step::Name(n) if !valid_segment(n)))
+                .any(|s| matches!(s, Step::Name(n) | Step::Attr(n) if !valid_segment(n)))
         {
-            return Err(format!(
-                "`{text}` is not a dotted path (expected e.g. `pkg.module.name`, `pkg.module.*` or `pkg.Class().method`)"
-            ));
+            return Err(invalid());
         }
         Ok(PathPattern {
             root,
@@ -69,8 +112,10 @@ impl PathPattern {
     /// The last name a matching value must have (`*` when any name can match).
     pub fn last_name(&self) -> &str {
         match self.steps.last() {
-            Some(Step::Name(n)) => n,
-            Some(Step::Any) => "*",
+            Some(Step::Name(n) | Step::Attr(n)) => n,
+            Some(Step::Any | Step::AnyAttr) => "*",
+            // No value is named after a bare call.
+            Some(Step::Call) => "()",
             None if self.prefix => "*",
             None => self.root.rsplit('.').next().unwrap_or(&self.root),
         }
@@ -157,6 +202,33 @@ mod tests {
         assert_eq!(p.root, "tokio.runtime.Handle.current");
         assert_eq!(p.steps, vec![Step::Name("block_on".into())]);
         assert!(PathPattern::parse("std:::fs").is_err());
+    }
+
+    #[test]
+    fn parses_attribute_chains_and_repeated_calls() {
+        let p = PathPattern::parse("openai.OpenAI().chat.completions.create").unwrap();
+        assert_eq!(p.root, "openai.OpenAI");
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::Name("chat".into()),
+                Step::Attr("completions".into()),
+                Step::Attr("create".into())
+            ]
+        );
+        assert_eq!(p.last_name(), "create");
+        let p = PathPattern::parse("stripe.StripeClient().*.*").unwrap();
+        assert_eq!(p.steps, vec![Step::Any, Step::AnyAttr]);
+        assert_eq!(p.last_name(), "*");
+        let p = PathPattern::parse("napalm.get_network_driver()().open").unwrap();
+        assert_eq!(p.steps, vec![Step::Call, Step::Name("open".into())]);
+        let p = PathPattern::parse("a.B().c().d").unwrap();
+        assert_eq!(
+            p.steps,
+            vec![Step::Name("c".into()), Step::Name("d".into())]
+        );
+        assert!(PathPattern::parse("a.b().c(").is_err());
+        assert!(PathPattern::parse("a.b().c..d").is_err());
     }
 
     #[test]

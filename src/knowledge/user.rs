@@ -27,6 +27,10 @@ impl Knowledge {
                 async_alternative: None,
                 severity: c.severity,
                 async_only: false,
+                how_slow: None,
+                only: Vec::new(),
+                except_names: Vec::new(),
+                only_in_with: false,
             });
         }
         for d in &settings.handler_decorators {
@@ -35,6 +39,9 @@ impl Knowledge {
                     "decorated with `@{d}`, a handler decorator of the configuration"
                 ),
                 decorators: vec![PathPattern::parse(d)?],
+                note: None,
+                loop_note: None,
+                thread_option: None,
             });
         }
         for b in &settings.handler_base_classes {
@@ -46,6 +53,11 @@ impl Knowledge {
                 bases: vec![PathPattern::parse(&b.path)?],
                 methods: b.methods.clone(),
                 method_decorators: Vec::new(),
+                only_async: false,
+                name_lists: Vec::new(),
+                note: None,
+                loop_note: None,
+                thread_option: None,
             });
         }
         for c in &settings.blocking_calls {
@@ -96,7 +108,7 @@ mod tests {
                 .any(|p| p.root == "myproj.tasks.instrumented_task")
         );
         assert!(
-            k.slow_call_candidates("charge")
+            k.slow_call_candidates("charge", &[])
                 .any(|(e, _)| e.why == "calls the payment API")
         );
     }

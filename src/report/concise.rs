@@ -1,10 +1,11 @@
-//! `path:line:col: CODE message`, one line a finding.
+//! `path:line:col: CODE message`, one line a finding. The path and the message are
+//! escaped (`super::escape`): a newline in either would start a line of its own.
 
 use std::io;
 
 use codespan_reporting::term::termcolor::WriteColor;
 
-use super::{Emitter, Summary};
+use super::{Emitter, Summary, escape};
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFile;
 
@@ -24,7 +25,11 @@ impl Emitter for Concise {
             writeln!(
                 out,
                 "{}:{}:{}: {} {}",
-                f.display, p.line, p.column, d.code, d.message
+                escape::text(&f.display),
+                p.line,
+                p.column,
+                d.code,
+                escape::text(&d.message)
             )?;
         }
         summary.write_sentence(out)

@@ -3,15 +3,20 @@
 //! `::error file=orders/views.py,line=14,col=5,endLine=14,endColumn=32,title=TL101 task-called-directly::task ...`
 //!
 //! Escaping follows actions/toolkit (`packages/core/src/command.ts`): in the message `%`,
-//! `\r`, `\n` become `%25`, `%0D`, `%0A`; property values also escape `:` and `,`. Paths
-//! are relative to the repository root, as the runner resolves them. GitHub refuses `col`
-//! and `endColumn` on an annotation that spans several lines, so they are left out then.
+//! `\r`, `\n` become `%25`, `%0D`, `%0A`; property values also escape `:` and `,`. The
+//! runner undoes exactly that, so a path with a newline or a `,` comes back whole. Other
+//! control characters (an ANSI escape in a file name or a task name) have no escape the
+//! runner undoes: they are written as text (`\u{1b}`, `super::escape`), and so are
+//! newlines inside the message's user text, so that our own `\n` before `help:` stays
+//! the only line break. Paths are relative to the repository root, as the runner
+//! resolves them, byte for byte (`\` stays `\`). GitHub refuses `col` and `endColumn` on
+//! an annotation that spans several lines, so they are left out then.
 
 use std::io;
 
 use codespan_reporting::term::termcolor::WriteColor;
 
-use super::{Emitter, RepoPaths, Summary};
+use super::{Emitter, RepoPaths, Summary, escape};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceFile;
 
@@ -24,9 +29,22 @@ pub fn escape_data(s: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// Escapes a property value (`file=`, `title=`) of a workflow command.
+/// Escapes a property value (`file=`, `title=`) of a workflow command: GitHub's escapes
+/// where it has one, text escapes for the other control characters.
 pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c if escape::is_unsafe(c) => out.push_str(&escape::escaped(c)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Emitter for Github {
@@ -47,7 +65,12 @@ impl Emitter for Github {
                 Severity::Warning => "warning",
             };
             let mut props = vec![
-                format!("file={}", escape_property(&repo.relative(f))),
+                format!(
+                    "file={}",
+                    escape_property(&crate::source::display_bytes(&super::slash_path_bytes(
+                        &repo.relative(f)
+                    )))
+                ),
                 format!("line={}", start.line),
             ];
             if start.line == end.line {
@@ -61,10 +84,10 @@ impl Emitter for Github {
                 "title={}",
                 escape_property(&format!("{} {}", d.code, d.name))
             ));
-            let mut message = d.message.clone();
+            let mut message = escape::text(&d.message).into_owned();
             if let Some(h) = &d.help {
                 message.push_str("\nhelp: ");
-                message.push_str(h);
+                message.push_str(&escape::text(h));
             }
             writeln!(
                 out,
@@ -85,5 +108,6 @@ mod tests {
     fn escaping_matches_the_toolkit() {
         assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
         assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(escape_property("a\nb\x1b"), "a%0Ab\\u{1b}");
     }
 }

@@ -2,6 +2,7 @@
 //! one file and the `Format` enum.
 
 mod concise;
+pub mod escape;
 mod github;
 mod json;
 mod sarif;
@@ -117,7 +118,7 @@ impl Summary {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
+pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {
@@ -159,23 +160,41 @@ impl RepoPaths {
             .clone()
     }
 
-    /// The file's path relative to its repository root, with `/` separators.
-    pub fn relative(&mut self, file: &SourceFile) -> String {
+    /// The file's path relative to its repository root, byte for byte: formats
+    /// encode it for their sink (`source::display_path`, SARIF's percent-encoding).
+    pub fn relative(&mut self, file: &SourceFile) -> std::path::PathBuf {
         let abs = absolute_path(file.path());
-        let rel = match self.root_of(file) {
+        match self.root_of(file) {
             Some(root) => abs
                 .strip_prefix(&root)
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or(abs.clone()),
-            None => std::path::PathBuf::from(&file.display),
-        };
-        rel.to_string_lossy().replace('\\', "/")
+            None => file
+                .path()
+                .strip_prefix(".")
+                .unwrap_or(file.path())
+                .to_path_buf(),
+        }
     }
+}
+
+/// A relative path's bytes with `/` between its components: a URI path (SARIF). The
+/// separator is the platform's own (`\\` too on Windows); a `\\` inside a Unix file
+/// name is part of the name and stays.
+pub fn slash_path_bytes(p: &std::path::Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, c) in p.components().enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(c.as_os_str().as_encoded_bytes());
+    }
+    out
 }
 
 /// Absolute without touching the disk more than needed (a `--stdin-filename` path may
 /// not exist); symlinks are resolved when the file exists, so that a path reached
 /// through a link is still inside its repository.
 pub fn absolute_path(p: &std::path::Path) -> std::path::PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| crate::config::absolute(p))
+    std::fs::canonicalize(p).unwrap_or_else(|_| crate::paths::absolute(p))
 }

@@ -16,9 +16,9 @@ use codespan_reporting::term::termcolor::WriteColor;
 use serde_sarif::sarif;
 
 use super::{Emitter, RepoPaths, Summary};
+use crate::catalogue::{self, RuleInfo};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Language, Span};
-use crate::rules::{self, RuleInfo};
 use crate::source::SourceFile;
 
 pub struct Sarif;
@@ -108,10 +108,12 @@ fn descriptor(info: &RuleInfo) -> sarif::ReportingDescriptor {
 }
 
 /// Percent-encodes a relative path for a URI (RFC 3986: unreserved characters and `/`
-/// stay as they are).
-pub fn uri_encode(path: &str) -> String {
+/// stay as they are). It takes the path's bytes: a name that is not UTF-8, or holds a
+/// `\`, keeps every byte (`%E9`, `%5C`).
+pub fn uri_encode(path: impl AsRef<[u8]>) -> String {
+    let path = path.as_ref();
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
+    for &b in path {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(b as char);
         } else {
@@ -142,7 +144,7 @@ struct Locator<'a> {
 impl Locator<'_> {
     fn artifact(&mut self, file: usize) -> sarif::ArtifactLocation {
         let f = &self.files[file];
-        let rel = self.repo.relative(f);
+        let rel = super::slash_path_bytes(&self.repo.relative(f));
         match self.repo.root_of(f) {
             Some(root) => {
                 if !self.roots.contains(&root) {
@@ -181,13 +183,18 @@ fn message(d: &Diagnostic) -> String {
 }
 
 fn file_uri(dir: &std::path::Path) -> String {
-    let mut s = dir.to_string_lossy().replace('\\', "/");
-    if !s.ends_with('/') {
-        s.push('/');
+    // Windows separates with `\\` (and `/`); on Unix a `\\` is part of a name.
+    let mut s = if cfg!(windows) {
+        dir.to_string_lossy().replace('\\', "/").into_bytes()
+    } else {
+        dir.as_os_str().as_encoded_bytes().to_vec()
+    };
+    if !s.ends_with(b"/") {
+        s.push(b'/');
     }
-    if !s.starts_with('/') {
+    if !s.starts_with(b"/") {
         // Windows: `C:/x/` → `file:///C:/x/`.
-        s.insert(0, '/');
+        s.insert(0, b'/');
     }
     format!("file://{}", uri_encode(&s).replace("%3A", ":"))
 }
@@ -202,7 +209,7 @@ pub fn log(diagnostics: &[Diagnostic], files: &[SourceFile]) -> sarif::Sarif {
     let results: Vec<sarif::Result> = diagnostics
         .iter()
         .map(|d| {
-            let index = rules::ALL.iter().position(|r| r.info.code == d.code);
+            let index = catalogue::ALL.iter().position(|r| r.code == d.code);
             let related: Vec<sarif::Location> = d
                 .related
                 .iter()
@@ -267,9 +274,9 @@ pub fn log(diagnostics: &[Diagnostic], files: &[SourceFile]) -> sarif::Sarif {
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(
-            rules::ALL
+            catalogue::ALL
                 .iter()
-                .map(|r| descriptor(&r.info))
+                .map(|r| descriptor(r))
                 .collect::<Vec<_>>(),
         )
         .build();
@@ -319,13 +326,14 @@ mod tests {
         assert_eq!(uri_encode("a b/c#d.py"), "a%20b/c%23d.py");
         assert_eq!(uri_encode("é.py"), "%C3%A9.py");
         assert_eq!(file_uri(std::path::Path::new("/x y")), "file:///x%20y/");
+        assert_eq!(file_uri(std::path::Path::new("/x\\y")), "file:///x%5Cy/");
     }
 
     #[test]
     fn every_rule_has_a_full_description() {
-        for r in rules::ALL {
-            let d = full_description(&r.info);
-            assert!(!d.is_empty() && !d.starts_with('#'), "{}: {d}", r.info.code);
+        for r in catalogue::ALL {
+            let d = full_description(r);
+            assert!(!d.is_empty() && !d.starts_with('#'), "{}: {d}", r.code);
         }
     }
 }

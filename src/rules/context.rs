@@ -31,7 +31,7 @@ pub fn chain(project: &Project, start: FuncRef, path: &[Edge], tail: Option<&str
 pub fn handler_note(project: &Project, h: &InHandler) -> String {
     let name = project.display_name(h.handler.func);
     if h.reached.path.is_empty() {
-        format!("`{name}` is a request handler ({})", h.handler.kind)
+        h.handler.note(&name)
     } else {
         format!(
             "reached from the request handler `{name}` ({}): {}",

@@ -8,10 +8,10 @@
 //! To add a rule: copy a rule file, give it the next free code, write its page in
 //! `rules/docs/`, add it to [`ALL`], and add a fixture with `# expect:` markers.
 
-mod context;
+pub(crate) mod context;
 mod enqueue;
 mod rust_blocking;
-mod slow_calls;
+pub(crate) mod slow_calls;
 mod task_arguments;
 mod tl000_unreadable_source;
 mod tl001_unused_suppression;
@@ -39,7 +39,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::{CallRef, FuncRef, Project};
-use crate::model::{Language, Span};
+use crate::model::Span;
 use crate::source::FileId;
 
 /// Every rule, in code order.
@@ -67,29 +67,7 @@ pub static ALL: &[&Rule] = &[
     &tl402_unserializable_task_argument::RULE,
 ];
 
-pub use tl000_unreadable_source::RULE as UNREADABLE_SOURCE;
-pub use tl001_unused_suppression::RULE as UNUSED_SUPPRESSION;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FixAvailability {
-    Never,
-    Sometimes,
-    Always,
-}
-
-#[derive(Debug)]
-pub struct RuleInfo {
-    pub code: &'static str,
-    pub name: &'static str,
-    /// One line: what the rule flags.
-    pub summary: &'static str,
-    pub severity: Severity,
-    pub default_enabled: bool,
-    pub languages: &'static [Language],
-    pub fix: FixAvailability,
-    /// The documentation page (Markdown).
-    pub doc: &'static str,
-}
+pub use crate::catalogue::{FixAvailability, RuleInfo};
 
 /// What a rule is handed by the driver.
 pub enum Check {
@@ -104,7 +82,7 @@ pub enum Check {
 }
 
 pub struct Rule {
-    pub info: RuleInfo,
+    pub info: &'static RuleInfo,
     pub check: Check,
 }
 
@@ -154,6 +132,11 @@ impl<'p> Checker<'p> {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
+    /// The finding reported last, to add to it.
+    pub fn last(&mut self) -> Option<&mut Diagnostic> {
+        self.diagnostics.last_mut()
+    }
+
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.diagnostics
     }
@@ -161,7 +144,7 @@ impl<'p> Checker<'p> {
 
 /// The finding that replaces a file's findings when a rule panicked on it.
 fn internal_error(project: &Project, file: FileId) -> Vec<Diagnostic> {
-    let info = &UNREADABLE_SOURCE.info;
+    let info = crate::catalogue::UNREADABLE_SOURCE;
     if !project.settings.is_enabled(info) {
         return Vec::new();
     }
@@ -183,49 +166,63 @@ fn internal_error(project: &Project, file: FileId) -> Vec<Diagnostic> {
 /// Runs every enabled rule over the files marked for reporting (those that can hold a
 /// finding: [`Project::checked`]).
 pub fn run(project: &Project) -> Vec<Diagnostic> {
+    run_with(project, true)
+}
+
+/// [`run`] without the per-file guard: a panic in a rule propagates instead of becoming
+/// a TL000 "internal error" finding. For fuzzing, which must see the panic.
+pub fn run_unguarded(project: &Project) -> Vec<Diagnostic> {
+    run_with(project, false)
+}
+
+fn run_with(project: &Project, guarded: bool) -> Vec<Diagnostic> {
     let enabled: Vec<&'static Rule> = ALL
         .iter()
         .copied()
-        .filter(|r| project.settings.is_enabled(&r.info))
+        .filter(|r| project.settings.is_enabled(r.info))
         .collect();
+    let check_file = |file: FileId| {
+        let model = &project.models[file];
+        let mut out = Vec::new();
+        for rule in &enabled {
+            let mut cx = Checker::new(project, rule.info);
+            if !rule.info.languages.contains(&model.language) {
+                continue;
+            }
+            match rule.check {
+                Check::Call(check) => {
+                    for call in 0..model.calls.len() {
+                        check(&mut cx, CallRef { file, call });
+                    }
+                }
+                Check::Function(check) => {
+                    for (scope, _) in model.functions() {
+                        check(&mut cx, FuncRef { file, scope });
+                    }
+                }
+                Check::Project(_) | Check::Pipeline => {}
+            }
+            out.extend(cx.into_diagnostics());
+        }
+        out
+    };
     let per_file: Vec<Diagnostic> = (0..project.files.len())
         .into_par_iter()
         .filter(|f| project.report[*f] && project.checked[*f])
         .flat_map_iter(|file| {
+            if !guarded {
+                return check_file(file);
+            }
             // A bug in a rule must not end the run or hide other files' findings: the file
             // gets a TL000 instead (ruff's per-file `catch_unwind`).
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let model = &project.models[file];
-                let mut out = Vec::new();
-                for rule in &enabled {
-                    let mut cx = Checker::new(project, &rule.info);
-                    if !rule.info.languages.contains(&model.language) {
-                        continue;
-                    }
-                    match rule.check {
-                        Check::Call(check) => {
-                            for call in 0..model.calls.len() {
-                                check(&mut cx, CallRef { file, call });
-                            }
-                        }
-                        Check::Function(check) => {
-                            for (scope, _) in model.functions() {
-                                check(&mut cx, FuncRef { file, scope });
-                            }
-                        }
-                        Check::Project(_) | Check::Pipeline => {}
-                    }
-                    out.extend(cx.into_diagnostics());
-                }
-                out
-            }))
-            .unwrap_or_else(|_| internal_error(project, file))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_file(file)))
+                .unwrap_or_else(|_| internal_error(project, file))
         })
         .collect();
     let mut all = per_file;
     for rule in &enabled {
         if let Check::Project(check) = rule.check {
-            let mut cx = Checker::new(project, &rule.info);
+            let mut cx = Checker::new(project, rule.info);
             check(&mut cx);
             all.extend(
                 cx.into_diagnostics()
@@ -235,4 +232,18 @@ pub fn run(project: &Project) -> Vec<Diagnostic> {
         }
     }
     all
+}
+
+#[cfg(test)]
+mod tests {
+    /// The checks and the catalogue list the same rules, in the same order.
+    #[test]
+    fn every_catalogue_entry_has_its_check() {
+        let checks: Vec<&str> = super::ALL.iter().map(|r| r.info.code).collect();
+        let catalogue: Vec<&str> = crate::catalogue::ALL.iter().map(|r| r.code).collect();
+        assert_eq!(checks, catalogue);
+        for (r, i) in super::ALL.iter().zip(crate::catalogue::ALL) {
+            assert!(std::ptr::eq(r.info, *i), "{}", i.code);
+        }
+    }
 }

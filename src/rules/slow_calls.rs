@@ -1,8 +1,31 @@
 //! Matching calls against the slow-call catalogue (`rules/python/slow_calls.toml`),
 //! shared by TL301 and TL302.
 
-use crate::index::{CallRef, Project, Value};
+use crate::index::callgraph::Edge;
+use crate::index::{CallRef, FuncRef, Project, Value};
 use crate::knowledge::{PathPattern, SlowCall};
+
+/// One cause, one finding: a slow call in a project function that this many handlers (or
+/// coroutines) reach is reported once, at that call, instead of once per handler.
+pub const SHARED_BY: usize = 3;
+
+/// `a`, `b`, `c` and 2 more: the functions that reach a shared slow call.
+pub fn name_roots(project: &Project, roots: &[(FuncRef, Vec<Edge>)]) -> String {
+    let names: Vec<String> = roots
+        .iter()
+        .take(SHARED_BY)
+        .map(|(r, _)| format!("`{}`", project.display_name(*r)))
+        .collect();
+    let rest = roots.len().saturating_sub(SHARED_BY);
+    match rest {
+        0 => match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, init)) => format!("{} and {last}", init.join(", ")),
+            None => String::new(),
+        },
+        n => format!("{} and {n} more", names.join(", ")),
+    }
+}
 
 pub struct SlowMatch<'k> {
     pub entry: &'k SlowCall,
@@ -20,11 +43,16 @@ pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Optio
         Value::Function(f) => project.scope(*f).name.as_str(),
         _ => value.last_name()?,
     };
+    let tops = tops(project, value);
+    let tops: Vec<&str> = tops.iter().map(String::as_str).collect();
     project
         .knowledge
-        .slow_call_candidates(last)
+        .slow_call_candidates(last, &tops)
         .find(|(entry, pattern)| {
-            (async_context || !entry.async_only) && project.matches(value, pattern)
+            (async_context || !entry.async_only)
+                && entry.admits(last)
+                && project.matches(value, pattern)
+                && (!entry.only_in_with || is_with_item(project, call))
         })
         .map(|(entry, pattern)| SlowMatch {
             entry,
@@ -32,11 +60,84 @@ pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Optio
         })
 }
 
+/// The top-level packages a value can come from, for the patterns that take any name:
+/// what `boto3.client(...)` returns comes from `boto3`; an instance of a project class,
+/// from its module's package and from those of its external bases (`class
+/// Client(WebClient)`).
+fn tops(project: &Project, value: &Value) -> Vec<String> {
+    let mut v = value;
+    while let Value::Attr(inner, _) | Value::Returned(inner) = v {
+        v = inner;
+    }
+    let top = |p: &str| p.split('.').next().unwrap_or_default().to_string();
+    match v {
+        Value::External(p) => vec![top(p)],
+        Value::Function(f) => vec![top(&project.qualname(*f))],
+        Value::Class(c) | Value::Instance(c) => {
+            let (classes, external) = project.class_ancestry(*c);
+            let mut out: Vec<String> = external.iter().map(|p| top(p)).collect();
+            out.extend(classes.iter().map(|c| top(&project.class_qualname(*c))));
+            out.sort();
+            out.dedup();
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Is the call a `with` item (`with Popen(...) as p:`)? Then its context manager's exit
+/// runs at the end of the block, in the same function.
+fn is_with_item(project: &Project, call: CallRef) -> bool {
+    let model = &project.models[call.file];
+    let is_it = |e: &crate::model::Expr| e.as_call() == Some(call.call);
+    let scope = model.calls[call.call].scope;
+    model.scopes[scope]
+        .bindings
+        .iter()
+        .any(|b| matches!(&b.value, crate::model::BoundValue::WithOf(e) if is_it(e)))
+        || model.calls.iter().any(|c| c.withs.iter().any(is_it))
+}
+
+/// The help line of a catalogue entry, `{enqueue}` spelled with the project's own task
+/// framework (`.delay()` for Celery, `.send()` for Dramatiq, ...): the framework most of
+/// the project's tasks use, or a generic phrase when it has none.
+pub fn instead(project: &Project, entry: &SlowCall) -> Option<String> {
+    let text = entry.instead.as_ref()?;
+    if !text.contains("{enqueue}") {
+        return Some(text.clone());
+    }
+    let mut counts = vec![0usize; project.knowledge.frameworks.len()];
+    for t in project.tasks.iter() {
+        counts[t.framework] += 1;
+    }
+    let enqueue = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        // The most used framework; the first in the knowledge order on a tie.
+        .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))
+        .map(|(i, _)| {
+            let f = &project.knowledge.frameworks[i];
+            if f.enqueue_hint.is_empty() {
+                // Huey, django-background-tasks: calling the task enqueues it.
+                "calling the task enqueues it".to_string()
+            } else {
+                format!("enqueue it with `.{}()`", f.enqueue_hint)
+            }
+        })
+        .unwrap_or_else(|| "enqueued from here".to_string());
+    Some(text.replace("{enqueue}", &enqueue))
+}
+
 /// A module-level function by its qualified name (`requests.post`, whatever the import
 /// alias); a method on a client or image by the code as written (`s3.upload_fileobj`).
 fn display(project: &Project, call: CallRef, pattern: &PathPattern) -> String {
     if pattern.steps.is_empty() {
-        let root = pattern.root.as_str();
+        // The name the value resolved to: a prefix pattern (`stripe.*`) matched a longer one.
+        let root = match project.callee(call) {
+            Value::External(p) => p.as_str(),
+            _ => pattern.root.as_str(),
+        };
         return root.strip_prefix("builtins.").unwrap_or(root).to_string();
     }
     let callee = &project.call(call).callee;

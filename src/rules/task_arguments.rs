@@ -183,6 +183,9 @@ pub fn caller_params<'a>(
 /// The function's signature is the task's: the task decorator is applied to the
 /// function itself, or through decorators that pass every argument through.
 pub fn task_decorates_function(project: &Project, task: &Task) -> bool {
+    if !task.signature_known {
+        return false;
+    }
     let scope = project.scope(task.func);
     scope.decorators[task.decorator + 1..]
         .iter()
@@ -321,6 +324,15 @@ pub fn framework_supplies_args(task: &Task, calls: &TaskArguments) -> bool {
     calls.skip_options.iter().any(|o| {
         task.option(o)
             .is_some_and(|a| !matches!(a.value.kind, ExprKind::Bool(false) | ExprKind::None))
+    })
+}
+
+/// The task turns the framework's argument check off (Celery `typing=False`): the project
+/// says the arguments it is sent need not match its signature.
+pub fn arguments_unchecked(task: &Task, calls: &TaskArguments) -> bool {
+    calls.unchecked_options.iter().any(|o| {
+        task.option(o)
+            .is_some_and(|a| matches!(a.value.kind, ExprKind::Bool(false)))
     })
 }
 

@@ -5,23 +5,16 @@
 mod rust;
 
 use super::context::{abbreviate, handler_note, in_handler, text};
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
+use super::enqueue::enqueue;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
-use crate::index::CallRef;
-use crate::knowledge::DirectCall;
-use crate::model::{Language, Span};
+use crate::index::{CallRef, FuncRef, Project};
+use crate::knowledge::{DirectCall, Returns};
+use crate::model::{BoundValue, Expr, ExprKind, Language, Span};
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL101",
-        name: "task-called-directly",
-        summary: "a task called with `()` runs in the caller instead of on a worker",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python, Language::Rust],
-        fix: FixAvailability::Sometimes,
-        doc: include_str!("../../rules/docs/TL101.md"),
-    },
+    info: &catalogue::TL101,
     check: Check::Call(check),
 };
 
@@ -57,6 +50,25 @@ fn check(cx: &mut Checker, call: CallRef) {
     if (in_tests || project.is_management_command(call.file)) && !not_callable {
         return;
     }
+    if !not_callable {
+        if let Some(f) = owner {
+            // A task calling itself recurses on purpose; one calling another task inline
+            // (or a function only tasks call) already runs on a worker: reported only
+            // when the project asks.
+            if f == task.func {
+                return;
+            }
+            if !project.settings.report_task_calls_in_tasks
+                && project.handlers.get(f).is_none()
+                && (project.tasks.get(f).is_some() || project.only_called_from_tasks(f))
+            {
+                return;
+            }
+        }
+        if is_fallback(project, call, task.func) {
+            return;
+        }
+    }
     let c = project.call(call);
     let name = project.display_name(task.func);
     let callee = text(project, call, c.callee.span).to_string();
@@ -90,6 +102,12 @@ fn check(cx: &mut Checker, call: CallRef) {
         );
     if !hint.is_empty() && framework.enqueue_is_coroutine {
         d.help(format!("enqueue it: `await {callee}.{hint}{args}`"));
+    } else if !hint.is_empty() && feeds_a_task(project, call) {
+        // `send_receipt.delay(total(pk))`: with `total.delay(pk)` the other task would get a
+        // result handle, which no serializer accepts (and TL402 rejects): no fix.
+        d.help(format!(
+            "its value is an argument of a task: `{callee}.{hint}{args}` would pass a result handle instead; chain the two tasks, or call it from the other task"
+        ));
     } else if !hint.is_empty() {
         d.help(format!("enqueue it: `{callee}.{hint}{args}`"));
         // The enqueue call returns a result handle, not the task's return value: safe
@@ -109,5 +127,77 @@ fn check(cx: &mut Checker, call: CallRef) {
     }
     if let Some(h) = &handler {
         d.note(handler_note(project, h));
+    }
+}
+
+/// The direct call is the other branch of an `if` that enqueues the same task (or the
+/// code after an early return that does): the project's eager fallback, run when the
+/// queue is off on purpose.
+fn is_fallback(project: &Project, call: CallRef, task: FuncRef) -> bool {
+    let c = project.call(call);
+    if c.guards.is_empty() {
+        return false;
+    }
+    let model = &project.models[call.file];
+    let scope = model.enclosing_function(c.scope);
+    model.calls.iter().enumerate().any(|(id, other)| {
+        id != call.call
+            && model.enclosing_function(other.scope) == scope
+            && other.guards.iter().any(|g| {
+                c.guards
+                    .iter()
+                    .any(|h| h.cond.span == g.cond.span && h.when != g.when)
+            })
+            && enqueue(
+                project,
+                CallRef {
+                    file: call.file,
+                    call: id,
+                },
+            )
+            .is_some_and(|e| e.task == Some(task) && e.returns != Returns::Signature)
+    })
+}
+
+/// Whether the call's value becomes an argument of a task: written inside the
+/// parentheses of an enqueue or of another direct task call (which its own fix turns into
+/// an enqueue), or bound to a name such a call's arguments mention in the same scope.
+fn feeds_a_task(project: &Project, call: CallRef) -> bool {
+    let model = &project.models[call.file];
+    let c = &model.calls[call.call];
+    let names: Vec<&str> = model.scopes[c.scope]
+        .bindings
+        .iter()
+        .filter(|b| matches!(&b.value, BoundValue::Expr(e) if e.as_call() == Some(call.call)))
+        .map(|b| b.name.as_str())
+        .collect();
+    (0..model.calls.len()).any(|other| {
+        let o = &model.calls[other];
+        if other == call.call {
+            return false;
+        }
+        let inside = o.args_span.start <= c.span.start && c.span.end <= o.args_span.end;
+        let by_name = !names.is_empty()
+            && o.scope == c.scope
+            && o.args.iter().any(|a| mentions(&a.value, &names));
+        if !inside && !by_name {
+            return false;
+        }
+        let o = CallRef {
+            file: call.file,
+            call: other,
+        };
+        enqueue(project, o).is_some() || project.tasks.task_of(project.callee(o)).is_some()
+    })
+}
+
+/// Whether an argument is one of `names`, or a literal holding one.
+fn mentions(e: &Expr, names: &[&str]) -> bool {
+    match &e.kind {
+        ExprKind::Name(n) => names.contains(&n.as_str()),
+        ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().any(|i| mentions(i, names)),
+        ExprKind::Dict(entries) => entries.iter().any(|(_, v)| mentions(v, names)),
+        ExprKind::Starred(inner) => mentions(inner, names),
+        _ => false,
     }
 }

@@ -2,22 +2,12 @@
 //! function no task decorator wraps — an AttributeError at run time.
 
 use super::context::text;
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::{CallRef, Value};
-use crate::model::Language;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL102",
-        name: "enqueue-on-plain-function",
-        summary: "`.delay()`, `.apply_async()`, `.send()`, `.enqueue()`, `.s()` on a project function that is not a task",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL102.md"),
-    },
+    info: &catalogue::TL102,
     check: Check::Call(check),
 };
 

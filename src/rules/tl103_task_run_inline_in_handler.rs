@@ -4,22 +4,13 @@
 
 use super::context::{abbreviate, handler_note, in_handler, text};
 use super::task_arguments::task_call;
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::diagnostic::Severity;
 use crate::index::CallRef;
-use crate::model::Language;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL103",
-        name: "task-run-inline-in-handler",
-        summary: "a task run inline (`.apply()`, `.call()`, `.now()`, `.call_local()`, `.fn()`) in a request handler",
-        severity: Severity::Warning,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL103.md"),
-    },
+    info: &catalogue::TL103,
     check: Check::Call(check),
 };
 

@@ -3,26 +3,17 @@
 
 use super::context::{abbreviate, text};
 use super::task_arguments::{
-    Passed, caller_params, custom_dispatch, framework_supplies_args, misplaced_options, passed,
-    task_call,
+    Passed, arguments_unchecked, caller_params, custom_dispatch, framework_supplies_args,
+    misplaced_options, passed, task_call,
 };
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
-use crate::index::CallRef;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
+use crate::index::{CallRef, Project};
 use crate::knowledge::CallShape;
-use crate::model::{Language, Param, ParamKind, Span};
+use crate::model::{Param, ParamKind, Span};
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL104",
-        name: "enqueue-arguments-mismatch",
-        summary: "enqueue arguments that do not bind to the task's parameters",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL104.md"),
-    },
+    info: &catalogue::TL104,
     check: Check::Call(check),
 };
 
@@ -120,6 +111,26 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// The call is inside `with pytest.raises(...)` or `with self.assertRaises(...)`: a test
+/// that expects the enqueue to fail.
+fn expects_raise(project: &Project, call: CallRef) -> bool {
+    let test = &project.knowledge.test_code;
+    project.call(call).withs.iter().any(|w| {
+        let Some(id) = w.as_call() else {
+            return false;
+        };
+        let with = CallRef {
+            file: call.file,
+            call: id,
+        };
+        project
+            .call(with)
+            .method_name()
+            .is_some_and(|m| test.raises_methods.iter().any(|r| r == m))
+            || project.matches_any(project.callee(with), &test.raises_contexts)
+    })
+}
+
 fn check(cx: &mut Checker, call: CallRef) {
     let project = cx.project;
     let Some(tc) = task_call(project, call) else {
@@ -131,7 +142,11 @@ fn check(cx: &mut Checker, call: CallRef) {
     let Some(site) = tc.site() else {
         return;
     };
-    if framework_supplies_args(tc.task, calls) || custom_dispatch(project, tc.task, calls) {
+    if framework_supplies_args(tc.task, calls)
+        || arguments_unchecked(tc.task, calls)
+        || custom_dispatch(project, tc.task, calls)
+        || expects_raise(project, call)
+    {
         return;
     }
     let scope = project.scope(tc.task.func);

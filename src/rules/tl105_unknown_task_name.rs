@@ -6,24 +6,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
-use crate::index::{CallRef, ClassRef, Project, Value};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
+use crate::index::{CallRef, ClassRef, FuncRef, Project, Value};
 use crate::knowledge::{TaskNameKind, last_names};
-use crate::model::{ArgKind, BoundValue, Expr, ExprKind, Language, Span};
+use crate::model::{ArgKind, BoundValue, Expr, ExprKind, ParamKind, ScopeId, Span};
 use crate::source::FileId;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL105",
-        name: "unknown-task-name",
-        summary: "a task named by string (`send_task`, beat schedule, `async_task`, `enqueue`) that the project does not define",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL105.md"),
-    },
+    info: &catalogue::TL105,
     check: Check::Project(check),
 };
 
@@ -54,10 +45,10 @@ fn check(cx: &mut Checker) {
         .iter()
         .flat_map(|site| last_names(&site.calls))
         .collect();
+    let mut helpers: Vec<Helper> = Vec::new();
     for (file, model) in project.python_models_mentioning(&words) {
-        if !project.report[file] || project.is_test[file] {
-            continue;
-        }
+        // Helpers are found in every file (their callers may be the reported ones).
+        let reported = project.report[file] && !project.is_test[file];
         for (id, c) in model.calls.iter().enumerate() {
             // Resolving a callee may parse the modules it comes from: only for calls
             // that can match.
@@ -91,15 +82,28 @@ fn check(cx: &mut Checker) {
                     continue;
                 };
                 let Some(name) = value.as_str() else {
+                    // A helper's parameter (`def enqueue_job(name): app.send_task(name)`):
+                    // the names its callers pass are checked below.
+                    if let Some(h) = helper_parameter(project, file, c.scope, value, site.kind) {
+                        helpers.push(h);
+                    }
                     continue;
                 };
-                report_unknown(cx, &names, site.kind, name, file, c.span, None);
+                if reported {
+                    report_unknown(cx, &names, site.kind, name, file, c.span, None);
+                }
+            }
+            if !reported {
+                continue;
             }
             for arg in &c.args {
                 beat_entries(project, &arg.value, None, &mut |name, span, entry| {
                     report_unknown(cx, &names, TaskNameKind::Celery, name, file, span, entry);
                 });
             }
+        }
+        if !reported {
+            continue;
         }
         let bound = model
             .scopes
@@ -125,6 +129,134 @@ fn check(cx: &mut Checker) {
             });
         }
     }
+    check_helpers(cx, &names, helpers);
+}
+
+/// A project function whose parameter it sends as a task name: its callers' string
+/// literals for that parameter are task names too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Helper {
+    func: FuncRef,
+    param: usize,
+    kind: TaskNameKind,
+}
+
+/// `value` is a parameter of the function it is written in (not rebound there).
+fn helper_parameter(
+    project: &Project,
+    file: FileId,
+    scope: ScopeId,
+    value: &Expr,
+    kind: TaskNameKind,
+) -> Option<Helper> {
+    let ExprKind::Name(n) = &value.kind else {
+        return None;
+    };
+    let b = project.binding_at(file, scope, n, value.span.start)?;
+    let BoundValue::Param(param) = b.binding.value else {
+        return None;
+    };
+    let s = &project.models[file].scopes[b.scope];
+    if s.kind != crate::model::ScopeKind::Function
+        || s.bindings.iter().filter(|x| &x.name == n).count() > 1
+    {
+        return None;
+    }
+    Some(Helper {
+        func: FuncRef {
+            file,
+            scope: b.scope,
+        },
+        param,
+        kind,
+    })
+}
+
+/// Checks the string literals passed to helpers that send their parameter as a task
+/// name, through helpers of helpers (a few levels).
+fn check_helpers(cx: &mut Checker, names: &CeleryNames, mut helpers: Vec<Helper>) {
+    let project = cx.project;
+    let mut done: Vec<Helper> = Vec::new();
+    let mut rounds = 0;
+    while !helpers.is_empty() && rounds < 4 {
+        rounds += 1;
+        helpers.retain(|h| !done.contains(h));
+        helpers.dedup();
+        done.extend(helpers.iter().cloned());
+        let words: Vec<String> = helpers
+            .iter()
+            .map(|h| project.scope(h.func).name.clone())
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let mut next = Vec::new();
+        for (file, model) in project.python_models_mentioning(&words) {
+            let reported = project.report[file] && !project.is_test[file];
+            for (id, c) in model.calls.iter().enumerate() {
+                if !c.written_with(&words) {
+                    continue;
+                }
+                let call = CallRef { file, call: id };
+                let Some(target) = project.call_target(call) else {
+                    continue;
+                };
+                for h in helpers.iter().filter(|h| h.func == target) {
+                    let Some(arg) = passed_for(project, call, target, h.param) else {
+                        continue;
+                    };
+                    match arg.as_str() {
+                        Some(name) if reported => {
+                            let helper = project.display_name(target);
+                            if report_unknown(cx, names, h.kind, name, file, arg.span, None)
+                                && let Some(d) = cx.last()
+                            {
+                                d.note(format!("`{helper}` sends this string as the task name"));
+                            }
+                        }
+                        Some(_) => {}
+                        None => {
+                            if let Some(h2) = helper_parameter(project, file, c.scope, arg, h.kind)
+                            {
+                                next.push(h2);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        helpers = next;
+    }
+}
+
+/// The expression a call passes for parameter `param` of `target` (by position or by
+/// keyword), when it is written out; `self` of a method called on an object is passed
+/// implicitly.
+fn passed_for(project: &Project, call: CallRef, target: FuncRef, param: usize) -> Option<&Expr> {
+    let c = project.call(call);
+    let scope = project.scope(target);
+    let p = scope.params.get(param)?;
+    let decorated = |name: &str| {
+        scope
+            .decorators
+            .iter()
+            .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == name))
+    };
+    let implicit = usize::from(
+        scope.class.is_some()
+            && !decorated("staticmethod")
+            && (c.receiver().is_some() || decorated("classmethod")),
+    );
+    if let Some(a) = c.keyword(&p.name) {
+        return Some(&a.value);
+    }
+    if c.has_unpacking() || param < implicit {
+        return None;
+    }
+    match p.kind {
+        ParamKind::PositionalOnly | ParamKind::Normal => {
+            c.positional().nth(param - implicit).map(|a| &a.value)
+        }
+        _ => None,
+    }
 }
 
 fn report_unknown(
@@ -135,19 +267,19 @@ fn report_unknown(
     file: FileId,
     span: Span,
     beat_entry: Option<&str>,
-) {
+) -> bool {
     let project = cx.project;
     let Some(first) = name.split('.').next() else {
-        return;
+        return false;
     };
     // Only the project's own packages: other services and libraries are not ours to know.
     if name.split('.').count() < 2 || !project.modules.is_project_root_name(first) {
-        return;
+        return false;
     }
     let (message, suggestion, note) = match kind {
         TaskNameKind::Celery => {
             if names.incomplete || is_registered(project, names, name) {
-                return;
+                return false;
             }
             let message = match beat_entry {
                 Some(entry) => format!(
@@ -169,7 +301,7 @@ fn report_unknown(
         }
         TaskNameKind::Function => {
             if function_exists(project, name) {
-                return;
+                return false;
             }
             (
                 format!("`{name}` names no module-level function of the project"),
@@ -183,6 +315,7 @@ fn report_unknown(
     if let Some(s) = suggestion {
         d.help(format!("did you mean `{s}`?"));
     }
+    true
 }
 
 /// `defaults={"task": "..."}` → the string.

@@ -3,23 +3,15 @@
 
 use super::context::text;
 use super::task_arguments::{caller_params, custom_dispatch, misplaced_options, passed, task_call};
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::{Applicability, Edit, Fix, Severity};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::index::CallRef;
 use crate::knowledge::CallShape;
-use crate::model::{ArgKind, Language, ParamKind, Span};
+use crate::model::{ArgKind, ParamKind, Span};
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL106",
-        name: "enqueue-options-as-arguments",
-        summary: "execution options (`countdown`, `eta`, `queue`, ...) passed to `.delay()`, where they become task arguments",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Sometimes,
-        doc: include_str!("../../rules/docs/TL106.md"),
-    },
+    info: &catalogue::TL106,
     check: Check::Call(check),
 };
 

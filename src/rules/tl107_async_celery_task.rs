@@ -2,22 +2,12 @@
 //! function, gets a coroutine back, and the body never runs.
 
 use super::task_arguments::{custom_dispatch, task_decorates_function};
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::FuncRef;
-use crate::model::Language;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL107",
-        name: "async-celery-task",
-        summary: "a Celery task defined with `async def`: the worker gets a coroutine and the body never runs",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL107.md"),
-    },
+    info: &catalogue::TL107,
     check: Check::Function(check),
 };
 

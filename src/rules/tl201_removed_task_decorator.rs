@@ -2,24 +2,16 @@
 //! `from celery import task`, `from celery.task import periodic_task`...: APIs Celery 5
 //! removed, so the import fails and every task in the module goes unregistered.
 
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::{Applicability, Edit, Fix, Severity};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::index::{Project, Value};
 use crate::knowledge::RemovedImport;
-use crate::model::{BoundValue, ExprKind, Import, Language, Span};
+use crate::model::{BoundValue, ExprKind, Import, Span};
 use crate::source::FileId;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL201",
-        name: "removed-task-decorator",
-        summary: "an import of `celery.task`, `celery.decorators.task` and the like (removed in Celery 5)",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Sometimes,
-        doc: include_str!("../../rules/docs/TL201.md"),
-    },
+    info: &catalogue::TL201,
     check: Check::Project(check),
 };
 

@@ -4,22 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::{CallRef, FuncRef, Project, Task, Value};
-use crate::model::{Decorator, ExprKind, Language};
+use crate::model::{Decorator, ExprKind};
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL202",
-        name: "task-decorator-not-outermost",
-        summary: "another decorator stacked above the task decorator, hiding `.delay` and friends",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL202.md"),
-    },
+    info: &catalogue::TL202,
     check: Check::Project(check),
 };
 

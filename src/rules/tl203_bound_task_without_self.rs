@@ -2,22 +2,13 @@
 //! task itself is passed as the first argument, and nothing receives it.
 
 use super::task_arguments::task_decorates_function;
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::FuncRef;
-use crate::model::{Language, ParamKind};
+use crate::model::ParamKind;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL203",
-        name: "bound-task-without-self",
-        summary: "`bind=True` (or `takes_context=True`) on a task with no parameter to receive the task",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL203.md"),
-    },
+    info: &catalogue::TL203,
     check: Check::Function(check),
 };
 

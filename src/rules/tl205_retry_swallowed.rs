@@ -3,22 +3,13 @@
 //! `except Exception:` (or bare `except:`, `CeleryError`, `Retry`) that does not re-raise;
 //! `throw=False` with code after it; a string given as `exc=`.
 
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::{CallRef, Project, Value};
-use crate::model::{BoundValue, Call, ExprKind, Language, ParamKind, Span, TryId};
+use crate::model::{BoundValue, Call, ExprKind, ParamKind, Span, TryId};
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL205",
-        name: "retry-swallowed",
-        summary: "`self.retry()` whose `Retry` is caught and not re-raised, `throw=False` followed by more code, or a string as `exc=`",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL205.md"),
-    },
+    info: &catalogue::TL205,
     check: Check::Call(check),
 };
 

@@ -1,40 +1,68 @@
 //! TL301 slow-call-in-handler: network, mail, sleep, subprocess or heavy file work in a
 //! sync request handler, directly or through project functions.
 
-use super::context::{Reaches, report_reached};
-use super::slow_calls::slow_call;
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
-use crate::index::FuncRef;
-use crate::model::Language;
+use super::context::{Reaches, chain, report_reached};
+use super::slow_calls::{SHARED_BY, instead, name_roots, slow_call};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
+use crate::index::callgraph::Edge;
+use crate::index::{CallRef, FuncRef, Project};
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL301",
-        name: "slow-call-in-handler",
-        summary: "a slow call (network, mail, sleep, subprocess, heavy file or image work) in a request handler",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL301.md"),
-    },
+    info: &catalogue::TL301,
     check: Check::Function(check),
 };
 
+/// A handler TL301 checks: sync (an async one is TL302's), not test code.
+fn is_root(project: &Project, f: FuncRef) -> bool {
+    project.handlers.get(f).is_some() && !project.scope(f).is_async && !project.is_test_function(f)
+}
+
+/// The calls TL301 follows from a handler: not into a task (its body runs on a worker),
+/// not into work the process keeps.
+fn follows(project: &Project, e: &Edge) -> bool {
+    project.tasks.get(e.target).is_none() && !project.once_per_process_call(e.call)
+}
+
+/// The handlers (other than `f`) that reach `site`, a call of `f`, with the calls on the
+/// way.
+fn handlers_reaching(project: &Project, f: FuncRef, site: CallRef) -> Vec<(FuncRef, Vec<Edge>)> {
+    project.roots_reaching(
+        f,
+        Some(site),
+        project.settings.max_call_depth,
+        |e| follows(project, e),
+        |_| true,
+        |g| is_root(project, g),
+    )
+}
+
+/// A slow call in a function that several handlers reach: reported there, once.
+fn is_shared(project: &Project, site: CallRef) -> bool {
+    project
+        .call_owner(site)
+        .is_some_and(|f| handlers_reaching(project, f, site).len() >= SHARED_BY)
+}
+
 fn check(cx: &mut Checker, func: FuncRef) {
     let project = cx.project;
+    report_shared(cx, func);
     let Some(handler) = project.handlers.get(func) else {
         return;
     };
     // In an async handler the same call blocks the event loop: that is TL302's finding.
-    if project.scope(func).is_async || project.is_test_function(func) {
+    if !is_root(project, func) {
         return;
     }
     let name = project.display_name(func);
     let depth = project.settings.max_call_depth;
     for &call in project.graph.calls_in(func) {
         let c = project.call(call);
+        // Work the process keeps (`@lru_cache`, a compute-once guard) runs once, not in
+        // every request.
+        if project.once_per_process_call(call) {
+            continue;
+        }
         if let Some(slow) = slow_call(project, call, false) {
             let d = cx.report(
                 call.file,
@@ -49,9 +77,20 @@ fn check(cx: &mut Checker, func: FuncRef) {
                     "{}: the response waits for this",
                     slow.entry.category
                 ))
-                .note(format!("`{name}` is a request handler ({})", handler.kind));
-            if let Some(instead) = &slow.entry.instead {
-                d.help(instead.clone());
+                .note(handler.note(&name));
+            let others = handlers_reaching(project, func, call);
+            if others.len() >= SHARED_BY {
+                d.note(format!(
+                    "`{name}` is also called by {} other request handlers: {}",
+                    others.len(),
+                    name_roots(project, &others)
+                ));
+            }
+            if let Some(how) = &slow.entry.how_slow {
+                d.note(format!("how slow: {how}"));
+            }
+            if let Some(instead) = instead(project, slow.entry) {
+                d.help(instead);
             }
             continue;
         }
@@ -66,8 +105,14 @@ fn check(cx: &mut Checker, func: FuncRef) {
             Some(call),
             target,
             depth - 1,
-            |e| project.tasks.get(e.target).is_none(),
-            |c2| slow_call(project, c2, false),
+            |e| project.tasks.get(e.target).is_none() && !project.once_per_process_call(e.call),
+            |c2| {
+                if project.runs_once(c2) {
+                    return None;
+                }
+                // A slow call several handlers share is reported where it is, once.
+                slow_call(project, c2, false).filter(|_| !is_shared(project, c2))
+            },
         );
         let Some((path, slow_site, slow)) = found else {
             continue;
@@ -86,7 +131,61 @@ fn check(cx: &mut Checker, func: FuncRef) {
                 label: format!("reaches a slow call ({})", slow.entry.category),
             },
         );
-        d.severity(slow.entry.severity);
+        d.severity(slow.entry.severity).note(handler.note(&name));
+        if let Some(how) = &slow.entry.how_slow {
+            d.note(format!("how slow: {how}"));
+        }
+        if let Some(instead) = instead(project, slow.entry) {
+            d.help(instead);
+        }
+    }
+}
+
+/// The slow calls of `func` (not a handler itself) that `SHARED_BY` or more handlers reach
+/// through it: one finding each, at the call, naming the handlers.
+fn report_shared(cx: &mut Checker, func: FuncRef) {
+    let project = cx.project;
+    if is_root(project, func) || project.is_test_function(func) {
+        return;
+    }
+    let name = project.display_name(func);
+    for &call in project.graph.calls_in(func) {
+        if project.runs_once(call) {
+            continue;
+        }
+        let Some(slow) = slow_call(project, call, false) else {
+            continue;
+        };
+        let roots = handlers_reaching(project, func, call);
+        if roots.len() < SHARED_BY {
+            continue;
+        }
+        let (first, path) = &roots[0];
+        let c = project.call(call);
+        let d = cx.report(
+            call.file,
+            c.span,
+            format!(
+                "`{}` in `{name}`, which {} request handlers call, {}",
+                slow.name,
+                roots.len(),
+                slow.entry.why
+            ),
+        );
+        d.severity(slow.entry.severity)
+            .label(format!(
+                "{}: the response waits for this",
+                slow.entry.category
+            ))
+            .note(format!(
+                "`{name}` is reached from {} request handlers: {}",
+                roots.len(),
+                name_roots(project, &roots)
+            ))
+            .note(format!(
+                "call chain: {}",
+                chain(project, *first, path, Some(&slow.name))
+            ));
         if let Some(instead) = &slow.entry.instead {
             d.help(instead.clone());
         }

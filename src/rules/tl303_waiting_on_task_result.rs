@@ -4,23 +4,15 @@
 //! enqueue (it does not wait). Task results are known by the local data flow.
 
 use super::context::{InHandler, abbreviate, handler_note};
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::diagnostic::Severity;
 use crate::index::{CallRef, FuncRef, Origin, Project};
-use crate::model::{Expr, ExprKind, Language, ScopeId};
+use crate::model::{Expr, ExprKind, ScopeId};
 use crate::source::FileId;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL303",
-        name: "waiting-on-task-result",
-        summary: "`.get()`, `.wait()`, `.join()`, `.result` on a task result in a handler or a task",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL303.md"),
-    },
+    info: &catalogue::TL303,
     check: Check::Function(check),
 };
 

@@ -4,28 +4,17 @@
 
 use super::context::{abbreviate, handler_note, in_handler, text};
 use super::rust_blocking::rust_path;
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use std::collections::HashSet;
 
 use crate::index::rust::WrapperKind;
 use crate::index::{CallRef, Project, Value};
-use crate::model::{
-    BoundValue, CallId, Expr, ExprKind, FileModel, Language, ScopeId, ScopeKind, Span,
-};
+use crate::model::{BoundValue, CallId, Expr, ExprKind, FileModel, ScopeId, ScopeKind, Span};
 use crate::source::FileId;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL305",
-        name: "detached-spawn-in-handler",
-        summary: "`tokio::spawn` / `std::thread::spawn` in a request handler whose handle is dropped",
-        severity: Severity::Warning,
-        default_enabled: false,
-        languages: &[Language::Rust],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL305.md"),
-    },
+    info: &catalogue::TL305,
     check: Check::Call(check),
 };
 

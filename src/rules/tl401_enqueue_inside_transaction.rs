@@ -5,25 +5,17 @@
 
 use super::context::{abbreviate, chain, text};
 use super::enqueue::{Enqueue, enqueue};
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::{Applicability, Edit, Fix, Severity};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::index::callgraph::Edge;
 use crate::index::{CallRef, Project};
 use crate::knowledge::Returns;
-use crate::model::{Expr, ExprKind, Language, ScopeKind, Span};
+use crate::model::{Expr, ExprKind, ScopeKind, Span};
 use crate::source::FileId;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL401",
-        name: "enqueue-inside-transaction",
-        summary: "an enqueue inside `transaction.atomic` that is not deferred with `transaction.on_commit`",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Sometimes,
-        doc: include_str!("../../rules/docs/TL401.md"),
-    },
+    info: &catalogue::TL401,
     check: Check::Call(check),
 };
 

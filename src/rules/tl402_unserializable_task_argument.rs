@@ -4,23 +4,15 @@
 
 use super::context::{abbreviate, text};
 use super::enqueue::{Enqueue, enqueue, partial_enqueue, task_arguments};
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::diagnostic::Severity;
 use crate::index::{CallRef, Origin, Project};
 use crate::knowledge::SerializerKind;
-use crate::model::{Expr, ExprKind, Language};
+use crate::model::{Expr, ExprKind};
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL402",
-        name: "unserializable-task-argument",
-        summary: "a model instance, queryset, request, file or function passed to an enqueue call",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../rules/docs/TL402.md"),
-    },
+    info: &catalogue::TL402,
     check: Check::Call(check),
 };
 

@@ -15,11 +15,11 @@ pub mod lexer;
 use rayon::prelude::*;
 use std::path::Path;
 
+use crate::catalogue::{self, UNUSED_SUPPRESSION};
 use crate::config::glob::PathGlobs;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Project;
 use crate::model::{Comment, FileModel, Span};
-use crate::rules::{self, UNUSED_SUPPRESSION};
 use crate::settings::selector_matches;
 use crate::source::FileId;
 use lexer::{Lexed, Scope, Syntax};
@@ -72,7 +72,7 @@ pub fn apply(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
     }
     diagnostics.retain(|d| {
         // TL001 is about the comments themselves.
-        if d.code == UNUSED_SUPPRESSION.info.code || !project.report[d.file] {
+        if d.code == UNUSED_SUPPRESSION.code || !project.report[d.file] {
             return true;
         }
         let line = project.files[d.file].line_index(project.files[d.file].clamp(d.span.start));
@@ -102,7 +102,7 @@ pub fn apply(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
         }
         !suppressed
     });
-    if !project.settings.is_enabled(&UNUSED_SUPPRESSION.info) {
+    if !project.settings.is_enabled(UNUSED_SUPPRESSION) {
         return;
     }
     for file in files {
@@ -118,7 +118,7 @@ pub fn apply(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
 }
 
 fn tl001(file: FileId, span: Span, message: String, help: Option<String>) -> Diagnostic {
-    let info = &UNUSED_SUPPRESSION.info;
+    let info = UNUSED_SUPPRESSION;
     Diagnostic {
         code: info.code,
         name: info.name,
@@ -168,7 +168,7 @@ fn report_unused(project: &Project, file: FileId, f: &Found, out: &mut Vec<Diagn
                 if *used {
                     continue;
                 }
-                match rules::ALL.iter().find(|r| r.info.code == code) {
+                match catalogue::ALL.iter().find(|r| r.code == code) {
                     None => out.push(tl001(
                         file,
                         *span,
@@ -177,7 +177,7 @@ fn report_unused(project: &Project, file: FileId, f: &Found, out: &mut Vec<Diagn
                     )),
                     // A rule that is off in this run may fire under another
                     // configuration: leave its suppression alone.
-                    Some(r) if !project.settings.is_enabled(&r.info) => {}
+                    Some(r) if !project.settings.is_enabled(r) => {}
                     Some(_) => out.push(tl001(
                         file,
                         *span,
@@ -259,8 +259,8 @@ fn directives(project: &Project, file: FileId) -> (Vec<Found>, Vec<Invalid>) {
                         if d.syntax == Syntax::Noqa && !upper.starts_with("TL") {
                             continue;
                         }
-                        let code = match rules::find(&c.text) {
-                            Some(r) => r.info.code.to_string(),
+                        let code = match catalogue::find(&c.text) {
+                            Some(r) => r.code.to_string(),
                             None => upper,
                         };
                         v.push((code, at(&c.span), false));
@@ -307,7 +307,7 @@ fn apply_per_file_ignores(project: &Project, diagnostics: &mut Vec<Diagnostic>) 
             if !project.report[i] {
                 return Vec::new();
             }
-            let abs = crate::config::absolute(f.path());
+            let abs = crate::paths::absolute(f.path());
             let base = match root {
                 Some(r) if abs.starts_with(r) => r.to_path_buf(),
                 _ => abs.parent().map(Path::to_path_buf).unwrap_or_default(),

@@ -31,6 +31,8 @@ pub fn lower(root: Node, text: &str) -> FileModel {
         bindings: Vec::new(),
         passed_to: None,
         returns: Vec::new(),
+        return_annotation: None,
+        globals: Vec::new(),
     });
     l.block(root);
     l.m
@@ -54,6 +56,54 @@ fn early_exit_condition(n: Node) -> Option<Node> {
     )
     .then(|| field(n, "condition"))
     .flatten()
+}
+
+/// Methods that fill a container in place (`CACHE.update(...)`): a compute-once guard
+/// testing the container may fill it this way.
+const FILLING_METHODS: &[&str] = &["update", "setdefault", "append", "add", "extend", "insert"];
+
+/// Where the model stood before some code was lowered.
+#[derive(Clone, Copy)]
+struct Mark {
+    bindings: usize,
+    attrs: usize,
+    calls: usize,
+}
+
+/// `__name__ == "__main__"` (either way round).
+fn is_main_check(cond: Node, text: &str) -> bool {
+    if cond.kind() != "comparison_operator"
+        || field(cond, "operators").is_none_or(|o| o.kind() != "==")
+    {
+        return false;
+    }
+    let operands = named_children(cond);
+    let [a, b] = operands.as_slice() else {
+        return false;
+    };
+    let t = |n: &Node| &text[n.start_byte()..n.end_byte()];
+    let is_name = |n: &Node| n.kind() == "identifier" && t(n) == "__name__";
+    let is_main = |n: &Node| n.kind() == "string" && matches!(t(n), "\"__main__\"" | "'__main__'");
+    (is_name(a) && is_main(b)) || (is_main(a) && is_name(b))
+}
+
+/// `pkg.Client` written inside a string annotation, as the expression it names (spans:
+/// the string's).
+fn dotted_from_text(text: &str, at: Span) -> Option<Expr> {
+    let mut e: Option<Expr> = None;
+    for part in text.split('.') {
+        if part.is_empty()
+            || !part.chars().all(|c| c.is_alphanumeric() || c == '_')
+            || part.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return None;
+        }
+        e = Some(match e {
+            None => Expr::new(ExprKind::Name(part.to_string()), at),
+            Some(base) => Expr::new(ExprKind::Attr(Box::new(base), part.to_string()), at),
+        });
+    }
+    e
 }
 
 /// Field ids of the Python grammar, looked up once: `child_by_field_name` compares the
@@ -115,6 +165,7 @@ impl<'a> Lowerer<'a> {
             value,
             span: at,
             augmented,
+            annotation: None,
         });
     }
 
@@ -123,16 +174,86 @@ impl<'a> Lowerer<'a> {
     fn block(&mut self, n: Node) {
         let stmts = named_children(n);
         let before = self.guards.len();
+        // Early exits whose rest-of-block runs while a value is empty: checked at the end
+        // for whether that rest fills it (`if _client is not None: return _client`, then
+        // `_client = connect()`).
+        let mut memo_exits = Vec::new();
         for (i, s) in stmts.iter().enumerate() {
             self.stmt(*s, i + 1 < stmts.len());
             // `if not sync: return` — the rest of the block runs only when the condition
             // was false.
             if let Some(cond) = early_exit_condition(*s) {
                 let g = self.guard_quiet(cond).negated();
+                if g.while_empty().is_some() {
+                    memo_exits.push((g.clone(), self.mark()));
+                }
                 self.guards.push(g);
             }
         }
+        for (g, mark) in memo_exits {
+            self.mark_fills(&g, mark);
+        }
         self.guards.truncate(before);
+    }
+
+    /// Where the model stands: bindings of the current scope, attribute assignments and
+    /// calls so far.
+    fn mark(&self) -> Mark {
+        Mark {
+            bindings: self.m.scopes[self.scope].bindings.len(),
+            attrs: self.m.attr_assignments.len(),
+            calls: self.m.calls.len(),
+        }
+    }
+
+    /// After code guarded by `g` was lowered from `mark` on: when `g` runs while a value is
+    /// empty and that code fills the value, the calls it guards learn it is a
+    /// compute-once guard.
+    fn mark_fills(&mut self, g: &Guard, mark: Mark) {
+        let Some(tested) = g.while_empty() else {
+            return;
+        };
+        let Some(path) = tested.dotted() else {
+            return;
+        };
+        let path: Vec<String> = path.into_iter().map(String::from).collect();
+        let scope = self.scope;
+        // The value itself, or something inside it (`X.attr`, `X[key]`).
+        let within = |e: &Expr| {
+            let mut e = e;
+            loop {
+                if e.dotted().is_some_and(|d| d == path) {
+                    return true;
+                }
+                match &e.kind {
+                    ExprKind::Attr(base, _) | ExprKind::Subscript(base, _) => e = base,
+                    _ => return false,
+                }
+            }
+        };
+        let bound = path.len() == 1
+            && self.m.scopes[scope].bindings[mark.bindings..]
+                .iter()
+                .any(|b| b.name == path[0]);
+        let assigned = self.m.attr_assignments[mark.attrs..]
+            .iter()
+            .any(|a| a.scope == scope && within(&a.target));
+        // `CACHE.update(...)`, `CACHE.setdefault(...)`: a container filled in place.
+        let mutated = self.m.calls[mark.calls..].iter().any(|c| {
+            c.scope == scope
+                && matches!(&c.callee.kind, ExprKind::Attr(recv, m)
+                    if FILLING_METHODS.contains(&m.as_str()) && within(recv))
+        });
+        if !(bound || assigned || mutated) {
+            return;
+        }
+        for c in &mut self.m.calls[mark.calls..] {
+            for cg in &mut c.guards {
+                if cg.cond.span == g.cond.span {
+                    cg.fills = true;
+                }
+            }
+        }
     }
 
     fn stmt(&mut self, n: Node, followed: bool) {
@@ -181,6 +302,14 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "import_statement" => self.import(n),
+            "global_statement" => {
+                for c in named_children(n) {
+                    if c.kind() == "identifier" {
+                        let name = self.text(c).to_string();
+                        self.m.scopes[self.scope].globals.push(name);
+                    }
+                }
+            }
             "import_from_statement" => self.import_from(n),
             "if_statement" => {
                 // Each branch runs only when the conditions before it were false and its
@@ -189,6 +318,9 @@ impl<'a> Lowerer<'a> {
                 if let Some(c) = field(n, "condition") {
                     let g = self.guard(c);
                     if let Some(b) = field(n, "consequence") {
+                        if self.scope == 0 && is_main_check(c, self.text) {
+                            self.m.main_blocks.push(span(b));
+                        }
                         self.guarded(std::slice::from_ref(&g), b);
                     }
                     previous.push(g.negated());
@@ -286,7 +418,63 @@ impl<'a> Lowerer<'a> {
         Guard {
             cond: self.expr(cond),
             when: true,
+            tests: self.empty_test(cond),
+            fills: false,
         }
+    }
+
+    /// `x is None`, `x is not None`, `x == None`, `key in x`, `key not in x`, `x`: the
+    /// name or attribute tested for being empty, and which value of the condition means
+    /// it is. Written without lowering anything (no calls are recorded).
+    fn empty_test(&self, cond: Node) -> Option<EmptyTest> {
+        match cond.kind() {
+            "identifier" | "attribute" => Some(EmptyTest {
+                expr: self.plain_dotted(cond)?,
+                empty_when: false,
+            }),
+            "comparison_operator" => {
+                let operands = named_children(cond);
+                let [left, right] = operands.as_slice() else {
+                    return None;
+                };
+                let op = field(cond, "operators")?.kind();
+                match op {
+                    "is" | "==" | "is not" | "!=" if right.kind() == "none" => Some(EmptyTest {
+                        expr: self.plain_dotted(*left)?,
+                        empty_when: matches!(op, "is" | "=="),
+                    }),
+                    "in" | "not in" => Some(EmptyTest {
+                        expr: self.plain_dotted(*right)?,
+                        empty_when: op == "not in",
+                    }),
+                    _ => None,
+                }
+            }
+            "parenthesized_expression" => {
+                let inner = named_children(cond);
+                match inner.as_slice() {
+                    [one] => self.empty_test(*one),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `a`, `a.b.c` as an expression, without lowering (nothing else).
+    fn plain_dotted(&self, n: Node) -> Option<Expr> {
+        let kind = match n.kind() {
+            "identifier" => ExprKind::Name(self.text(n).to_string()),
+            "attribute" => {
+                let base = self.plain_dotted(field(n, "object")?)?;
+                ExprKind::Attr(
+                    Box::new(base),
+                    self.text(field(n, "attribute")?).to_string(),
+                )
+            }
+            _ => return None,
+        };
+        Some(Expr::new(kind, span(n)))
     }
 
     /// Like [`Self::guard`], for a condition already lowered (no calls recorded twice).
@@ -303,21 +491,35 @@ impl<'a> Lowerer<'a> {
         Guard {
             cond: Expr::new(kind, span(cond)),
             when: true,
+            tests: self.empty_test(cond),
+            fills: false,
         }
     }
 
     fn guarded(&mut self, guards: &[Guard], body: Node) {
         let before = self.guards.len();
+        let mark = self.mark();
         self.guards.extend_from_slice(guards);
         self.block(body);
         self.guards.truncate(before);
+        for g in guards {
+            self.mark_fills(g, mark);
+        }
     }
 
     fn assignment(&mut self, n: Node, augmented: bool) {
+        let annotation = field(n, "type").map(|t| self.annotation(t));
         let Some(right) = field(n, "right") else {
-            // `x: int` alone binds nothing.
-            if let Some(t) = field(n, "type") {
-                self.expr(t);
+            // `x: Client` alone assigns nothing, but declares what `x` holds (a class
+            // body's field: a dataclass, pydantic or attrs attribute).
+            if let (Some(left), Some(a)) = (field(n, "left"), annotation)
+                && left.kind() == "identifier"
+            {
+                let name = self.text(left);
+                self.bind(name, BoundValue::Unknown, span(left), false);
+                if let Some(b) = self.m.scopes[self.scope].bindings.last_mut() {
+                    b.annotation = Some(a);
+                }
             }
             return;
         };
@@ -340,10 +542,121 @@ impl<'a> Lowerer<'a> {
                     target,
                     value,
                     augmented,
+                    annotation,
                 });
                 return;
             }
             self.bind_target(left, value.map(BoundValue::Expr), augmented);
+            if left.kind() == "identifier"
+                && let Some(a) = annotation
+                && let Some(b) = self.m.scopes[self.scope].bindings.last_mut()
+            {
+                b.annotation = Some(a);
+            }
+        }
+    }
+
+    /// A type annotation, as the type it names: `Optional[T]`, `T | None`,
+    /// `Annotated[T, ...]`, `ClassVar[T]` and `Final[T]` give `T`, and a string annotation
+    /// (`"Client"`, `"pkg.Client"`) the name it holds. Anything else as written.
+    fn annotation(&mut self, n: Node) -> Expr {
+        // `type` nodes wrap the expression.
+        let n = if n.kind() == "type" {
+            match named_children(n).as_slice() {
+                [one] => *one,
+                _ => n,
+            }
+        } else {
+            n
+        };
+        match n.kind() {
+            "string" => {
+                let e = self.expr(n);
+                if let ExprKind::Str(text) = &e.kind
+                    && let Some(d) = dotted_from_text(text.trim(), e.span)
+                {
+                    return d;
+                }
+                e
+            }
+            "binary_operator"
+                if n.child_by_field_name("operator")
+                    .is_some_and(|o| o.kind() == "|") =>
+            {
+                let (Some(l), Some(r)) = (field(n, "left"), field(n, "right")) else {
+                    return self.expr(n);
+                };
+                match (l.kind(), r.kind()) {
+                    (_, "none") => self.annotation(l),
+                    ("none", _) => self.annotation(r),
+                    _ => self.expr(n),
+                }
+            }
+            // `Optional[T]` as an expression, or as a type (`generic_type`).
+            "subscript" | "generic_type" => {
+                let children = named_children(n);
+                let (wrapper, items): (Option<Node>, Vec<Node>) = if n.kind() == "subscript" {
+                    let value = field(n, "value");
+                    let items = children
+                        .into_iter()
+                        .filter(|c| Some(c.id()) != value.map(|v| v.id()))
+                        .collect();
+                    (value, items)
+                } else {
+                    let items = children
+                        .iter()
+                        .filter(|c| c.kind() == "type_parameter")
+                        .flat_map(|p| named_children(*p))
+                        .collect();
+                    (children.first().copied(), items)
+                };
+                let wrapper = wrapper.map(|v| {
+                    let t = self.text(v);
+                    t.rsplit('.').next().unwrap_or(t)
+                });
+                let is_none = |c: &Node| {
+                    c.kind() == "none"
+                        || (c.kind() == "type"
+                            && named_children(*c)
+                                .first()
+                                .is_some_and(|i| i.kind() == "none"))
+                };
+                match (wrapper, items.as_slice()) {
+                    (Some("Optional" | "Annotated" | "ClassVar" | "Final"), [first, ..]) => {
+                        self.annotation(*first)
+                    }
+                    (Some("Union"), [a, b]) if is_none(b) => self.annotation(*a),
+                    (Some("Union"), [a, b]) if is_none(a) => self.annotation(*b),
+                    _ => self.expr(n),
+                }
+            }
+            "union_type" => {
+                let parts = named_children(n);
+                let is_none = |c: &Node| {
+                    c.kind() == "none"
+                        || named_children(*c)
+                            .first()
+                            .is_some_and(|i| i.kind() == "none")
+                };
+                match parts.as_slice() {
+                    [a, b] if is_none(b) => self.annotation(*a),
+                    [a, b] if is_none(a) => self.annotation(*b),
+                    _ => self.expr(n),
+                }
+            }
+            // `pkg.Client` as a type.
+            "member_type" => {
+                let parts = named_children(n);
+                match parts.as_slice() {
+                    [base, attr] if attr.kind() == "identifier" => {
+                        let b = self.annotation(*base);
+                        let s = span(n);
+                        Expr::new(ExprKind::Attr(Box::new(b), self.text(*attr).to_string()), s)
+                    }
+                    _ => self.expr(n),
+                }
+            }
+            _ => self.expr(n),
         }
     }
 
@@ -394,9 +707,7 @@ impl<'a> Lowerer<'a> {
             .child_by_field_name("parameters")
             .map(|p| self.params(p))
             .unwrap_or_default();
-        if let Some(r) = field(n, "return_type") {
-            self.expr(r);
-        }
+        let return_annotation = field(n, "return_type").map(|r| self.annotation(r));
         let id = self.m.scopes.len();
         self.m.scopes.push(Scope {
             kind: ScopeKind::Function,
@@ -411,6 +722,8 @@ impl<'a> Lowerer<'a> {
             bindings: Vec::new(),
             passed_to: None,
             returns: Vec::new(),
+            return_annotation,
+            globals: Vec::new(),
         });
         if let Some(c) = class {
             self.m.classes[c].methods.push(id);
@@ -535,11 +848,7 @@ impl<'a> Lowerer<'a> {
             };
             let has_default = default.is_some();
             let default = default.map(|d| self.expr(d));
-            let annotation = annotation.map(|a| {
-                // `type` wraps the annotation expression.
-                let inner = named_children(a).into_iter().next().unwrap_or(a);
-                self.expr(inner)
-            });
+            let annotation = annotation.map(|a| self.annotation(a));
             out.push(Param {
                 name: self.text(name_node).to_string(),
                 kind,
@@ -584,6 +893,8 @@ impl<'a> Lowerer<'a> {
             bindings: Vec::new(),
             passed_to: None,
             returns: Vec::new(),
+            return_annotation: None,
+            globals: Vec::new(),
         });
         self.m.classes.push(Class {
             name: name.to_string(),
@@ -1087,6 +1398,8 @@ impl<'a> Lowerer<'a> {
             bindings: Vec::new(),
             passed_to: None,
             returns: Vec::new(),
+            return_annotation: None,
+            globals: Vec::new(),
         });
         self.enter(id, |l| {
             l.bind_params(id);

@@ -34,9 +34,29 @@ fn parse_tree(text: &str) -> Option<Tree> {
     })
 }
 
+fn has_lone_cr(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
 /// Parses a Python file into its model. Never fails: a file tree-sitter cannot make sense
 /// of gets `problems` (reported as TL000) and whatever model could be built.
 pub fn parse(text: &str) -> FileModel {
+    // Python reads a lone `\r` as a line break (old Mac files; the tokenizer's universal
+    // newlines), tree-sitter does not. `\n` is as long as `\r`: no offset moves.
+    let normalised;
+    let text = if has_lone_cr(text) {
+        normalised = text
+            .char_indices()
+            .map(|(i, c)| match c {
+                '\r' if text.as_bytes().get(i + 1) != Some(&b'\n') => '\n',
+                c => c,
+            })
+            .collect::<String>();
+        normalised.as_str()
+    } else {
+        text
+    };
     let Some(tree) = parse_tree(text) else {
         let mut m = FileModel::new(Language::Python);
         m.problems.push(Problem {
@@ -131,5 +151,7 @@ fn scan(root: Node, text: &str) -> (Vec<Comment>, Option<Problem>) {
     (comments, problem)
 }
 
+#[cfg(test)]
+mod index_facts_tests;
 #[cfg(test)]
 mod tests;

@@ -200,6 +200,8 @@ pub fn lower(file: &syn::File, lines: &Lines) -> FileModel {
         bindings: Vec::new(),
         passed_to: None,
         returns: Vec::new(),
+        return_annotation: None,
+        globals: Vec::new(),
     });
     l.items(&file.items);
     l.m
@@ -259,6 +261,7 @@ impl<'a> Lowerer<'a> {
             value,
             span: at,
             augmented: false,
+            annotation: None,
         });
     }
 
@@ -277,6 +280,8 @@ impl<'a> Lowerer<'a> {
             bindings: Vec::new(),
             passed_to: None,
             returns: Vec::new(),
+            return_annotation: None,
+            globals: Vec::new(),
         });
         id
     }
@@ -2005,6 +2010,8 @@ fn option_test(pat: &Pat, value: &SynExpr) -> Option<Guard> {
     Some(Guard {
         cond: Expr::new(ExprKind::Name(name), Span::default()),
         when,
+        tests: None,
+        fills: false,
     })
 }
 
@@ -2022,6 +2029,8 @@ fn condition_test(cond: &SynExpr) -> Option<Guard> {
             Some(Guard {
                 cond: Expr::new(ExprKind::Name(option_name(&m.receiver)?), Span::default()),
                 when,
+                tests: None,
+                fills: false,
             })
         }
         _ => None,

@@ -4,21 +4,11 @@
 mod python;
 mod rust;
 
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
-use crate::model::Language;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL204",
-        name: "task-not-registered",
-        summary: "a task the worker will not import or register (Celery autodiscovery, rusty-celery `app!`, apalis workers, crates.io job runners)",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python, Language::Rust],
-        fix: FixAvailability::Never,
-        doc: include_str!("../../../rules/docs/TL204.md"),
-    },
+    info: &catalogue::TL204,
     check: Check::Project(check),
 };
 

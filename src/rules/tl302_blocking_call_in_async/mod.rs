@@ -5,22 +5,13 @@
 mod python;
 mod rust;
 
-use super::{Check, Checker, FixAvailability, Rule, RuleInfo};
-use crate::diagnostic::Severity;
+use super::{Check, Checker, Rule};
+use crate::catalogue;
 use crate::index::FuncRef;
 use crate::model::Language;
 
 pub static RULE: Rule = Rule {
-    info: RuleInfo {
-        code: "TL302",
-        name: "blocking-call-in-async",
-        summary: "a blocking call inside `async def` / `async fn`, directly or through project functions",
-        severity: Severity::Error,
-        default_enabled: true,
-        languages: &[Language::Python, Language::Rust],
-        fix: FixAvailability::Sometimes,
-        doc: include_str!("../../../rules/docs/TL302.md"),
-    },
+    info: &catalogue::TL302,
     check: Check::Function(check),
 };
 

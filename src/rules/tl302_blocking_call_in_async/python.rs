@@ -9,8 +9,8 @@ use crate::index::callgraph::Edge;
 use crate::index::{CallRef, FuncRef, Origin, Project};
 use crate::model::ExprKind;
 use crate::rules::Checker;
-use crate::rules::context::{Reaches, abbreviate, report_reached, text};
-use crate::rules::slow_calls::slow_call;
+use crate::rules::context::{Reaches, abbreviate, chain, report_reached, text};
+use crate::rules::slow_calls::{SHARED_BY, name_roots, slow_call};
 
 /// A call that blocks the thread it runs on.
 struct Blocking {
@@ -20,20 +20,74 @@ struct Blocking {
     why: String,
     help: Option<String>,
     severity: Severity,
+    /// How long it blocks, for a note.
+    how_slow: Option<String>,
+}
+
+/// A coroutine function TL302 checks: not test code, not an `async def` Celery task
+/// (TL107: its body never runs). Whether it runs outside requests is asked apart: it
+/// costs a search for its callers.
+fn is_checked_coroutine(project: &Project, f: FuncRef) -> bool {
+    project.scope(f).is_async
+        && !project.is_test_function(f)
+        && project
+            .tasks
+            .get(f)
+            .is_none_or(|t| project.knowledge.frameworks[t.framework].id != "celery")
+}
+
+/// The calls TL302 follows from a coroutine: into project sync functions that run on its
+/// thread, not into work the process keeps.
+fn follows(project: &Project, e: &Edge) -> bool {
+    sync_target(project, e.call).is_some() && !project.once_per_process_call(e.call)
+}
+
+/// The coroutine functions that reach sync function `f`, with the calls on the way.
+/// `in_requests`: only those that run while requests are served (this asks for callers:
+/// left out for a first, cheap count).
+fn coroutines_reaching(
+    project: &Project,
+    f: FuncRef,
+    site: Option<CallRef>,
+    in_requests: bool,
+) -> Vec<(FuncRef, Vec<Edge>)> {
+    let mut roots = project.roots_reaching(
+        f,
+        site,
+        project.settings.max_call_depth,
+        |e| follows(project, e),
+        |g| !project.scope(g).is_async,
+        |g| is_checked_coroutine(project, g),
+    );
+    if in_requests && roots.len() >= SHARED_BY {
+        roots.retain(|(g, _)| !project.runs_outside_requests(*g));
+    }
+    roots
+}
+
+/// A blocking call in a sync function that several coroutines reach: reported there,
+/// once.
+fn is_shared(project: &Project, site: CallRef) -> bool {
+    project.call_owner(site).is_some_and(|f| {
+        !project.scope(f).is_async
+            && coroutines_reaching(project, f, Some(site), false).len() >= SHARED_BY
+            && coroutines_reaching(project, f, Some(site), true).len() >= SHARED_BY
+    })
 }
 
 pub fn check(cx: &mut Checker, func: FuncRef) {
     let project = cx.project;
-    let scope = project.scope(func);
-    if !scope.is_async || project.is_test_function(func) {
+    if !project.scope(func).is_async {
+        report_shared(cx, func);
         return;
     }
-    // An `async def` Celery task never runs its body at all (TL107).
-    if let Some(t) = project.tasks.get(func)
-        && project.knowledge.frameworks[t.framework].id == "celery"
-    {
+    if !is_checked_coroutine(project, func) {
         return;
     }
+    // Command-line and start-up code (and what only it calls) runs outside requests:
+    // asked once, at the first finding.
+    let outside = std::cell::OnceCell::new();
+    let outside_requests = || *outside.get_or_init(|| project.runs_outside_requests(func));
     let name = project.display_name(func);
     let handler = project.handlers.get(func);
     // Flask runs each async view in its own event loop on a worker thread: blocking it
@@ -42,11 +96,15 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
     let depth = project.settings.max_call_depth;
     for &call in project.graph.calls_in(func) {
         let c = project.call(call);
-        // An awaited call returns an awaitable: it is async, whatever it does.
-        if c.awaited {
+        // An awaited call returns an awaitable: it is async, whatever it does. Work the
+        // process keeps (`@lru_cache`, a compute-once guard) blocks once, not every time.
+        if c.awaited || project.once_per_process_call(call) {
             continue;
         }
         if let Some(b) = blocking(project, call) {
+            if outside_requests() {
+                return;
+            }
             let severity = if per_request_loop {
                 Severity::Warning
             } else {
@@ -62,8 +120,11 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
             if let Some(h) = &b.help {
                 d.help(h.clone());
             }
+            if let Some(how) = &b.how_slow {
+                d.note(format!("how slow: {how}"));
+            }
             if let Some(h) = handler {
-                d.note(format!("`{name}` is an async request handler ({})", h.kind));
+                d.note(h.async_note(&name));
             }
             continue;
         }
@@ -76,6 +137,9 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         let Some((path, site, b)) = find_blocking(project, target, depth - 1) else {
             continue;
         };
+        if outside_requests() {
+            return;
+        }
         let severity = if per_request_loop {
             Severity::Warning
         } else {
@@ -99,8 +163,11 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         if let Some(h) = &b.help {
             d.help(h.clone());
         }
+        if let Some(how) = &b.how_slow {
+            d.note(format!("how slow: {how}"));
+        }
         if let Some(h) = handler {
-            d.note(format!("`{name}` is an async request handler ({})", h.kind));
+            d.note(h.async_note(&name));
         }
     }
 }
@@ -146,8 +213,14 @@ fn find_blocking(
         None,
         start,
         max_depth,
-        |e| sync_target(project, e.call).is_some(),
-        |c| blocking(project, c),
+        |e| follows(project, e),
+        |c| {
+            if project.runs_once(c) {
+                return None;
+            }
+            // A blocking call several coroutines share is reported where it is, once.
+            blocking(project, c).filter(|_| !is_shared(project, c))
+        },
     )
 }
 
@@ -172,6 +245,7 @@ fn blocking(project: &Project, call: CallRef) -> Option<Blocking> {
             why: "blocks the event loop: every other coroutine on it waits until it returns".into(),
             help: Some(help),
             severity: slow.entry.severity,
+            how_slow: slow.entry.how_slow.clone(),
         });
     }
     orm_query(project, call)
@@ -222,8 +296,65 @@ fn orm_query(project: &Project, call: CallRef) -> Option<Blocking> {
     Some(Blocking {
         name,
         category: "Django ORM query".into(),
-        why: "runs a database query synchronously on the event loop (Django raises SynchronousOnlyOperation)".into(),
+        why: "runs a Django ORM query on the event loop, where Django raises SynchronousOnlyOperation instead of running it".into(),
         help: Some(help),
         severity: Severity::Error,
+        how_slow: None,
     })
+}
+
+/// The blocking calls of sync function `func` that `SHARED_BY` or more coroutines reach
+/// through it: one finding each, at the call, naming the coroutines.
+fn report_shared(cx: &mut Checker, func: FuncRef) {
+    let project = cx.project;
+    // Whatever the call, no more coroutines reach it than reach the function.
+    if project.is_test_function(func)
+        || coroutines_reaching(project, func, None, false).len() < SHARED_BY
+    {
+        return;
+    }
+    let name = project.display_name(func);
+    for &call in project.graph.calls_in(func) {
+        let c = project.call(call);
+        if c.awaited || project.runs_once(call) {
+            continue;
+        }
+        let Some(b) = blocking(project, call) else {
+            continue;
+        };
+        // A cheap count first; then only the coroutines that run while requests are
+        // served (that asks for their callers).
+        if coroutines_reaching(project, func, Some(call), false).len() < SHARED_BY {
+            continue;
+        }
+        let roots = coroutines_reaching(project, func, Some(call), true);
+        if roots.len() < SHARED_BY {
+            continue;
+        }
+        let (first, path) = &roots[0];
+        let d = cx.report(
+            call.file,
+            c.span,
+            format!(
+                "`{}` in `{name}`, which {} async functions call, {}",
+                b.name,
+                roots.len(),
+                b.why
+            ),
+        );
+        d.severity(b.severity)
+            .label(format!("{}: blocks the event loop", b.category))
+            .note(format!(
+                "`{name}` is reached from {} async functions: {}",
+                roots.len(),
+                name_roots(project, &roots)
+            ))
+            .note(format!(
+                "call chain: {}",
+                chain(project, *first, path, Some(&b.name))
+            ));
+        if let Some(h) = &b.help {
+            d.help(h.clone());
+        }
+    }
 }

@@ -1,0 +1,378 @@
+//! Code that runs outside requests: command-line commands (click/typer commands, console
+//! scripts, Django management commands, `if __name__ == "__main__":` blocks) and
+//! application start-up (`lifespan=`, `@app.on_event("startup")`), described in
+//! `rules/python/entry_points.toml`, and the functions only such code calls. Also the
+//! functions only tasks call, which run on a worker.
+//!
+//! Callers are found the way the prefilter reasons: a call of a function is written with
+//! its name, so only the files whose text holds the name are read (parsed on demand, so
+//! the answer is the same with the prefilter on or off).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::model::ExprKind;
+
+use super::{CallRef, FuncRef, Project, Value};
+
+/// How deep "only called from" looks up the callers.
+const MAX_CALLER_DEPTH: u32 = 6;
+/// A function called from more places than this is taken as called from anywhere.
+const MAX_CALLERS: usize = 256;
+/// A name written in more files than this is too common to search for callers: the
+/// function is taken as called from anywhere.
+const MAX_CALLER_FILES: usize = 200;
+/// pyproject.toml files larger than this are not read.
+const MAX_PYPROJECT_BYTES: u64 = 1 << 20;
+
+/// Where a project function is called from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    Function(FuncRef),
+    /// Module-level code under `if __name__ == "__main__":`.
+    MainBlock,
+    /// Handed to the application as start-up code (`lifespan=f`, `add_event_handler`).
+    Startup,
+    /// Module-level code run at import, or code tasklint cannot place (a lambda handed to
+    /// a thread, too many callers).
+    Elsewhere,
+}
+
+#[derive(Debug, Default)]
+pub struct EntryCache {
+    callers: Mutex<HashMap<FuncRef, Arc<Vec<Caller>>>>,
+    outside_requests: Mutex<HashMap<FuncRef, bool>>,
+    task_only: Mutex<HashMap<FuncRef, bool>>,
+    scripts: OnceLock<HashSet<String>>,
+}
+
+impl Project {
+    /// A command-line command or start-up code by itself: decorated as a command (or as
+    /// a command of a command group) or as start-up code, named as a console script, or
+    /// in a Django management command module.
+    pub fn is_entry_point(&self, f: FuncRef) -> bool {
+        self.models.language(f.file) == crate::model::Language::Python
+            && (self.is_management_command(f.file)
+                || self.entry_decorated(f, 0)
+                || self.console_scripts().contains(&self.qualname(f)))
+    }
+
+    fn entry_decorated(&self, f: FuncRef, depth: u32) -> bool {
+        if depth > 4 {
+            return false;
+        }
+        let k = &self.knowledge.entry_points;
+        let scope = self.scope(f);
+        let parent = scope.parent.unwrap_or(0);
+        scope.decorators.iter().any(|d| {
+            let v = match d.expr.as_call() {
+                Some(call) => self.callee(CallRef { file: f.file, call }).clone(),
+                None => self.resolve(f.file, parent, &d.expr),
+            };
+            if self.matches_any(&v, &k.command_line.decorators)
+                || self.matches_any(&v, &k.startup.decorators)
+            {
+                return true;
+            }
+            // `@cli.command()` where `cli` is a function decorated as a command group.
+            match &v {
+                Value::Attr(base, m) if k.command_line.group_methods.contains(m) => {
+                    matches!(base.as_ref(), Value::Function(g) if self.entry_decorated(*g, depth + 1))
+                }
+                _ => false,
+            }
+        })
+    }
+
+    /// Runs only outside requests: an entry point, or a function every project caller of
+    /// which is one (or module code under `__main__`), up the callers a few levels.
+    pub fn runs_outside_requests(&self, f: FuncRef) -> bool {
+        if let Some(v) = self
+            .entry
+            .outside_requests
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&f).copied())
+        {
+            return v;
+        }
+        let v = self.only_called_from(f, &|g| self.is_entry_point(g), true, 0, &mut Vec::new());
+        if let Ok(mut m) = self.entry.outside_requests.lock() {
+            m.insert(f, v);
+        }
+        v
+    }
+
+    /// Every project caller of `f` is a task, or a function only tasks call: `f` runs on a
+    /// worker.
+    pub fn only_called_from_tasks(&self, f: FuncRef) -> bool {
+        if let Some(v) = self
+            .entry
+            .task_only
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&f).copied())
+        {
+            return v;
+        }
+        let v = self.only_called_from(
+            f,
+            &|g| self.tasks.get(g).is_some(),
+            false,
+            0,
+            &mut Vec::new(),
+        );
+        if let Ok(mut m) = self.entry.task_only.lock() {
+            m.insert(f, v);
+        }
+        v
+    }
+
+    fn only_called_from(
+        &self,
+        f: FuncRef,
+        root: &dyn Fn(FuncRef) -> bool,
+        main_counts: bool,
+        depth: u32,
+        stack: &mut Vec<FuncRef>,
+    ) -> bool {
+        if root(f) {
+            return true;
+        }
+        // The framework calls handlers and tasks: no project call shows it.
+        if depth > MAX_CALLER_DEPTH
+            || stack.contains(&f)
+            || self.handlers.get(f).is_some()
+            || self.tasks.get(f).is_some()
+        {
+            return false;
+        }
+        let callers = self.callers(f);
+        if callers.is_empty() {
+            return false;
+        }
+        stack.push(f);
+        let all = callers.iter().all(|c| match c {
+            Caller::Function(g) => {
+                *g != f && self.only_called_from(*g, root, main_counts, depth + 1, stack)
+            }
+            Caller::MainBlock | Caller::Startup => main_counts,
+            Caller::Elsewhere => false,
+        });
+        stack.pop();
+        all
+    }
+
+    /// Every place in the project that calls `f` (or hands it over as start-up code).
+    pub fn callers(&self, f: FuncRef) -> Arc<Vec<Caller>> {
+        if let Some(v) = self
+            .entry
+            .callers
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&f).cloned())
+        {
+            return v;
+        }
+        let v = Arc::new(self.find_callers(f));
+        if let Ok(mut m) = self.entry.callers.lock() {
+            m.insert(f, v.clone());
+        }
+        v
+    }
+
+    fn find_callers(&self, f: FuncRef) -> Vec<Caller> {
+        let scope = self.scope(f);
+        // A constructor is called with its class's name.
+        let name = match (scope.name.as_str(), scope.class) {
+            ("__init__", Some(c)) => self.models[f.file].classes[c].name.clone(),
+            (n, _) => n.to_string(),
+        };
+        let words = [name.as_str()];
+        let startup = &self.knowledge.entry_points.startup;
+        let mut out = Vec::new();
+        let files: Vec<usize> = (0..self.files.len())
+            .filter(|f| {
+                self.models.language(*f) == crate::model::Language::Python
+                    && self.files[*f].text.contains(name.as_str())
+            })
+            .take(MAX_CALLER_FILES + 1)
+            .collect();
+        if files.len() > MAX_CALLER_FILES {
+            return vec![Caller::Elsewhere];
+        }
+        for file in files {
+            let model = &self.models[file];
+            for (id, c) in model.calls.iter().enumerate() {
+                // `FastAPI(lifespan=f)`, `Starlette(on_startup=[f])`,
+                // `app.add_event_handler("startup", f)`.
+                let handed = c.args.iter().any(|a| {
+                    let by_keyword = a
+                        .name
+                        .as_deref()
+                        .is_some_and(|n| startup.keywords.iter().any(|k| k == n));
+                    let by_method = c
+                        .method_name()
+                        .is_some_and(|m| startup.methods.iter().any(|x| x == m));
+                    (by_keyword || by_method) && self.names_function(file, c.scope, &a.value, f)
+                });
+                if handed {
+                    out.push(Caller::Startup);
+                }
+                if !c.written_with(&words) {
+                    continue;
+                }
+                let call = CallRef { file, call: id };
+                if self.call_target(call) != Some(f) {
+                    continue;
+                }
+                out.push(match self.call_owner(call) {
+                    Some(g) => Caller::Function(g),
+                    None if model
+                        .main_blocks
+                        .iter()
+                        .any(|b| b.start <= c.span.start && c.span.end <= b.end) =>
+                    {
+                        Caller::MainBlock
+                    }
+                    None => Caller::Elsewhere,
+                });
+                if out.len() > MAX_CALLERS {
+                    out.push(Caller::Elsewhere);
+                    return out;
+                }
+            }
+        }
+        out
+    }
+
+    /// The expression is `f` itself, or a list or tuple holding it.
+    fn names_function(
+        &self,
+        file: usize,
+        scope: usize,
+        e: &crate::model::Expr,
+        f: FuncRef,
+    ) -> bool {
+        match &e.kind {
+            ExprKind::Name(_) | ExprKind::Attr(..) => {
+                matches!(self.resolve(file, scope, e), Value::Function(g) if g == f)
+            }
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                items.iter().any(|i| self.names_function(file, scope, i, f))
+            }
+            _ => false,
+        }
+    }
+
+    /// Qualified names of the functions named as console scripts, in `pyproject.toml`
+    /// (`[project.scripts]`, Poetry's `[tool.poetry.scripts]`) next to the checked code
+    /// or in a folder above it up to the checked root, and in `setup(entry_points=...)`.
+    fn console_scripts(&self) -> &HashSet<String> {
+        self.entry.scripts.get_or_init(|| {
+            let k = &self.knowledge.entry_points.command_line;
+            let mut out = HashSet::new();
+            let mut dirs: HashSet<PathBuf> = HashSet::new();
+            for (file, source) in self.files.iter().enumerate() {
+                let depth = self.relative[file].components().count();
+                let mut dir = source.path.parent();
+                for _ in 1..depth.max(1) {
+                    let Some(d) = dir else { break };
+                    dirs.insert(d.to_path_buf());
+                    dir = d.parent();
+                }
+                if let Some(d) = dir {
+                    dirs.insert(d.to_path_buf());
+                }
+            }
+            let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
+            dirs.sort();
+            for d in dirs {
+                for target in pyproject_scripts(&d.join("pyproject.toml"), &k.script_tables) {
+                    out.insert(target);
+                }
+            }
+            let words = [k.entry_points_keyword.as_str()];
+            for (file, model) in self.python_models_mentioning(&words) {
+                for (id, c) in model.calls.iter().enumerate() {
+                    let Some(ep) = c.keyword(&k.entry_points_keyword) else {
+                        continue;
+                    };
+                    if !self.matches_any(self.callee(CallRef { file, call: id }), &k.setup_calls) {
+                        continue;
+                    }
+                    let ExprKind::Dict(groups) = &ep.value.kind else {
+                        continue;
+                    };
+                    for (key, value) in groups {
+                        if !key
+                            .as_ref()
+                            .and_then(|k| k.as_str())
+                            .is_some_and(|g| k.script_groups.iter().any(|x| x == g))
+                        {
+                            continue;
+                        }
+                        if let ExprKind::List(items) | ExprKind::Tuple(items) = &value.kind {
+                            for item in items {
+                                if let Some(spec) = item.as_str()
+                                    && let Some((_, target)) = spec.split_once('=')
+                                    && let Some(t) = script_target(target)
+                                {
+                                    out.insert(t);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        })
+    }
+}
+
+/// `pkg.module:function [extra]` → `pkg.module.function`.
+fn script_target(spec: &str) -> Option<String> {
+    let spec = spec.split_whitespace().next()?;
+    let (module, object) = spec.split_once(':')?;
+    Some(format!("{}.{}", module.trim(), object.trim()))
+}
+
+/// The console-script targets of a pyproject.toml (a regular file of reasonable size;
+/// anything unreadable gives none).
+fn pyproject_scripts(path: &Path, tables: &[String]) -> Vec<String> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Vec::new();
+    };
+    if !meta.is_file() || meta.len() > MAX_PYPROJECT_BYTES {
+        return Vec::new();
+    }
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for t in tables {
+        let mut v: Option<&toml::Value> = None;
+        let mut table = Some(&doc);
+        for part in t.split('.') {
+            v = table.and_then(|tb| tb.get(part));
+            table = v.and_then(|x| x.as_table());
+        }
+        let Some(entries) = v.and_then(|x| x.as_table()) else {
+            continue;
+        };
+        for value in entries.values() {
+            // Poetry also allows `{ callable = "pkg.mod:fn" }`.
+            let spec = value
+                .as_str()
+                .or_else(|| value.get("callable").and_then(|c| c.as_str()));
+            if let Some(t) = spec.and_then(script_target) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}

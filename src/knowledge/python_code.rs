@@ -1,0 +1,64 @@
+//! What kinds of Python code a function is, beyond tasks and handlers:
+//! `rules/python/test_code.toml` (tests, fixtures, code expected to raise) and
+//! `rules/python/values.toml` (properties, results kept for the whole process) and
+//! `rules/python/entry_points.toml` (command-line and start-up code).
+
+use serde::Deserialize;
+
+use super::pattern::{self, PathPattern};
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestCode {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub base_classes: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub fixture_decorators: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub raises_contexts: Vec<PathPattern>,
+    pub raises_methods: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Values {
+    pub properties: Decorators,
+    pub once_per_process: Decorators,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decorators {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub decorators: Vec<PathPattern>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryPoints {
+    pub command_line: CommandLine,
+    pub startup: Startup,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandLine {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub decorators: Vec<PathPattern>,
+    pub group_methods: Vec<String>,
+    /// Dotted table paths of pyproject.toml (`project.scripts`).
+    pub script_tables: Vec<String>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub setup_calls: Vec<PathPattern>,
+    pub entry_points_keyword: String,
+    pub script_groups: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Startup {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub decorators: Vec<PathPattern>,
+    pub keywords: Vec<String>,
+    pub methods: Vec<String>,
+}

@@ -1,0 +1,298 @@
+//! The parse cache on a hostile checkout: one test per way a repository (or another user)
+//! could turn `.tasklint_cache` against the person running tasklint. Each runs the real
+//! binary with its key store (`XDG_CACHE_HOME`) in a temporary folder.
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use tasklint::cache::{Cache, cache_file_name, cache_key_for, content_hash};
+use tasklint::model::Language;
+
+const VIEWS: &str = "from django.urls import path\nfrom .tasks import ping\n\ndef home(request):\n    ping(1)\n    return None\n\nurlpatterns = [path('', home)]\n";
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A one-view project whose view calls a Celery task directly (TL101 at 5:5), and a
+/// private key store beside it.
+struct Setup {
+    root: tempfile::TempDir,
+    keys: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let root = tempfile::tempdir().unwrap();
+        let p = root.path();
+        write(
+            p,
+            "app/tasks.py",
+            "from celery import shared_task\n\n@shared_task\ndef ping(x):\n    return x\n",
+        );
+        write(p, "app/__init__.py", "");
+        write(p, "app/views.py", VIEWS);
+        Setup {
+            root,
+            keys: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.root.path()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tasklint"));
+        c.args(["check", "."])
+            .args(args)
+            .current_dir(self.path())
+            .env("XDG_CACHE_HOME", self.keys.path())
+            .env_remove("TASKLINT_CACHE_DIR")
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs with a deadline: a run that hangs (on a FIFO) fails the test instead of
+    /// hanging it.
+    fn run_within(&self, args: &[&str], limit: Duration) -> Output {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > limit {
+                child.kill().unwrap();
+                panic!("tasklint did not finish within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    /// The cache file's name for this project.
+    fn cache_name(&self) -> String {
+        cache_file_name(&[self.path().to_path_buf()])
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The run still finds what it must: the cache never hides a finding.
+fn assert_finds_tl101(o: &Output) {
+    let out = text(o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("app/views.py:5:5"), "{out}");
+}
+
+#[test]
+fn a_cache_folder_that_is_a_link_is_refused() {
+    let s = Setup::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), s.path().join(".tasklint_cache")).unwrap();
+    let o = s.run(&["--timings"]);
+    assert_finds_tl101(&o);
+    assert!(
+        text(&o).contains("is a link or not a folder"),
+        "{}",
+        text(&o)
+    );
+    let written: Vec<_> = std::fs::read_dir(outside.path()).unwrap().collect();
+    assert!(written.is_empty(), "wrote through the link: {written:?}");
+}
+
+#[test]
+fn a_planted_link_in_the_cache_folder_is_replaced_never_written_through() {
+    let s = Setup::new();
+    let cache = s.path().join(".tasklint_cache");
+    std::fs::create_dir(&cache).unwrap();
+    let victim = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(victim.path(), "precious\n").unwrap();
+    // At the cache file's name, and a dangling .gitignore link to a file to create.
+    std::os::unix::fs::symlink(victim.path(), cache.join(s.cache_name())).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("created");
+    std::os::unix::fs::symlink(&target, cache.join(".gitignore")).unwrap();
+    let o = s.run(&[]);
+    assert_finds_tl101(&o);
+    assert_eq!(
+        std::fs::read_to_string(victim.path()).unwrap(),
+        "precious\n"
+    );
+    assert!(
+        !target.exists(),
+        "created a file through the .gitignore link"
+    );
+    let meta = std::fs::symlink_metadata(cache.join(s.cache_name())).unwrap();
+    assert!(meta.file_type().is_file(), "the link was not replaced");
+    assert_eq!(
+        meta.permissions().mode() & 0o077,
+        0,
+        "the cache file is private"
+    );
+    // Temporary files are gone, whatever their names.
+    let left: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn the_cache_never_writes_a_gitignore_into_a_folder_it_did_not_create() {
+    // TASKLINT_CACHE_DIR=. : the project itself.
+    let s = Setup::new();
+    let o = s
+        .command(&[])
+        .env("TASKLINT_CACHE_DIR", ".")
+        .output()
+        .unwrap();
+    assert_finds_tl101(&o);
+    assert!(!s.path().join(".gitignore").exists(), "blinded the project");
+    let o = s.run(&["--no-cache"]);
+    assert_finds_tl101(&o);
+
+    // A cache folder linked to the project's parent: refused, nothing written there.
+    let parent = tempfile::tempdir().unwrap();
+    let project = parent.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    write(&project, "app/views.py", VIEWS);
+    std::os::unix::fs::symlink("..", project.join(".tasklint_cache")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_tasklint"))
+        .args(["check", ".", "--no-config"])
+        .current_dir(&project)
+        .env("XDG_CACHE_HOME", s.keys.path())
+        .env_remove("TASKLINT_CACHE_DIR")
+        .output()
+        .unwrap();
+    assert!(o.status.code().is_some_and(|c| c < 2), "{}", text(&o));
+    assert!(
+        !parent.path().join(".gitignore").exists(),
+        "blinded the parent"
+    );
+
+    // The folder tasklint creates itself gets its .gitignore.
+    let s = Setup::new();
+    s.run(&[]);
+    let ignore = std::fs::read_to_string(s.path().join(".tasklint_cache/.gitignore")).unwrap();
+    assert!(ignore.contains('*'));
+}
+
+/// Writes a cache entry for `app/views.py` with the user's own key (the worst case: an
+/// attacker who knows it) whose model comes from other text of the same length: the
+/// call moves to line 6.
+fn poison(s: &Setup) {
+    let poisoned = VIEWS.replace(
+        "    ping(1)\n    return None\n",
+        "    return None\n    ping(1)\n",
+    );
+    assert_eq!(poisoned.len(), VIEWS.len());
+    // A first run creates the key store and the cache folder.
+    s.run(&[]);
+    let secret = std::fs::read(s.keys.path().join("tasklint/key")).unwrap();
+    let key = cache_key_for(Path::new(env!("CARGO_BIN_EXE_tasklint")), &secret);
+    let cache = Cache::open(
+        &s.path().join(".tasklint_cache"),
+        s.cache_name(),
+        key,
+        1 << 30,
+    );
+    assert!(cache.is_usable() && !cache.is_empty(), "{}", cache.status);
+    let model = tasklint::lang::parse_text(Language::Python, &poisoned);
+    cache
+        .write(&[(content_hash(VIEWS.as_bytes()), &model)], |_| false)
+        .unwrap();
+}
+
+#[test]
+fn fix_never_uses_a_cached_model() {
+    let s = Setup::new();
+    poison(&s);
+    // The poisoned entry is read by a plain check (so this test can fail)...
+    let o = s.run(&["--format", "concise"]);
+    assert!(text(&o).contains("app/views.py:6:"), "{}", text(&o));
+    // ... and never by --fix, which fixes the real call.
+    poison(&s);
+    let o = s.run(&["--fix"]);
+    assert!(o.status.code().is_some_and(|c| c < 2), "{}", text(&o));
+    let fixed = std::fs::read_to_string(s.path().join("app/views.py")).unwrap();
+    assert_eq!(fixed, VIEWS.replace("    ping(1)", "    ping.delay(1)"));
+}
+
+#[test]
+fn a_fifo_in_place_of_the_cache_file_is_a_miss_not_a_hang() {
+    let s = Setup::new();
+    let cache = s.path().join(".tasklint_cache");
+    std::fs::create_dir(&cache).unwrap();
+    let fifo = cache.join(s.cache_name());
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let o = s.run_within(&["--timings"], Duration::from_secs(60));
+    assert_finds_tl101(&o);
+    assert!(text(&o).contains("not a regular file"), "{}", text(&o));
+}
+
+#[test]
+fn an_oversized_or_device_cache_file_is_a_miss() {
+    for what in ["sparse", "/dev/zero"] {
+        let s = Setup::new();
+        let cache = s.path().join(".tasklint_cache");
+        std::fs::create_dir(&cache).unwrap();
+        let file = cache.join(s.cache_name());
+        if what == "sparse" {
+            // Far over the cap for three small files, and costs no disk.
+            let f = std::fs::File::create(&file).unwrap();
+            f.set_len(1 << 34).unwrap();
+        } else {
+            std::os::unix::fs::symlink(what, &file).unwrap();
+        }
+        let o = s.run_within(&["--timings"], Duration::from_secs(60));
+        assert_finds_tl101(&o);
+        let out = text(&o);
+        assert!(
+            out.contains("over the cap") || out.contains("a link"),
+            "{what}: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_cache_from_elsewhere_is_never_read() {
+    // A committed cache: written by the same binary with another user's key.
+    let s = Setup::new();
+    let other_keys = tempfile::tempdir().unwrap();
+    poison(&s);
+    let cache: PathBuf = s.path().join(".tasklint_cache");
+    // The same checkout run by someone else (another key store): an empty cache.
+    let o = s
+        .command(&["--timings", "--format", "concise"])
+        .env("XDG_CACHE_HOME", other_keys.path())
+        .output()
+        .unwrap();
+    assert_finds_tl101(&o);
+    assert!(
+        text(&o).contains("written by another tasklint build or user"),
+        "{}",
+        text(&o)
+    );
+    assert!(cache.exists());
+}

@@ -1,0 +1,255 @@
+//! `tasklint explain` as a process: what it recognised, and why a line has or has no
+//! finding.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tasklint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tasklint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("tasklint runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A Django project: a view calling a chain of helpers six deep to a slow call, a task,
+/// a helper only the task calls, and a suppressed finding.
+fn project() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "manage.py", "");
+    write(t.path(), "shop/__init__.py", "");
+    write(
+        t.path(),
+        "shop/tasks.py",
+        "from celery import shared_task\n\
+         from shop.helpers import render_report\n\
+         \n\
+         @shared_task\n\
+         def nightly():\n\
+         \x20   render_report()\n",
+    );
+    write(
+        t.path(),
+        "shop/helpers.py",
+        "import time\n\
+         import requests\n\
+         \n\
+         def render_report():\n\
+         \x20   time.sleep(5)\n\
+         \n\
+         def h1():\n    return h2()\n\
+         def h2():\n    return h3()\n\
+         def h3():\n    return h4()\n\
+         def h4():\n    return h5()\n\
+         def h5():\n    return requests.get('https://example.com', timeout=5)\n",
+    );
+    write(
+        t.path(),
+        "shop/views.py",
+        "import time\n\
+         from django.urls import path\n\
+         from shop.helpers import h1\n\
+         \n\
+         def deep(request, client):\n\
+         \x20   client.fetch()\n\
+         \x20   return h1()\n\
+         \n\
+         def quiet(request):\n\
+         \x20   time.sleep(1)  # tasklint: ignore[TL301]\n\
+         \n\
+         urlpatterns = [path('deep/', deep), path('quiet/', quiet)]\n",
+    );
+    t
+}
+
+#[test]
+fn lists_tasks_and_handlers_in_text_and_json() {
+    let t = project();
+    let o = tasklint(&["explain", "."], t.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = stdout(&o);
+    assert!(out.contains("tasks: 1\n"), "{out}");
+    assert!(
+        out.contains("shop/tasks.py:5  shop.tasks.nightly  [Celery task]"),
+        "{out}"
+    );
+    assert!(out.contains("request handlers: 2\n"), "{out}");
+    assert!(
+        out.contains("shop/views.py:5  shop.views.deep  [Django view]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("registered at shop/urls.py")
+            || out.contains("registered at shop/views.py:12"),
+        "{out}"
+    );
+
+    let o = tasklint(&["explain", ".", "--format", "json"], t.path());
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["tasks"][0]["name"], "shop.tasks.nightly");
+    assert_eq!(v["tasks"][0]["line"], 5);
+    let kinds: Vec<&str> = v["handlers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["Django view", "Django view"]);
+    assert!(v["line"].is_null());
+}
+
+#[test]
+fn explains_the_request_paths_of_the_fixture() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python/request_paths");
+    let o = tasklint(&["explain", ".", "--format", "json"], &dir);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let handlers = v["handlers"].as_array().unwrap();
+    let kind_of = |name: &str| {
+        handlers
+            .iter()
+            .find(|h| h["name"] == name)
+            .map(|h| h["kind"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{name} is not listed"))
+    };
+    assert_eq!(
+        kind_of("store.admin.OrderAdmin.refund"),
+        "Django admin action"
+    );
+    assert_eq!(
+        kind_of("store.middleware.audit_middleware.middleware"),
+        "Django middleware"
+    );
+    assert_eq!(
+        kind_of("store.context.exchange_rates"),
+        "Django context processor"
+    );
+    assert_eq!(
+        kind_of("store.consumers.ChatConsumer.receive"),
+        "Channels sync consumer"
+    );
+    assert!(
+        !handlers
+            .iter()
+            .any(|h| h["name"] == "store.context.unused_processor")
+    );
+}
+
+#[test]
+fn a_line_says_what_reaches_it_or_why_nothing_does() {
+    let t = project();
+    // Beyond max-call-depth: the handler is there, too deep.
+    let o = tasklint(&["explain", "shop/helpers.py:16"], t.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = stdout(&o);
+    assert!(out.contains("in `shop.helpers.h5`"), "{out}");
+    assert!(
+        out.contains("the request handler `deep` reaches it only through 5 calls (deep → h1 → h2 → h3 → h4 → h5), beyond max-call-depth (4)"),
+        "{out}"
+    );
+    assert!(out.contains("`requests.get`: `requests.get`"), "{out}");
+    assert!(out.contains("a slow call (HTTP request, error)"), "{out}");
+    // With a deeper setting, it is reached and reported at the handler's call.
+    let o = tasklint(
+        &["explain", "shop/helpers.py:16", "--max-call-depth", "5"],
+        t.path(),
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("reached from the request handler `deep` (Django view)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("TL301 reports it at `deep`'s own call that leads here (shop/views.py:7)"),
+        "{out}"
+    );
+
+    // Only a task reaches it.
+    let out = stdout(&tasklint(&["explain", "shop/helpers.py:5"], t.path()));
+    assert!(
+        out.contains(
+            "reached only through the task `nightly` (nightly → render_report): it runs on a worker"
+        ),
+        "{out}"
+    );
+
+    // An unknown receiver, and the handler's own line with its finding.
+    let o = tasklint(
+        &["explain", "shop/views.py:6", "--format", "json"],
+        t.path(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let line = &v["line"];
+    assert_eq!(line["function"], "shop.views.deep");
+    assert_eq!(
+        line["facts"][0],
+        "`deep` is a request handler (Django view)"
+    );
+    assert_eq!(line["calls"][0]["text"], "client.fetch");
+    assert!(
+        line["calls"][0]["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown")
+    );
+    assert!(line["findings"].as_array().unwrap().is_empty());
+    let out = stdout(&tasklint(&["explain", "shop/views.py:7"], t.path()));
+    assert!(out.contains("findings on this line: none"), "{out}");
+    let out = stdout(&tasklint(
+        &["explain", "shop/views.py:7", "--max-call-depth", "5"],
+        t.path(),
+    ));
+    assert!(
+        out.contains("TL301 slow-call-in-handler: `h1(...)` in request handler `deep`"),
+        "{out}"
+    );
+
+    // A suppressed finding is named as such.
+    let out = stdout(&tasklint(&["explain", "shop/views.py:10"], t.path()));
+    assert!(
+        out.contains("(suppressed by a comment or per-file-ignores)"),
+        "{out}"
+    );
+
+    // Module level.
+    let out = stdout(&tasklint(&["explain", "shop/views.py:12"], t.path()));
+    assert!(out.contains("at module level"), "{out}");
+}
+
+#[test]
+fn bad_targets_are_usage_errors() {
+    let t = project();
+    for (target, message) in [
+        ("shop:3", "a line number needs a file"),
+        ("shop/views.py:99", "there is no line 99"),
+        ("missing.py", "does not exist"),
+    ] {
+        let o = tasklint(&["explain", target], t.path());
+        assert_eq!(o.status.code(), Some(2), "{target}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(message), "{target}: {err}");
+    }
+}
