@@ -1,4 +1,4 @@
-//! `path:line:col: CODE message`, one line a finding.
+//! `path:line:col: severity[CODE]: message`, one line a finding (rustc's short format).
 
 use std::io;
 
@@ -23,8 +23,13 @@ impl Emitter for Concise {
             let p = f.position(d.span.start);
             writeln!(
                 out,
-                "{}:{}:{}: {} {}",
-                f.display, p.line, p.column, d.code, d.message
+                "{}:{}:{}: {}[{}]: {}",
+                f.display,
+                p.line,
+                p.column,
+                d.severity.as_str(),
+                d.code,
+                d.message
             )?;
         }
         summary.write_sentence(out)

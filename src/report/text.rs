@@ -15,6 +15,25 @@ use crate::source::SourceFile;
 
 pub struct Text;
 
+/// After the findings, where to read about each rule reported (as rustc ends with
+/// "For more information about this error, try `rustc --explain E0308`").
+fn write_rule_links(out: &mut dyn WriteColor, diagnostics: &[Diagnostic]) -> io::Result<()> {
+    let mut codes: Vec<(&str, &str)> = diagnostics.iter().map(|d| (d.code, d.name)).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if codes.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "For more about a rule: `tasklint rule CODE`, or its page:"
+    )?;
+    for (code, name) in codes {
+        writeln!(out, "  {code} {name}: {}", super::rule_url(code))?;
+    }
+    Ok(())
+}
+
 /// Lets codespan read our files without copying them.
 struct FileDb<'a>(&'a [SourceFile]);
 
@@ -98,6 +117,9 @@ impl Emitter for Text {
         for d in diagnostics {
             term::emit_to_write_style(out, &config, &db, &to_codespan(d, files))
                 .map_err(io::Error::other)?;
+        }
+        if summary.rule_links && !summary.quiet {
+            write_rule_links(out, diagnostics)?;
         }
         summary.write_sentence(out)
     }
