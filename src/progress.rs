@@ -54,6 +54,13 @@ fn line() -> String {
     )
 }
 
+/// `\r` and "erase line": the line is rewritten in place.
+fn draw() {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\r\x1b[2K{}", line());
+    let _ = err.flush();
+}
+
 /// Should this run show progress? `quiet`: `--quiet`.
 pub fn wanted(quiet: bool) -> bool {
     !quiet
@@ -81,15 +88,17 @@ impl Progress {
             .and_then(|v| v.parse().ok())
             .map_or(Duration::from_secs(1), Duration::from_millis);
         let flag = stop.clone();
+        // No delay (tests): the first line is drawn before anything else happens.
+        let drawn_now = after.is_zero();
+        if drawn_now {
+            draw();
+        }
         let thread = std::thread::spawn(move || {
             let start = Instant::now();
-            let mut drawn = false;
+            let mut drawn = drawn_now;
             while !flag.load(Ordering::Relaxed) {
                 if start.elapsed() >= after {
-                    // `\r` and "erase line": the line is rewritten in place.
-                    let mut err = std::io::stderr().lock();
-                    let _ = write!(err, "\r\x1b[2K{}", line());
-                    let _ = err.flush();
+                    draw();
                     drawn = true;
                 }
                 std::thread::sleep(Duration::from_millis(if drawn { 200 } else { 20 }));

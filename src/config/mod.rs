@@ -219,6 +219,23 @@ pub fn excerpt(text: &str, offset: usize) -> (usize, usize, String) {
     )
 }
 
+/// `a/b/../c` → `a/c`, on the text of the path (no link is followed).
+fn without_dot_dot(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            std::path::Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// How many files an `extend` chain may hold.
 const MAX_EXTEND_DEPTH: usize = 16;
 
@@ -254,8 +271,10 @@ fn load_chain(file: &ConfigFile, chain: &mut Vec<PathBuf>) -> Result<Settings> {
     let Some((base, place)) = parsed.extend else {
         return Ok(settings);
     };
-    // Relative to the folder of the file that says it, as ruff reads `extend`.
-    let base_path = file.root().join(&base);
+    // Relative to the folder of the file that says it, as ruff reads `extend`; `..`
+    // resolved on the path itself, so that the base's folder is an ancestor of the files
+    // below it (its patterns are anchored there).
+    let base_path = without_dot_dot(&file.root().join(&base));
     if !base_path.is_file() {
         bail!(
             "\"extend\" in {place}: {} does not exist (the path is relative to the folder of the file that extends it)",

@@ -39,6 +39,13 @@ pub fn parse(text: &str) -> FileModel {
         let lines = lower::Lines::new(body, shift);
         let model = match syn::parse_file(body) {
             Ok(file) => lower::lower(&file, &lines),
+            // Unbalanced brackets stop proc-macro2's lexer, whose error has neither a
+            // place nor a reason: the scan found both.
+            Err(e) if scan.unbalanced.is_some() && e.to_string().contains("token stream") => {
+                let (at, message) = scan.unbalanced.clone().expect("checked");
+                let at = at as u32 + shift;
+                problem(Span::new(at, at + 1), format!("syntax error: {message}"))
+            }
             Err(e) => {
                 let start = lines.offset(e.span().start());
                 let end = lines.offset(e.span().end()).max(start);
