@@ -41,7 +41,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
                 ))
                 .note(format!("`{name}` is a request handler ({})", handler.kind));
             if let Some(instead) = &slow.entry.instead {
-                d.help(instead.clone());
+                d.help(fill_in(instead, &slow.name, &name));
             }
             continue;
         }
@@ -78,7 +78,16 @@ fn check(cx: &mut Checker, func: FuncRef) {
         );
         d.severity(slow.entry.severity);
         if let Some(instead) = &slow.entry.instead {
-            d.help(instead.clone());
+            d.help(fill_in(instead, &slow.name, &name));
         }
     }
+}
+
+/// The catalogue's `instead` with the names of the user's code: `{call}` is the slow
+/// call as the message names it, `{handler}` the handler. A help line never shows a
+/// name that is not in the user's code.
+fn fill_in(instead: &str, call: &str, handler: &str) -> String {
+    instead
+        .replace("{call}", call)
+        .replace("{handler}", handler)
 }
