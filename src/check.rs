@@ -74,6 +74,27 @@ pub fn check_with_stdin(opts: Options, stdin: Option<StdinFile>) -> Result<Check
     Ok(out)
 }
 
+/// Checks files already discovered, with an editor's buffer standing in for the file
+/// at its path (the command line discovers first when configuration files below the
+/// checked folder decide what is walked).
+pub fn check_discovered_stdin(
+    discovered: Discovered,
+    opts: Options,
+    stdin: Option<StdinFile>,
+) -> Result<CheckOutput> {
+    let read = |f: &FoundFile| match &stdin {
+        Some(s) if s.path == f.path => Ok(s.bytes.clone()),
+        _ => read_file(f),
+    };
+    check_discovered_with(
+        discovered,
+        opts.settings,
+        opts.knowledge,
+        opts.threads,
+        &read,
+    )
+}
+
 /// Checks files already discovered (a test can change the tree between the walk and
 /// the read, as a concurrent edit would).
 pub fn check_discovered(
@@ -119,7 +140,9 @@ fn run(
 ) -> CheckOutput {
     let mut timings = Timings::default();
     let tl000_enabled = settings.is_enabled(crate::catalogue::UNREADABLE_SOURCE);
+    crate::progress::set_phase(crate::progress::Phase::Reading);
     let parsed = pipeline::read_and_parse(discovered, settings, knowledge, read, &mut timings);
+    crate::progress::set_phase(crate::progress::Phase::Checking);
     let clock = Instant::now();
     let project = &parsed.project;
     let files_checked = project.report.iter().filter(|r| **r).count();

@@ -34,11 +34,22 @@ pub enum Command {
     /// Check files or folders (default: the current folder).
     Check(CheckArgs),
     /// List every rule: code, name, default severity, on by default, languages.
-    Rules,
-    /// Print a rule's documentation.
+    Rules {
+        /// `text` (a table) or `json` (an array of objects, for scripts).
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation (or every rule's, with --all).
     Rule {
         /// A rule code (TL101) or name (task-called-directly).
-        code: String,
+        #[arg(required_unless_present = "all")]
+        code: Option<String>,
+        /// Every rule's page, in code order.
+        #[arg(long, conflicts_with = "code")]
+        all: bool,
+        /// `text` (the Markdown page) or `json` (the page with the rule's metadata).
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
     },
     /// What tasklint recognised: the tasks, request handlers and wrappers of a file or
     /// folder; with PATH:LINE, which handler or task reaches that line, or why none does,
@@ -110,6 +121,17 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations (`::error file=...,line=...::message`).
     Github,
+    /// JUnit XML, shown as test results by CI systems.
+    Junit,
+    /// GitLab code quality report (`artifacts:reports:codequality`).
+    Gitlab,
+}
+
+/// How `tasklint rules` and `tasklint rule` print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -155,15 +177,25 @@ pub struct CheckArgs {
     /// one).
     #[arg(long, conflicts_with = "fix")]
     pub diff: bool,
+    /// Add a suppression comment (`# tasklint: ignore[CODE]`, `// tasklint:
+    /// ignore[CODE]`) to every line with a finding, so that the next run passes: a
+    /// baseline for an existing codebase. Then report what is left.
+    #[arg(long, conflicts_with_all = ["fix", "diff", "stdin_filename"])]
+    pub add_noqa: bool,
+    /// List the files that would be checked, each with the configuration file that
+    /// applies to it, and check nothing.
+    #[arg(long, conflicts_with_all = ["fix", "diff", "add_noqa", "stdin_filename"])]
+    pub show_files: bool,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output_file: Option<PathBuf>,
     /// Print how many findings each rule produced instead of the findings.
     #[arg(long)]
     pub statistics: bool,
-    /// How many project calls deep handler rules follow.
-    #[arg(long)]
-    pub max_call_depth: Option<usize>,
+    /// How many project calls deep handler rules follow (0 to 32, as in the
+    /// configuration file).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=config::parse::MAX_CALL_DEPTH))]
+    pub max_call_depth: Option<u16>,
     /// Exit with 0 even when there are findings (2 still means an error).
     #[arg(long)]
     pub exit_zero: bool,
@@ -208,8 +240,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
     };
     let result = match cli.command {
         Command::Check(args) => run_check(args),
-        Command::Rules => print_rules(),
-        Command::Rule { code } => print_rule(&code),
+        Command::Rules { format } => print_rules(format),
+        Command::Rule { code, all, format } => print_rule(code.as_deref(), all, format),
         Command::Explain(args) => explain(args),
         Command::Config(args) => print_config(args),
     };
@@ -250,33 +282,61 @@ fn check_selectors<'a>(
     Ok(())
 }
 
-/// The command line's settings laid over a configuration's.
-fn apply_cli(settings: &mut Settings, args: &CheckArgs) {
-    // As in ruff, a selection on the command line starts over: the configuration's
-    // select, extend-select and ignore no longer apply.
-    if let Some(sel) = &args.select {
-        settings.select = Some(sel.clone());
-        settings.extend_select.clear();
-        settings.ignore.clear();
+/// What the command line lays over every configuration file's settings.
+#[derive(Clone, Debug)]
+struct Overrides {
+    select: Option<Vec<String>>,
+    extend_select: Vec<String>,
+    ignore: Vec<String>,
+    max_call_depth: Option<u16>,
+    force_exclude: bool,
+    cache: bool,
+    prefilter: bool,
+    report_unused_ignores: bool,
+}
+
+impl Overrides {
+    fn new(args: &CheckArgs) -> Overrides {
+        Overrides {
+            select: args.select.clone(),
+            extend_select: args.extend_select.clone(),
+            ignore: args.ignore.clone(),
+            max_call_depth: args.max_call_depth,
+            force_exclude: args.force_exclude,
+            // `--fix` and `--diff` compute fixes from a fresh parse of what they read, never
+            // from a cached model: a planted cache entry must not choose the code written.
+            cache: !args.no_cache && !args.fix && !args.diff,
+            prefilter: !args.no_prefilter,
+            report_unused_ignores: args.report_unused_ignores,
+        }
     }
-    settings
-        .extend_select
-        .extend(args.extend_select.iter().cloned());
-    settings.ignore.extend(args.ignore.iter().cloned());
-    if let Some(d) = args.max_call_depth {
-        settings.max_call_depth = d;
-    }
-    if args.force_exclude {
-        settings.force_exclude = true;
-    }
-    // `--fix` and `--diff` compute fixes from a fresh parse of what they read, never from
-    // a cached model: a planted cache entry must not choose the code written into a file.
-    settings.cache = !args.no_cache && !args.fix && !args.diff;
-    settings.prefilter = !args.no_prefilter;
-    if args.report_unused_ignores {
+
+    /// The command line's settings laid over a configuration's.
+    fn apply(&self, settings: &mut Settings) {
+        // As in ruff, a selection on the command line starts over: the configuration's
+        // select, extend-select and ignore no longer apply.
+        if let Some(sel) = &self.select {
+            settings.select = Some(sel.clone());
+            settings.extend_select.clear();
+            settings.ignore.clear();
+        }
         settings
             .extend_select
-            .push(crate::catalogue::UNUSED_SUPPRESSION.code.to_string());
+            .extend(self.extend_select.iter().cloned());
+        settings.ignore.extend(self.ignore.iter().cloned());
+        if let Some(d) = self.max_call_depth {
+            settings.max_call_depth = usize::from(d);
+        }
+        if self.force_exclude {
+            settings.force_exclude = true;
+        }
+        settings.cache = self.cache;
+        settings.prefilter = self.prefilter;
+        if self.report_unused_ignores {
+            settings
+                .extend_select
+                .push(crate::catalogue::UNUSED_SUPPRESSION.code.to_string());
+        }
     }
 }
 
@@ -411,6 +471,15 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata, a: &Path, b: &Path) -
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    crate::progress::start(
+        crate::progress::wanted(args.quiet) && !args.show_files && args.stdin_filename.is_none(),
+    );
+    let result = run_check_inner(args);
+    crate::progress::stop();
+    result
+}
+
+fn run_check_inner(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if let Some(t) = args.threads
         && usize::from(t) > thread_cap()
     {
@@ -422,18 +491,117 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     check_selectors("select", args.select.iter().flatten())?;
     check_selectors("extend-select", &args.extend_select)?;
     check_selectors("ignore", &args.ignore)?;
-    if args.statistics && matches!(args.format, Format::Sarif | Format::Github) {
+    if args.statistics
+        && matches!(
+            args.format,
+            Format::Sarif | Format::Github | Format::Junit | Format::Gitlab
+        )
+    {
         anyhow::bail!("--statistics prints a table: use it with --format text, concise or json");
+    }
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        anyhow::bail!(
+            "--unsafe-fixes only says which fixes to apply: add --fix to apply them, or --diff to see them"
+        );
     }
     let (paths, stdin) = targets(&args)?;
     if let Some(output) = &args.output_file {
         refuse_to_overwrite_an_input(output, paths.iter().map(PathBuf::as_path))?;
     }
+    if args.add_noqa {
+        return run_add_noqa(&args, paths);
+    }
+    if args.show_files {
+        return run_show_files(&args, paths);
+    }
     if args.fix || args.diff {
         return run_fixes(&args, paths, stdin);
     }
+    let from_stdin = stdin.is_some();
     let merged = check_all(&args, &paths, stdin)?;
+    if !from_stdin {
+        warn_if_nothing_checked(&args, &paths, &merged);
+    }
     report_findings(&args, &merged, 0)
+}
+
+/// An empty folder, a folder without Python or Rust files, or only files of other
+/// languages named: say so on stderr (as ruff does), so that a typo in a path or a
+/// misplaced CI step does not pass silently.
+fn warn_if_nothing_checked(args: &CheckArgs, paths: &[PathBuf], merged: &Merged) {
+    if merged.files_checked > 0 || args.quiet {
+        return;
+    }
+    crate::progress::stop();
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|p| format!("`{}`", p.display().to_string().escape_debug()))
+        .collect();
+    eprintln!(
+        "tasklint: warning: no Python or Rust files found in {}{}",
+        shown.join(", "),
+        if args.force_exclude {
+            " (after --force-exclude)"
+        } else {
+            ""
+        }
+    );
+}
+
+/// The files of one group of paths, walked with the configuration files below them
+/// (each entry excluded or not by its nearest one), and the settings to check them
+/// with.
+struct Walked {
+    discovered: crate::discover::Discovered,
+    settings: Settings,
+    tree: Option<std::sync::Arc<config::tree::ConfigTree>>,
+    time: std::time::Duration,
+}
+
+fn walk_group(
+    args: &CheckArgs,
+    overrides: &Overrides,
+    loaded: Loaded,
+    paths: &[PathBuf],
+    stdin_path: Option<PathBuf>,
+) -> anyhow::Result<Walked> {
+    let start = std::time::Instant::now();
+    let mut settings = loaded.settings;
+    overrides.apply(&mut settings);
+    // `--config` and `--no-config` name one configuration for everything.
+    let tree = matches!(args.config_source.choice(), ConfigChoice::Discover).then(|| {
+        let o = overrides.clone();
+        std::sync::Arc::new(config::tree::ConfigTree::new(std::sync::Arc::new(
+            move |s: &mut Settings| o.apply(s),
+        )))
+    });
+    let mut opts = crate::discover::DiscoverOptions::new(&settings)?;
+    opts.stdin_path = stdin_path;
+    opts.tree = tree.clone();
+    let discovered = crate::discover::discover_with(paths, &opts)?;
+    if let Some(e) = tree.as_ref().and_then(|t| t.take_error()) {
+        return Err(e);
+    }
+    if let Some(t) = &tree {
+        let reported: Vec<PathBuf> = discovered
+            .files
+            .iter()
+            .filter(|f| f.report)
+            .map(|f| f.path.clone())
+            .collect();
+        if let Some(run) = t.run_settings(&settings, &reported) {
+            settings = run;
+        }
+        if let Some(e) = t.take_error() {
+            return Err(e);
+        }
+    }
+    Ok(Walked {
+        discovered,
+        settings,
+        tree,
+        time: start.elapsed(),
+    })
 }
 
 /// Checks every path with the configuration that applies to it, merging the results.
@@ -448,6 +616,7 @@ fn check_all(
     // the files named on the command line, by group.
     let mut reported: Vec<(usize, usize)> = Vec::new();
     let mut named: std::collections::HashMap<PathBuf, usize> = Default::default();
+    let overrides = Overrides::new(args);
     let mut merged = Merged {
         files: Vec::new(),
         diagnostics: Vec::new(),
@@ -461,18 +630,25 @@ fn check_all(
                 named.insert(canonical(p), group);
             }
         }
-        let mut settings = loaded.settings;
-        apply_cli(&mut settings, args);
-        let knowledge = config::knowledge_for(&settings)?;
-        let mut out = check::check_with_stdin(
+        let walked = walk_group(
+            args,
+            &overrides,
+            loaded,
+            &paths,
+            stdin.as_ref().map(|s| s.path.clone()),
+        )?;
+        let knowledge = config::knowledge_for(&walked.settings)?;
+        let mut out = check::check_discovered_stdin(
+            walked.discovered,
             Options {
                 paths,
-                settings,
+                settings: walked.settings,
                 knowledge,
                 threads: threads(args),
             },
             stdin.clone(),
         )?;
+        out.timings.phases.insert(0, ("discover", walked.time));
         let offset = merged.files.len();
         if several {
             reported.extend(
@@ -538,6 +714,108 @@ fn drop_reported_twice(
     merged.diagnostics.retain(|d| !dropped.contains(&d.file));
 }
 
+/// `--show-files`: every file that would be checked, and its configuration file.
+fn run_show_files(args: &CheckArgs, paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    let choice = args.config_source.choice();
+    let groups = group_by_config(&choice, paths.clone())?;
+    let overrides = Overrides::new(args);
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for (loaded, group) in groups {
+        let named = loaded.file.clone();
+        let walked = walk_group(args, &overrides, loaded, &group, None)?;
+        for f in walked.discovered.files.iter().filter(|f| f.report) {
+            let file = match &walked.tree {
+                Some(t) => t.for_file(&f.path).file.clone(),
+                None => named.clone(),
+            };
+            let describe = match (file, &choice) {
+                (Some(c), _) => c.describe(),
+                (None, ConfigChoice::None) => "(none: --no-config)".to_string(),
+                (None, _) => "(none: built-in defaults)".to_string(),
+            };
+            rows.push((f.display.clone(), describe));
+        }
+    }
+    rows.sort();
+    rows.dedup();
+    let merged_empty = Merged {
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+        files_checked: rows.len(),
+        skipped: Default::default(),
+        timings: Default::default(),
+    };
+    warn_if_nothing_checked(args, &paths, &merged_empty);
+    let mut out = io::stdout().lock();
+    for (path, config) in rows {
+        // Names are user-controlled: one line each, whatever they hold.
+        writeln!(out, "{}\t{config}", path.escape_debug())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--add-noqa`: a suppression comment on every line with a finding, then a check of
+/// what is left (the lines where no comment could go, TL000).
+fn run_add_noqa(args: &CheckArgs, paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    let merged = check_all(args, &paths, None)?;
+    warn_if_nothing_checked(args, &paths, &merged);
+    let plan = crate::noqa::plan(&merged.diagnostics, &merged.files);
+    crate::progress::stop();
+    let mut lines = 0usize;
+    let mut files = 0usize;
+    for e in &plan.edited {
+        let source = &merged.files[e.file];
+        // A file edited since it was read is left alone: its findings may have moved.
+        match fix::write_fixed(&source.path, &source.text, &e.text) {
+            Ok(()) => {}
+            Err(fix::NotWritten::Changed) => {
+                eprintln!(
+                    "tasklint: warning: not adding suppressions to {}: it changed while tasklint ran",
+                    crate::report::escape::text(&source.display)
+                );
+                continue;
+            }
+            Err(err) => anyhow::bail!(
+                "cannot write `{}`: {err}",
+                crate::report::escape::text(&source.display)
+            ),
+        }
+        lines += e.lines;
+        files += 1;
+    }
+    for l in &plan.left {
+        let codes = if l.codes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", l.codes.join(", "))
+        };
+        eprintln!(
+            "tasklint: warning: no suppression added to {}:{}{codes}: {}",
+            crate::report::escape::text(&merged.files[l.file].display),
+            l.line,
+            l.reason
+        );
+    }
+    if !args.quiet {
+        eprintln!(
+            "Added suppression comments to {} in {}.",
+            plural(lines, "line"),
+            plural(files, "file")
+        );
+    }
+    // The run after: what no comment could suppress is still reported.
+    let after = check_all(args, &paths, None)?;
+    report_findings(args, &after, 0)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// `--fix` / `--diff`: check, apply the fixes of one pass, check again, until nothing
 /// is left to fix. An editor's buffer (`--stdin-filename`) is fixed in memory and
 /// printed on standard output. A file that cannot be written (or changed meanwhile) is
@@ -556,6 +834,9 @@ fn run_fixes(
     let mut not_written: Vec<(String, PathBuf, fix::NotWritten)> = Vec::new();
     let in_memory = args.diff || stdin.is_some();
     let mut merged = check_all(args, &paths, stdin.clone())?;
+    if stdin.is_none() {
+        warn_if_nothing_checked(args, &paths, &merged);
+    }
     for _ in 0..fix::MAX_PASSES {
         let pass = fix::plan(&merged.diagnostics, &merged.files, args.unsafe_fixes);
         for r in &pass.refused {
@@ -607,6 +888,7 @@ fn run_fixes(
         }
         merged = check_all(args, &paths, stdin.clone())?;
     }
+    crate::progress::stop();
     if args.diff {
         let mut out = io::stdout().lock();
         for (display, old, new) in &changed {
@@ -661,6 +943,7 @@ fn run_fixes(
 }
 
 fn report_findings(args: &CheckArgs, merged: &Merged, fixed: usize) -> anyhow::Result<ExitCode> {
+    crate::progress::stop();
     let report_clock = std::time::Instant::now();
     let mut summary = Summary::new(merged.files_checked, &merged.diagnostics);
     summary.skipped = merged.skipped.clone();
@@ -672,12 +955,21 @@ fn report_findings(args: &CheckArgs, merged: &Merged, fixed: usize) -> anyhow::R
     } else {
         fix::fixable(&merged.diagnostics, true) - summary.fixable
     };
+    let exit = if merged.diagnostics.is_empty() || args.exit_zero {
+        0
+    } else {
+        1
+    };
+    summary.exit_code = exit;
+    summary.rule_links = args.format == Format::Text;
     let emitter: &dyn Emitter = match args.format {
         Format::Text => &report::Text,
         Format::Concise => &report::Concise,
         Format::Json => &report::Json,
         Format::Sarif => &report::Sarif,
         Format::Github => &report::Github,
+        Format::Junit => &report::Junit,
+        Format::Gitlab => &report::Gitlab,
     };
     let write = |w: &mut dyn WriteColor| -> io::Result<()> {
         match (args.statistics, args.format) {
@@ -709,11 +1001,7 @@ fn report_findings(args: &CheckArgs, merged: &Merged, fixed: usize) -> anyhow::R
         t.add("report", report_clock.elapsed());
         eprint!("{}", t.render());
     }
-    Ok(if merged.diagnostics.is_empty() || args.exit_zero {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitCode::from(exit as u8))
 }
 
 fn toml_list(items: &[String]) -> String {
@@ -836,18 +1124,81 @@ fn print_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     line(format!("blocking-calls = [{}]", bc.join(", ")));
+    // For a file, `per-file-ignores` may turn rules off: say which entries match and
+    // leave their rules out of the list.
+    let pfi = config::PerFileIgnores::new(s);
+    let matching = if path.is_dir() {
+        Vec::new()
+    } else {
+        pfi.matching(&path)
+    };
+    for e in &matching {
+        line(format!(
+            "# per-file-ignores: {} matches {}: {} off here",
+            toml_str(&e.pattern),
+            path.display(),
+            e.selectors.join(", ")
+        ));
+    }
     let enabled: Vec<&str> = rules::ALL
         .iter()
         .filter(|r| s.is_enabled(r.info))
+        .filter(|r| path.is_dir() || !pfi.ignores(&path, r.info.code))
         .map(|r| r.info.code)
         .collect();
-    line(format!("# rules in force: {}", enabled.join(", ")));
+    let scope = if path.is_dir() {
+        String::new()
+    } else {
+        format!(" in {}", path.display())
+    };
+    line(format!("# rules in force{scope}: {}", enabled.join(", ")));
     print!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_rules() -> anyhow::Result<ExitCode> {
+fn language_names(info: &rules::RuleInfo) -> Vec<&'static str> {
+    info.languages
+        .iter()
+        .map(|l| match l {
+            crate::model::Language::Python => "python",
+            crate::model::Language::Rust => "rust",
+        })
+        .collect()
+}
+
+/// A rule as `--format json` prints it; `doc` only for `tasklint rule`.
+fn rule_json(info: &rules::RuleInfo, with_doc: bool) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "code": info.code,
+        "name": info.name,
+        "summary": info.summary,
+        "severity": info.severity.as_str(),
+        "default": info.default_enabled,
+        "languages": language_names(info),
+        "fix": match info.fix {
+            rules::FixAvailability::Never => "never",
+            rules::FixAvailability::Sometimes => "sometimes",
+            rules::FixAvailability::Always => "always",
+        },
+        "url": report::rule_url(info.code),
+    });
+    if with_doc {
+        v["doc"] = serde_json::Value::from(info.doc);
+    }
+    v
+}
+
+fn print_rules(format: RulesFormat) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
+    if format == RulesFormat::Json {
+        let all: Vec<serde_json::Value> = rules::ALL
+            .iter()
+            .map(|r| rule_json(&r.info, false))
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &all)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     writeln!(
         out,
         "{:<6} {:<30} {:<8} {:<8} {:<11} summary",
@@ -855,14 +1206,6 @@ fn print_rules() -> anyhow::Result<ExitCode> {
     )?;
     for r in rules::ALL {
         let i = &r.info;
-        let langs: Vec<&str> = i
-            .languages
-            .iter()
-            .map(|l| match l {
-                crate::model::Language::Python => "python",
-                crate::model::Language::Rust => "rust",
-            })
-            .collect();
         writeln!(
             out,
             "{:<6} {:<30} {:<8} {:<8} {:<11} {}",
@@ -870,21 +1213,45 @@ fn print_rules() -> anyhow::Result<ExitCode> {
             i.name,
             i.severity.as_str(),
             if i.default_enabled { "on" } else { "off" },
-            langs.join(","),
+            language_names(i).join(","),
             i.summary
         )?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_rule(code: &str) -> anyhow::Result<ExitCode> {
-    match rules::find(code) {
-        Some(r) => {
-            print!("{}", r.info.doc);
-            Ok(ExitCode::SUCCESS)
+fn print_rule(code: Option<&str>, all: bool, format: RulesFormat) -> anyhow::Result<ExitCode> {
+    let chosen: Vec<&rules::Rule> = if all {
+        rules::ALL.to_vec()
+    } else {
+        let code = code.unwrap_or_default();
+        match rules::find(code) {
+            Some(r) => vec![r],
+            None => anyhow::bail!("unknown rule `{code}` (see `tasklint rules`)"),
         }
-        None => anyhow::bail!("unknown rule `{code}` (see `tasklint rules`)"),
+    };
+    let mut out = io::stdout().lock();
+    match format {
+        RulesFormat::Json if all => {
+            let v: Vec<serde_json::Value> =
+                chosen.iter().map(|r| rule_json(&r.info, true)).collect();
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        RulesFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &rule_json(&chosen[0].info, true))?;
+            writeln!(out)?;
+        }
+        RulesFormat::Text => {
+            for (i, r) in chosen.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                write!(out, "{}", r.info.doc)?;
+            }
+        }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {

@@ -138,15 +138,19 @@ pub struct DiscoverOptions {
     pub force_exclude: bool,
     /// `--stdin-filename`: a path checked even when it does not exist on disk.
     pub stdin_path: Option<PathBuf>,
+    /// Configuration files below the walked folders: when set, each walked entry is
+    /// excluded (or not) by its folder's nearest configuration instead of `exclude`.
+    pub tree: Option<std::sync::Arc<crate::config::tree::ConfigTree>>,
 }
 
 impl DiscoverOptions {
     pub fn new(settings: &Settings) -> Result<DiscoverOptions> {
         Ok(DiscoverOptions {
-            exclude: PathGlobs::new(&settings.exclude_patterns()).map_err(anyhow::Error::msg)?,
+            exclude: settings.exclude_globs().map_err(anyhow::Error::msg)?,
             root: settings.root.clone(),
             force_exclude: settings.force_exclude,
             stdin_path: None,
+            tree: None,
         })
     }
 
@@ -288,6 +292,7 @@ fn walk(
     // `exclude` prunes walked folders (never the folder the walk starts from).
     let exclude = opts.exclude.clone();
     let config_root = opts.root.clone();
+    let tree = opts.tree.clone();
     let abs_walk = crate::paths::absolute(walk_dir);
     let start = walk_dir.to_path_buf();
     let walker = WalkBuilder::new(walk_dir)
@@ -298,7 +303,10 @@ fn walk(
                 return true;
             }
             let rel = e.path().strip_prefix(&start).unwrap_or(e.path());
-            !exclude.is_match(&abs_walk.join(rel), config_root.as_deref())
+            match &tree {
+                Some(t) => !t.excluded(&abs_walk.join(rel)),
+                None => !exclude.is_match(&abs_walk.join(rel), config_root.as_deref()),
+            }
         })
         .build();
     let prefix = package_prefix(walk_dir);

@@ -112,6 +112,7 @@ pub fn load(
             },
         ))
     };
+    crate::progress::read_one();
     let bytes = match read(&found) {
         Ok(b) => b,
         Err(e) => {
@@ -175,6 +176,7 @@ struct CachedParser {
 
 impl Loader for Arc<CachedParser> {
     fn load(&self, p: &Pending) -> FileModel {
+        crate::progress::parsed_one();
         if let Some(m) = self.cache.as_ref().and_then(|c| c.get(p.hash, &p.text)) {
             self.from_cache.fetch_add(1, Ordering::Relaxed);
             return m;

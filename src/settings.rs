@@ -61,6 +61,13 @@ pub struct Settings {
     /// Rust blocking calls (TL302), merged into the Rust catalogue by
     /// `Knowledge::extend_with`.
     pub blocking_calls: Vec<BlockingCall>,
+    /// Patterns (`exclude`, `extend-exclude`, `per-file-ignores`) inherited through
+    /// `extend` from a configuration file in another folder, with that folder: their
+    /// `/` patterns stay relative to it.
+    pub inherited_roots: Vec<(String, PathBuf)>,
+    /// The configuration files below the checked folder, when there are any: each file
+    /// is then checked with its nearest one (`crate::config::tree`).
+    pub tree: Option<std::sync::Arc<crate::config::tree::ConfigTree>>,
 }
 
 /// `per-file-ignores`: a glob and the rule selectors not reported in matching files.
@@ -124,9 +131,14 @@ impl Default for Settings {
             handler_decorators: Vec::new(),
             handler_base_classes: Vec::new(),
             blocking_calls: Vec::new(),
+            inherited_roots: Vec::new(),
+            tree: None,
         }
     }
 }
+
+/// The code of the rule that reports files that could not be read or parsed.
+pub const UNREADABLE_SOURCE: &str = "TL000";
 
 /// Does a selector (`TL101`, `TL1`, `ALL`) cover a rule code?
 pub fn selector_matches(selector: &str, code: &str) -> bool {
@@ -135,6 +147,12 @@ pub fn selector_matches(selector: &str, code: &str) -> bool {
 
 impl Settings {
     pub fn is_enabled(&self, rule: &RuleInfo) -> bool {
+        // A file that cannot be read or parsed could not be checked for any rule: TL000
+        // is reported whatever the selection says, unless `ignore` names it (as ruff
+        // reports syntax errors whatever is selected).
+        if rule.code == UNREADABLE_SOURCE {
+            return !self.ignore.iter().any(|s| selector_matches(s, rule.code));
+        }
         let selected = match &self.select {
             Some(sel) => sel.iter().any(|s| selector_matches(s, rule.code)),
             None => rule.default_enabled,
@@ -168,6 +186,28 @@ impl Settings {
             Some(i) => selected && selected_by.is_some_and(|s| s > i),
             None => selected,
         }
+    }
+
+    /// The folder a pattern's `/` patterns are relative to, when it is not
+    /// [`Settings::root`] (a pattern inherited through `extend`).
+    pub fn root_of_pattern(&self, pattern: &str) -> Option<PathBuf> {
+        self.inherited_roots
+            .iter()
+            .find(|(p, _)| p == pattern)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// [`Settings::exclude_patterns`], ready to match.
+    pub fn exclude_globs(&self) -> Result<crate::config::glob::PathGlobs, String> {
+        let with: Vec<(String, Option<PathBuf>)> = self
+            .exclude_patterns()
+            .into_iter()
+            .map(|p| {
+                let root = self.root_of_pattern(&p);
+                (p, root)
+            })
+            .collect();
+        crate::config::glob::PathGlobs::with_roots(&with)
     }
 
     /// Every exclude pattern in force: `exclude` (or the built-in list) and

@@ -148,8 +148,8 @@ fn exit_codes_are_0_clean_1_findings_2_errors() {
     assert_eq!(
         lines(&out.stdout),
         [
-            "app/views.py:7:5: TL101 task `send_receipt` is called directly, so it runs inside the request instead of on a worker",
-            "app/views.py:8:5: TL301 `time.sleep` in request handler `checkout` sleeps while the request waits",
+            "app/views.py:7:5: error[TL101]: task `send_receipt` is called directly, so it runs inside the request instead of on a worker",
+            "app/views.py:8:5: error[TL301]: `time.sleep` in request handler `checkout` sleeps while the request waits",
             "Found 2 errors in 4 files.",
             "[*] 1 fixable with `--fix`.",
         ]
@@ -619,7 +619,7 @@ fn paths_under_different_configurations_use_their_own() {
     assert_eq!(
         lines(&out.stdout),
         [
-            "a/tasks.py:10:5: TL101 task `t` is called directly, so it runs here instead of on a worker",
+            "a/tasks.py:10:5: warning[TL101]: task `t` is called directly, so it runs here instead of on a worker",
             "Found 1 warning in 2 files.",
             "[*] 1 fixable with `--fix`.",
         ]
@@ -653,7 +653,7 @@ fn config_command_shows_the_settings_and_their_file() {
         "report-task-calls-in-tasks = true",
         "per-file-ignores = { \"app/urls.py\" = [\"ALL\"] }",
         "task-decorators = [{ path = \"app.tasks.wrapped\", framework = \"dramatiq\" }]",
-        "# rules in force: TL101, TL102",
+        "# rules in force: TL000, TL101, TL102",
     ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
@@ -742,7 +742,7 @@ fn every_configuration_error_is_reported_with_file_line_and_key() {
         (
             "tasklint.toml",
             "[per-file-ignores]\n\"a.py\" = \"TL101\"\n",
-            "\"per-file-ignores.\"a.py\"\" in tasklint.toml line 2 must be a list of rule codes",
+            "\"per-file-ignores\" entry \"a.py\" in tasklint.toml line 2 must be a list of rule codes",
         ),
         (
             "tasklint.toml",
@@ -879,11 +879,11 @@ fn a_named_task_wrapper_makes_tasks_for_every_rule() {
     assert_eq!(
         lines(&with.stdout),
         [
-            "myproj/views.py:8:5: TL101 task `send_welcome` is called directly, so it runs inside the request instead of on a worker",
-            "myproj/views.py:10:5: TL102 `.delay()` is called on `refresh_profile`, a plain function that no task decorator makes a task",
-            "myproj/views.py:16:5: TL301 `myproj.billing.charge_card` in request handler `pay` calls the payment provider over the network",
-            "myproj/views.py:23:9: TL301 `myproj.billing.charge_card` in request handler `CheckoutHandler.post` calls the payment provider over the network",
-            "myproj/views.py:33:5: TL101 task `send_welcome` is called directly, so it runs here instead of on a worker",
+            "myproj/views.py:8:5: error[TL101]: task `send_welcome` is called directly, so it runs inside the request instead of on a worker",
+            "myproj/views.py:10:5: error[TL102]: `.delay()` is called on `refresh_profile`, a plain function that no task decorator makes a task",
+            "myproj/views.py:16:5: error[TL301]: `myproj.billing.charge_card` in request handler `pay` calls the payment provider over the network",
+            "myproj/views.py:23:9: error[TL301]: `myproj.billing.charge_card` in request handler `CheckoutHandler.post` calls the payment provider over the network",
+            "myproj/views.py:33:5: warning[TL101]: task `send_welcome` is called directly, so it runs here instead of on a worker",
         ],
         "{with:?}"
     );
@@ -893,9 +893,9 @@ fn a_named_task_wrapper_makes_tasks_for_every_rule() {
     assert_eq!(
         lines(&without.stdout),
         [
-            "myproj/views.py:8:5: TL101 task `send_welcome` is called directly, so it runs here instead of on a worker",
-            "myproj/views.py:10:5: TL102 `.delay()` is called on `refresh_profile`, a plain function that no task decorator makes a task",
-            "myproj/views.py:33:5: TL101 task `send_welcome` is called directly, so it runs here instead of on a worker",
+            "myproj/views.py:8:5: error[TL101]: task `send_welcome` is called directly, so it runs here instead of on a worker",
+            "myproj/views.py:10:5: error[TL102]: `.delay()` is called on `refresh_profile`, a plain function that no task decorator makes a task",
+            "myproj/views.py:33:5: error[TL101]: task `send_welcome` is called directly, so it runs here instead of on a worker",
         ],
         "{without:?}"
     );
@@ -1030,7 +1030,7 @@ fn stdin_is_checked_in_place_with_the_project_from_disk() {
     );
     assert_eq!(
         lines(&out.stdout)[0],
-        "app/new.py:5:5: TL101 task `send_receipt` is called directly, so it runs here instead of on a worker",
+        "app/new.py:5:5: warning[TL101]: task `send_receipt` is called directly, so it runs here instead of on a worker",
         "{out:?}"
     );
     let out = run_with(
@@ -1047,7 +1047,7 @@ fn stdin_is_checked_in_place_with_the_project_from_disk() {
     );
     assert!(
         out.stdout
-            .starts_with("app/views.py:1:7: TL000 syntax error"),
+            .starts_with("app/views.py:1:7: error[TL000]: syntax error"),
         "{out:?}"
     );
 
@@ -1140,7 +1140,7 @@ fn suppressions_and_unused_ones() {
     assert_eq!(
         lines(&out.stdout),
         [
-            "app/views.py:9:31: TL001 unused suppression: no TL101 finding is reported on this line",
+            "app/views.py:9:31: warning[TL001]: unused suppression: no TL101 finding is reported on this line",
             "Found 1 warning in 4 files.",
         ]
     );

@@ -83,7 +83,7 @@ fn concise_format_is_one_line_per_finding() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0],
-        "app/views.py:5:5: TL101 task `ping` is called directly, so it runs inside the request instead of on a worker"
+        "app/views.py:5:5: error[TL101]: task `ping` is called directly, so it runs inside the request instead of on a worker"
     );
     assert_eq!(lines[1], "Found 1 error in 3 files.");
     assert_eq!(lines[2], "[*] 1 fixable with `--fix`.");
@@ -177,18 +177,21 @@ fn a_broken_file_is_tl000_and_the_others_are_still_checked() {
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.contains("app/broken.py:1:"), "{out}");
-    assert!(out.contains("TL000 syntax error"), "{out}");
+    assert!(out.contains("error[TL000]: syntax error"), "{out}");
     assert!(
-        out.contains("app/legacy.py:1:1: TL000 Python 2 syntax (`print` statement)"),
+        out.contains("app/legacy.py:1:1: error[TL000]: Python 2 syntax (`print` statement)"),
         "{out}"
     );
     assert!(
-        out.contains("app/latin1.py:1:6: TL000 not UTF-8 text (invalid byte at offset 5)"),
+        out.contains("app/latin1.py:1:6: error[TL000]: not UTF-8 text (invalid byte at offset 5)"),
         "{out}"
     );
-    assert!(out.contains("app/blob.py:1:1: TL000 binary file"), "{out}");
+    assert!(
+        out.contains("app/blob.py:1:1: error[TL000]: binary file"),
+        "{out}"
+    );
     // The finding in the healthy file is still there.
-    assert!(out.contains("app/views.py:5:5: TL101"), "{out}");
+    assert!(out.contains("app/views.py:5:5: error[TL101]"), "{out}");
     assert!(
         out.contains("Found 5 errors in 7 files; 4 files skipped: 1 binary, 1 not UTF-8, 2 with syntax errors."),
         "{out}"
@@ -220,7 +223,7 @@ fn a_file_named_on_the_command_line_is_checked_with_its_project_around_it() {
     let o = tasklint(&["check", "app/views.py", "--format", "concise"], t.path());
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.starts_with("app/views.py:5:5: TL101"), "{out}");
+    assert!(out.starts_with("app/views.py:5:5: error[TL101]"), "{out}");
     assert!(out.contains("in 1 file."), "{out}");
     // Files read for context are not reported on, even when broken and needed (it
     // mentions `.delay()`).
@@ -284,6 +287,6 @@ fn walking_honours_gitignore_and_skips_virtualenvs() {
     }
     let o = tasklint(&["check", ".", "--format", "concise"], t.path());
     let out = stdout(&o);
-    assert!(out.contains("app/views.py:5:5: TL101"), "{out}");
+    assert!(out.contains("app/views.py:5:5: error[TL101]"), "{out}");
     assert!(out.contains("Found 1 error in 3 files."), "{out}");
 }

@@ -9,7 +9,7 @@
 //! `*` and `?` never cross a `/`; `**` does. A folder that matches covers everything
 //! below it.
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -18,9 +18,10 @@ pub struct PathGlobs {
     /// Patterns matched against a single file or folder name, and their index.
     names: GlobSet,
     name_index: Vec<usize>,
-    /// Patterns matched against the path relative to the root, and their index.
-    anchored: GlobSet,
-    anchored_index: Vec<usize>,
+    /// Patterns matched against the path relative to a folder, and their index: the
+    /// folder given to [`PathGlobs::matching`] (`None`), or the pattern's own (a pattern
+    /// inherited through `extend` from a configuration file in another folder).
+    anchored: Vec<(Option<PathBuf>, GlobSet, Vec<usize>)>,
 }
 
 /// Checks one pattern; the error says what is wrong with it.
@@ -50,31 +51,50 @@ fn build(text: &str) -> Result<globset::Glob, String> {
 
 impl PathGlobs {
     pub fn new(patterns: &[String]) -> Result<PathGlobs, String> {
+        let with: Vec<(String, Option<PathBuf>)> =
+            patterns.iter().map(|p| (p.clone(), None)).collect();
+        PathGlobs::with_roots(&with)
+    }
+
+    /// Patterns with the folder their `/` patterns are relative to (`None`: the root
+    /// given when matching).
+    pub fn with_roots(patterns: &[(String, Option<PathBuf>)]) -> Result<PathGlobs, String> {
         let mut names = GlobSetBuilder::new();
-        let mut anchored = GlobSetBuilder::new();
         let mut name_index = Vec::new();
-        let mut anchored_index = Vec::new();
-        for (i, p) in patterns.iter().enumerate() {
+        let mut anchored: Vec<(Option<PathBuf>, GlobSetBuilder, Vec<usize>)> = Vec::new();
+        for (i, (p, root)) in patterns.iter().enumerate() {
             let (is_anchored, text) = normalise(p).map_err(|e| format!("`{p}`: {e}"))?;
             let glob = build(&text).map_err(|e| format!("`{p}`: {e}"))?;
             if is_anchored {
-                anchored.add(glob);
-                anchored_index.push(i);
+                match anchored.iter_mut().find(|(r, _, _)| r == root) {
+                    Some((_, set, index)) => {
+                        set.add(glob);
+                        index.push(i);
+                    }
+                    None => {
+                        let mut set = GlobSetBuilder::new();
+                        set.add(glob);
+                        anchored.push((root.clone(), set, vec![i]));
+                    }
+                }
             } else {
                 names.add(glob);
                 name_index.push(i);
             }
         }
+        let anchored = anchored
+            .into_iter()
+            .map(|(root, set, index)| Ok((root, set.build().map_err(|e| e.to_string())?, index)))
+            .collect::<Result<Vec<_>, String>>()?;
         Ok(PathGlobs {
             names: names.build().map_err(|e| e.to_string())?,
             name_index,
-            anchored: anchored.build().map_err(|e| e.to_string())?,
-            anchored_index,
+            anchored,
         })
     }
 
     /// Indices of the patterns that match `path` itself. `path` is absolute; anchored
-    /// patterns only match below `root`.
+    /// patterns only match below `root` (or below their own folder).
     pub fn matching(&self, path: &Path, root: Option<&Path>) -> Vec<usize> {
         let mut out = Vec::new();
         if let Some(name) = path.file_name() {
@@ -82,13 +102,15 @@ impl PathGlobs {
                 out.push(self.name_index[i]);
             }
         }
-        if !self.anchored.is_empty()
-            && let Some(rel) = root.and_then(|r| path.strip_prefix(r).ok())
-            && rel.components().all(|c| matches!(c, Component::Normal(_)))
-            && !rel.as_os_str().is_empty()
-        {
-            for i in self.anchored.matches(rel) {
-                out.push(self.anchored_index[i]);
+        for (own, set, index) in &self.anchored {
+            let base = own.as_deref().or(root);
+            if let Some(rel) = base.and_then(|r| path.strip_prefix(r).ok())
+                && rel.components().all(|c| matches!(c, Component::Normal(_)))
+                && !rel.as_os_str().is_empty()
+            {
+                for i in set.matches(rel) {
+                    out.push(index[i]);
+                }
             }
         }
         out.sort_unstable();
@@ -160,6 +182,22 @@ mod tests {
             g.matching_with_ancestors(Path::new("/home/build/proj/build/x.py"), base, None),
             [0]
         );
+    }
+
+    #[test]
+    fn inherited_patterns_keep_their_own_folder() {
+        let g = PathGlobs::with_roots(&[
+            ("legacy/*.py".into(), Some(PathBuf::from("/repo"))),
+            ("gen/*.py".into(), None),
+        ])
+        .unwrap();
+        let child = Path::new("/repo/svc");
+        // From the base in /repo: relative to /repo, wherever the child is.
+        assert!(g.is_match(Path::new("/repo/legacy/a.py"), Some(child)));
+        assert!(!g.is_match(Path::new("/repo/svc/legacy/a.py"), Some(child)));
+        // The child's own: relative to the child's folder.
+        assert!(g.is_match(Path::new("/repo/svc/gen/a.py"), Some(child)));
+        assert!(!g.is_match(Path::new("/repo/gen/a.py"), Some(child)));
     }
 
     #[test]

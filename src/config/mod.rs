@@ -9,6 +9,7 @@
 
 pub mod glob;
 pub mod parse;
+pub mod tree;
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +17,7 @@ use anyhow::{Result, anyhow, bail};
 use toml::de::{DeTable, DeValue};
 
 use crate::knowledge::Knowledge;
-use crate::settings::Settings;
+use crate::settings::{PerFileIgnore, Settings};
 
 pub const TASKLINT_TOML: &str = "tasklint.toml";
 pub const PYPROJECT_TOML: &str = "pyproject.toml";
@@ -145,21 +146,28 @@ fn world_writable(_: &Path) -> bool {
 /// The nearest configuration file at or above `start` ([`search_folders`]).
 pub fn find(start: &Path) -> Result<Option<ConfigFile>> {
     for dir in search_folders(&crate::paths::absolute(start)) {
-        let dir = dir.as_path();
-        let t = dir.join(TASKLINT_TOML);
-        if t.is_file() {
-            return Ok(Some(ConfigFile {
-                path: t,
-                kind: ConfigKind::Tasklint,
-            }));
+        if let Some(f) = find_in(&dir)? {
+            return Ok(Some(f));
         }
-        let p = dir.join(PYPROJECT_TOML);
-        if p.is_file() && has_tasklint_table(&p)? {
-            return Ok(Some(ConfigFile {
-                path: p,
-                kind: ConfigKind::Pyproject,
-            }));
-        }
+    }
+    Ok(None)
+}
+
+/// The configuration file in `dir` itself, if there is one.
+pub fn find_in(dir: &Path) -> Result<Option<ConfigFile>> {
+    let t = dir.join(TASKLINT_TOML);
+    if t.is_file() {
+        return Ok(Some(ConfigFile {
+            path: t,
+            kind: ConfigKind::Tasklint,
+        }));
+    }
+    let p = dir.join(PYPROJECT_TOML);
+    if p.is_file() && has_tasklint_table(&p)? {
+        return Ok(Some(ConfigFile {
+            path: p,
+            kind: ConfigKind::Pyproject,
+        }));
     }
     Ok(None)
 }
@@ -303,36 +311,182 @@ fn tool_tasklint<'a, 'i>(doc: &'a DeTable<'i>) -> Option<&'a toml::Spanned<DeVal
 }
 
 fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> anyhow::Error {
-    let line = e.span().map(|s| {
-        text.as_bytes()[..s.start.min(text.len())]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
-    });
-    match line {
-        Some(l) => anyhow!(
-            "{} line {l} is not valid TOML: {}",
-            display(path),
-            e.message().trim_end()
-        ),
-        None => anyhow!(
-            "{} is not valid TOML: {}",
-            display(path),
-            e.message().trim_end()
-        ),
+    let message = e.message().trim_end();
+    match e.span() {
+        Some(span) => {
+            let (line, column, excerpt) = excerpt(text, span.start);
+            anyhow!(
+                "{} line {line} is not valid TOML: {message}\n  --> {}:{line}:{column}\n{excerpt}",
+                display(path),
+                display(path),
+            )
+        }
+        None => anyhow!("{} is not valid TOML: {message}", display(path)),
     }
 }
 
-/// Reads a configuration file into settings.
+/// The 1-based line and column (in characters) of `offset`, and the line with a caret
+/// under the column, as rustc shows a place:
+///
+/// ```text
+///    |
+///  3 | select = ["TL1"
+///    |                ^
+/// ```
+pub fn excerpt(text: &str, offset: usize) -> (usize, usize, String) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = text[..offset].matches('\n').count() + 1;
+    let column = text[line_start..offset].chars().count() + 1;
+    // Tabs and control characters would move the caret or the terminal: show them as
+    // spaces and `?`.
+    let shown: String = text[line_start..line_end]
+        .trim_end_matches('\r')
+        .chars()
+        .take(200)
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '?',
+            c => c,
+        })
+        .collect();
+    let number = line.to_string();
+    let pad = " ".repeat(number.len());
+    let caret = format!("{}^", " ".repeat((column - 1).min(200)));
+    (
+        line,
+        column,
+        format!("{pad} |\n{number} | {shown}\n{pad} | {caret}"),
+    )
+}
+
+/// `a/b/../c` → `a/c`, on the text of the path (no link is followed).
+fn without_dot_dot(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            std::path::Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// How many files an `extend` chain may hold.
+const MAX_EXTEND_DEPTH: usize = 16;
+
+/// Reads a configuration file into settings, following `extend`.
 pub fn load(file: &ConfigFile) -> Result<Settings> {
+    load_chain(file, &mut Vec::new())
+}
+
+fn load_chain(file: &ConfigFile, chain: &mut Vec<PathBuf>) -> Result<Settings> {
+    let key = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
+    if chain.contains(&key) {
+        let names: Vec<String> = chain
+            .iter()
+            .chain(std::iter::once(&key))
+            .map(|p| display(p))
+            .collect();
+        bail!("\"extend\" goes round in a circle: {}", names.join(" → "));
+    }
+    if chain.len() >= MAX_EXTEND_DEPTH {
+        bail!(
+            "\"extend\" in {} goes more than {MAX_EXTEND_DEPTH} files deep",
+            display(&file.path)
+        );
+    }
+    chain.push(key);
     let text = read(&file.path)?;
-    let mut settings = parse_text(&text, &display(&file.path), file.kind).map_err(|e| match e {
+    let parsed = parse_full(&text, &display(&file.path), file.kind).map_err(|e| match e {
         ParseError::Toml(e) => toml_error(&file.path, &text, e),
         ParseError::Message(m) => anyhow!(m),
     })?;
+    let mut settings = parsed.settings;
     settings.root = Some(file.root());
-    Ok(settings)
+    let Some((base, place)) = parsed.extend else {
+        return Ok(settings);
+    };
+    // Relative to the folder of the file that says it, as ruff reads `extend`; `..`
+    // resolved on the path itself, so that the base's folder is an ancestor of the files
+    // below it (its patterns are anchored there).
+    let base_path = without_dot_dot(&file.root().join(&base));
+    if !base_path.is_file() {
+        bail!(
+            "\"extend\" in {place}: {} does not exist (the path is relative to the folder of the file that extends it)",
+            display(&base_path)
+        );
+    }
+    let base_file = ConfigFile::named(&base_path);
+    let inherited = load_chain(&base_file, chain)?;
+    Ok(inherit(inherited, settings, &parsed.keys))
+}
+
+/// The settings of a file that `extend`s another: the base's, with each key the file
+/// sets taking over. Lists that add to something — `extend-select`, `extend-exclude`
+/// and the knowledge extensions — add to the base's too; `select` starts over (the
+/// base's `extend-select` and `ignore` no longer apply, as with `--select`).
+fn inherit(base: Settings, child: Settings, keys: &[String]) -> Settings {
+    let mut s = base;
+    // The base's patterns keep the folder they were written for.
+    let base_root = s.root.clone();
+    if let Some(root) = &base_root
+        && child.root.as_ref() != Some(root)
+    {
+        let mut own: Vec<String> = s.exclude.clone().unwrap_or_default();
+        own.extend(s.extend_exclude.iter().cloned());
+        own.extend(s.per_file_ignores.iter().map(|p| p.pattern.clone()));
+        for p in own {
+            if !s.inherited_roots.iter().any(|(q, _)| *q == p) {
+                s.inherited_roots.push((p, root.clone()));
+            }
+        }
+    }
+    // The child's own patterns are relative to its folder (where the base wrote the
+    // same text, both are read from the child's folder).
+    let own: Vec<&String> = child
+        .exclude
+        .iter()
+        .flatten()
+        .chain(&child.extend_exclude)
+        .chain(child.per_file_ignores.iter().map(|p| &p.pattern))
+        .collect();
+    s.inherited_roots.retain(|(p, _)| !own.contains(&p));
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if has("select") {
+        s.select = child.select;
+        s.extend_select = child.extend_select.clone();
+        s.ignore = child.ignore.clone();
+    } else {
+        s.extend_select.extend(child.extend_select.iter().cloned());
+        s.ignore.extend(child.ignore.iter().cloned());
+    }
+    if has("exclude") {
+        s.exclude = child.exclude;
+    }
+    s.extend_exclude.extend(child.extend_exclude);
+    if has("per-file-ignores") {
+        s.per_file_ignores = child.per_file_ignores;
+    }
+    if has("max-call-depth") {
+        s.max_call_depth = child.max_call_depth;
+    }
+    s.task_decorators.extend(child.task_decorators);
+    s.slow_calls.extend(child.slow_calls);
+    s.handler_decorators.extend(child.handler_decorators);
+    s.handler_base_classes.extend(child.handler_base_classes);
+    s.blocking_calls.extend(child.blocking_calls);
+    s.root = child.root;
+    s
 }
 
 pub enum ParseError {
@@ -342,6 +496,19 @@ pub enum ParseError {
 
 /// Reads configuration text; `label` names the file in messages.
 pub fn parse_text(text: &str, label: &str, kind: ConfigKind) -> Result<Settings, ParseError> {
+    parse_full(text, label, kind).map(|p| p.settings)
+}
+
+/// A configuration file's text, read.
+struct Parsed {
+    settings: Settings,
+    /// The keys it sets.
+    keys: Vec<String>,
+    /// `extend`: the path as written, and where it is written (`tasklint.toml line 1`).
+    extend: Option<(String, String)>,
+}
+
+fn parse_full(text: &str, label: &str, kind: ConfigKind) -> Result<Parsed, ParseError> {
     let doc = DeTable::parse(text).map_err(ParseError::Toml)?;
     let ctx = parse::Doc {
         label: label.to_string(),
@@ -363,7 +530,17 @@ pub fn parse_text(text: &str, label: &str, kind: ConfigKind) -> Result<Settings,
             None => &empty,
         },
     };
-    parse::settings_from_table(&ctx, table).map_err(ParseError::Message)
+    let settings = parse::settings_from_table(&ctx, table).map_err(ParseError::Message)?;
+    let keys = table.iter().map(|(k, _)| k.get_ref().to_string()).collect();
+    let extend = table.get("extend").and_then(|v| match v.get_ref() {
+        DeValue::String(s) => Some((s.trim().to_string(), ctx.at(&v.span()))),
+        _ => None,
+    });
+    Ok(Parsed {
+        settings,
+        keys,
+        extend,
+    })
 }
 
 /// The settings for paths whose discovery starts at `start`.
@@ -393,6 +570,60 @@ pub fn resolve(choice: &ConfigChoice, start: &Path) -> Result<Loaded> {
                 file: None,
             }),
         },
+    }
+}
+
+/// `per-file-ignores`, ready to be asked about many files.
+pub struct PerFileIgnores<'s> {
+    settings: &'s Settings,
+    globs: Option<glob::PathGlobs>,
+}
+
+impl<'s> PerFileIgnores<'s> {
+    pub fn new(settings: &'s Settings) -> PerFileIgnores<'s> {
+        let patterns: Vec<(String, Option<PathBuf>)> = settings
+            .per_file_ignores
+            .iter()
+            .map(|e| (e.pattern.clone(), settings.root_of_pattern(&e.pattern)))
+            .collect();
+        // The patterns were checked when the configuration was read.
+        let globs = (!patterns.is_empty())
+            .then(|| glob::PathGlobs::with_roots(&patterns).ok())
+            .flatten();
+        PerFileIgnores { settings, globs }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_none()
+    }
+
+    /// The entries whose pattern matches `path` (absolute, or relative to the current
+    /// folder). Patterns with a `/` are anchored at the configuration's folder; for a
+    /// file outside it, at the file's own folder.
+    pub fn matching(&self, path: &Path) -> Vec<&'s PerFileIgnore> {
+        let Some(globs) = &self.globs else {
+            return Vec::new();
+        };
+        let root = self.settings.root.as_deref();
+        let abs = crate::paths::absolute(path);
+        let base = match root {
+            Some(r) if abs.starts_with(r) => r.to_path_buf(),
+            _ => abs.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        globs
+            .matching_with_ancestors(&abs, &base, root)
+            .into_iter()
+            .map(|i| &self.settings.per_file_ignores[i])
+            .collect()
+    }
+
+    /// Does an entry matching `path` turn off the rule `code`?
+    pub fn ignores(&self, path: &Path, code: &str) -> bool {
+        self.matching(path).iter().any(|e| {
+            e.selectors
+                .iter()
+                .any(|s| crate::settings::selector_matches(s, code))
+        })
     }
 }
 

@@ -31,6 +31,7 @@ pub const KEYS: &[&str] = &[
     "handler-decorators",
     "handler-base-classes",
     "blocking-calls",
+    "extend",
 ];
 
 /// The most entries one key may list (globs, codes, decorators, calls): far above any
@@ -177,10 +178,24 @@ fn string_list(
 }
 
 fn selectors(doc: &Doc, key: &str, value: &Value) -> Result<Vec<String>, String> {
-    let list = string_list(doc, key, value, "rule codes (\"TL101\", \"TL3\", \"ALL\")")?;
+    selectors_in(doc, key, &format!("\"{key}\""), value)
+}
+
+/// [`selectors`] where the place is not a plain key: `place` is how messages name it
+/// (`"per-file-ignores" entry "scripts/*.py"`).
+fn selectors_in(doc: &Doc, key: &str, place: &str, value: &Value) -> Result<Vec<String>, String> {
+    let what = "rule codes (\"TL101\", \"TL3\", \"ALL\")";
+    let DeValue::Array(_) = value.get_ref() else {
+        return Err(format!(
+            "{place} in {} must be a list of {what}, not {}",
+            doc.at(&value.span()),
+            type_name(value.get_ref())
+        ));
+    };
+    let list = string_list(doc, key, value, what)?;
     for s in &list {
         check_selector(s.get_ref())
-            .map_err(|e| format!("{e} in \"{key}\" in {}", doc.at(&s.span())))?;
+            .map_err(|e| format!("{e} in {place} in {}", doc.at(&s.span())))?;
     }
     Ok(list.into_iter().map(Spanned::into_inner).collect())
 }
@@ -198,15 +213,37 @@ pub fn check_selector(s: &str) -> Result<(), String> {
         return Ok(());
     }
     let by_name = crate::catalogue::ALL.iter().find(|r| r.name == s.trim());
-    Err(match by_name {
-        Some(r) => format!(
+    Err(match (by_name, nearest_code(&upper)) {
+        (Some(r), _) => format!(
             "unknown rule selector \"{s}\" (selectors are codes: did you mean \"{}\"?)",
             r.code
         ),
-        None => format!(
+        (None, Some(code)) => format!("unknown rule selector \"{s}\" (did you mean \"{code}\"?)"),
+        (None, None) => format!(
             "unknown rule selector \"{s}\" (use a code such as \"TL101\", a prefix such as \"TL1\", or \"ALL\"; `tasklint rules` lists them)"
         ),
     })
+}
+
+/// The rule code a mistyped one was probably meant to be: `TL1O1` (a letter O) is
+/// `TL101`, `TL31` is not close enough to anything.
+fn nearest_code(upper: &str) -> Option<&'static str> {
+    // Letters that look like digits are the usual slip.
+    let looks: String = upper
+        .char_indices()
+        .map(|(i, c)| match c {
+            'O' if i >= 2 => '0',
+            'I' | 'L' if i >= 2 => '1',
+            c => c,
+        })
+        .collect();
+    crate::rules::ALL
+        .iter()
+        .map(|r| r.info.code)
+        .map(|code| (distance(&looks, code).min(distance(upper, code)), code))
+        .filter(|(d, code)| *d <= 1 && upper.len() + 1 >= code.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, code)| code)
 }
 
 fn globs(doc: &Doc, key: &str, value: &Value) -> Result<Vec<String>, String> {
@@ -324,6 +361,10 @@ pub fn settings_from_table(doc: &Doc, table: &Table) -> Result<Settings, String>
     for (key, value) in entries(table) {
         let name = key.get_ref().as_ref();
         match name {
+            // Read by `config::load`, which follows it: here it is only checked.
+            "extend" => {
+                string_field(doc, name, value)?;
+            }
             "select" => s.select = Some(selectors(doc, name, value)?),
             "extend-select" => s.extend_select = selectors(doc, name, value)?,
             "ignore" => s.ignore = selectors(doc, name, value)?,
@@ -347,7 +388,12 @@ pub fn settings_from_table(doc: &Doc, table: &Table) -> Result<Settings, String>
                             doc.at(&glob.span())
                         )
                     })?;
-                    let sel = selectors(doc, &format!("per-file-ignores.\"{pattern}\""), codes)?;
+                    let sel = selectors_in(
+                        doc,
+                        name,
+                        &format!("\"per-file-ignores\" entry \"{pattern}\""),
+                        codes,
+                    )?;
                     s.per_file_ignores.push(PerFileIgnore {
                         pattern,
                         selectors: sel,

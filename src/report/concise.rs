@@ -1,5 +1,6 @@
-//! `path:line:col: CODE message`, one line a finding. The path and the message are
-//! escaped (`super::escape`): a newline in either would start a line of its own.
+//! `path:line:col: severity[CODE]: message`, one line a finding (rustc's short format).
+//! The path and the message are escaped (`super::escape`): a newline in either would
+//! start a line of its own.
 
 use std::io;
 
@@ -24,10 +25,11 @@ impl Emitter for Concise {
             let p = f.position(d.span.start);
             writeln!(
                 out,
-                "{}:{}:{}: {} {}",
+                "{}:{}:{}: {}[{}]: {}",
                 escape::text(&f.display),
                 p.line,
                 p.column,
+                d.severity.as_str(),
                 d.code,
                 escape::text(&d.message)
             )?;

@@ -1,4 +1,5 @@
-//! `--format json`: the stable schema of DESIGN.md (version 1). Editors and CI parse it:
+//! `--format json`: the stable schema (version 1, docs/formats.md and
+//! docs/tasklint-json-v1.schema.json). Editors and CI parse it:
 //! field names and meanings only ever grow.
 
 use std::io;

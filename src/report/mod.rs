@@ -4,7 +4,9 @@
 mod concise;
 pub mod escape;
 mod github;
+mod gitlab;
 mod json;
+mod junit;
 mod sarif;
 pub mod statistics;
 mod text;
@@ -19,7 +21,9 @@ use crate::source::SourceFile;
 
 pub use concise::Concise;
 pub use github::Github;
+pub use gitlab::Gitlab;
 pub use json::Json;
+pub use junit::Junit;
 pub use sarif::Sarif;
 pub use text::Text;
 
@@ -45,6 +49,12 @@ pub struct Summary {
     /// Findings only `--unsafe-fixes` would fix.
     #[serde(skip)]
     pub hidden_unsafe_fixes: usize,
+    /// The exit status of the run (SARIF's `invocations`, JUnit).
+    #[serde(skip)]
+    pub exit_code: i32,
+    /// `--format text`: links to the pages of the rules reported.
+    #[serde(skip)]
+    pub rule_links: bool,
 }
 
 impl Summary {
@@ -63,6 +73,8 @@ impl Summary {
             fixed: 0,
             fixable: 0,
             hidden_unsafe_fixes: 0,
+            exit_code: i32::from(!diagnostics.is_empty()),
+            rule_links: false,
         }
     }
 
@@ -124,6 +136,17 @@ pub fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
+}
+
+/// Where the documentation site is published: the `homepage` of Cargo.toml (the
+/// repository's GitHub Pages). The rule pages are `<DOCS_URL>rules/<CODE>.html`; SARIF's
+/// `helpUri`, the text format's rule links and `tasklint rules --format json` point
+/// there. `examples/docs_site.rs` builds the site (`bash scripts/docs-site`).
+pub const DOCS_URL: &str = env!("CARGO_PKG_HOMEPAGE");
+
+/// The page of a rule on the documentation site.
+pub fn rule_url(code: &str) -> String {
+    format!("{DOCS_URL}rules/{code}.html")
 }
 
 pub trait Emitter {
@@ -190,6 +213,44 @@ pub fn slash_path_bytes(p: &std::path::Path) -> Vec<u8> {
         out.extend_from_slice(c.as_os_str().as_encoded_bytes());
     }
     out
+}
+
+/// A fingerprint per finding that stays the same when lines are added or removed
+/// above it, so that code-scanning services (SARIF `partialFingerprints`, GitLab's
+/// `fingerprint`) keep tracking one alert instead of closing it and opening another.
+///
+/// It hashes what identifies the finding without its position: the rule, the file's
+/// path relative to the repository, the text of the line the finding starts on (with
+/// its indentation trimmed) and the message; identical findings in one file are told
+/// apart by their order.
+pub fn fingerprints(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Vec<String> {
+    let mut repo = RepoPaths::default();
+    let mut seen: std::collections::HashMap<u128, u32> = std::collections::HashMap::new();
+    diagnostics
+        .iter()
+        .map(|d| {
+            let f = &files[d.file];
+            let line = f.line_text(f.line_index(f.clamp(d.span.start)));
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            let relative = repo.relative(f);
+            for part in [
+                d.code.as_bytes(),
+                relative.as_os_str().as_encoded_bytes(),
+                line.trim().as_bytes(),
+                d.message.as_bytes(),
+            ] {
+                h.update(part);
+                h.update(&[0]);
+            }
+            let base = h.digest128();
+            let n = seen.entry(base).or_insert(0);
+            *n += 1;
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            h.update(&base.to_le_bytes());
+            h.update(&n.to_le_bytes());
+            format!("{:032x}", h.digest128())
+        })
+        .collect()
 }
 
 /// Absolute without touching the disk more than needed (a `--stdin-filename` path may

@@ -8,6 +8,10 @@
 //! Columns count Unicode code points (`columnKind`), and `endColumn` is the column just
 //! after the span, as SARIF defines it. Related places (the task's definition, the slow
 //! call at the end of a chain) are `relatedLocations`; fixes are `fixes`.
+//!
+//! Each result carries a `partialFingerprints` entry that does not change when lines
+//! move (see [`super::fingerprints`]), each rule a `helpUri` to its page on the
+//! documentation site, and the run an `invocations` entry with the exit status.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -15,7 +19,7 @@ use std::io;
 use codespan_reporting::term::termcolor::WriteColor;
 use serde_sarif::sarif;
 
-use super::{Emitter, RepoPaths, Summary};
+use super::{Emitter, RepoPaths, Summary, fingerprints, rule_url};
 use crate::catalogue::{self, RuleInfo};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Language, Span};
@@ -92,6 +96,7 @@ fn descriptor(info: &RuleInfo) -> sarif::ReportingDescriptor {
                 .markdown(info.doc)
                 .build(),
         )
+        .help_uri(rule_url(info.code))
         .default_configuration(
             sarif::ReportingConfiguration::builder()
                 .level(serde_json::Value::from(level(info.severity)))
@@ -199,8 +204,13 @@ fn file_uri(dir: &std::path::Path) -> String {
     format!("file://{}", uri_encode(&s).replace("%3A", ":"))
 }
 
+/// The key of our entry in `partialFingerprints` (versioned: a change to what is
+/// hashed gets a new key, so services do not mistake old and new values).
+pub const FINGERPRINT_KEY: &str = "tasklint/v1";
+
 /// The whole SARIF log, as a typed value (tests inspect it).
-pub fn log(diagnostics: &[Diagnostic], files: &[SourceFile]) -> sarif::Sarif {
+pub fn log(diagnostics: &[Diagnostic], files: &[SourceFile], exit_code: i32) -> sarif::Sarif {
+    let prints = fingerprints(diagnostics, files);
     let mut loc = Locator {
         files,
         repo: RepoPaths::default(),
@@ -208,7 +218,8 @@ pub fn log(diagnostics: &[Diagnostic], files: &[SourceFile]) -> sarif::Sarif {
     };
     let results: Vec<sarif::Result> = diagnostics
         .iter()
-        .map(|d| {
+        .zip(prints)
+        .map(|(d, print)| {
             let index = catalogue::ALL.iter().position(|r| r.code == d.code);
             let related: Vec<sarif::Location> = d
                 .related
@@ -260,6 +271,7 @@ pub fn log(diagnostics: &[Diagnostic], files: &[SourceFile]) -> sarif::Sarif {
                 ])
                 .build();
             r.rule_index = index.map(|i| i as i64);
+            r.partial_fingerprints = Some(BTreeMap::from([(FINGERPRINT_KEY.to_string(), print)]));
             if !related.is_empty() {
                 r.related_locations = Some(related);
             }
@@ -284,6 +296,12 @@ pub fn log(diagnostics: &[Diagnostic], files: &[SourceFile]) -> sarif::Sarif {
         .tool(sarif::Tool::builder().driver(driver).build())
         .column_kind(serde_json::Value::from("unicodeCodePoints"))
         .results(results)
+        .invocations(vec![
+            sarif::Invocation::builder()
+                .execution_successful(true)
+                .exit_code(i64::from(exit_code))
+                .build(),
+        ])
         .build();
     // Several repositories in one run cannot share one %SRCROOT%: leave it undefined
     // then, and the uploader resolves against its checkout.
@@ -310,9 +328,9 @@ impl Emitter for Sarif {
         out: &mut dyn WriteColor,
         diagnostics: &[Diagnostic],
         files: &[SourceFile],
-        _summary: &Summary,
+        summary: &Summary,
     ) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &log(diagnostics, files))?;
+        serde_json::to_writer_pretty(&mut *out, &log(diagnostics, files, summary.exit_code))?;
         writeln!(out)
     }
 }

@@ -36,6 +36,25 @@ const AFTER_END: usize = 40;
 const FIRST_LINES: usize = 4;
 const LAST_LINES: usize = 2;
 
+/// After the findings, where to read about each rule reported (as rustc ends with
+/// "For more information about this error, try `rustc --explain E0308`").
+fn write_rule_links(out: &mut dyn WriteColor, diagnostics: &[Diagnostic]) -> io::Result<()> {
+    let mut codes: Vec<(&str, &str)> = diagnostics.iter().map(|d| (d.code, d.name)).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if codes.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "For more about a rule: `tasklint rule CODE`, or its page:"
+    )?;
+    for (code, name) in codes {
+        writeln!(out, "  {code} {name}: {}", super::rule_url(code))?;
+    }
+    Ok(())
+}
+
 /// A stretch of a real line and what stands for it in the excerpt.
 struct Piece {
     real: Range<usize>,
@@ -386,6 +405,9 @@ impl Emitter for Text {
             let (diagnostic, views) = to_codespan(d, files);
             term::emit_to_write_style(out, &config, &views, &diagnostic)
                 .map_err(io::Error::other)?;
+        }
+        if summary.rule_links && !summary.quiet {
+            write_rule_links(out, diagnostics)?;
         }
         summary.write_sentence(out)
     }

@@ -101,10 +101,14 @@ fn is_with_item(project: &Project, call: CallRef) -> bool {
 /// The help line of a catalogue entry, `{enqueue}` spelled with the project's own task
 /// framework (`.delay()` for Celery, `.send()` for Dramatiq, ...): the framework most of
 /// the project's tasks use, or a generic phrase when it has none.
-pub fn instead(project: &Project, entry: &SlowCall) -> Option<String> {
-    let text = entry.instead.as_ref()?;
+pub fn instead(project: &Project, entry: &SlowCall, call: &str, handler: &str) -> Option<String> {
+    let text = entry
+        .instead
+        .as_ref()?
+        .replace("{call}", call)
+        .replace("{handler}", handler);
     if !text.contains("{enqueue}") {
-        return Some(text.clone());
+        return Some(text);
     }
     let mut counts = vec![0usize; project.knowledge.frameworks.len()];
     for t in project.tasks.iter() {

@@ -28,7 +28,7 @@ fn check(cx: &mut Checker, call: CallRef) {
         return;
     };
     // A project decorator above the task decorator usually wraps dispatch on purpose:
-    // what a direct call does is then unknown (DESIGN, TL202).
+    // what a direct call does is then unknown (rules/docs/TL202.md, Known limits).
     if task.wrapped_by.is_some() {
         return;
     }

@@ -89,7 +89,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
             if let Some(how) = &slow.entry.how_slow {
                 d.note(format!("how slow: {how}"));
             }
-            if let Some(instead) = instead(project, slow.entry) {
+            if let Some(instead) = instead(project, slow.entry, &slow.name, &name) {
                 d.help(instead);
             }
             continue;
@@ -135,7 +135,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
         if let Some(how) = &slow.entry.how_slow {
             d.note(format!("how slow: {how}"));
         }
-        if let Some(instead) = instead(project, slow.entry) {
+        if let Some(instead) = instead(project, slow.entry, &slow.name, &name) {
             d.help(instead);
         }
     }
@@ -186,8 +186,8 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
                 "call chain: {}",
                 chain(project, *first, path, Some(&slow.name))
             ));
-        if let Some(instead) = &slow.entry.instead {
-            d.help(instead.clone());
+        if let Some(instead) = instead(project, slow.entry, &slow.name, &name) {
+            d.help(instead);
         }
     }
 }

@@ -13,10 +13,8 @@
 pub mod lexer;
 
 use rayon::prelude::*;
-use std::path::Path;
 
 use crate::catalogue::{self, UNUSED_SUPPRESSION};
-use crate::config::glob::PathGlobs;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Project;
 use crate::model::{Comment, FileModel, Span};
@@ -288,39 +286,34 @@ fn directives(project: &Project, file: FileId) -> (Vec<Found>, Vec<Invalid>) {
 }
 
 /// `per-file-ignores`: findings of the listed rules are dropped in matching files.
+/// With several configuration files in the tree, each file's nearest one decides,
+/// with its rule selection too.
 fn apply_per_file_ignores(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
-    let entries = &project.settings.per_file_ignores;
-    if entries.is_empty() {
+    if let Some(tree) = &project.settings.tree {
+        diagnostics.retain(|d| {
+            !project.report[d.file] || tree.keeps(project.files[d.file].path(), d.code)
+        });
         return;
     }
-    let patterns: Vec<String> = entries.iter().map(|e| e.pattern.clone()).collect();
-    // The patterns were checked when the configuration was read.
-    let Ok(globs) = PathGlobs::new(&patterns) else {
+    let pfi = crate::config::PerFileIgnores::new(&project.settings);
+    if pfi.is_empty() {
         return;
-    };
-    let root = project.settings.root.as_deref();
-    let matched: Vec<Vec<usize>> = project
+    }
+    let matched: Vec<Vec<&crate::settings::PerFileIgnore>> = project
         .files
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            if !project.report[i] {
-                return Vec::new();
+            if project.report[i] {
+                pfi.matching(f.path())
+            } else {
+                Vec::new()
             }
-            let abs = crate::paths::absolute(f.path());
-            let base = match root {
-                Some(r) if abs.starts_with(r) => r.to_path_buf(),
-                _ => abs.parent().map(Path::to_path_buf).unwrap_or_default(),
-            };
-            globs.matching_with_ancestors(&abs, &base, root)
         })
         .collect();
     diagnostics.retain(|d| {
-        !matched[d.file].iter().any(|&i| {
-            entries[i]
-                .selectors
-                .iter()
-                .any(|s| selector_matches(s, d.code))
-        })
+        !matched[d.file]
+            .iter()
+            .any(|e| e.selectors.iter().any(|s| selector_matches(s, d.code)))
     });
 }

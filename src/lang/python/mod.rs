@@ -1,6 +1,7 @@
 //! Python frontend: tree-sitter-python → [`FileModel`].
 
 mod lower;
+mod syntax_error;
 
 use std::cell::RefCell;
 
@@ -81,6 +82,40 @@ pub fn parse(text: &str) -> FileModel {
     model
 }
 
+/// The byte ranges in which a line cannot end with a comment: strings written over
+/// several lines (a `#` there is part of the string) and `\` line continuations
+/// (nothing may follow the backslash). For `--add-noqa`.
+pub fn no_comment_ranges(text: &str) -> Vec<(usize, usize)> {
+    let Some(tree) = parse_tree(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut cursor = tree.root_node().walk();
+    'walk: loop {
+        let node = cursor.node();
+        let multiline = node.start_position().row != node.end_position().row;
+        match node.kind() {
+            "string" if multiline => {
+                out.push((node.start_byte(), node.end_byte()));
+            }
+            "line_continuation" => out.push((node.start_byte(), node.end_byte())),
+            _ => {}
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
 /// One iterative pass over the whole tree (no recursion: deep input cannot overflow the
 /// stack) collecting comments and the first reason the file is not valid Python 3.
 fn scan(root: Node, text: &str) -> (Vec<Comment>, Option<Problem>) {
@@ -107,16 +142,8 @@ fn scan(root: Node, text: &str) -> (Vec<Comment>, Option<Problem>) {
             }
         } else if problem.is_none() {
             let span = Span::new(node.start_byte() as u32, node.end_byte() as u32);
-            if node.is_error() {
-                problem = Some(Problem {
-                    span,
-                    message: "syntax error: this is not valid Python 3".into(),
-                });
-            } else if node.is_missing() {
-                problem = Some(Problem {
-                    span: Span::new(span.start, span.start),
-                    message: format!("syntax error: expected `{kind}` here"),
-                });
+            if node.is_error() || node.is_missing() {
+                problem = Some(syntax_error::describe(root, text, node));
             } else if matches!(kind, "print_statement" | "exec_statement") {
                 let what = kind.trim_end_matches("_statement");
                 problem = Some(Problem {

@@ -13,6 +13,17 @@ pub struct Scan {
     /// The most operators (`.`, `?`, `+`, `as`, ...) between two `;` or `,`: a chain
     /// syn parses in a loop, but whose tree is as deep as it is long.
     pub max_flat: usize,
+    /// The first bracket that is not matched, and what is wrong with it: syn only says
+    /// "cannot parse string into token stream" then, without a place.
+    pub unbalanced: Option<(usize, String)>,
+}
+
+fn closing(open: u8) -> u8 {
+    match open {
+        b'(' => b')',
+        b'[' => b']',
+        _ => b'}',
+    }
 }
 
 /// Keywords that start a nested expression (`return return x`, `else if ... else if`,
@@ -34,7 +45,11 @@ pub fn scan(text: &str) -> Scan {
         max_depth: 0,
         deepest_at: 0,
         max_flat: 0,
+        unbalanced: None,
     };
+    // Open brackets and where they are, for `unbalanced`.
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    let line_of = |at: usize| b[..at].iter().filter(|c| **c == b'\n').count() + 1;
     // Right-nesting counts per open bracket (index 0: the file level): (chain, elses).
     let mut chains: Vec<(usize, usize)> = vec![(0, 0)];
     let mut chain_total = 0usize;
@@ -134,6 +149,32 @@ pub fn scan(text: &str) -> Scan {
             out.max_flat = out.max_flat.max(flat);
         }
         match c {
+            b'(' | b'[' | b'{' => open.push((c, i)),
+            b')' | b']' | b'}' => match open.pop() {
+                Some((o, _)) if closing(o) == c => {}
+                Some((o, at)) => {
+                    out.unbalanced.get_or_insert_with(|| {
+                        (
+                            i,
+                            format!(
+                                "`{}` does not close the `{}` on line {}: expected `{}`",
+                                c as char,
+                                o as char,
+                                line_of(at),
+                                closing(o) as char
+                            ),
+                        )
+                    });
+                }
+                None => {
+                    out.unbalanced.get_or_insert_with(|| {
+                        (i, format!("unmatched `{}`: nothing was opened", c as char))
+                    });
+                }
+            },
+            _ => {}
+        }
+        match c {
             b'(' | b'[' | b'{' => {
                 chains.push((0, 0));
                 note(chains.len() - 1 + chain_total + run, i, &mut out);
@@ -193,6 +234,18 @@ pub fn scan(text: &str) -> Scan {
             _ => run = 0,
         }
         i += 1;
+    }
+    if out.unbalanced.is_none()
+        && let Some((o, at)) = open.last()
+    {
+        out.unbalanced = Some((
+            *at,
+            format!(
+                "`{}` is never closed: expected `{}`",
+                *o as char,
+                closing(*o) as char
+            ),
+        ));
     }
     out
 }

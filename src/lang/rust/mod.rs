@@ -39,6 +39,13 @@ pub fn parse(text: &str) -> FileModel {
         let lines = lower::Lines::new(body, shift);
         let model = match syn::parse_file(body) {
             Ok(file) => lower::lower(&file, &lines),
+            // Unbalanced brackets stop proc-macro2's lexer, whose error has neither a
+            // place nor a reason: the scan found both.
+            Err(e) if scan.unbalanced.is_some() && e.to_string().contains("token stream") => {
+                let (at, message) = scan.unbalanced.clone().expect("checked");
+                let at = at as u32 + shift;
+                problem(Span::new(at, at + 1), format!("syntax error: {message}"))
+            }
             Err(e) => {
                 let start = lines.offset(e.span().start());
                 let end = lines.offset(e.span().end()).max(start);
@@ -60,6 +67,46 @@ pub fn parse(text: &str) -> FileModel {
         })
         .collect();
     model
+}
+
+/// The byte ranges of string, byte-string and raw-string literals written over several
+/// lines: a line that ends inside one cannot take a `//` comment (it would become part
+/// of the string). For `--add-noqa`, on files that parse.
+pub fn multiline_literals(text: &str) -> Vec<(usize, usize)> {
+    let (body, shift) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, '\u{feff}'.len_utf8() as u32),
+        None => (text, 0),
+    };
+    if lexer::scan(body).max_depth > MAX_NESTING {
+        return Vec::new();
+    }
+    let Ok(stream) = body.parse::<proc_macro2::TokenStream>() else {
+        return Vec::new();
+    };
+    let lines = lower::Lines::new(body, shift);
+    let mut out = Vec::new();
+    // An explicit stack: nesting is bounded above, but no recursion is needed.
+    let mut stack: Vec<proc_macro2::token_stream::IntoIter> = vec![stream.into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            None => {
+                stack.pop();
+            }
+            Some(proc_macro2::TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
+            Some(proc_macro2::TokenTree::Literal(l)) => {
+                let span = l.span();
+                if span.start().line != span.end().line {
+                    out.push((
+                        lines.offset(span.start()) as usize,
+                        lines.offset(span.end()) as usize,
+                    ));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    proc_macro2::extra::invalidate_current_thread_spans();
+    out
 }
 
 fn problem(span: Span, message: String) -> FileModel {

@@ -507,3 +507,38 @@ fn long_flat_chains_are_lowered_without_recursion() {
     );
     assert!(parse(&arms).problems.is_empty());
 }
+
+#[test]
+fn unbalanced_brackets_are_reported_at_the_bracket() {
+    let cases = [
+        (
+            "fn f() {\n    g(1;\n}\n",
+            "}",
+            "`}` does not close the `(` on line 2: expected `)`",
+        ),
+        (
+            "fn f() {\n    g(1);\n",
+            "{",
+            "`{` is never closed: expected `}`",
+        ),
+        ("fn f() {}\n)\n", ")", "unmatched `)`: nothing was opened"),
+        // Brackets in strings, characters and comments do not count.
+        (
+            "fn f() { let s = \"(\"; let c = '{'; /* ( */ g(1 }\n",
+            "}",
+            "`}` does not close the `(` on line 1: expected `)`",
+        ),
+    ];
+    for (src, at, message) in cases {
+        let m = super::parse(src);
+        let p = &m.problems[0];
+        assert_eq!(
+            (
+                &src[p.span.start as usize..p.span.end as usize],
+                p.message.as_str()
+            ),
+            (at, format!("syntax error: {message}").as_str()),
+            "{src:?}"
+        );
+    }
+}
