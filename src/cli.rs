@@ -249,7 +249,15 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
         Ok(code) => code,
         Err(e) => {
             // Errors quote paths and configuration keys: escaped, like every output.
-            eprintln!("tasklint: error: {}", escape::text(&format!("{e:#}")));
+            // Everything from the checkout is escaped, line breaks too, except in an error
+            // rendered over several lines (a configuration line with a caret under it)
+            // whose parts were escaped when it was written.
+            let text = format!("{e:#}");
+            if e.chain().count() == 1 && e.downcast_ref::<config::Rendered>().is_some() {
+                eprintln!("tasklint: error: {text}");
+            } else {
+                eprintln!("tasklint: error: {}", escape::text(&text));
+            }
             ExitCode::from(2)
         }
     }
@@ -1193,7 +1201,7 @@ fn print_rules(format: RulesFormat) -> anyhow::Result<ExitCode> {
     if format == RulesFormat::Json {
         let all: Vec<serde_json::Value> = rules::ALL
             .iter()
-            .map(|r| rule_json(&r.info, false))
+            .map(|r| rule_json(r.info, false))
             .collect();
         serde_json::to_writer_pretty(&mut out, &all)?;
         writeln!(out)?;
@@ -1234,12 +1242,12 @@ fn print_rule(code: Option<&str>, all: bool, format: RulesFormat) -> anyhow::Res
     match format {
         RulesFormat::Json if all => {
             let v: Vec<serde_json::Value> =
-                chosen.iter().map(|r| rule_json(&r.info, true)).collect();
+                chosen.iter().map(|r| rule_json(r.info, true)).collect();
             serde_json::to_writer_pretty(&mut out, &v)?;
             writeln!(out)?;
         }
         RulesFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &rule_json(&chosen[0].info, true))?;
+            serde_json::to_writer_pretty(&mut out, &rule_json(chosen[0].info, true))?;
             writeln!(out)?;
         }
         RulesFormat::Text => {

@@ -888,7 +888,7 @@ fn the_mail_help_names_the_users_call_and_handler() {
     assert_eq!(d["code"], "TL301", "{out:?}");
     assert_eq!(
         d["help"],
-        "send the mail from a task: move the `django.core.mail.send_mail` call into a task and enqueue that task from `register`"
+        "send the mail from a task: move the `django.core.mail.send_mail` call into a task and enqueue that task from `register` (enqueue it with `.delay()`)"
     );
     assert!(!out.stdout.contains("send_welcome_email"));
 }

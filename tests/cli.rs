@@ -893,9 +893,9 @@ fn a_named_task_wrapper_makes_tasks_for_every_rule() {
     assert_eq!(
         lines(&without.stdout),
         [
-            "myproj/views.py:8:5: error[TL101]: task `send_welcome` is called directly, so it runs here instead of on a worker",
+            "myproj/views.py:8:5: warning[TL101]: task `send_welcome` is called directly, so it runs here instead of on a worker",
             "myproj/views.py:10:5: error[TL102]: `.delay()` is called on `refresh_profile`, a plain function that no task decorator makes a task",
-            "myproj/views.py:33:5: error[TL101]: task `send_welcome` is called directly, so it runs here instead of on a worker",
+            "myproj/views.py:33:5: warning[TL101]: task `send_welcome` is called directly, so it runs here instead of on a worker",
         ],
         "{without:?}"
     );
@@ -1178,8 +1178,8 @@ fn per_file_ignores_drop_the_listed_rules_in_matching_files() {
         let out = run_in(shop.path(), &["check", "--no-cache", "--format", "concise"]);
         (out.code, out.stdout)
     };
-    let tl101 = "app/views.py:7:5: TL101 task `send_receipt` is called directly, so it runs inside the request instead of on a worker";
-    let tl301 = "app/views.py:8:5: TL301 `time.sleep` in request handler `checkout` sleeps while the request waits";
+    let tl101 = "app/views.py:7:5: error[TL101]: task `send_receipt` is called directly, so it runs inside the request instead of on a worker";
+    let tl301 = "app/views.py:8:5: error[TL301]: `time.sleep` in request handler `checkout` sleeps while the request waits";
     let (code, out) = concise(None);
     assert_eq!(code, 1);
     assert_eq!(lines(&out)[..2], [tl101, tl301], "{out}");

@@ -232,13 +232,14 @@ fn a_file_named_on_the_command_line_is_checked_with_its_project_around_it() {
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(!out.contains("broken.py"), "{out}");
-    assert!(out.starts_with("app/views.py:5:5: TL101"), "{out}");
+    assert!(out.starts_with("app/views.py:5:5: error[TL101]"), "{out}");
     assert!(out.contains("Found 1 error in 1 file."), "{out}");
     // Named itself, it is.
     let o = tasklint(&["check", "app/broken.py", "--format", "concise"], t.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).starts_with("app/broken.py:1:10: TL000 syntax error: expected `)` here"),
+        stdout(&o)
+            .starts_with("app/broken.py:1:10: error[TL000]: syntax error: expected `)`, found `:`"),
         "{}",
         stdout(&o)
     );

@@ -178,7 +178,9 @@ fn help_lines_name_the_projects_own_task_framework() {
     let mail = find(&all, &format!("integrations/views.py:{line}"), "TL301");
     assert_eq!(
         mail.help.as_deref(),
-        Some("send the mail from a task (enqueue it with `.delay()`)")
+        Some(
+            "send the mail from a task: move the `smtp.send_message` call into a task and enqueue that task from `mail` (enqueue it with `.delay()`)"
+        )
     );
     assert!(has_note(
         mail,
@@ -198,12 +200,14 @@ fn help_lines_name_the_projects_own_task_framework() {
          def home(request):\n    send_mail('s', 'b', None, ['a@example.com'])\n\n\
          urlpatterns = [path('', home)]\n",
     );
-    // No task framework in the project: a generic phrase.
+    // No task framework in the project: no enqueue call to name.
     let all = findings(t.path());
     let f = find(&all, "app/views.py:5", "TL301");
     assert_eq!(
         f.help.as_deref(),
-        Some("send the mail from a task (enqueued from here)")
+        Some(
+            "send the mail from a task: move the `django.core.mail.send_mail` call into a task and enqueue that task from `home`"
+        )
     );
     // Dramatiq actors: `.send()`.
     write(
@@ -214,6 +218,8 @@ fn help_lines_name_the_projects_own_task_framework() {
     let f = find(&all, "app/views.py:5", "TL301");
     assert_eq!(
         f.help.as_deref(),
-        Some("send the mail from a task (enqueue it with `.send()`)")
+        Some(
+            "send the mail from a task: move the `django.core.mail.send_mail` call into a task and enqueue that task from `home` (enqueue it with `.send()`)"
+        )
     );
 }

@@ -76,7 +76,7 @@ const PYTHON: Lang = Lang {
     too_deep: "nesting deeper than 200 levels; this file is not checked",
     // CPython itself refuses more than 100 levels of indentation ("too many levels of
     // indentation"); tree-sitter's indentation scanner gives up on the file too.
-    too_deep_blocks: "syntax error: this is not valid Python 3",
+    too_deep_blocks: "syntax error: invalid syntax",
     big_file: "big.py",
     finding_statement: "from app.tasks import ping\n\n\ndef later():\n    ping(2)\n",
     finding_statement_line: 5,

@@ -155,7 +155,8 @@ fn newline_and_ansi_in_a_file_name_are_escaped_in_text_concise_and_github() {
     );
     assert_no_raw_control(&out, 0);
     assert!(
-        out.stdout().starts_with(&format!("{escaped}:5:5: TL302 ")),
+        out.stdout()
+            .starts_with(&format!("{escaped}:5:5: error[TL302]: ")),
         "{out:?}"
     );
 

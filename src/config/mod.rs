@@ -125,21 +125,26 @@ pub fn search_folders(dir: &Path) -> Vec<PathBuf> {
             break;
         }
         out.push(d.to_path_buf());
-        if VCS_MARKERS.iter().any(|m| d.join(m).exists()) {
+        if is_vcs_root(d) {
             break;
         }
     }
     out
 }
 
+/// Does `dir` hold a version-control checkout's root marker?
+pub fn is_vcs_root(dir: &Path) -> bool {
+    VCS_MARKERS.iter().any(|m| dir.join(m).exists())
+}
+
 #[cfg(unix)]
-fn world_writable(dir: &Path) -> bool {
+pub(crate) fn world_writable(dir: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o002 != 0)
 }
 
 #[cfg(not(unix))]
-fn world_writable(_: &Path) -> bool {
+pub(crate) fn world_writable(_: &Path) -> bool {
     false
 }
 
@@ -310,16 +315,29 @@ fn tool_tasklint<'a, 'i>(doc: &'a DeTable<'i>) -> Option<&'a toml::Spanned<DeVal
     tool.get("tasklint")
 }
 
+/// An error message of several lines whose every part from the checkout (names, the
+/// excerpt) is already escaped: printed as it is, line breaks included.
+#[derive(Debug)]
+pub struct Rendered(pub String);
+
+impl std::fmt::Display for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
 fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> anyhow::Error {
     let message = e.message().trim_end();
     match e.span() {
         Some(span) => {
             let (line, column, excerpt) = excerpt(text, span.start);
-            anyhow!(
-                "{} line {line} is not valid TOML: {message}\n  --> {}:{line}:{column}\n{excerpt}",
-                display(path),
-                display(path),
-            )
+            let name = crate::report::escape::text(&display(path)).into_owned();
+            let message = crate::report::escape::text(message);
+            anyhow::Error::new(Rendered(format!(
+                "{name} line {line} is not valid TOML: {message}\n  --> {name}:{line}:{column}\n{excerpt}"
+            )))
         }
         None => anyhow!("{} is not valid TOML: {message}", display(path)),
     }
@@ -350,7 +368,7 @@ pub fn excerpt(text: &str, offset: usize) -> (usize, usize, String) {
         .take(200)
         .map(|c| match c {
             '\t' => ' ',
-            c if c.is_control() => '?',
+            c if c.is_control() || crate::report::escape::is_unsafe(c) => '?',
             c => c,
         })
         .collect();

@@ -111,12 +111,19 @@ impl ConfigTree {
         if let Some(e) = self.nearest.lock().expect("not poisoned").get(dir) {
             return e.clone();
         }
-        let found = match find_in(dir) {
-            Ok(Some(file)) => Some(self.entry_for_file(Some(file))),
-            Ok(None) => dir.parent().map(|parent| self.nearest(parent)),
-            Err(e) => {
-                self.error.lock().expect("not poisoned").get_or_insert(e);
-                None
+        // The same bounds as the search for the project's configuration: never a folder
+        // anyone may write to (nor above it), never above the version-control root.
+        let found = if super::world_writable(dir) {
+            None
+        } else {
+            match find_in(dir) {
+                Ok(Some(file)) => Some(self.entry_for_file(Some(file))),
+                Ok(None) if super::is_vcs_root(dir) => None,
+                Ok(None) => dir.parent().map(|parent| self.nearest(parent)),
+                Err(e) => {
+                    self.error.lock().expect("not poisoned").get_or_insert(e);
+                    None
+                }
             }
         };
         let entry = found.unwrap_or_else(|| self.entry_for_file(None));
@@ -194,7 +201,7 @@ impl ConfigTree {
         let enabled: Vec<String> = crate::rules::ALL
             .iter()
             .filter(|r| {
-                top.is_enabled(&r.info) || used.iter().any(|e| e.settings.is_enabled(&r.info))
+                top.is_enabled(r.info) || used.iter().any(|e| e.settings.is_enabled(r.info))
             })
             .map(|r| r.info.code.to_string())
             .collect();
@@ -219,7 +226,7 @@ impl ConfigTree {
     /// Does the nearest configuration of `path` keep a finding of rule `code`?
     pub fn keeps(&self, path: &Path, code: &str) -> bool {
         let entry = self.for_file(path);
-        let enabled = crate::rules::find(code).is_none_or(|r| entry.settings.is_enabled(&r.info));
+        let enabled = crate::rules::find(code).is_none_or(|r| entry.settings.is_enabled(r.info));
         enabled && !super::PerFileIgnores::new(&entry.settings).ignores(path, code)
     }
 }

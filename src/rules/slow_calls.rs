@@ -100,7 +100,8 @@ fn is_with_item(project: &Project, call: CallRef) -> bool {
 
 /// The help line of a catalogue entry, `{enqueue}` spelled with the project's own task
 /// framework (`.delay()` for Celery, `.send()` for Dramatiq, ...): the framework most of
-/// the project's tasks use, or a generic phrase when it has none.
+/// the project's tasks use; left out when the project has no task yet. `{call}` and
+/// `{handler}` become the slow call and the handler of the finding.
 pub fn instead(project: &Project, entry: &SlowCall, call: &str, handler: &str) -> Option<String> {
     let text = entry
         .instead
@@ -114,7 +115,7 @@ pub fn instead(project: &Project, entry: &SlowCall, call: &str, handler: &str) -
     for t in project.tasks.iter() {
         counts[t.framework] += 1;
     }
-    let enqueue = counts
+    let Some(enqueue) = counts
         .iter()
         .enumerate()
         .filter(|(_, n)| **n > 0)
@@ -129,7 +130,13 @@ pub fn instead(project: &Project, entry: &SlowCall, call: &str, handler: &str) -
                 format!("enqueue it with `.{}()`", f.enqueue_hint)
             }
         })
-        .unwrap_or_else(|| "enqueued from here".to_string());
+    else {
+        // A project with no task yet: no enqueue call to name.
+        return Some(
+            text.replace(" ({enqueue})", "")
+                .replace("{enqueue}", "enqueue it"),
+        );
+    };
     Some(text.replace("{enqueue}", &enqueue))
 }
 

@@ -696,13 +696,16 @@ fn a_missing_token_is_named() {
     // tree-sitter recovers by inserting the token; the problem is where it goes.
     let m = parse("def oops(:\n    pass\n");
     assert_eq!(m.problems.len(), 1);
-    assert_eq!(m.problems[0].message, "syntax error: expected `)`, found `:`");
-    assert_eq!(m.problems[0].span, Span::new(9, 9));
-    // An unclosed bracket at the end of the file is an error node instead.
+    assert_eq!(
+        m.problems[0].message,
+        "syntax error: expected `)`, found `:`"
+    );
+    assert_eq!(m.problems[0].span, Span::new(9, 10));
+    // An unclosed bracket at the end of the file is named by its opening bracket.
     let m = parse("x = (1, 2\n");
     assert_eq!(
         m.problems[0].message,
-        "syntax error: this is not valid Python 3"
+        "syntax error: `(` is never closed: expected `)`"
     );
 }
 
