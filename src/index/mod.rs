@@ -95,6 +95,10 @@ pub struct Project {
     self_attributes: Vec<OnceLock<SelfAttributes>>,
     /// Callers, entry points and the functions only they call, found when first asked.
     entry: entry_points::EntryCache,
+    /// The files whose text holds a word, by word, found when first asked: settings and
+    /// task-name passes ask for the same few words from every call they look at, and
+    /// each search reads every file's text.
+    mentions: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[FileId]>>>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -166,6 +170,7 @@ impl Project {
             test_classes: (0..n).map(|_| OnceLock::new()).collect(),
             self_attributes: (0..n).map(|_| OnceLock::new()).collect(),
             entry: Default::default(),
+            mentions: Default::default(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),

@@ -11,8 +11,26 @@ use super::{CallRef, Project};
 impl Project {
     /// The files whose text contains `word`: only they can bind or pass it, so the
     /// others need not be parsed to look for it.
-    fn files_mentioning<'a>(&'a self, word: &'a str) -> impl Iterator<Item = FileId> + 'a {
-        (0..self.files.len()).filter(move |f| self.files[*f].text.contains(word))
+    fn files_mentioning(&self, word: &str) -> std::sync::Arc<[FileId]> {
+        let known = self
+            .mentions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(word)
+            .cloned();
+        if let Some(files) = known {
+            return files;
+        }
+        // Searched outside the lock: two threads asking at once both search, once.
+        let finder = memchr::memmem::Finder::new(word.as_bytes());
+        let files: std::sync::Arc<[FileId]> = (0..self.files.len())
+            .filter(|f| finder.find(self.files[*f].text.as_bytes()).is_some())
+            .collect();
+        self.mentions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(word.to_string(), files.clone());
+        files
     }
 
     /// The models of the Python files whose text contains one of `words`, for a pass
@@ -22,12 +40,14 @@ impl Project {
         &'a self,
         words: &'a [&'a str],
     ) -> impl Iterator<Item = (FileId, &'a crate::model::FileModel)> + 'a {
-        (0..self.files.len())
-            .filter(move |f| {
-                self.models.language(*f) == crate::model::Language::Python
-                    && words.iter().any(|w| self.files[*f].text.contains(w))
-            })
-            .map(move |f| (f, &self.models[f]))
+        let mut files: Vec<FileId> = words
+            .iter()
+            .flat_map(|w| self.files_mentioning(w).to_vec())
+            .filter(|f| self.models.language(*f) == crate::model::Language::Python)
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        files.into_iter().map(move |f| (f, &self.models[f]))
     }
 
     /// The models of the Rust files (every one is parsed up front).
@@ -42,7 +62,7 @@ impl Project {
     /// the name are parsed for it: a binding of a name is written with the name.
     pub fn settings_bindings(&self, name: &str) -> Vec<(FileId, &Binding)> {
         let mut out = Vec::new();
-        for file in self.files_mentioning(name) {
+        for &file in self.files_mentioning(name).iter() {
             let model = &self.models[file];
             if let Some(module) = model.scopes.first() {
                 out.extend(
@@ -60,7 +80,7 @@ impl Project {
     /// Every `name=<value>` keyword argument of every call in the project.
     pub fn keyword_arguments(&self, name: &str) -> Vec<(CallRef, &Expr)> {
         let mut out = Vec::new();
-        for file in self.files_mentioning(name) {
+        for &file in self.files_mentioning(name).iter() {
             let model = &self.models[file];
             for (call, c) in model.calls.iter().enumerate() {
                 if let Some(a) = c.keyword(name) {
