@@ -92,7 +92,8 @@ impl Timings {
             self.files_on_demand,
             self.files_skipped_by_prefilter,
         );
-        let _ = writeln!(s, "  cache: {}", self.cache);
+        // The cache path may come from the checkout (`.tasklint_cache` under a hostile name).
+        let _ = writeln!(s, "  cache: {}", crate::report::escape::text(&self.cache));
         s
     }
 }
