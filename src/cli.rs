@@ -57,6 +57,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the settings in force for a path and the file they come from.
     Config(ConfigArgs),
+    /// Run as a language server (LSP over standard input and output), for editors.
+    Server,
 }
 
 #[derive(Args, Debug)]
@@ -244,6 +246,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
         Command::Rule { code, all, format } => print_rule(code.as_deref(), all, format),
         Command::Explain(args) => explain(args),
         Command::Config(args) => print_config(args),
+        Command::Server => crate::server::run(),
     };
     match result {
         Ok(code) => code,
@@ -1193,7 +1196,7 @@ fn print_rules(format: RulesFormat) -> anyhow::Result<ExitCode> {
     if format == RulesFormat::Json {
         let all: Vec<serde_json::Value> = rules::ALL
             .iter()
-            .map(|r| rule_json(&r.info, false))
+            .map(|r| rule_json(r.info, false))
             .collect();
         serde_json::to_writer_pretty(&mut out, &all)?;
         writeln!(out)?;
@@ -1234,12 +1237,12 @@ fn print_rule(code: Option<&str>, all: bool, format: RulesFormat) -> anyhow::Res
     match format {
         RulesFormat::Json if all => {
             let v: Vec<serde_json::Value> =
-                chosen.iter().map(|r| rule_json(&r.info, true)).collect();
+                chosen.iter().map(|r| rule_json(r.info, true)).collect();
             serde_json::to_writer_pretty(&mut out, &v)?;
             writeln!(out)?;
         }
         RulesFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &rule_json(&chosen[0].info, true))?;
+            serde_json::to_writer_pretty(&mut out, &rule_json(chosen[0].info, true))?;
             writeln!(out)?;
         }
         RulesFormat::Text => {

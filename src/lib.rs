@@ -24,6 +24,7 @@ pub mod prefilter;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod settings;
 pub mod source;
 pub mod suppress;

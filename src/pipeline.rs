@@ -3,10 +3,11 @@
 //! parallel, from the cache when it has them), and leave every other file to be parsed
 //! on demand. `check.rs` strings the phases together.
 
+use std::collections::HashMap;
 use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -166,9 +167,60 @@ pub fn load(
     }
 }
 
-/// Builds models from the cache when it has them, by parsing otherwise.
+/// A model kept by the memo, with the text it was parsed from.
+type Kept = (Arc<str>, Arc<FileModel>);
+
+/// Models kept in memory from one check to the next (the language server): an edit
+/// re-parses only the files whose text changed. Keyed by content hash, and the text is
+/// compared too, so a hash collision can never lend one file another's model.
+#[derive(Default)]
+pub struct Memo {
+    models: Mutex<HashMap<u128, Kept>>,
+    /// The prefilter's last decision (key, bits), as the disk cache keeps it.
+    closure: Mutex<Option<(u128, Vec<u8>)>>,
+}
+
+impl Memo {
+    fn get(&self, hash: u128, text: &str) -> Option<FileModel> {
+        let found = {
+            let map = self.models.lock().unwrap_or_else(|e| e.into_inner());
+            map.get(&hash)
+                .filter(|(t, _)| &**t == text)
+                .map(|(_, m)| m.clone())
+        };
+        found.map(|m| (*m).clone())
+    }
+
+    /// Keeps the models of this check's files, and forgets those of files that are
+    /// gone or changed (memory stays bounded by the project's size).
+    fn keep(&self, parsed: &Parsed) {
+        let mut map = self.models.lock().unwrap_or_else(|e| e.into_inner());
+        let current: HashSet<u128> = parsed.hashes.iter().copied().collect();
+        map.retain(|h, _| current.contains(h));
+        for (f, m) in parsed.project.models.loaded() {
+            if parsed.problems[f].is_some() || map.contains_key(&parsed.hashes[f]) {
+                continue;
+            }
+            let text = parsed.project.files[f].text.clone();
+            map.insert(parsed.hashes[f], (text, Arc::new(m.clone())));
+        }
+        *self.closure.lock().unwrap_or_else(|e| e.into_inner()) = Some(parsed.closure.clone());
+    }
+
+    /// How many models are kept.
+    pub fn len(&self) -> usize {
+        self.models.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Builds models from the memo or the cache when they have them, by parsing otherwise.
 struct CachedParser {
     cache: Option<Cache>,
+    memo: Option<Arc<Memo>>,
     from_cache: AtomicUsize,
     parsed: AtomicUsize,
     parsed_bytes: AtomicU64,
@@ -177,6 +229,10 @@ struct CachedParser {
 impl Loader for Arc<CachedParser> {
     fn load(&self, p: &Pending) -> FileModel {
         crate::progress::parsed_one();
+        if let Some(m) = self.memo.as_ref().and_then(|c| c.get(p.hash, &p.text)) {
+            self.from_cache.fetch_add(1, Ordering::Relaxed);
+            return m;
+        }
         if let Some(m) = self.cache.as_ref().and_then(|c| c.get(p.hash, &p.text)) {
             self.from_cache.fetch_add(1, Ordering::Relaxed);
             return m;
@@ -213,6 +269,18 @@ pub fn read_and_parse(
     knowledge: Knowledge,
     read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
     timings: &mut Timings,
+) -> Parsed {
+    read_and_parse_memo(discovered, settings, knowledge, read, timings, None)
+}
+
+/// [`read_and_parse`], with models kept in memory from the previous check (`memo`).
+pub fn read_and_parse_memo(
+    discovered: Discovered,
+    settings: Settings,
+    knowledge: Knowledge,
+    read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+    timings: &mut Timings,
+    memo: Option<Arc<Memo>>,
 ) -> Parsed {
     let mut clock = Instant::now();
     let roots: Vec<PathBuf> = discovered.roots.iter().map(|r| r.display.clone()).collect();
@@ -256,6 +324,7 @@ pub fn read_and_parse(
     };
     let parser = Arc::new(CachedParser {
         cache,
+        memo,
         from_cache: AtomicUsize::new(0),
         parsed: AtomicUsize::new(0),
         parsed_bytes: AtomicU64::new(0),
@@ -304,11 +373,21 @@ pub fn read_and_parse(
     // The prefilter's decision is a function of every file's path and content, the
     // knowledge and the binary: an unchanged tree reuses the last one.
     let closure_key = closure_key(&project, &hashes, &problems);
-    let cached = parser
-        .cache
-        .as_ref()
-        .and_then(|c| c.get_raw(closure_key))
-        .and_then(|b| decode_bits(b, n));
+    let memo_closure = parser.memo.as_ref().and_then(|m| {
+        m.closure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .filter(|(k, _)| *k == closure_key)
+    });
+    let cached = match memo_closure {
+        Some((_, bits)) => decode_bits(&bits, n),
+        None => parser
+            .cache
+            .as_ref()
+            .and_then(|c| c.get_raw(closure_key))
+            .and_then(|b| decode_bits(b, n)),
+    };
     let (relevant, needed) = match cached {
         Some((relevant, needed)) => {
             (0..n)
@@ -553,6 +632,13 @@ fn imported_files(project: &Project, file: FileId) -> BTreeSet<FileId> {
 }
 
 impl Parsed {
+    /// Hands this check's models to the memo, for the next check.
+    pub fn remember(&self) {
+        if let Some(m) = &self.cache.memo {
+            m.keep(self);
+        }
+    }
+
     /// Updates the parse counts of `--timings`; the rules may parse modules on demand
     /// too, so this runs again after them.
     pub fn count(&self, timings: &mut Timings) {

@@ -194,7 +194,7 @@ impl ConfigTree {
         let enabled: Vec<String> = crate::rules::ALL
             .iter()
             .filter(|r| {
-                top.is_enabled(&r.info) || used.iter().any(|e| e.settings.is_enabled(&r.info))
+                top.is_enabled(r.info) || used.iter().any(|e| e.settings.is_enabled(r.info))
             })
             .map(|r| r.info.code.to_string())
             .collect();
@@ -219,7 +219,7 @@ impl ConfigTree {
     /// Does the nearest configuration of `path` keep a finding of rule `code`?
     pub fn keeps(&self, path: &Path, code: &str) -> bool {
         let entry = self.for_file(path);
-        let enabled = crate::rules::find(code).is_none_or(|r| entry.settings.is_enabled(&r.info));
+        let enabled = crate::rules::find(code).is_none_or(|r| entry.settings.is_enabled(r.info));
         enabled && !super::PerFileIgnores::new(&entry.settings).ignores(path, code)
     }
 }

@@ -696,7 +696,10 @@ fn a_missing_token_is_named() {
     // tree-sitter recovers by inserting the token; the problem is where it goes.
     let m = parse("def oops(:\n    pass\n");
     assert_eq!(m.problems.len(), 1);
-    assert_eq!(m.problems[0].message, "syntax error: expected `)`, found `:`");
+    assert_eq!(
+        m.problems[0].message,
+        "syntax error: expected `)`, found `:`"
+    );
     assert_eq!(m.problems[0].span, Span::new(9, 9));
     // An unclosed bracket at the end of the file is an error node instead.
     let m = parse("x = (1, 2\n");
