@@ -181,6 +181,9 @@ struct Server {
     due: Option<Instant>,
     /// The last error shown for each root target (shown once, not at every keystroke).
     shown: HashMap<PathBuf, String>,
+    /// What was last published for each open document (version, diagnostics): a check
+    /// that changes nothing for a document publishes nothing for it.
+    published: HashMap<Url, (Option<i32>, Vec<lsp::Diagnostic>)>,
 }
 
 /// Runs the server on stdin/stdout until the client says `exit` (or goes away).
@@ -275,6 +278,7 @@ pub fn run() -> Result<ExitCode> {
         pool: crate::check::pool(None)?,
         due: None,
         shown: HashMap::new(),
+        published: HashMap::new(),
     };
     if watch {
         server.register_watchers();
@@ -495,6 +499,7 @@ impl Server {
                     return;
                 };
                 if let Some(doc) = self.docs.remove(&p.text_document.uri) {
+                    self.published.remove(&p.text_document.uri);
                     self.publish(p.text_document.uri, Vec::new(), None);
                     // The file is read from disk again: unsaved edits are gone.
                     self.touch(&doc.path);
@@ -737,7 +742,7 @@ impl Server {
         );
     }
 
-    fn publish_root(&self, i: usize) {
+    fn publish_root(&mut self, i: usize) {
         for (uri, path) in self.docs_of(i) {
             let version = self.docs.get(&uri).map(|d| d.version);
             let diagnostics = match &self.roots[i].last {
@@ -752,7 +757,12 @@ impl Server {
                         .collect(),
                 },
             };
-            self.publish(uri, diagnostics, version);
+            let now = (version, diagnostics);
+            if self.published.get(&uri) == Some(&now) {
+                continue;
+            }
+            self.publish(uri.clone(), now.1.clone(), version);
+            self.published.insert(uri, now);
         }
     }
 
