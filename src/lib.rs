@@ -5,6 +5,7 @@
 //! resolution, tasks, handlers, call graph) → run the [`rules`] → [`report`].
 
 pub mod cache;
+pub mod cargo_tasklint;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
