@@ -267,8 +267,11 @@ fn the_servers_memo_changes_no_finding() {
     for dir in fixture_projects() {
         let (mut settings, knowledge) = fixture_settings(&dir).unwrap();
         settings.cache = false;
-        let discovered =
-            discover_with(&[dir.clone()], &DiscoverOptions::new(&settings).unwrap()).unwrap();
+        let discovered = discover_with(
+            std::slice::from_ref(&dir),
+            &DiscoverOptions::new(&settings).unwrap(),
+        )
+        .unwrap();
         let check = |read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
                      memo: Option<Arc<tasklint::pipeline::Memo>>| {
             let out = tasklint::check::check_in_pool(
