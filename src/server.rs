@@ -39,7 +39,7 @@ use crate::source::SourceFile;
 
 /// How long after the last keystroke a check starts: typing does not queue a check per
 /// character, and the result still arrives while the eye is on the line.
-const DEBOUNCE: Duration = Duration::from_millis(75);
+const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// Files whose change means the configuration (or the set of files walked) changed.
 const CONFIG_FILES: &[&str] = &[
