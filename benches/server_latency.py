@@ -139,7 +139,7 @@ def main():
                 check=True,
                 capture_output=True,
             )
-            rel = args.file or "app_0001/views.py"
+            rel = args.file or "app0001/views.py"
         else:
             if not args.tree or not args.file:
                 ap.error("give --tree and --file, or --generate N")

@@ -557,9 +557,16 @@ impl Server {
             }
             return;
         }
+        let source = crate::discover::language_of(path).is_some();
         for r in &mut self.roots {
             if path.starts_with(&r.target) || r.loose {
-                if created_or_deleted {
+                // A source file the walk did not list (saved for the first time, and the
+                // client does not watch files): walk again.
+                let unknown = source
+                    && r.setup
+                        .as_ref()
+                        .is_some_and(|s| !s.discovered.files.iter().any(|f| f.path == path));
+                if created_or_deleted || unknown {
                     r.setup = None;
                 }
                 r.dirty = true;

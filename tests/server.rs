@@ -509,6 +509,26 @@ fn configuration_options_reload_and_workspace_folders() {
     assert_eq!(c.finish(), Some(0));
 }
 
+/// A file saved for the first time is found, even by a client that does not watch
+/// files: the view that calls its task gets the finding.
+#[test]
+fn a_new_file_is_found_when_saved() {
+    let (_t, root) = project();
+    let views = root.join("app/views.py");
+    let tasks = root.join("app/tasks.py");
+    std::fs::remove_file(&tasks).unwrap();
+    let (mut c, _) = Client::start(&[&root], json!({}), Value::Null);
+    c.open(&views, VIEWS);
+    assert_eq!(c.diagnostics(&views), Vec::<Value>::new());
+    std::fs::write(&tasks, TASKS).unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(&tasks)}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL101"]);
+    assert_eq!(c.finish(), Some(0));
+}
+
 /// A broken configuration is shown to the user; the server goes on.
 #[test]
 fn a_bad_configuration_is_shown_not_fatal() {
