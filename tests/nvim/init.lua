@@ -1,8 +1,8 @@
 -- Headless Neovim test of `tasklint server` (run by scripts/check-nvim):
 --   TASKLINT_BIN=... nvim --headless --clean PROJECT/app/views.py -c "luafile tests/nvim/init.lua"
 -- Starts the server with Neovim's built-in LSP client for the file given, waits for its
--- diagnostics and prints them, then fixes the line in the buffer (unsaved) and prints
--- the diagnostics again. Works with Neovim 0.7 (Debian 12) and later.
+-- diagnostics and prints them, asks for the code actions on the finding, applies the
+-- safe fix to the (unsaved) buffer and prints the diagnostics again. Works with Neovim 0.7 (Debian 12) and later.
 local out = {}
 local function say(line)
   table.insert(out, line)
@@ -57,16 +57,38 @@ local function show()
 end
 show()
 
--- 2. An unsaved edit that enqueues the task: the diagnostics go away.
-local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
-for i, line in ipairs(lines) do
-  if line:match("^%s+ping%(") then
-    vim.api.nvim_buf_set_lines(buf, i - 1, i, false, { (line:gsub("ping%(", "ping.delay(")) })
-    say("edited line " .. i .. ": " .. vim.api.nvim_buf_get_lines(buf, i - 1, i, false)[1])
+-- 2. The server's code action for the finding, applied by Neovim to the (unsaved)
+-- buffer: the diagnostics go away.
+local client = vim.lsp.get_active_clients()[1]
+local d = vim.diagnostic.get(buf)[1]
+local params = {
+  textDocument = { uri = vim.uri_from_bufnr(buf) },
+  range = {
+    start = { line = d.lnum, character = d.col },
+    ["end"] = { line = d.end_lnum, character = d.end_col },
+  },
+  context = { diagnostics = {} },
+}
+local replies = vim.lsp.buf_request_sync(buf, "textDocument/codeAction", params, 10000) or {}
+local chosen
+for _, reply in pairs(replies) do
+  for _, action in ipairs(reply.result or {}) do
+    say("code action: " .. action.title)
+    if not chosen and action.title:match("safe fix") and action.edit then
+      chosen = action
+    end
   end
 end
+if not chosen then
+  say("FAIL: no safe fix offered")
+  finish(1)
+  return
+end
+vim.lsp.util.apply_workspace_edit(chosen.edit, client.offset_encoding or "utf-16")
+say("applied: " .. chosen.title)
+say("line " .. (d.lnum + 1) .. " is now: " .. vim.api.nvim_buf_get_lines(buf, d.lnum, d.lnum + 1, false)[1])
 if not wait_for(function() return #vim.diagnostic.get(buf) == 0 end) then
-  say("FAIL: the diagnostics did not clear after the edit")
+  say("FAIL: the diagnostics did not clear after the fix")
   show()
   finish(1)
   return
