@@ -520,6 +520,38 @@ impl Server {
                 }
                 self.due = Some(Instant::now() + DEBOUNCE);
             }
+            "workspace/didChangeConfiguration" => {
+                // Clients that send their settings this way (Helix sends `config` both
+                // at initialization and here): the same keys as the initialization
+                // options. Anything else (no tasklint keys) leaves the selection alone.
+                let settings = n.params.get("settings").cloned().unwrap_or(Value::Null);
+                let has_keys = [
+                    "select",
+                    "extend-select",
+                    "extendSelect",
+                    "ignore",
+                    "tasklint",
+                ]
+                .iter()
+                .any(|k| {
+                    settings.get(*k).is_some()
+                        || settings.get("settings").and_then(|s| s.get(*k)).is_some()
+                });
+                if !has_keys {
+                    return;
+                }
+                match Selection::from_options(Some(&settings)) {
+                    Ok(selection) => {
+                        self.selection = selection;
+                        for r in &mut self.roots {
+                            r.setup = None;
+                            r.dirty = true;
+                        }
+                        self.flush();
+                    }
+                    Err(e) => log(&e),
+                }
+            }
             "workspace/didChangeWorkspaceFolders" => {
                 let Ok(p) =
                     serde_json::from_value::<lsp::DidChangeWorkspaceFoldersParams>(n.params)

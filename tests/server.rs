@@ -483,6 +483,19 @@ fn configuration_options_reload_and_workspace_folders() {
     let (mut c, _) = Client::start(&[&one], json!({}), json!({"ignore": ["TL101"]}));
     c.open(&v1, VIEWS);
     assert_eq!(c.diagnostics(&v1), Vec::<Value>::new());
+    // The same keys sent later as settings replace the selection.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"select": ["TL1"]}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&v1)), ["TL101"]);
+    // Settings without tasklint's keys change nothing.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"python": {"analysis": {}}}}),
+    );
+    c.change(&v1, 2, &format!("{VIEWS}\n"));
+    assert_eq!(codes(&c.diagnostics(&v1)), ["TL101"]);
     assert_eq!(c.finish(), Some(0));
 
     let (mut c, _) = Client::start(&[&one, &two], json!({}), Value::Null);
