@@ -113,13 +113,34 @@ fn check_discovered_with(
     threads: Option<usize>,
     read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
 ) -> Result<CheckOutput> {
-    let pool = rayon::ThreadPoolBuilder::new()
+    let pool = pool(threads)?;
+    Ok(check_in_pool(
+        &pool, discovered, settings, knowledge, read, None,
+    ))
+}
+
+/// The thread pool a check runs in (parsing needs a big stack).
+pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    Ok(rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .stack_size(PARSE_STACK)
-        .build()?;
-    let mut out = pool.install(|| run(discovered, settings, knowledge, read));
+        .build()?)
+}
+
+/// Checks files already discovered, read by `read`, in `pool`, with the models of the
+/// previous check kept in `memo` (the language server keeps both from one edit to the
+/// next: only the files whose text changed are parsed again).
+pub fn check_in_pool(
+    pool: &rayon::ThreadPool,
+    discovered: Discovered,
+    settings: Settings,
+    knowledge: Knowledge,
+    read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+    memo: Option<std::sync::Arc<pipeline::Memo>>,
+) -> CheckOutput {
+    let mut out = pool.install(|| run(discovered, settings, knowledge, read, memo));
     out.timings.threads = pool.current_num_threads();
-    Ok(out)
+    out
 }
 
 /// Reads a found file. Only regular files: opening a FIFO or a device named `.py` would
@@ -137,11 +158,13 @@ fn run(
     settings: Settings,
     knowledge: Knowledge,
     read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+    memo: Option<std::sync::Arc<pipeline::Memo>>,
 ) -> CheckOutput {
     let mut timings = Timings::default();
     let tl000_enabled = settings.is_enabled(crate::catalogue::UNREADABLE_SOURCE);
     crate::progress::set_phase(crate::progress::Phase::Reading);
-    let parsed = pipeline::read_and_parse(discovered, settings, knowledge, read, &mut timings);
+    let parsed =
+        pipeline::read_and_parse_memo(discovered, settings, knowledge, read, &mut timings, memo);
     crate::progress::set_phase(crate::progress::Phase::Checking);
     let clock = Instant::now();
     let project = &parsed.project;
@@ -174,6 +197,7 @@ fn run(
     sort(project, &mut diagnostics);
     timings.record("rules", clock);
     parsed.count(&mut timings);
+    parsed.remember();
     let clock = Instant::now();
     if let Some(line) = parsed.write_cache() {
         timings.cache.push_str(&format!(", {line}"));

@@ -57,6 +57,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the settings in force for a path and the file they come from.
     Config(ConfigArgs),
+    /// Run as a language server (LSP over standard input and output), for editors.
+    Server,
 }
 
 #[derive(Args, Debug)]
@@ -244,6 +246,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
         Command::Rule { code, all, format } => print_rule(code.as_deref(), all, format),
         Command::Explain(args) => explain(args),
         Command::Config(args) => print_config(args),
+        Command::Server => crate::server::run(),
     };
     match result {
         Ok(code) => code,

@@ -30,13 +30,13 @@ const ROOT_MARKERS: &[&str] = &[
     ".git",
 ];
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Root {
     /// The root as users see it (as given, or derived from a given path).
     pub display: PathBuf,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FoundFile {
     pub path: PathBuf,
     pub display: String,
@@ -46,7 +46,7 @@ pub struct FoundFile {
     pub report: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Discovered {
     pub roots: Vec<Root>,
     pub files: Vec<FoundFile>,

@@ -5,6 +5,7 @@
 //! resolution, tasks, handlers, call graph) → run the [`rules`] → [`report`].
 
 pub mod cache;
+pub mod cargo_tasklint;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod prefilter;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod settings;
 pub mod source;
 pub mod suppress;

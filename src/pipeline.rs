@@ -3,10 +3,11 @@
 //! parallel, from the cache when it has them), and leave every other file to be parsed
 //! on demand. `check.rs` strings the phases together.
 
+use std::collections::HashMap;
 use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -166,9 +167,70 @@ pub fn load(
     }
 }
 
-/// Builds models from the cache when it has them, by parsing otherwise.
+/// A model kept by the memo, with the text it was parsed from.
+type Kept = (Arc<str>, Arc<FileModel>);
+
+/// Models kept in memory from one check to the next (the language server): an edit
+/// re-parses only the files whose text changed. Keyed by content hash, and the text is
+/// compared too, so a hash collision can never lend one file another's model.
+#[derive(Default)]
+pub struct Memo {
+    models: Mutex<HashMap<u128, Kept>>,
+    /// The prefilter's last decision, which the next check updates for the files that
+    /// changed instead of computing it again.
+    prefilter: Mutex<Option<PrefilterState>>,
+}
+
+/// The prefilter's decision after a check, and what it depends on.
+#[derive(Clone)]
+struct PrefilterState {
+    /// The files' paths and the knowledge it holds for.
+    key: u128,
+    /// Each file's content hash then.
+    hashes: Vec<u128>,
+    relevant: Vec<bool>,
+    /// The names bound to known values that made files relevant.
+    names: HashSet<Requirement>,
+}
+
+impl Memo {
+    fn get(&self, hash: u128, text: &str) -> Option<Arc<FileModel>> {
+        let map = self.models.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&hash)
+            .filter(|(t, _)| &**t == text)
+            .map(|(_, m)| m.clone())
+    }
+
+    /// Keeps the models of this check's files, and forgets those of files that are
+    /// gone or changed (memory stays bounded by the project's size).
+    fn keep(&self, parsed: &Parsed) {
+        let mut map = self.models.lock().unwrap_or_else(|e| e.into_inner());
+        let current: HashSet<u128> = parsed.hashes.iter().copied().collect();
+        map.retain(|h, _| current.contains(h));
+        for (f, m) in parsed.project.models.loaded_shared() {
+            if parsed.problems[f].is_some() || map.contains_key(&parsed.hashes[f]) {
+                continue;
+            }
+            let text = parsed.project.files[f].text.clone();
+            map.insert(parsed.hashes[f], (text, m.clone()));
+        }
+        *self.prefilter.lock().unwrap_or_else(|e| e.into_inner()) = parsed.state.clone();
+    }
+
+    /// How many models are kept.
+    pub fn len(&self) -> usize {
+        self.models.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Builds models from the memo or the cache when they have them, by parsing otherwise.
 struct CachedParser {
     cache: Option<Cache>,
+    memo: Option<Arc<Memo>>,
     from_cache: AtomicUsize,
     parsed: AtomicUsize,
     parsed_bytes: AtomicU64,
@@ -176,6 +238,21 @@ struct CachedParser {
 
 impl Loader for Arc<CachedParser> {
     fn load(&self, p: &Pending) -> FileModel {
+        Arc::unwrap_or_clone(self.load_shared(p))
+    }
+
+    fn load_shared(&self, p: &Pending) -> Arc<FileModel> {
+        if let Some(m) = self.memo.as_ref().and_then(|c| c.get(p.hash, &p.text)) {
+            crate::progress::parsed_one();
+            self.from_cache.fetch_add(1, Ordering::Relaxed);
+            return m;
+        }
+        Arc::new(self.load_unshared(p))
+    }
+}
+
+impl CachedParser {
+    fn load_unshared(&self, p: &Pending) -> FileModel {
         crate::progress::parsed_one();
         if let Some(m) = self.cache.as_ref().and_then(|c| c.get(p.hash, &p.text)) {
             self.from_cache.fetch_add(1, Ordering::Relaxed);
@@ -203,6 +280,8 @@ pub struct Parsed {
     hashes: Vec<u128>,
     /// Models built on demand before the index phase (by the prefilter's closure).
     on_demand_before: usize,
+    /// The prefilter's decision, for the memo.
+    state: Option<PrefilterState>,
 }
 
 /// Reads every file, then parses what can matter: the whole read-and-parse half of a
@@ -213,6 +292,18 @@ pub fn read_and_parse(
     knowledge: Knowledge,
     read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
     timings: &mut Timings,
+) -> Parsed {
+    read_and_parse_memo(discovered, settings, knowledge, read, timings, None)
+}
+
+/// [`read_and_parse`], with models kept in memory from the previous check (`memo`).
+pub fn read_and_parse_memo(
+    discovered: Discovered,
+    settings: Settings,
+    knowledge: Knowledge,
+    read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+    timings: &mut Timings,
+    memo: Option<Arc<Memo>>,
 ) -> Parsed {
     let mut clock = Instant::now();
     let roots: Vec<PathBuf> = discovered.roots.iter().map(|r| r.display.clone()).collect();
@@ -256,6 +347,7 @@ pub fn read_and_parse(
     };
     let parser = Arc::new(CachedParser {
         cache,
+        memo,
         from_cache: AtomicUsize::new(0),
         parsed: AtomicUsize::new(0),
         parsed_bytes: AtomicU64::new(0),
@@ -304,13 +396,68 @@ pub fn read_and_parse(
     // The prefilter's decision is a function of every file's path and content, the
     // knowledge and the binary: an unchanged tree reuses the last one.
     let closure_key = closure_key(&project, &hashes, &problems);
-    let cached = parser
-        .cache
+    // The language server's previous decision, for the same files and knowledge.
+    let layout = layout_key(&project);
+    let previous = parser
+        .memo
         .as_ref()
-        .and_then(|c| c.get_raw(closure_key))
-        .and_then(|b| decode_bits(b, n));
-    let (relevant, needed) = match cached {
-        Some((relevant, needed)) => {
+        .and_then(|m| {
+            m.prefilter
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        })
+        .filter(|p| !full && p.key == layout && p.hashes.len() == n);
+    let cached = match &previous {
+        Some(_) => None,
+        None => parser
+            .cache
+            .as_ref()
+            .and_then(|c| c.get_raw(closure_key))
+            .and_then(|b| decode_bits(b, n)),
+    };
+    let mut names = None;
+    let (relevant, needed) = match (previous, cached) {
+        (Some(prev), _) => {
+            // Only the files whose text changed are scanned again: relevant when they
+            // mention the knowledge's words or a name seen bound to a known value;
+            // then the modules needed are followed from the relevant files, and the
+            // names the changed files bind may make more files relevant (below). A
+            // name no file binds any more leaves the files it made relevant so: more
+            // relevant files than a fresh check never change a finding (the prefilter
+            // off makes every file relevant).
+            let changed: Vec<FileId> = (0..n).filter(|f| prev.hashes[*f] != hashes[*f]).collect();
+            let mut relevant = prev.relevant;
+            if !changed.is_empty() {
+                let words = Prefilter::from_knowledge(&project.knowledge, |first| {
+                    project.modules.is_project_root_name(first)
+                });
+                let seen = Prefilter::from_requirements(prev.names.iter());
+                for &f in &changed {
+                    relevant[f] = match project.models.pending(f) {
+                        None => false,
+                        Some(p) => {
+                            p.language != Language::Python
+                                || words.matches(p.text.as_bytes())
+                                || seen.matches(p.text.as_bytes())
+                        }
+                    };
+                }
+            }
+            let needed = needed_from(&project, &relevant);
+            clock = timings.record("parse", clock);
+            let frontier = changed.into_iter().filter(|f| relevant[*f]).collect();
+            let (r, nd, seen) = closure(
+                &project,
+                (relevant, needed, prev.names),
+                frontier,
+                timings,
+                &mut clock,
+            );
+            names = Some(seen);
+            (r, nd)
+        }
+        (None, Some((relevant, needed))) => {
             (0..n)
                 .into_par_iter()
                 .filter(|f| needed[*f])
@@ -318,11 +465,29 @@ pub fn read_and_parse(
             clock = timings.record("parse", clock);
             (relevant, needed)
         }
-        None => {
+        (None, None) => {
             let relevant = scan(&project);
             clock = timings.record("prefilter", clock);
-            closure(&project, relevant, timings, &mut clock)
+            let frontier = (0..n).filter(|f| relevant[*f]).collect();
+            let (r, nd, seen) = closure(
+                &project,
+                (relevant, vec![false; n], HashSet::new()),
+                frontier,
+                timings,
+                &mut clock,
+            );
+            names = Some(seen);
+            (r, nd)
         }
+    };
+    let state = match (&parser.memo, names) {
+        (Some(_), Some(names)) if !full => Some(PrefilterState {
+            key: layout,
+            hashes: hashes.clone(),
+            relevant: relevant.clone(),
+            names,
+        }),
+        _ => None,
     };
     let roots_relevant = relevant.clone();
     let roots = if full {
@@ -344,6 +509,7 @@ pub fn read_and_parse(
         cache: parser,
         hashes,
         on_demand_before: before,
+        state,
     };
     parsed.count(timings);
     parsed
@@ -357,6 +523,19 @@ fn closure_key(project: &Project, hashes: &[u128], problems: &[Option<(Skip, Pro
         h.update(project.relative[f].to_string_lossy().as_bytes());
         h.update(&[0, u8::from(problems[f].is_some())]);
         h.update(&hashes[f].to_le_bytes());
+    }
+    h.digest128()
+}
+
+/// What a kept prefilter decision depends on besides the files' contents: their paths
+/// (module names) and the knowledge.
+fn layout_key(project: &Project) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(b"prefilter layout 1\n");
+    h.update(crate::prefilter::fingerprint(&project.knowledge).as_bytes());
+    for r in &project.relative {
+        h.update(r.to_string_lossy().as_bytes());
+        h.update(&[0]);
     }
     h.digest128()
 }
@@ -415,25 +594,46 @@ fn parse_ahead(project: &Project, file: FileId) {
         return;
     }
     if let Some(p) = project.models.pending(file) {
-        let m = project.models.loader().load(p);
-        project.models.preset(file, m);
+        let m = project.models.loader().load_shared(p);
+        project.models.preset_shared(file, m);
     }
+}
+
+/// The relevant files and the project modules they import, transitively (parsed).
+fn needed_from(project: &Project, relevant: &[bool]) -> Vec<bool> {
+    let mut needed = relevant.to_vec();
+    let mut todo: Vec<FileId> = (0..relevant.len()).filter(|f| relevant[*f]).collect();
+    while !todo.is_empty() {
+        todo.par_iter().for_each(|&f| parse_ahead(project, f));
+        let imported: BTreeSet<FileId> = todo
+            .par_iter()
+            .map(|&f| imported_files(project, f))
+            .reduce(BTreeSet::new, |mut a, b| {
+                a.extend(b);
+                a
+            });
+        todo = imported.into_iter().filter(|f| !needed[*f]).collect();
+        for f in &todo {
+            needed[*f] = true;
+        }
+    }
+    needed
 }
 
 /// The prefilter's closure: parse the relevant files and the modules they import
 /// (transitively); the names they bind to known values make more files relevant;
-/// repeat until nothing changes. Returns (relevant, needed).
+/// repeat until nothing changes. Starts from `(relevant, needed, names seen)` with the
+/// files of `frontier` to look at; returns the three, grown.
 fn closure(
     project: &Project,
-    mut relevant: Vec<bool>,
+    start: (Vec<bool>, Vec<bool>, HashSet<Requirement>),
+    mut frontier: Vec<FileId>,
     timings: &mut Timings,
     clock: &mut Instant,
-) -> (Vec<bool>, Vec<bool>) {
+) -> (Vec<bool>, Vec<bool>, HashSet<Requirement>) {
+    let (mut relevant, mut needed, mut names_seen) = start;
     let n = relevant.len();
     let known = Known::new(&project.knowledge);
-    let mut needed = vec![false; n];
-    let mut frontier: Vec<FileId> = (0..n).filter(|f| relevant[*f]).collect();
-    let mut names_seen: HashSet<Requirement> = HashSet::new();
     loop {
         // Parse the new relevant files and every project module they import.
         let mut todo: Vec<FileId> = frontier.iter().copied().filter(|f| !needed[*f]).collect();
@@ -514,7 +714,7 @@ fn closure(
             break;
         }
     }
-    (relevant, needed)
+    (relevant, needed, names_seen)
 }
 
 /// The project files an import of `file` names: the module and every package on its
@@ -553,6 +753,13 @@ fn imported_files(project: &Project, file: FileId) -> BTreeSet<FileId> {
 }
 
 impl Parsed {
+    /// Hands this check's models to the memo, for the next check.
+    pub fn remember(&self) {
+        if let Some(m) = &self.cache.memo {
+            m.keep(self);
+        }
+    }
+
     /// Updates the parse counts of `--timings`; the rules may parse modules on demand
     /// too, so this runs again after them.
     pub fn count(&self, timings: &mut Timings) {

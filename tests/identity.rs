@@ -258,3 +258,82 @@ fn the_prefilter_changes_no_finding_on_a_generated_project() {
         t.files_on_demand
     );
 }
+
+/// The language server's checks (models and the prefilter's decision kept in memory
+/// from one check to the next, `pipeline::Memo`) report what a fresh check of the same
+/// text reports: after a first check, after an edit to one file, and after an edit to
+/// every file. The edits add a line that changes nothing (a comment) or one that may
+/// (a call, a new import), at the end of the file.
+#[test]
+fn the_servers_memo_changes_no_finding() {
+    use std::sync::Arc;
+    use tasklint::discover::{DiscoverOptions, FoundFile, discover_with};
+    let pool = tasklint::check::pool(Some(2)).unwrap();
+    for dir in fixture_projects() {
+        let (mut settings, knowledge) = fixture_settings(&dir).unwrap();
+        settings.cache = false;
+        let discovered = discover_with(
+            std::slice::from_ref(&dir),
+            &DiscoverOptions::new(&settings).unwrap(),
+        )
+        .unwrap();
+        let check = |read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+                     memo: Option<Arc<tasklint::pipeline::Memo>>| {
+            let out = tasklint::check::check_in_pool(
+                &pool,
+                discovered.clone(),
+                settings.clone(),
+                knowledge.clone(),
+                read,
+                memo,
+            );
+            common::assert_no_internal_error(&out);
+            common::json_report(&out).to_string()
+        };
+        let edited = |f: &FoundFile, line: &str| {
+            let mut bytes = tasklint::check::read_file(f)?;
+            let comment = if f.language == tasklint::model::Language::Rust {
+                "//"
+            } else {
+                "#"
+            };
+            bytes.extend_from_slice(format!("\n{comment} edited\n{line}").as_bytes());
+            Ok(bytes)
+        };
+        let memo = Arc::new(tasklint::pipeline::Memo::default());
+        let plain = |f: &FoundFile| tasklint::check::read_file(f);
+        let fresh = check(&plain, None);
+        assert_eq!(
+            check(&plain, Some(memo.clone())),
+            fresh,
+            "{}: first check",
+            dir.display()
+        );
+        assert!(!memo.is_empty(), "{}", dir.display());
+        // Each edit against a fresh check of the same text.
+        let first = discovered.files.first().map(|f| f.path.clone());
+        let python_call = "import requests\nrequests.get('https://example.com')\n";
+        let one = |f: &FoundFile| {
+            if Some(&f.path) == first.as_ref() && f.language == tasklint::model::Language::Python {
+                edited(f, python_call)
+            } else if Some(&f.path) == first.as_ref() {
+                edited(f, "")
+            } else {
+                tasklint::check::read_file(f)
+            }
+        };
+        let every = |f: &FoundFile| edited(f, "");
+        for (what, read) in [
+            ("one file edited", &one as &(dyn Fn(&FoundFile) -> _ + Sync)),
+            ("every file edited", &every),
+            ("back as it was", &plain),
+        ] {
+            assert_eq!(
+                check(read, Some(memo.clone())),
+                check(read, None),
+                "{}: {what}",
+                dir.display()
+            );
+        }
+    }
+}

@@ -24,10 +24,16 @@ pub struct Pending {
 /// Builds a model (from the cache, or by parsing).
 pub trait Loader: Send + Sync {
     fn load(&self, pending: &Pending) -> FileModel;
+
+    /// The model, shared: a loader that keeps models (the language server's memo) hands
+    /// out its own without copying them.
+    fn load_shared(&self, pending: &Pending) -> Arc<FileModel> {
+        Arc::new(self.load(pending))
+    }
 }
 
 pub struct Models {
-    cells: Vec<OnceLock<FileModel>>,
+    cells: Vec<OnceLock<Arc<FileModel>>>,
     pending: Vec<Option<Pending>>,
     loader: Box<dyn Loader>,
     on_demand: AtomicUsize,
@@ -54,7 +60,10 @@ impl Models {
 
     /// Models already built (no parsing on demand), for [`crate::index::Project::build`].
     pub fn from_vec(models: Vec<FileModel>) -> Models {
-        let cells = models.into_iter().map(OnceLock::from).collect::<Vec<_>>();
+        let cells = models
+            .into_iter()
+            .map(|m| OnceLock::from(Arc::new(m)))
+            .collect::<Vec<_>>();
         Models {
             pending: cells.iter().map(|_| None).collect(),
             cells,
@@ -73,6 +82,11 @@ impl Models {
 
     /// Sets a model built ahead (by the parallel parse); a model already there wins.
     pub fn preset(&self, file: FileId, model: FileModel) {
+        let _ = self.cells[file].set(Arc::new(model));
+    }
+
+    /// [`Models::preset`] with a shared model.
+    pub fn preset_shared(&self, file: FileId, model: Arc<FileModel>) {
         let _ = self.cells[file].set(model);
     }
 
@@ -108,8 +122,8 @@ impl Models {
                 );
             }
             match &self.pending[file] {
-                Some(p) => self.loader.load(p),
-                None => FileModel::new(Language::Python),
+                Some(p) => self.loader.load_shared(p),
+                None => Arc::new(FileModel::new(Language::Python)),
             }
         })
     }
@@ -128,6 +142,11 @@ impl Models {
 
     /// Models built so far (parsed up front or on demand), with their file ids.
     pub fn loaded(&self) -> impl Iterator<Item = (FileId, &FileModel)> {
+        self.loaded_shared().map(|(i, m)| (i, &**m))
+    }
+
+    /// [`Models::loaded`], shared.
+    pub fn loaded_shared(&self) -> impl Iterator<Item = (FileId, &Arc<FileModel>)> {
         self.cells
             .iter()
             .enumerate()
