@@ -137,6 +137,8 @@ def main():
     ap.add_argument("--check-reps", type=int, default=3)
     ap.add_argument("--bin", default=str(REPO / "target" / "release" / "tasklint"))
     args = ap.parse_args()
+    # The server and the checks run from the tree: a relative path must keep its meaning.
+    args.bin = str(pathlib.Path(args.bin).resolve())
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="tasklint-latency-"))
     try:
