@@ -6,6 +6,7 @@ use super::slow_calls::{SHARED_BY, instead, name_roots, slow_call};
 use super::{Check, Checker, Rule};
 use crate::catalogue;
 use crate::index::callgraph::Edge;
+use crate::index::signals::SignalEdge;
 use crate::index::{CallRef, FuncRef, Project};
 
 pub static RULE: Rule = Rule {
@@ -94,27 +95,45 @@ fn check(cx: &mut Checker, func: FuncRef) {
             }
             continue;
         }
-        let Some(target) = project.call_target(call) else {
-            continue;
-        };
-        // A task called directly is TL101's finding; its body is not followed here.
-        if project.tasks.get(target).is_some() || depth == 0 {
+        // The function the call runs, then the signal receivers it runs
+        // (`order.save()` runs the `post_save` receivers of `Order`).
+        let mut targets: Vec<FuncRef> = project.call_target(call).into_iter().collect();
+        targets.extend(
+            project
+                .graph
+                .edges(func)
+                .iter()
+                .filter(|e| e.call == call && project.graph.signal_edge(call, e.target).is_some())
+                .map(|e| e.target),
+        );
+        if depth == 0 {
             continue;
         }
-        let found = project.find_reachable(
-            Some(call),
-            target,
-            depth - 1,
-            |e| project.tasks.get(e.target).is_none() && !project.once_per_process_call(e.call),
-            |c2| {
-                if project.runs_once(c2) {
-                    return None;
-                }
-                // A slow call several handlers share is reported where it is, once.
-                slow_call(project, c2, false).filter(|_| !is_shared(project, c2))
-            },
-        );
-        let Some((path, slow_site, slow)) = found else {
+        let found = targets.into_iter().find_map(|target| {
+            // A task called directly is TL101's finding; its body is not followed here.
+            if project.tasks.get(target).is_some() {
+                return None;
+            }
+            project
+                .find_reachable(
+                    Some(call),
+                    target,
+                    depth - 1,
+                    |e| {
+                        project.tasks.get(e.target).is_none()
+                            && !project.once_per_process_call(e.call)
+                    },
+                    |c2| {
+                        if project.runs_once(c2) {
+                            return None;
+                        }
+                        // A slow call several handlers share is reported where it is, once.
+                        slow_call(project, c2, false).filter(|_| !is_shared(project, c2))
+                    },
+                )
+                .map(|found| (target, found))
+        });
+        let Some((target, (path, slow_site, slow))) = found else {
             continue;
         };
         let d = report_reached(
@@ -132,12 +151,30 @@ fn check(cx: &mut Checker, func: FuncRef) {
             },
         );
         d.severity(slow.entry.severity).note(handler.note(&name));
+        if let Some(s) = project.graph.signal_edge(call, target) {
+            d.note(signal_note(project, target, s));
+        }
         if let Some(how) = &slow.entry.how_slow {
             d.note(format!("how slow: {how}"));
         }
         if let Some(instead) = instead(project, slow.entry, &slow.name, &name) {
             d.help(instead);
         }
+    }
+}
+
+/// Why a call runs a signal receiver.
+fn signal_note(project: &Project, receiver: FuncRef, s: &SignalEdge) -> String {
+    let receiver = project.display_name(receiver);
+    match &s.sender {
+        Some(model) => format!(
+            "`{receiver}` receives `{}` from `{model}`: Django runs it inside this call, before it returns",
+            s.signal
+        ),
+        None => format!(
+            "`{receiver}` is connected to `{}`: sending the signal runs it before returning",
+            s.signal
+        ),
     }
 }
 
