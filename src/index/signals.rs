@@ -201,6 +201,13 @@ impl SignalReceivers {
             let model = match (on_instance, project.origin(call.file, c.scope, recv)) {
                 (true, Origin::ModelInstance(Some(m))) => m,
                 (false, Origin::QuerySet { model: Some(m), .. }) => m,
+                // `form.save()` on a project model form saves its `Meta.model`.
+                (true, _) if method == "save" => {
+                    match form_model(project, call, project.resolve(call.file, c.scope, recv)) {
+                        Some(m) => m,
+                        None => continue,
+                    }
+                }
                 _ => continue,
             };
             if let Some(receivers) = self.model.get(&(group, model.clone())) {
@@ -219,6 +226,61 @@ impl SignalReceivers {
         }
         out
     }
+}
+
+/// The model `form.save()` saves: `form` an instance of a project `ModelForm` (or DRF
+/// model serializer) whose `class Meta: model = M` names a project model, called without
+/// `commit=False`, on a class (and project bases) that does not override `save`,
+/// `create` or `update` (an override may save something else, or nothing).
+fn form_model(project: &Project, call: CallRef, form: Value) -> Option<String> {
+    let Value::Instance(class) = form else {
+        return None;
+    };
+    let forms = &project.knowledge.django.forms.model_forms;
+    if !forms.iter().any(|p| project.derives_from(class, p)) {
+        return None;
+    }
+    let c = project.call(call);
+    let commit = c.keyword("commit").or_else(|| c.positional().next());
+    if commit.is_some_and(|a| !matches!(a.value.kind, ExprKind::Bool(true))) {
+        return None;
+    }
+    let (ancestry, _) = project.class_ancestry(class);
+    for a in &ancestry {
+        let model = &project.models[a.file];
+        let overrides = model.classes[a.class]
+            .methods
+            .iter()
+            .any(|m| matches!(model.scopes[*m].name.as_str(), "save" | "create" | "update"));
+        if overrides {
+            return None;
+        }
+    }
+    for a in ancestry {
+        let model = &project.models[a.file];
+        let body = model.classes[a.class].body;
+        let Some(meta) = model
+            .classes
+            .iter()
+            .find(|k| k.name == "Meta" && k.parent == body)
+        else {
+            continue;
+        };
+        let b = project.binding_at(a.file, meta.body, "model", u32::MAX)?;
+        if b.scope != meta.body {
+            return None;
+        }
+        let BoundValue::Expr(e) = &b.binding.value else {
+            return None;
+        };
+        return match project.resolve(a.file, meta.body, e) {
+            Value::Class(m) if project.is_model_class(m) => {
+                Some(project.models[m.file].classes[m.class].name.clone())
+            }
+            _ => None,
+        };
+    }
+    None
 }
 
 fn name_expr(name: &str) -> Expr {
