@@ -143,7 +143,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
             func,
             &format!("in request handler `{name}`"),
             Reaches {
-                path,
+                path: path.clone(),
                 site: slow_site,
                 name: &slow.name,
                 why: &slow.entry.why,
@@ -151,8 +151,9 @@ fn check(cx: &mut Checker, func: FuncRef) {
             },
         );
         d.severity(slow.entry.severity).note(handler.note(&name));
-        if let Some(s) = project.graph.signal_edge(call, target) {
-            d.note(signal_note(project, target, s));
+        let first = Edge { call, target };
+        if let Some(note) = signal_note(project, std::iter::once(&first).chain(&path)) {
+            d.note(note);
         }
         if let Some(how) = &slow.entry.how_slow {
             d.note(format!("how slow: {how}"));
@@ -163,19 +164,22 @@ fn check(cx: &mut Checker, func: FuncRef) {
     }
 }
 
-/// Why a call runs a signal receiver.
-fn signal_note(project: &Project, receiver: FuncRef, s: &SignalEdge) -> String {
-    let receiver = project.display_name(receiver);
-    match &s.sender {
-        Some(model) => format!(
-            "`{receiver}` receives `{}` from `{model}`: Django runs it inside this call, before it returns",
-            s.signal
-        ),
-        None => format!(
-            "`{receiver}` is connected to `{}`: sending the signal runs it before returning",
-            s.signal
-        ),
-    }
+/// Why a chain goes into a signal receiver (its first such step), when it does.
+fn signal_note<'a>(project: &Project, mut path: impl Iterator<Item = &'a Edge>) -> Option<String> {
+    path.find_map(|e| {
+        let s: &SignalEdge = project.graph.signal_edge(e.call, e.target)?;
+        let receiver = project.display_name(e.target);
+        Some(match &s.sender {
+            Some(model) => format!(
+                "`{receiver}` receives `{}` from `{model}`: Django runs it inside the call that sends it, before that call returns",
+                s.signal
+            ),
+            None => format!(
+                "`{receiver}` is connected to `{}`: sending the signal runs it before returning",
+                s.signal
+            ),
+        })
+    })
 }
 
 /// The slow calls of `func` (not a handler itself) that `SHARED_BY` or more handlers reach
@@ -223,6 +227,9 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
                 "call chain: {}",
                 chain(project, *first, path, Some(&slow.name))
             ));
+        if let Some(note) = signal_note(project, path.iter()) {
+            d.note(note);
+        }
         if let Some(instead) = instead(project, slow.entry, &slow.name, &name) {
             d.help(instead);
         }
