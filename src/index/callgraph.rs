@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::model::{Expr, ExprKind, ParamKind, ScopeKind};
 use crate::source::FileId;
 
+use super::signals::{SignalEdge, SignalReceivers};
 use super::{CallRef, FuncRef, Project, Value};
 
 /// A call from one project function to another.
@@ -30,6 +31,9 @@ pub struct CallGraph {
     into: HashMap<FuncRef, Vec<(FuncRef, Edge)>>,
     /// The files whose functions the graph holds.
     files: BTreeSet<FileId>,
+    /// Edges from a call that sends a signal to a receiver it runs (`order.save()` to a
+    /// `post_save` receiver of `Order`), with how.
+    signal_edges: HashMap<(CallRef, FuncRef), SignalEdge>,
 }
 
 impl CallGraph {
@@ -42,10 +46,14 @@ impl CallGraph {
     /// transitively (files are added as calls reach them).
     pub fn build_from(project: &Project, files: BTreeSet<FileId>) -> CallGraph {
         let mut graph = CallGraph::default();
+        let receivers = SignalReceivers::build(project);
         let mut done: BTreeSet<FileId> = BTreeSet::new();
         let mut todo: Vec<FileId> = files.into_iter().collect();
         while !todo.is_empty() {
-            let parts: Vec<FileGraph> = todo.par_iter().map(|&f| file_graph(project, f)).collect();
+            let parts: Vec<FileGraph> = todo
+                .par_iter()
+                .map(|&f| file_graph(project, &receivers, f))
+                .collect();
             done.extend(todo.drain(..));
             let mut next = BTreeSet::new();
             for part in parts {
@@ -58,6 +66,7 @@ impl CallGraph {
                 }
                 graph.out.extend(part.out);
                 graph.calls.extend(part.calls);
+                graph.signal_edges.extend(part.signal_edges);
             }
             todo = next.into_iter().collect();
         }
@@ -86,6 +95,14 @@ impl CallGraph {
 
     pub fn edges(&self, f: FuncRef) -> &[Edge] {
         self.out.get(&f).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// How `call` runs `target` when it does by sending a signal `target` receives.
+    pub fn signal_edge(&self, call: CallRef, target: FuncRef) -> Option<&SignalEdge> {
+        if self.signal_edges.is_empty() {
+            return None;
+        }
+        self.signal_edges.get(&(call, target))
     }
 
     /// The calls a function runs (including those inside its inline lambdas).
@@ -154,6 +171,15 @@ impl Project {
     }
 
     fn known_params(&self, call: CallRef, target: FuncRef) -> Known {
+        // A receiver gets the signal's arguments, not the call's: of those, only
+        // `created` is known (true when a manager call creates the row).
+        if let Some(s) = self.graph.signal_edge(call, target) {
+            return if s.created {
+                vec![("created".to_string(), true)]
+            } else {
+                Vec::new()
+            };
+        }
         let c = self.call(call);
         if c.has_unpacking() {
             return Vec::new();
@@ -280,9 +306,10 @@ impl Project {
 struct FileGraph {
     out: HashMap<FuncRef, Vec<Edge>>,
     calls: HashMap<FuncRef, Vec<CallRef>>,
+    signal_edges: HashMap<(CallRef, FuncRef), SignalEdge>,
 }
 
-fn file_graph(project: &Project, file: FileId) -> FileGraph {
+fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> FileGraph {
     let mut graph = FileGraph::default();
     let model = &project.models[file];
     for call in 0..model.calls.len() {
@@ -297,6 +324,15 @@ fn file_graph(project: &Project, file: FileId) -> FileGraph {
                 .entry(owner)
                 .or_default()
                 .push(Edge { call: c, target });
+        }
+        for (target, how) in receivers.edges(project, c) {
+            if graph.signal_edges.insert((c, target), how).is_none() {
+                graph
+                    .out
+                    .entry(owner)
+                    .or_default()
+                    .push(Edge { call: c, target });
+            }
         }
     }
     // Source order, whatever order calls were numbered in.

@@ -12,6 +12,7 @@ pub mod once;
 pub mod resolve;
 pub mod rust;
 pub mod settings_values;
+pub mod signals;
 pub mod tasks;
 
 use std::collections::BTreeSet;

@@ -14,6 +14,36 @@ pub struct DjangoModels {
     pub views: ObjectViews,
     pub request: Request,
     pub files: Files,
+    #[serde(default)]
+    pub signals: Signals,
+}
+
+/// Signals whose receivers run inside the call that sends them.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signals {
+    #[serde(default)]
+    pub model: Vec<ModelSignal>,
+    /// Classes whose project instances are signals (`done = Signal()`).
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub classes: Vec<PathPattern>,
+    /// Methods of such a signal that run its receivers before returning.
+    #[serde(default)]
+    pub send_methods: Vec<String>,
+}
+
+/// Model signals sent by instance and manager methods of the model named as `sender`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSignal {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub signals: Vec<PathPattern>,
+    pub instance_methods: Vec<String>,
+    #[serde(default)]
+    pub manager_methods: Vec<String>,
+    /// Manager methods that send the signal only for a new row (`created` is true).
+    #[serde(default)]
+    pub creating_methods: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

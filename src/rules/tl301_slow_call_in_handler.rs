@@ -6,6 +6,7 @@ use super::slow_calls::{SHARED_BY, instead, name_roots, slow_call};
 use super::{Check, Checker, Rule};
 use crate::catalogue;
 use crate::index::callgraph::Edge;
+use crate::index::signals::SignalEdge;
 use crate::index::{CallRef, FuncRef, Project};
 
 pub static RULE: Rule = Rule {
@@ -94,27 +95,45 @@ fn check(cx: &mut Checker, func: FuncRef) {
             }
             continue;
         }
-        let Some(target) = project.call_target(call) else {
-            continue;
-        };
-        // A task called directly is TL101's finding; its body is not followed here.
-        if project.tasks.get(target).is_some() || depth == 0 {
+        // The function the call runs, then the signal receivers it runs
+        // (`order.save()` runs the `post_save` receivers of `Order`).
+        let mut targets: Vec<FuncRef> = project.call_target(call).into_iter().collect();
+        targets.extend(
+            project
+                .graph
+                .edges(func)
+                .iter()
+                .filter(|e| e.call == call && project.graph.signal_edge(call, e.target).is_some())
+                .map(|e| e.target),
+        );
+        if depth == 0 {
             continue;
         }
-        let found = project.find_reachable(
-            Some(call),
-            target,
-            depth - 1,
-            |e| project.tasks.get(e.target).is_none() && !project.once_per_process_call(e.call),
-            |c2| {
-                if project.runs_once(c2) {
-                    return None;
-                }
-                // A slow call several handlers share is reported where it is, once.
-                slow_call(project, c2, false).filter(|_| !is_shared(project, c2))
-            },
-        );
-        let Some((path, slow_site, slow)) = found else {
+        let found = targets.into_iter().find_map(|target| {
+            // A task called directly is TL101's finding; its body is not followed here.
+            if project.tasks.get(target).is_some() {
+                return None;
+            }
+            project
+                .find_reachable(
+                    Some(call),
+                    target,
+                    depth - 1,
+                    |e| {
+                        project.tasks.get(e.target).is_none()
+                            && !project.once_per_process_call(e.call)
+                    },
+                    |c2| {
+                        if project.runs_once(c2) {
+                            return None;
+                        }
+                        // A slow call several handlers share is reported where it is, once.
+                        slow_call(project, c2, false).filter(|_| !is_shared(project, c2))
+                    },
+                )
+                .map(|found| (target, found))
+        });
+        let Some((target, (path, slow_site, slow))) = found else {
             continue;
         };
         let d = report_reached(
@@ -124,7 +143,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
             func,
             &format!("in request handler `{name}`"),
             Reaches {
-                path,
+                path: path.clone(),
                 site: slow_site,
                 name: &slow.name,
                 why: &slow.entry.why,
@@ -132,6 +151,10 @@ fn check(cx: &mut Checker, func: FuncRef) {
             },
         );
         d.severity(slow.entry.severity).note(handler.note(&name));
+        let first = Edge { call, target };
+        if let Some(note) = signal_note(project, std::iter::once(&first).chain(&path)) {
+            d.note(note);
+        }
         if let Some(how) = &slow.entry.how_slow {
             d.note(format!("how slow: {how}"));
         }
@@ -139,6 +162,24 @@ fn check(cx: &mut Checker, func: FuncRef) {
             d.help(instead);
         }
     }
+}
+
+/// Why a chain goes into a signal receiver (its first such step), when it does.
+fn signal_note<'a>(project: &Project, mut path: impl Iterator<Item = &'a Edge>) -> Option<String> {
+    path.find_map(|e| {
+        let s: &SignalEdge = project.graph.signal_edge(e.call, e.target)?;
+        let receiver = project.display_name(e.target);
+        Some(match &s.sender {
+            Some(model) => format!(
+                "`{receiver}` receives `{}` from `{model}`: Django runs it inside the call that sends it, before that call returns",
+                s.signal
+            ),
+            None => format!(
+                "`{receiver}` is connected to `{}`: sending the signal runs it before returning",
+                s.signal
+            ),
+        })
+    })
 }
 
 /// The slow calls of `func` (not a handler itself) that `SHARED_BY` or more handlers reach
@@ -186,6 +227,9 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
                 "call chain: {}",
                 chain(project, *first, path, Some(&slow.name))
             ));
+        if let Some(note) = signal_note(project, path.iter()) {
+            d.note(note);
+        }
         if let Some(instead) = instead(project, slow.entry, &slow.name, &name) {
             d.help(instead);
         }

@@ -174,9 +174,13 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
         return;
     }
     // Not through calls deferred to after a commit, nor into tasks called directly
-    // (TL101's finding).
+    // (TL101's finding), nor into signal receivers: a `post_save` receiver's enqueue
+    // races only for the saves that send it, and receivers mostly act on some saves
+    // (a row created once, a changed field), which is not known here.
     let follow = |e: &Edge| {
-        context(project, e.call) != Context::Deferred && project.tasks.get(e.target).is_none()
+        context(project, e.call) != Context::Deferred
+            && project.tasks.get(e.target).is_none()
+            && project.graph.signal_edge(e.call, e.target).is_none()
     };
     let found = project.find_reachable(Some(call), target, depth - 1, follow, |site| {
         let e = enqueue(project, site)?;

@@ -1,0 +1,353 @@
+//! Receivers that run inside the call that sends their signal. Django sends `post_save`
+//! from `Model.save()` on the caller's thread, and a project's `Signal().send()` calls
+//! each connected receiver before it returns: a request that saves a model (or sends the
+//! signal) runs those receivers. The call graph gets an edge from such a call to each
+//! receiver (`rules/python/django_models.toml`, `[signals]`).
+//!
+//! Only what resolution proves: a receiver connected without a `sender`, or with one that
+//! is not a project model, is not followed; nor is a signal tasklint cannot trace to a
+//! module-level `Signal()` of the project.
+
+use std::collections::HashMap;
+
+use crate::model::{BoundValue, Expr, ExprKind, ScopeId, ScopeKind};
+use crate::source::FileId;
+
+use super::dataflow::Origin;
+use super::{CallRef, FuncRef, Project, Value};
+
+/// How a call reaches a receiver, for the known parameters and the finding's note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignalEdge {
+    /// The signal, as written where the receiver is connected (`post_save`).
+    pub signal: String,
+    /// The model sending it, for a model signal.
+    pub sender: Option<String>,
+    /// `created` is true for the receiver (a manager call that creates the row).
+    pub created: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct SignalReceivers {
+    /// (index of the `[[signals.model]]` group, model class name) → receivers.
+    model: HashMap<(usize, String), Vec<(FuncRef, String)>>,
+    /// A project signal, by the module and name of its `Signal()` → receivers.
+    custom: HashMap<(FileId, String), Vec<(FuncRef, String)>>,
+}
+
+impl SignalReceivers {
+    pub fn is_empty(&self) -> bool {
+        self.model.is_empty() && self.custom.is_empty()
+    }
+
+    /// Finds every receiver connected with `@receiver(signal, sender=M)` or
+    /// `signal.connect(f, sender=M)`.
+    pub fn build(project: &Project) -> SignalReceivers {
+        let mut out = SignalReceivers::default();
+        let sig = &project.knowledge.django.signals;
+        let how = &project.knowledge.signal_receivers;
+        if sig.model.is_empty() && sig.classes.is_empty() {
+            return out;
+        }
+        // Where a receiver can be connected: the file names the signal (a model signal
+        // by its name, a project signal by the name of its module-level binding).
+        let mut words: Vec<String> = sig
+            .model
+            .iter()
+            .flat_map(|m| crate::knowledge::last_names(&m.signals))
+            .map(str::to_string)
+            .collect();
+        let class_words = crate::knowledge::last_names(&sig.classes);
+        for (file, model) in project.python_models_mentioning(&class_words) {
+            let Some(module) = model.scopes.first() else {
+                continue;
+            };
+            for b in &module.bindings {
+                if project
+                    .signal_definition(file, 0, &name_expr(&b.name), 0)
+                    .is_some()
+                {
+                    words.push(b.name.clone());
+                }
+            }
+        }
+        words.sort();
+        words.dedup();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let mut names: Vec<&str> = how.connect_methods.iter().map(String::as_str).collect();
+        names.extend(crate::knowledge::last_names(&how.decorators));
+        for (file, model) in project.python_models_mentioning(&words) {
+            for (id, call) in model.calls.iter().enumerate() {
+                if !call.written_with(&names) {
+                    continue;
+                }
+                // `signal.connect(receiver, sender=M)`
+                if let (Some(m), Some(recv)) = (call.method_name(), call.receiver())
+                    && how.connect_methods.iter().any(|c| c == m)
+                {
+                    let receiver = call
+                        .keyword("receiver")
+                        .or_else(|| call.positional().next());
+                    if let Some(a) = receiver
+                        && let Value::Function(f) = project.resolve(file, call.scope, &a.value)
+                        && project.scope(f).kind == ScopeKind::Function
+                    {
+                        let sender = call.keyword("sender").map(|a| &a.value);
+                        out.add(project, file, call.scope, recv, sender, f);
+                    }
+                    continue;
+                }
+                // `@receiver(signal, sender=M)` or `@receiver([a, b], sender=M)`
+                let callee = project.callee(CallRef { file, call: id });
+                if !how.decorators.iter().any(|p| project.matches(callee, p)) {
+                    continue;
+                }
+                let Some(first) = call.positional().next() else {
+                    continue;
+                };
+                let signals: Vec<&Expr> = match &first.value.kind {
+                    ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().collect(),
+                    _ => vec![&first.value],
+                };
+                let sender = call.keyword("sender").map(|a| &a.value);
+                for (scope, s) in model.functions() {
+                    if s.decorators.iter().any(|d| d.expr.as_call() == Some(id)) {
+                        let f = FuncRef { file, scope };
+                        for e in &signals {
+                            out.add(project, file, call.scope, e, sender, f);
+                        }
+                    }
+                }
+            }
+        }
+        for v in out.model.values_mut().chain(out.custom.values_mut()) {
+            v.sort();
+            v.dedup();
+        }
+        out
+    }
+
+    fn add(
+        &mut self,
+        project: &Project,
+        file: FileId,
+        scope: ScopeId,
+        signal: &Expr,
+        sender: Option<&Expr>,
+        f: FuncRef,
+    ) {
+        let written = project.files[file].slice(signal.span).to_string();
+        if let Some(key) = project.signal_definition(file, scope, signal, 0) {
+            self.custom.entry(key).or_default().push((f, written));
+            return;
+        }
+        let v = project.resolve(file, scope, signal);
+        let groups = &project.knowledge.django.signals.model;
+        let Some(group) = groups
+            .iter()
+            .position(|g| g.signals.iter().any(|p| project.matches(&v, p)))
+        else {
+            return;
+        };
+        // Without a model as sender the receiver runs for every model: which saves reach
+        // it is not known, so none does.
+        let Some(model) = sender.and_then(|s| sender_model(project, file, scope, s)) else {
+            return;
+        };
+        self.model
+            .entry((group, model))
+            .or_default()
+            .push((f, written));
+    }
+
+    /// The receivers a call runs: `instance.save()`, `Model.objects.create(...)`,
+    /// `done.send(...)`.
+    pub fn edges(&self, project: &Project, call: CallRef) -> Vec<(FuncRef, SignalEdge)> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        let c = project.call(call);
+        let (Some(method), Some(recv)) = (c.method_name(), c.receiver()) else {
+            return Vec::new();
+        };
+        let sig = &project.knowledge.django.signals;
+        let mut out = Vec::new();
+        if !self.custom.is_empty() && sig.send_methods.iter().any(|m| m == method) {
+            if let Some(key) = project.signal_definition(call.file, c.scope, recv, 0)
+                && let Some(receivers) = self.custom.get(&key)
+            {
+                for (f, written) in receivers {
+                    out.push((
+                        *f,
+                        SignalEdge {
+                            signal: written.clone(),
+                            sender: None,
+                            created: false,
+                        },
+                    ));
+                }
+            }
+            return out;
+        }
+        if self.model.is_empty() {
+            return out;
+        }
+        for (group, g) in sig.model.iter().enumerate() {
+            let on_instance = g.instance_methods.iter().any(|m| m == method);
+            let on_manager = g.manager_methods.iter().any(|m| m == method);
+            if !on_instance && !on_manager {
+                continue;
+            }
+            let model = match (on_instance, project.origin(call.file, c.scope, recv)) {
+                (true, Origin::ModelInstance(Some(m))) => m,
+                (false, Origin::QuerySet { model: Some(m), .. }) => m,
+                // `form.save()` on a project model form saves its `Meta.model`.
+                (true, _) if method == "save" => {
+                    match form_model(project, call, project.resolve(call.file, c.scope, recv)) {
+                        Some(m) => m,
+                        None => continue,
+                    }
+                }
+                _ => continue,
+            };
+            if let Some(receivers) = self.model.get(&(group, model.clone())) {
+                let created = g.creating_methods.iter().any(|m| m == method);
+                for (f, written) in receivers {
+                    out.push((
+                        *f,
+                        SignalEdge {
+                            signal: written.clone(),
+                            sender: Some(model.clone()),
+                            created,
+                        },
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The model `form.save()` saves: `form` an instance of a project `ModelForm` (or DRF
+/// model serializer) whose `class Meta: model = M` names a project model, called without
+/// `commit=False`, on a class (and project bases) that does not override `save`,
+/// `create` or `update` (an override may save something else, or nothing).
+fn form_model(project: &Project, call: CallRef, form: Value) -> Option<String> {
+    let Value::Instance(class) = form else {
+        return None;
+    };
+    let forms = &project.knowledge.django.forms.model_forms;
+    if !forms.iter().any(|p| project.derives_from(class, p)) {
+        return None;
+    }
+    let c = project.call(call);
+    let commit = c.keyword("commit").or_else(|| c.positional().next());
+    if commit.is_some_and(|a| !matches!(a.value.kind, ExprKind::Bool(true))) {
+        return None;
+    }
+    let (ancestry, _) = project.class_ancestry(class);
+    for a in &ancestry {
+        let model = &project.models[a.file];
+        let overrides = model.classes[a.class]
+            .methods
+            .iter()
+            .any(|m| matches!(model.scopes[*m].name.as_str(), "save" | "create" | "update"));
+        if overrides {
+            return None;
+        }
+    }
+    for a in ancestry {
+        let model = &project.models[a.file];
+        let body = model.classes[a.class].body;
+        let Some(meta) = model
+            .classes
+            .iter()
+            .find(|k| k.name == "Meta" && k.parent == body)
+        else {
+            continue;
+        };
+        let b = project.binding_at(a.file, meta.body, "model", u32::MAX)?;
+        if b.scope != meta.body {
+            return None;
+        }
+        let BoundValue::Expr(e) = &b.binding.value else {
+            return None;
+        };
+        return match project.resolve(a.file, meta.body, e) {
+            Value::Class(m) if project.is_model_class(m) => {
+                Some(project.models[m.file].classes[m.class].name.clone())
+            }
+            _ => None,
+        };
+    }
+    None
+}
+
+fn name_expr(name: &str) -> Expr {
+    Expr::new(ExprKind::Name(name.to_string()), Default::default())
+}
+
+/// The model a `sender=` names: a project model class, or Django's lazy
+/// `"app_label.ModelName"` string.
+fn sender_model(project: &Project, file: FileId, scope: ScopeId, e: &Expr) -> Option<String> {
+    if let ExprKind::Str(s) = &e.kind {
+        let (_, name) = s.split_once('.')?;
+        return (!name.is_empty() && !name.contains('.')).then(|| name.to_string());
+    }
+    match project.resolve(file, scope, e) {
+        Value::Class(c) if project.is_model_class(c) => {
+            Some(project.models[c.file].classes[c.class].name.clone())
+        }
+        _ => None,
+    }
+}
+
+impl Project {
+    /// The module-level `Signal()` of the project an expression names, as (module, name),
+    /// through imports and module attributes.
+    fn signal_definition(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        e: &Expr,
+        depth: u32,
+    ) -> Option<(FileId, String)> {
+        if depth > 8 {
+            return None;
+        }
+        let (file, name) = match &e.kind {
+            ExprKind::Name(n) => (file, n),
+            ExprKind::Attr(base, n) => match self.resolve(file, scope, base) {
+                Value::Module(m) => (m, n),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let scope = if matches!(e.kind, ExprKind::Attr(..)) {
+            0
+        } else {
+            scope
+        };
+        let b = self.binding_at(file, scope, name, u32::MAX)?;
+        match &b.binding.value {
+            BoundValue::Expr(v) if b.scope == 0 => {
+                let ExprKind::Call(id) = v.kind else {
+                    return None;
+                };
+                let callee = self.callee(CallRef { file, call: id });
+                let classes = &self.knowledge.django.signals.classes;
+                classes
+                    .iter()
+                    .any(|p| self.matches(callee, p))
+                    .then(|| (file, name.clone()))
+            }
+            BoundValue::Import(t) => {
+                let path = self.import_path(file, t)?;
+                let (last, module) = path.split_last()?;
+                let m = self.modules.file(&module.join("."))?;
+                self.signal_definition(m, 0, &name_expr(last), depth + 1)
+            }
+            _ => None,
+        }
+    }
+}
