@@ -590,22 +590,8 @@ fn walk_group(
     opts.stdin_path = stdin_path;
     opts.tree = tree.clone();
     let discovered = crate::discover::discover_with(paths, &opts)?;
-    if let Some(e) = tree.as_ref().and_then(|t| t.take_error()) {
-        return Err(e);
-    }
     if let Some(t) = &tree {
-        let reported: Vec<PathBuf> = discovered
-            .files
-            .iter()
-            .filter(|f| f.report)
-            .map(|f| f.path.clone())
-            .collect();
-        if let Some(run) = t.run_settings(&settings, &reported) {
-            settings = run;
-        }
-        if let Some(e) = t.take_error() {
-            return Err(e);
-        }
+        settings = t.settings_for_run(settings, &discovered.reported_paths())?;
     }
     Ok(Walked {
         discovered,

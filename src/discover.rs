@@ -52,6 +52,17 @@ pub struct Discovered {
     pub files: Vec<FoundFile>,
 }
 
+impl Discovered {
+    /// The paths of the files reported on (not those read only for context).
+    pub fn reported_paths(&self) -> Vec<PathBuf> {
+        self.files
+            .iter()
+            .filter(|f| f.report)
+            .map(|f| f.path.clone())
+            .collect()
+    }
+}
+
 pub fn language_of(path: &Path) -> Option<Language> {
     match path.extension()?.to_str()? {
         "py" => Some(Language::Python),

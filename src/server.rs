@@ -956,21 +956,7 @@ fn setup(target: &Path, loose: bool, selection: &Selection) -> Result<Setup> {
     }
     opts.tree = Some(tree.clone());
     let discovered = crate::discover::discover_with(&[target.to_path_buf()], &opts)?;
-    if let Some(e) = tree.take_error() {
-        return Err(e);
-    }
-    let reported: Vec<PathBuf> = discovered
-        .files
-        .iter()
-        .filter(|f| f.report)
-        .map(|f| f.path.clone())
-        .collect();
-    if let Some(run) = tree.run_settings(&settings, &reported) {
-        settings = run;
-    }
-    if let Some(e) = tree.take_error() {
-        return Err(e);
-    }
+    let settings = tree.settings_for_run(settings, &discovered.reported_paths())?;
     let knowledge = config::knowledge_for(&settings)?;
     Ok(Setup {
         settings,

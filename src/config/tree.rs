@@ -172,6 +172,24 @@ impl ConfigTree {
         v
     }
 
+    /// The settings to run the check with for the files of `reported` ([`Self::run_settings`],
+    /// else `top` as it is), or the first configuration error met while walking to them
+    /// or reading their configurations.
+    pub fn settings_for_run(
+        self: &Arc<ConfigTree>,
+        top: Settings,
+        reported: &[PathBuf],
+    ) -> anyhow::Result<Settings> {
+        if let Some(e) = self.take_error() {
+            return Err(e);
+        }
+        let run = self.run_settings(&top, reported).unwrap_or(top);
+        match self.take_error() {
+            Some(e) => Err(e),
+            None => Ok(run),
+        }
+    }
+
     /// The settings to run the check with, when the files of `reported` fall under more
     /// than one configuration: `top`'s (the checked folder's), with every rule that any
     /// of them turns on, every configuration's knowledge extensions, and the tree, so
