@@ -602,7 +602,14 @@ fn parse_ahead(project: &Project, file: FileId) {
 /// The relevant files and the project modules they import, transitively (parsed).
 fn needed_from(project: &Project, relevant: &[bool]) -> Vec<bool> {
     let mut needed = relevant.to_vec();
-    let mut todo: Vec<FileId> = (0..relevant.len()).filter(|f| relevant[*f]).collect();
+    let todo: Vec<FileId> = (0..relevant.len()).filter(|f| relevant[*f]).collect();
+    parse_with_imports(project, &mut needed, todo);
+    needed
+}
+
+/// Parses the files of `todo` (already marked in `needed`) and every project module they
+/// import, transitively, marking each one in `needed`.
+fn parse_with_imports(project: &Project, needed: &mut [bool], mut todo: Vec<FileId>) {
     while !todo.is_empty() {
         todo.par_iter().for_each(|&f| parse_ahead(project, f));
         let imported: BTreeSet<FileId> = todo
@@ -617,7 +624,6 @@ fn needed_from(project: &Project, relevant: &[bool]) -> Vec<bool> {
             needed[*f] = true;
         }
     }
-    needed
 }
 
 /// The prefilter's closure: parse the relevant files and the modules they import
@@ -636,24 +642,11 @@ fn closure(
     let known = Known::new(&project.knowledge);
     loop {
         // Parse the new relevant files and every project module they import.
-        let mut todo: Vec<FileId> = frontier.iter().copied().filter(|f| !needed[*f]).collect();
+        let todo: Vec<FileId> = frontier.iter().copied().filter(|f| !needed[*f]).collect();
         for f in &todo {
             needed[*f] = true;
         }
-        while !todo.is_empty() {
-            todo.par_iter().for_each(|&f| parse_ahead(project, f));
-            let imported: BTreeSet<FileId> = todo
-                .par_iter()
-                .map(|&f| imported_files(project, f))
-                .reduce(BTreeSet::new, |mut a, b| {
-                    a.extend(b);
-                    a
-                });
-            todo = imported.into_iter().filter(|f| !needed[*f]).collect();
-            for f in &todo {
-                needed[*f] = true;
-            }
-        }
+        parse_with_imports(project, &mut needed, todo);
         *clock = timings.record("parse", *clock);
         // Names the new relevant files bind to known values.
         let t_names = Instant::now();
