@@ -36,12 +36,17 @@ REPO = HERE.parent
 
 
 class Server:
-    def __init__(self, binary, root):
+    def __init__(self, binary, root, log=None):
+        env = dict(os.environ)
+        if log:
+            # Each check's phase timings, written by the server to its standard error.
+            env["TASKLINT_SERVER_TIMINGS"] = "1"
         self.p = subprocess.Popen(
             [binary, "server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=open(log, "w") if log else subprocess.DEVNULL,
+            env=env,
         )
         self.next_id = 1
         self.request(
@@ -136,6 +141,7 @@ def main():
     ap.add_argument("--cold", type=int, default=3, help="cold starts to time (median)")
     ap.add_argument("--check-reps", type=int, default=3)
     ap.add_argument("--bin", default=str(REPO / "target" / "release" / "tasklint"))
+    ap.add_argument("--server-log", metavar="FILE", help="write the edited server's per-check phase timings to FILE")
     args = ap.parse_args()
     # The server and the checks run from the tree: a relative path must keep its meaning.
     args.bin = str(pathlib.Path(args.bin).resolve())
@@ -175,7 +181,7 @@ def main():
         checks = time_check(args.bin, tree, rel, args.check_reps, work / "cache")
 
         # Edits: a comment line inserted after the first line, then taken out again.
-        server = Server(args.bin, tree)
+        server = Server(args.bin, tree, args.server_log)
         server.notify(
             "textDocument/didOpen",
             {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},

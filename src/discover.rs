@@ -175,6 +175,15 @@ impl DiscoverOptions {
             Some(r) if abs.starts_with(r) => r.clone(),
             _ => crate::paths::absolute(project_root),
         };
+        // As a walk would: nothing below a hidden folder of the project.
+        if let Ok(rel) = abs.strip_prefix(&base)
+            && rel.components().any(|c| match c {
+                std::path::Component::Normal(n) => is_hidden_name(n),
+                _ => false,
+            })
+        {
+            return true;
+        }
         !self
             .exclude
             .matching_with_ancestors(&abs, &base, self.root.as_deref())
@@ -247,6 +256,10 @@ pub fn discover_with(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discov
     Ok(d)
 }
 
+fn is_hidden_name(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
 fn add_root(d: &mut Discovered, walked: &mut HashMap<PathBuf, usize>, dir: &Path) -> usize {
     let key = canonical(dir);
     if let Some(&i) = walked.get(&key) {
@@ -312,6 +325,13 @@ fn walk(
         .filter_entry(move |e| {
             if e.depth() == 0 {
                 return true;
+            }
+            // Hidden entries hold tools' configuration and data (CI scripts, a linter's
+            // own test cases), not the application: skipped even where a `.gitignore`
+            // whitelists them to keep them tracked. Naming one on the command line
+            // still checks it.
+            if is_hidden_name(e.file_name()) {
+                return false;
             }
             let rel = e.path().strip_prefix(&start).unwrap_or(e.path());
             match &tree {

@@ -291,3 +291,39 @@ fn walking_honours_gitignore_and_skips_virtualenvs() {
     assert!(out.contains("app/views.py:5:5: error[TL101]"), "{out}");
     assert!(out.contains("Found 1 error in 3 files."), "{out}");
 }
+
+#[test]
+fn hidden_folders_are_skipped_even_when_gitignore_keeps_them_tracked() {
+    let t = project_with_a_finding();
+    // A project that ignores dot-folders but whitelists one to keep its tool data tracked.
+    write(t.path(), ".gitignore", b".*\n!.lintdata/\n!.gitignore\n");
+    std::fs::create_dir(t.path().join(".git")).unwrap();
+    // The bad view again, calling the project's task from the hidden folder.
+    let bad = std::fs::read_to_string(t.path().join("app/views.py"))
+        .unwrap()
+        .replace("from .tasks", "from app.tasks");
+    write(t.path(), ".lintdata/app/__init__.py", b"");
+    write(t.path(), ".lintdata/app/views.py", bad.as_bytes());
+    let o = tasklint(&["check", ".", "--format", "concise"], t.path());
+    let out = stdout(&o);
+    assert!(out.contains("Found 1 error in 3 files."), "{out}");
+    assert!(!out.contains(".lintdata"), "{out}");
+
+    // Named on the command line it is checked, as any named file is ...
+    let o = tasklint(
+        &["check", ".lintdata/app/views.py", "--format", "concise"],
+        t.path(),
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(".lintdata/app/views.py:5:5: error[TL101]"),
+        "{out}"
+    );
+    // ... unless `--force-exclude` asks for the walk's choices (as the pre-commit hook does).
+    let o = tasklint(
+        &["check", "--force-exclude", ".lintdata/app/views.py"],
+        t.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
