@@ -90,6 +90,7 @@ impl Skipped {
 }
 
 /// One file after the read phase.
+#[derive(Clone)]
 pub struct Loaded {
     pub found: FoundFile,
     pub text: Arc<str>,
@@ -179,6 +180,55 @@ pub struct Memo {
     /// The prefilter's last decision, which the next check updates for the files that
     /// changed instead of computing it again.
     prefilter: Mutex<Option<PrefilterState>>,
+    /// Files as read from disk last time, with what identified their version then: a
+    /// file whose size, times and inode are unchanged is not read again.
+    disk: Mutex<HashMap<PathBuf, (Stamp, Loaded)>>,
+    /// Files whose text the reader takes from elsewhere (the editor's buffers): always
+    /// read through it.
+    buffers: Mutex<HashSet<PathBuf>>,
+    /// Index answers carried to the next check, for the files that did not change.
+    carried: Mutex<Option<Carried>>,
+    /// The module table, and the Python files' paths it was built from.
+    modules: Mutex<Option<(u128, Arc<ModuleTable>)>>,
+}
+
+/// The files whose text holds a word, by word.
+type Mentions = HashMap<String, Arc<[FileId]>>;
+
+/// What identifies a version of a file on disk without reading it (as git's index does).
+#[derive(Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    unix: (u64, u64, i64, i64),
+}
+
+impl Stamp {
+    fn of(path: &std::path::Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        if !m.is_file() {
+            return None;
+        }
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+            #[cfg(unix)]
+            unix: (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()),
+        })
+    }
+}
+
+/// The index answers of a check that depend only on the files' texts, kept for the next
+/// check of the same files (same paths, same order, same knowledge).
+struct Carried {
+    layout: u128,
+    hashes: Vec<u128>,
+    callees: Vec<Option<crate::index::reuse::Resolved>>,
+    ancestries: HashMap<crate::index::ClassRef, crate::index::reuse::Ancestry>,
+    mentions: HashMap<String, Arc<[FileId]>>,
 }
 
 /// The prefilter's decision after a check, and what it depends on.
@@ -194,11 +244,125 @@ struct PrefilterState {
 }
 
 impl Memo {
-    fn get(&self, hash: u128, text: &str) -> Option<Arc<FileModel>> {
+    fn get(&self, hash: u128, text: &Arc<str>) -> Option<Arc<FileModel>> {
         let map = self.models.lock().unwrap_or_else(|e| e.into_inner());
         map.get(&hash)
-            .filter(|(t, _)| &**t == text)
+            .filter(|(t, _)| Arc::ptr_eq(t, text) || **t == **text)
             .map(|(_, m)| m.clone())
+    }
+
+    /// The module table of these Python files: the last one when they are the same.
+    fn modules(&self, python: &[(FileId, PathBuf, usize)]) -> Arc<ModuleTable> {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (f, p, r) in python {
+            h.update(&(*f as u64).to_le_bytes());
+            h.update(&(*r as u64).to_le_bytes());
+            h.update(p.as_os_str().as_encoded_bytes());
+            h.update(&[0]);
+        }
+        let key = h.digest128();
+        let mut kept = self.modules.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((k, table)) = kept.as_ref()
+            && *k == key
+        {
+            return table.clone();
+        }
+        let table = Arc::new(ModuleTable::build(python));
+        *kept = Some((key, table.clone()));
+        table
+    }
+
+    /// The files the reader supplies from elsewhere than the disk, for the next check.
+    pub fn set_buffers(&self, paths: impl IntoIterator<Item = PathBuf>) {
+        *self.buffers.lock().unwrap_or_else(|e| e.into_inner()) = paths.into_iter().collect();
+    }
+
+    /// [`load`], or the file as read last time when its stamp is unchanged.
+    fn load(
+        &self,
+        found: FoundFile,
+        read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+    ) -> Loaded {
+        let buffer = self
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&found.path);
+        if buffer {
+            return load(found, read);
+        }
+        // Taken before reading: a write during the read changes it for the next check.
+        let Some(stamp) = Stamp::of(&found.path) else {
+            return load(found, read);
+        };
+        let kept = self
+            .disk
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&found.path)
+            .filter(|(s, _)| *s == stamp)
+            .map(|(_, l)| l.clone());
+        if let Some(l) = kept {
+            crate::progress::read_one();
+            return Loaded { found, ..l };
+        }
+        let l = load(found, read);
+        self.disk
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(l.found.path.clone(), (stamp, l.clone()));
+        l
+    }
+
+    /// The previous check's index answers still true for files with these hashes.
+    fn carried_over(
+        &self,
+        layout: u128,
+        hashes: &[u128],
+        texts: &[SourceFile],
+    ) -> Option<(crate::index::reuse::Previous, Mentions)> {
+        let carried = self
+            .carried
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        if carried.layout != layout || carried.hashes.len() != hashes.len() {
+            return None;
+        }
+        let changed: Vec<bool> = carried
+            .hashes
+            .iter()
+            .zip(hashes)
+            .map(|(a, b)| a != b)
+            .collect();
+        let changed_files: Vec<FileId> = (0..hashes.len()).filter(|f| changed[*f]).collect();
+        let mentions = carried
+            .mentions
+            .into_iter()
+            .map(|(word, files)| {
+                if changed_files.is_empty() {
+                    return (word, files);
+                }
+                let finder = memchr::memmem::Finder::new(word.as_bytes());
+                let mut now: Vec<FileId> = files.iter().copied().filter(|f| !changed[*f]).collect();
+                now.extend(
+                    changed_files
+                        .iter()
+                        .copied()
+                        .filter(|f| finder.find(texts[*f].text.as_bytes()).is_some()),
+                );
+                now.sort_unstable();
+                (word, Arc::from(now))
+            })
+            .collect();
+        Some((
+            crate::index::reuse::Previous {
+                callees: carried.callees,
+                ancestries: carried.ancestries,
+                changed,
+            },
+            mentions,
+        ))
     }
 
     /// Keeps the models of this check's files, and forgets those of files that are
@@ -215,6 +379,19 @@ impl Memo {
             map.insert(parsed.hashes[f], (text, m.clone()));
         }
         *self.prefilter.lock().unwrap_or_else(|e| e.into_inner()) = parsed.state.clone();
+        let paths: HashSet<&PathBuf> = parsed.project.files.iter().map(|f| &f.path).collect();
+        self.disk
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|p, _| paths.contains(p));
+        *self.carried.lock().unwrap_or_else(|e| e.into_inner()) =
+            parsed.layout.map(|layout| Carried {
+                layout,
+                hashes: parsed.hashes.clone(),
+                callees: parsed.project.resolved_callees(),
+                ancestries: parsed.project.ancestries(),
+                mentions: parsed.project.mentions(),
+            });
     }
 
     /// How many models are kept.
@@ -282,6 +459,8 @@ pub struct Parsed {
     on_demand_before: usize,
     /// The prefilter's decision, for the memo.
     state: Option<PrefilterState>,
+    /// The files' layout key, when the index answers can be carried to the next check.
+    layout: Option<u128>,
 }
 
 /// Reads every file, then parses what can matter: the whole read-and-parse half of a
@@ -311,7 +490,10 @@ pub fn read_and_parse_memo(
     let loaded: Vec<Loaded> = discovered
         .files
         .into_par_iter()
-        .map(|f| load(f, read))
+        .map(|f| match &memo {
+            Some(m) => m.load(f, read),
+            None => load(f, read),
+        })
         .collect();
     timings.files_read = loaded
         .iter()
@@ -327,7 +509,10 @@ pub fn read_and_parse_memo(
         .filter(|(_, l)| l.found.language == Language::Python)
         .map(|(i, l)| (i, l.found.relative.clone(), l.found.root))
         .collect();
-    let modules = ModuleTable::build(&python);
+    let modules = match &memo {
+        Some(m) => m.modules(&python),
+        None => Arc::new(ModuleTable::build(&python)),
+    };
 
     let cache = if settings.cache && !roots.is_empty() {
         let dir = settings
@@ -499,6 +684,19 @@ pub fn read_and_parse_memo(
         .filter(|f| problems[*f].is_none() && !project.models.is_loaded(*f))
         .count();
     let before = project.models.parsed_on_demand();
+    // Resolution reads the knowledge (all of it, not only what the prefilter looks at).
+    let carried_layout = (!full && parser.memo.is_some()).then(|| {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&layout.to_le_bytes());
+        h.update(format!("{:?}", project.knowledge).as_bytes());
+        h.digest128()
+    });
+    if let (Some(m), Some(layout)) = (&parser.memo, carried_layout)
+        && let Some((previous, mentions)) = m.carried_over(layout, &hashes, &project.files)
+    {
+        project.set_previous(previous);
+        project.set_mentions(mentions);
+    }
     project.finish(roots);
     timings.record("index", clock);
     let parsed = Parsed {
@@ -510,6 +708,7 @@ pub fn read_and_parse_memo(
         hashes,
         on_demand_before: before,
         state,
+        layout: carried_layout,
     };
     parsed.count(timings);
     parsed

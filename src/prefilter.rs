@@ -614,7 +614,8 @@ fn needs(project: &Project, known: &Known, v: &Value, seen: &mut Vec<FuncRef>) -
         Value::Class(c) | Value::Instance(c) => {
             let (classes, external) = project.class_ancestry(*c);
             let related: Vec<String> = external
-                .into_iter()
+                .iter()
+                .cloned()
                 .chain(classes.iter().map(|c| project.class_qualname(*c)))
                 .filter(|p| known.all.related(p))
                 .collect();

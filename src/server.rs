@@ -753,7 +753,10 @@ impl Server {
                 });
             }
         }
+        let verify = std::env::var_os("TASKLINT_SERVER_VERIFY").is_some();
+        let again = verify.then(|| discovered.clone());
         let clock = Instant::now();
+        root.memo.set_buffers(texts.keys().cloned());
         let read = |f: &FoundFile| match texts.get(&f.path) {
             Some(b) => Ok(b.clone()),
             None => crate::check::read_file(f),
@@ -773,6 +776,31 @@ impl Server {
                 clock.elapsed(),
                 out.timings.render()
             );
+        }
+        if let Some(again) = again {
+            // What was carried over from the last check must change nothing: the same
+            // check from scratch, compared.
+            let fresh = crate::check::check_in_pool(
+                &self.pool,
+                again,
+                setup.settings.clone(),
+                setup.knowledge.clone(),
+                &read,
+                None,
+            );
+            if fresh.diagnostics != out.diagnostics {
+                eprintln!(
+                    "tasklint server: VERIFY MISMATCH in {}: {} diagnostics carried, {} from scratch",
+                    root.target.display(),
+                    out.diagnostics.len(),
+                    fresh.diagnostics.len()
+                );
+            } else {
+                eprintln!(
+                    "tasklint server: verified {} diagnostics",
+                    out.diagnostics.len()
+                );
+            }
         }
         let old = self.roots[i].last.replace(out);
         // Freeing a project is many small deallocations: not on the answer's path.

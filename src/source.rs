@@ -29,10 +29,14 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Shared with the model store, which parses it on demand.
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Where each line starts, worked out the first time a position is asked for: most
+    /// files read for context never are.
+    line_starts: OnceLock<Vec<u32>>,
     /// How many characters start before every `CHECKPOINT`-th byte; built the first
     /// time a position lies far from its line's start.
     chars_at_checkpoints: OnceLock<Vec<u32>>,
+    /// A Rust file: a lone `\r` does not end a line (it does in Python).
+    rust: bool,
 }
 
 /// A 1-based line and 1-based column counted in characters, plus the byte offset.
@@ -100,10 +104,16 @@ impl SourceFile {
         SourceFile {
             display,
             path,
-            line_starts: line_starts(&text, !rust),
+            line_starts: OnceLock::new(),
+            rust,
             text,
             chars_at_checkpoints: OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts
+            .get_or_init(|| line_starts(&self.text, !self.rust))
     }
 
     pub fn path(&self) -> &Path {
@@ -112,31 +122,31 @@ impl SourceFile {
 
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, offset: u32) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
     }
 
     pub fn line_start(&self, line_index: usize) -> u32 {
-        self.line_starts[line_index]
+        self.line_starts()[line_index]
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// Byte range of a 0-based line without its line ending.
     pub fn line_range(&self, line_index: usize) -> std::ops::Range<usize> {
-        let start = self.line_starts[line_index] as usize;
+        let start = self.line_starts()[line_index] as usize;
         let end = self
-            .line_starts
+            .line_starts()
             .get(line_index + 1)
             .map(|e| *e as usize)
             .unwrap_or(self.text.len());
         let line = &self.text[start..end];
         // Only a line followed by another one has an ending to leave out.
-        let body = if line_index + 1 < self.line_starts.len() {
+        let body = if line_index + 1 < self.line_starts().len() {
             let l = line.strip_suffix('\n').unwrap_or(line);
             l.strip_suffix('\r').unwrap_or(l)
         } else {
@@ -182,7 +192,7 @@ impl SourceFile {
     pub fn position(&self, offset: u32) -> Position {
         let offset = self.clamp(offset);
         let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         Position {
             line: line as u32 + 1,
             column: self.chars_between(start, offset as usize) + 1,
@@ -193,7 +203,7 @@ impl SourceFile {
     /// The 1-based character column of a byte offset on a given 0-based line.
     pub fn column(&self, line_index: usize, offset: u32) -> u32 {
         let offset = self.clamp(offset) as usize;
-        let start = (self.line_starts[line_index] as usize).min(offset);
+        let start = (self.line_starts()[line_index] as usize).min(offset);
         self.chars_between(start, offset) + 1
     }
 
@@ -216,7 +226,7 @@ impl SourceFile {
     /// Byte offset of a 1-based line and 0-based *character* column: the position syn
     /// (proc-macro2) reports.
     pub fn offset_of_line_char(&self, line: usize, char_column: usize) -> u32 {
-        if line == 0 || line > self.line_starts.len() {
+        if line == 0 || line > self.line_starts().len() {
             return self.text.len() as u32;
         }
         let range = self.line_range(line - 1);

@@ -471,6 +471,48 @@ fn a_change_to_a_task_updates_the_open_files_that_call_it() {
     assert_eq!(c.finish(), Some(0));
 }
 
+/// What an edit changes for files it did not touch: an unchanged open file whose call
+/// resolves through the edited module (by name, in a buffer, then on disk) is checked
+/// with the new resolution, not the one kept from the last check.
+#[test]
+fn an_edit_changes_what_calls_in_other_files_resolve_to() {
+    let (_t, root) = project();
+    let helpers = root.join("app/helpers.py");
+    let alias = "from .tasks import ping as work\n";
+    let plain = "def work(x):\n    return x\n";
+    write(&root, "app/helpers.py", alias);
+    let views = write(
+        &root,
+        "app/views.py",
+        &VIEWS
+            .replace("from .tasks import ping", "from .helpers import work")
+            .replace("ping(1)", "work(1)"),
+    );
+    let text = std::fs::read_to_string(&views).unwrap();
+    let (mut c, _) = Client::start(&[&root], json!({}), Value::Null);
+    c.open(&views, &text);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL101"]);
+    c.open(&helpers, alias);
+    let _ = c.diagnostics(&helpers);
+    // `work` is now a plain function: the view's call is fine.
+    c.change(&helpers, 2, plain);
+    assert_eq!(c.diagnostics(&views), Vec::<Value>::new());
+    c.change(&helpers, 3, alias);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL101"]);
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&helpers)}}),
+    );
+    // On disk, as another tool would change it.
+    std::fs::write(&helpers, plain).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&helpers), "type": 2}]}),
+    );
+    assert_eq!(c.diagnostics(&views), Vec::<Value>::new());
+    assert_eq!(c.finish(), Some(0));
+}
+
 /// Configuration: the initialization options select rules; a configuration file is read
 /// again when the client says it changed; each workspace folder has its own.
 #[test]
@@ -603,6 +645,7 @@ fn a_panic_in_a_request_does_not_end_the_server() {
     assert_eq!(c.finish(), Some(0));
 }
 
+#[cfg(debug_assertions)]
 impl Client {
     fn diagnostics_after_change(&mut self, file: &Path) -> Vec<Value> {
         self.change(file, 10, &format!("{VIEWS}\n"));

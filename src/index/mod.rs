@@ -10,6 +10,7 @@ pub mod models;
 pub mod modules;
 pub mod once;
 pub mod resolve;
+pub mod reuse;
 pub mod rust;
 pub mod settings_values;
 pub mod signals;
@@ -81,11 +82,16 @@ pub struct Project {
     /// Each file's path relative to the root it was found under.
     pub relative: Vec<PathBuf>,
     pub is_test: Vec<bool>,
-    pub modules: ModuleTable,
+    pub modules: std::sync::Arc<ModuleTable>,
     pub knowledge: Knowledge,
     pub settings: Settings,
-    /// What each call's callee resolves to, computed once per file when first asked.
-    callees: Vec<OnceLock<Vec<Value>>>,
+    /// What each call's callee resolves to, computed once per file when first asked
+    /// (or taken over from the previous check, see [`reuse`]).
+    callees: Vec<OnceLock<reuse::Resolved>>,
+    /// The previous check's answers (the language server), and what changed since.
+    previous: Option<reuse::Previous>,
+    /// Python classes' ancestries, worked out when first asked.
+    ancestries: std::sync::Mutex<std::collections::HashMap<ClassRef, reuse::Ancestry>>,
     /// Module-level bindings by name (indices in source order), built per file when first
     /// asked: a module with thousands of names is not searched name by name.
     module_names: Vec<OnceLock<std::collections::HashMap<String, Vec<u32>>>>,
@@ -117,7 +123,7 @@ impl Project {
             .filter(|(_, f)| f.model.language == Language::Python)
             .map(|(i, f)| (i, f.relative.clone(), f.root))
             .collect();
-        let modules = ModuleTable::build(&python);
+        let modules = std::sync::Arc::new(ModuleTable::build(&python));
         let mut files = Vec::with_capacity(inputs.len());
         let mut models = Vec::with_capacity(inputs.len());
         let mut report = Vec::with_capacity(inputs.len());
@@ -149,7 +155,7 @@ impl Project {
         models: Models,
         report: Vec<bool>,
         relative: Vec<PathBuf>,
-        modules: ModuleTable,
+        modules: std::sync::Arc<ModuleTable>,
         knowledge: Knowledge,
         settings: Settings,
     ) -> Project {
@@ -167,6 +173,8 @@ impl Project {
             knowledge,
             settings,
             callees: (0..n).map(|_| OnceLock::new()).collect(),
+            previous: None,
+            ancestries: Default::default(),
             module_names: (0..n).map(|_| OnceLock::new()).collect(),
             test_classes: (0..n).map(|_| OnceLock::new()).collect(),
             self_attributes: (0..n).map(|_| OnceLock::new()).collect(),
@@ -258,6 +266,7 @@ impl Project {
 
     /// Indices of the module-level bindings of `name` in `file`, in source order.
     pub fn module_bindings(&self, file: FileId, name: &str) -> &[u32] {
+        reuse::note(file);
         let map = self.module_names[file].get_or_init(|| {
             let mut map: std::collections::HashMap<String, Vec<u32>> = Default::default();
             if let Some(module) = self.models[file].scopes.first() {
@@ -271,12 +280,70 @@ impl Project {
     }
 
     fn file_callees(&self, file: FileId) -> &[Value] {
-        self.callees[file].get_or_init(|| {
-            let model = &self.models[file];
-            (0..model.calls.len())
-                .map(|call| self.resolve_callee(file, call))
-                .collect()
-        })
+        let resolved = self.callees[file].get_or_init(|| {
+            if self.models.language(file) == Language::Python
+                && let Some(r) = self.previous.as_ref().and_then(|p| p.get(file))
+            {
+                return r.clone();
+            }
+            let (values, deps) = reuse::record(|| {
+                let model = &self.models[file];
+                (0..model.calls.len())
+                    .map(|call| self.resolve_callee(file, call))
+                    .collect::<Vec<_>>()
+            });
+            reuse::Resolved {
+                values: values.into(),
+                deps,
+            }
+        });
+        // A resolution that asks for this file's callees depends on what they did.
+        reuse::note_all(&resolved.deps);
+        &resolved.values
+    }
+
+    /// Hands the previous check's callees to this one (before [`Project::finish`]).
+    pub fn set_previous(&mut self, previous: reuse::Previous) {
+        self.previous = Some(previous);
+    }
+
+    fn previous_ancestry(&self, class: ClassRef) -> Option<reuse::Ancestry> {
+        self.previous.as_ref()?.ancestry(class).cloned()
+    }
+
+    /// The Python classes' ancestries worked out so far, for the next check.
+    pub fn ancestries(&self) -> std::collections::HashMap<ClassRef, reuse::Ancestry> {
+        self.ancestries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The Python files' callees resolved so far, for the next check.
+    pub fn resolved_callees(&self) -> Vec<Option<reuse::Resolved>> {
+        self.callees
+            .iter()
+            .enumerate()
+            .map(|(f, c)| {
+                c.get()
+                    .filter(|_| self.models.language(f) == Language::Python)
+                    .cloned()
+            })
+            .collect()
+    }
+
+    /// The words searched in the files' text so far, with the files holding them.
+    pub fn mentions(&self) -> std::collections::HashMap<String, std::sync::Arc<[FileId]>> {
+        self.mentions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Answers given ahead for [`Project::mentions`] (carried over from the previous
+    /// check, for the files that did not change).
+    pub fn set_mentions(&self, known: std::collections::HashMap<String, std::sync::Arc<[FileId]>>) {
+        *self.mentions.lock().unwrap_or_else(|e| e.into_inner()) = known;
     }
 
     pub fn callee(&self, call: CallRef) -> &Value {

@@ -113,6 +113,7 @@ impl Models {
 
     /// The model of a file, parsed now when nothing asked for it before.
     pub fn get(&self, file: FileId) -> &FileModel {
+        super::reuse::note(file);
         self.cells[file].get_or_init(|| {
             self.on_demand.fetch_add(1, Ordering::Relaxed);
             if std::env::var_os("TASKLINT_DEBUG_ON_DEMAND").is_some() {

@@ -6,6 +6,8 @@
 //! parameters (`self`, annotations), classes and their project base classes. Anything it
 //! cannot follow is [`Value::Unknown`], and unknown never produces a finding.
 
+use std::sync::Arc;
+
 use crate::knowledge::{PathPattern, Step};
 use crate::model::{
     Binding, BoundValue, Expr, ExprKind, FileModel, ImportTarget, ParamKind, ScopeId, ScopeKind,
@@ -432,6 +434,7 @@ impl Project {
     /// (`self.client: Client = ...`) wins over the value.
     fn assigned_attribute(&self, class: ClassRef, name: &str, depth: u32) -> Value {
         let model = &self.models[class.file];
+        super::reuse::note(class.file);
         let index = self.self_attributes[class.file].get_or_init(|| self_attribute_index(model));
         let Some(assignments) = index.get(&(class.class, name.to_string())) else {
             return Value::Unknown;
@@ -658,7 +661,46 @@ impl Project {
 
     /// The external (non-project) classes a project class derives from, directly or
     /// through project classes, and the project classes on the way (itself included).
-    pub fn class_ancestry(&self, class: ClassRef) -> (Vec<ClassRef>, Vec<String>) {
+    pub fn class_ancestry(&self, class: ClassRef) -> (Arc<[ClassRef]>, Arc<[String]>) {
+        // Rust classes are resolved through the Rust index, which is built later: not
+        // kept.
+        if self.models.language(class.file) != crate::model::Language::Python {
+            let (project, external) = self.class_ancestry_now(class);
+            return (project.into(), external.into());
+        }
+        let known = self
+            .ancestries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&class)
+            .cloned()
+            .or_else(|| self.previous_ancestry(class));
+        let a = match known {
+            Some(a) => {
+                super::reuse::note_all(&a.deps);
+                a
+            }
+            None => {
+                // Worked out outside the lock: resolving a base may ask for another
+                // class's ancestry.
+                let ((project, external), deps) =
+                    super::reuse::record(|| self.class_ancestry_now(class));
+                super::reuse::Ancestry {
+                    project: project.into(),
+                    external: external.into(),
+                    deps,
+                }
+            }
+        };
+        self.ancestries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(class)
+            .or_insert_with(|| a.clone());
+        (a.project, a.external)
+    }
+
+    fn class_ancestry_now(&self, class: ClassRef) -> (Vec<ClassRef>, Vec<String>) {
         let mut project = Vec::new();
         let mut external = Vec::new();
         let mut stack = vec![class];

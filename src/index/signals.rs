@@ -246,7 +246,7 @@ fn form_model(project: &Project, call: CallRef, form: Value) -> Option<String> {
         return None;
     }
     let (ancestry, _) = project.class_ancestry(class);
-    for a in &ancestry {
+    for a in ancestry.iter() {
         let model = &project.models[a.file];
         let overrides = model.classes[a.class]
             .methods
@@ -256,7 +256,7 @@ fn form_model(project: &Project, call: CallRef, form: Value) -> Option<String> {
             return None;
         }
     }
-    for a in ancestry {
+    for a in ancestry.iter() {
         let model = &project.models[a.file];
         let body = model.classes[a.class].body;
         let Some(meta) = model
