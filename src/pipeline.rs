@@ -228,6 +228,7 @@ struct Carried {
     hashes: Vec<u128>,
     callees: Vec<Option<crate::index::reuse::Resolved>>,
     ancestries: HashMap<crate::index::ClassRef, crate::index::reuse::Ancestry>,
+    module_names: Vec<Option<crate::index::reuse::ModuleNames>>,
     mentions: HashMap<String, Arc<[FileId]>>,
 }
 
@@ -359,6 +360,7 @@ impl Memo {
             crate::index::reuse::Previous {
                 callees: carried.callees,
                 ancestries: carried.ancestries,
+                module_names: carried.module_names,
                 changed,
             },
             mentions,
@@ -390,6 +392,7 @@ impl Memo {
                 hashes: parsed.hashes.clone(),
                 callees: parsed.project.resolved_callees(),
                 ancestries: parsed.project.ancestries(),
+                module_names: parsed.project.module_names(),
                 mentions: parsed.project.mentions(),
             });
     }

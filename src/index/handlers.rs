@@ -90,6 +90,30 @@ impl HandlerSet {
         self.by_func.is_empty()
     }
 
+    /// Runs `pass` on every root file in parallel, each into a set of its own, then
+    /// merges them in file order: the first description of a function wins, as when the
+    /// files are walked one after the other (a pass never reads the set it adds to).
+    fn per_root_file(
+        &mut self,
+        project: &Project,
+        pass: impl Fn(&mut HandlerSet, FileId, &crate::model::FileModel) + Sync,
+    ) {
+        let roots: Vec<FileId> = project.roots().map(|(f, _)| f).collect();
+        let parts: Vec<HandlerSet> = roots
+            .par_iter()
+            .map(|&file| {
+                let mut part = HandlerSet::default();
+                pass(&mut part, file, &project.models[file]);
+                part
+            })
+            .collect();
+        for part in parts {
+            for (func, h) in part.by_func {
+                self.by_func.entry(func).or_insert(h);
+            }
+        }
+    }
+
     pub(crate) fn add(&mut self, func: FuncRef, kind: &str, registered_at: Option<(FileId, Span)>) {
         self.add_noted(func, kind, registered_at, None);
     }
@@ -111,7 +135,7 @@ impl HandlerSet {
 
     fn add_urlconf_views(&mut self, project: &Project) {
         let urlconf = &project.knowledge.urlconf;
-        for (file, model) in project.roots() {
+        self.per_root_file(project, |set, file, model| {
             for (id, call) in model.calls.iter().enumerate() {
                 let callee = project.callee(CallRef { file, call: id });
                 if !urlconf
@@ -126,10 +150,10 @@ impl HandlerSet {
                     .or_else(|| call.positional().nth(1))
                     .map(|a| &a.value);
                 if let Some(view) = view {
-                    self.add_view(project, file, call.scope, view, call.span, 0);
+                    set.add_view(project, file, call.scope, view, call.span, 0);
                 }
             }
-        }
+        });
     }
 
     /// The view argument of a URLconf entry: a function, `Class.as_view(...)`, or a
@@ -267,8 +291,18 @@ impl HandlerSet {
                     })
             })
             .collect();
-        for c in views {
-            self.add_class(project, c, "", None);
+        let parts: Vec<HandlerSet> = views
+            .par_iter()
+            .map(|c| {
+                let mut part = HandlerSet::default();
+                part.add_class(project, *c, "", None);
+                part
+            })
+            .collect();
+        for part in parts {
+            for (func, h) in part.by_func {
+                self.by_func.entry(func).or_insert(h);
+            }
         }
     }
 
@@ -285,7 +319,7 @@ impl HandlerSet {
                 }
             }
         }
-        for (file, model) in project.roots() {
+        self.per_root_file(project, |set, file, model| {
             for (scope, s) in model.functions() {
                 for d in &s.decorators {
                     let v = decorator_value(project, file, s.parent.unwrap_or(0), &d.expr);
@@ -298,12 +332,12 @@ impl HandlerSet {
                         let func = FuncRef { file, scope };
                         let registration = d.expr.as_call().map(|c| &model.calls[c]);
                         let note = note_for(project, func, &h.notes(), registration);
-                        self.add_noted(func, &h.framework, None, note);
+                        set.add_noted(func, &h.framework, None, note);
                         break;
                     }
                 }
             }
-        }
+        });
     }
 
     /// Functions (and handler classes) handed to a registration call:
@@ -321,7 +355,7 @@ impl HandlerSet {
                 by_last.entry(p.last_name()).or_default().push(i);
             }
         }
-        for (file, model) in project.roots() {
+        self.per_root_file(project, |set, file, model| {
             for (id, call) in model.calls.iter().enumerate() {
                 let callee = project.callee(CallRef { file, call: id });
                 let candidates = candidates_of(&by_last, last_name_of(project, callee));
@@ -349,7 +383,7 @@ impl HandlerSet {
                     match project.resolve(file, call.scope, v) {
                         Value::Function(f) if project.scope(f).kind == ScopeKind::Function => {
                             let note = note_for(project, f, &reg.notes(), Some(call));
-                            self.add_noted(f, &reg.framework, Some((file, call.span)), note);
+                            set.add_noted(f, &reg.framework, Some((file, call.span)), note);
                         }
                         // A handler class is found by its base; registering one we do
                         // not know says nothing about its methods.
@@ -357,7 +391,7 @@ impl HandlerSet {
                     }
                 }
             }
-        }
+        });
     }
 
     /// Classes and functions named by dotted strings in settings: `MIDDLEWARE`, the
@@ -423,7 +457,7 @@ impl HandlerSet {
         };
         let mut names: Vec<&str> = how.connect_methods.iter().map(String::as_str).collect();
         names.extend(crate::knowledge::last_names(&how.decorators));
-        for (file, model) in project.roots() {
+        self.per_root_file(project, |set, file, model| {
             for (id, call) in model.calls.iter().enumerate() {
                 if !call.written_with(&names) {
                     continue;
@@ -443,7 +477,7 @@ impl HandlerSet {
                         && project.scope(f).kind == ScopeKind::Function
                     {
                         let note = note_for(project, f, &sig.notes(), None);
-                        self.add_noted(f, &sig.framework, Some((file, call.span)), note);
+                        set.add_noted(f, &sig.framework, Some((file, call.span)), note);
                     }
                     continue;
                 }
@@ -469,11 +503,11 @@ impl HandlerSet {
                     if s.decorators.iter().any(|d| d.expr.as_call() == Some(id)) {
                         let f = FuncRef { file, scope };
                         let note = note_for(project, f, &sig.notes(), None);
-                        self.add_noted(f, &sig.framework, None, note);
+                        set.add_noted(f, &sig.framework, None, note);
                     }
                 }
             }
-        }
+        });
     }
 }
 

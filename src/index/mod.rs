@@ -94,7 +94,7 @@ pub struct Project {
     ancestries: std::sync::Mutex<std::collections::HashMap<ClassRef, reuse::Ancestry>>,
     /// Module-level bindings by name (indices in source order), built per file when first
     /// asked: a module with thousands of names is not searched name by name.
-    module_names: Vec<OnceLock<std::collections::HashMap<String, Vec<u32>>>>,
+    module_names: Vec<OnceLock<reuse::ModuleNames>>,
     /// For each class of a file, whether it is a test case class, computed per file when
     /// first asked.
     test_classes: Vec<OnceLock<Vec<bool>>>,
@@ -268,13 +268,16 @@ impl Project {
     pub fn module_bindings(&self, file: FileId, name: &str) -> &[u32] {
         reuse::note(file);
         let map = self.module_names[file].get_or_init(|| {
+            if let Some(m) = self.previous.as_ref().and_then(|p| p.module_names(file)) {
+                return m.clone();
+            }
             let mut map: std::collections::HashMap<String, Vec<u32>> = Default::default();
             if let Some(module) = self.models[file].scopes.first() {
                 for (i, b) in module.bindings.iter().enumerate() {
                     map.entry(b.name.clone()).or_default().push(i as u32);
                 }
             }
-            map
+            std::sync::Arc::new(map)
         });
         map.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
@@ -317,6 +320,11 @@ impl Project {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Each file's module-level names, where they were looked up, for the next check.
+    pub fn module_names(&self) -> Vec<Option<reuse::ModuleNames>> {
+        self.module_names.iter().map(|m| m.get().cloned()).collect()
     }
 
     /// The Python files' callees resolved so far, for the next check.

@@ -768,11 +768,28 @@ impl Project {
     fn is_named(&self, value: &Value, pattern: &PathPattern) -> bool {
         match value {
             Value::External(p) => pattern.root_matches(p),
-            Value::Function(f) => pattern.root_matches(&self.qualname(*f)),
+            Value::Function(f) => {
+                self.may_be_named(f.file, pattern) && pattern.root_matches(&self.qualname(*f))
+            }
             Value::Class(c) => {
-                pattern.root_matches(&self.class_qualname(*c)) || self.derives_from(*c, pattern)
+                (self.may_be_named(c.file, pattern)
+                    && pattern.root_matches(&self.class_qualname(*c)))
+                    || self.derives_from(*c, pattern)
             }
             _ => false,
+        }
+    }
+
+    /// Can a qualified name of something defined in `file` match the pattern's root? Its
+    /// first segment is the module's: answered without building the name (a pattern
+    /// such as `django.urls.path` is asked about every call of every project function).
+    fn may_be_named(&self, file: FileId, pattern: &PathPattern) -> bool {
+        if self.models.language(file) != crate::model::Language::Python {
+            return true;
+        }
+        match self.modules.name_of(file) {
+            Some(module) => module.split('.').next() == pattern.root.split('.').next(),
+            None => true,
         }
     }
 
@@ -780,9 +797,9 @@ impl Project {
     pub fn derives_from(&self, class: ClassRef, pattern: &PathPattern) -> bool {
         let (project, external) = self.class_ancestry(class);
         external.iter().any(|p| pattern.root_matches(p))
-            || project
-                .iter()
-                .any(|c| pattern.root_matches(&self.class_qualname(*c)))
+            || project.iter().any(|c| {
+                self.may_be_named(c.file, pattern) && pattern.root_matches(&self.class_qualname(*c))
+            })
     }
 }
 

@@ -28,12 +28,16 @@ pub struct Ancestry {
     pub deps: Arc<[FileId]>,
 }
 
+/// A module's bindings by name (indices in source order): a function of its model alone.
+pub type ModuleNames = Arc<HashMap<String, Vec<u32>>>;
+
 /// The previous check's answers, and which files changed since (same files, same order,
 /// same knowledge: the caller checks).
 #[derive(Default)]
 pub struct Previous {
     pub callees: Vec<Option<Resolved>>,
     pub ancestries: HashMap<ClassRef, Ancestry>,
+    pub module_names: Vec<Option<ModuleNames>>,
     pub changed: Vec<bool>,
 }
 
@@ -48,6 +52,12 @@ impl Previous {
     pub fn ancestry(&self, class: ClassRef) -> Option<&Ancestry> {
         let a = self.ancestries.get(&class)?;
         self.unchanged(&a.deps).then_some(a)
+    }
+
+    /// The file's module-level names of the previous check, when it did not change.
+    pub fn module_names(&self, file: FileId) -> Option<&ModuleNames> {
+        let m = self.module_names.get(file)?.as_ref()?;
+        self.unchanged(&[file]).then_some(m)
     }
 
     fn unchanged(&self, deps: &[FileId]) -> bool {
