@@ -18,7 +18,7 @@ use crate::discover::{Discovered, FoundFile};
 use crate::index::models::{Loader, Pending};
 use crate::index::{Models, ModuleTable, Project};
 use crate::knowledge::Knowledge;
-use crate::model::{BoundValue, FileModel, Language, Problem, Span};
+use crate::model::{FileModel, Language, Problem, Span};
 use crate::prefilter::{Known, Prefilter, Requirement, interesting_names};
 use crate::settings::Settings;
 use crate::source::{FileId, SourceFile};
@@ -229,6 +229,7 @@ struct Carried {
     callees: Vec<Option<crate::index::reuse::Resolved>>,
     ancestries: HashMap<crate::index::ClassRef, crate::index::reuse::Ancestry>,
     module_names: Vec<Option<crate::index::reuse::ModuleNames>>,
+    imports: Vec<Option<Arc<[FileId]>>>,
     mentions: HashMap<String, Arc<[FileId]>>,
 }
 
@@ -361,6 +362,7 @@ impl Memo {
                 callees: carried.callees,
                 ancestries: carried.ancestries,
                 module_names: carried.module_names,
+                imports: carried.imports,
                 changed,
             },
             mentions,
@@ -393,6 +395,7 @@ impl Memo {
                 callees: parsed.project.resolved_callees(),
                 ancestries: parsed.project.ancestries(),
                 module_names: parsed.project.module_names(),
+                imports: parsed.project.imports(),
                 mentions: parsed.project.mentions(),
             });
     }
@@ -573,6 +576,21 @@ pub fn read_and_parse_memo(
     let mut project = Project::new(
         files, models, report, relative, modules, knowledge, settings,
     );
+    // What the last check of the same files worked out still holds for those that did
+    // not change. Resolution reads the knowledge (all of it, not only what the
+    // prefilter looks at).
+    let carried_layout = (!full && parser.memo.is_some()).then(|| {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&layout_key(&project).to_le_bytes());
+        h.update(format!("{:?}", project.knowledge).as_bytes());
+        h.digest128()
+    });
+    if let (Some(m), Some(layout)) = (&parser.memo, carried_layout)
+        && let Some((previous, mentions)) = m.carried_over(layout, &hashes, &project.files)
+    {
+        project.set_previous(previous);
+        project.set_mentions(mentions);
+    }
     if full {
         // Every file, up front: the reference the prefilter is tested against.
         (0..n)
@@ -687,19 +705,6 @@ pub fn read_and_parse_memo(
         .filter(|f| problems[*f].is_none() && !project.models.is_loaded(*f))
         .count();
     let before = project.models.parsed_on_demand();
-    // Resolution reads the knowledge (all of it, not only what the prefilter looks at).
-    let carried_layout = (!full && parser.memo.is_some()).then(|| {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&layout.to_le_bytes());
-        h.update(format!("{:?}", project.knowledge).as_bytes());
-        h.digest128()
-    });
-    if let (Some(m), Some(layout)) = (&parser.memo, carried_layout)
-        && let Some((previous, mentions)) = m.carried_over(layout, &hashes, &project.files)
-    {
-        project.set_previous(previous);
-        project.set_mentions(mentions);
-    }
     project.finish(roots);
     timings.record("index", clock);
     let parsed = Parsed {
@@ -816,7 +821,13 @@ fn parse_with_imports(project: &Project, needed: &mut [bool], mut todo: Vec<File
         todo.par_iter().for_each(|&f| parse_ahead(project, f));
         let imported: BTreeSet<FileId> = todo
             .par_iter()
-            .map(|&f| imported_files(project, f))
+            .map(|&f| {
+                project
+                    .imported_files(f)
+                    .iter()
+                    .copied()
+                    .collect::<BTreeSet<_>>()
+            })
             .reduce(BTreeSet::new, |mut a, b| {
                 a.extend(b);
                 a
@@ -910,41 +921,6 @@ fn closure(
         }
     }
     (relevant, needed, names_seen)
-}
-
-/// The project files an import of `file` names: the module and every package on its
-/// path (`import a.b.c` runs `a/__init__.py`, `a/b/__init__.py`, then `a/b/c.py`).
-fn imported_files(project: &Project, file: FileId) -> BTreeSet<FileId> {
-    let mut out = BTreeSet::new();
-    let model = &project.models[file];
-    // Rust files are always read and indexed whole (their `use` paths are not Python
-    // modules, and resolving them needs the Rust index, built later).
-    if model.language != crate::model::Language::Python {
-        return out;
-    }
-    for scope in &model.scopes {
-        for b in &scope.bindings {
-            let BoundValue::Import(t) = &b.value else {
-                continue;
-            };
-            let Some(path) = project.import_path(file, t) else {
-                continue;
-            };
-            let mut name = String::new();
-            for part in &path {
-                if !name.is_empty() {
-                    name.push('.');
-                }
-                name.push_str(part);
-                if let Some(f) = project.modules.file(&name)
-                    && f != file
-                {
-                    out.insert(f);
-                }
-            }
-        }
-    }
-    out
 }
 
 impl Parsed {

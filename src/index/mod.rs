@@ -95,6 +95,8 @@ pub struct Project {
     /// Module-level bindings by name (indices in source order), built per file when first
     /// asked: a module with thousands of names is not searched name by name.
     module_names: Vec<OnceLock<reuse::ModuleNames>>,
+    /// The project files each file's imports name, worked out when first asked.
+    imports: Vec<OnceLock<std::sync::Arc<[FileId]>>>,
     /// For each class of a file, whether it is a test case class, computed per file when
     /// first asked.
     test_classes: Vec<OnceLock<Vec<bool>>>,
@@ -176,6 +178,7 @@ impl Project {
             previous: None,
             ancestries: Default::default(),
             module_names: (0..n).map(|_| OnceLock::new()).collect(),
+            imports: (0..n).map(|_| OnceLock::new()).collect(),
             test_classes: (0..n).map(|_| OnceLock::new()).collect(),
             self_attributes: (0..n).map(|_| OnceLock::new()).collect(),
             entry: Default::default(),
@@ -320,6 +323,51 @@ impl Project {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The project files an import of `file` names: the module and every package on
+    /// its path (`import a.b.c` runs `a/__init__.py`, `a/b/__init__.py`, then
+    /// `a/b/c.py`). A function of the file's model and the module table alone.
+    pub fn imported_files(&self, file: FileId) -> &[FileId] {
+        self.imports[file].get_or_init(|| {
+            if let Some(i) = self.previous.as_ref().and_then(|p| p.imports(file)) {
+                return i.clone();
+            }
+            let mut out = std::collections::BTreeSet::new();
+            let model = &self.models[file];
+            // Rust files are always read and indexed whole (their `use` paths are not
+            // Python modules, and resolving them needs the Rust index, built later).
+            if model.language == Language::Python {
+                for scope in &model.scopes {
+                    for b in &scope.bindings {
+                        let crate::model::BoundValue::Import(t) = &b.value else {
+                            continue;
+                        };
+                        let Some(path) = self.import_path(file, t) else {
+                            continue;
+                        };
+                        let mut name = String::new();
+                        for part in &path {
+                            if !name.is_empty() {
+                                name.push('.');
+                            }
+                            name.push_str(part);
+                            if let Some(f) = self.modules.file(&name)
+                                && f != file
+                            {
+                                out.insert(f);
+                            }
+                        }
+                    }
+                }
+            }
+            out.into_iter().collect()
+        })
+    }
+
+    /// Each file's imported files, where they were asked for, for the next check.
+    pub fn imports(&self) -> Vec<Option<std::sync::Arc<[FileId]>>> {
+        self.imports.iter().map(|i| i.get().cloned()).collect()
     }
 
     /// Each file's module-level names, where they were looked up, for the next check.

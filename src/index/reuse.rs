@@ -38,6 +38,7 @@ pub struct Previous {
     pub callees: Vec<Option<Resolved>>,
     pub ancestries: HashMap<ClassRef, Ancestry>,
     pub module_names: Vec<Option<ModuleNames>>,
+    pub imports: Vec<Option<Arc<[FileId]>>>,
     pub changed: Vec<bool>,
 }
 
@@ -58,6 +59,12 @@ impl Previous {
     pub fn module_names(&self, file: FileId) -> Option<&ModuleNames> {
         let m = self.module_names.get(file)?.as_ref()?;
         self.unchanged(&[file]).then_some(m)
+    }
+
+    /// The project files the file imported in the previous check, when it did not change.
+    pub fn imports(&self, file: FileId) -> Option<&Arc<[FileId]>> {
+        let i = self.imports.get(file)?.as_ref()?;
+        self.unchanged(&[file]).then_some(i)
     }
 
     fn unchanged(&self, deps: &[FileId]) -> bool {
