@@ -585,6 +585,9 @@ pub fn read_and_parse_memo(
         h.update(format!("{:?}", project.knowledge).as_bytes());
         h.digest128()
     });
+    if carried_layout.is_some() {
+        project.carry_answers();
+    }
     if let (Some(m), Some(layout)) = (&parser.memo, carried_layout)
         && let Some((previous, mentions)) = m.carried_over(layout, &hashes, &project.files)
     {

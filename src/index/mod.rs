@@ -90,6 +90,9 @@ pub struct Project {
     callees: Vec<OnceLock<reuse::Resolved>>,
     /// The previous check's answers (the language server), and what changed since.
     previous: Option<reuse::Previous>,
+    /// Record what each answer was worked out from, so that the next check can take it
+    /// over (only when there is a next check: the language server).
+    carry: bool,
     /// Python classes' ancestries, worked out when first asked.
     ancestries: std::sync::Mutex<std::collections::HashMap<ClassRef, reuse::Ancestry>>,
     /// Module-level bindings by name (indices in source order), built per file when first
@@ -176,6 +179,7 @@ impl Project {
             settings,
             callees: (0..n).map(|_| OnceLock::new()).collect(),
             previous: None,
+            carry: false,
             ancestries: Default::default(),
             module_names: (0..n).map(|_| OnceLock::new()).collect(),
             imports: (0..n).map(|_| OnceLock::new()).collect(),
@@ -292,12 +296,17 @@ impl Project {
             {
                 return r.clone();
             }
-            let (values, deps) = reuse::record(|| {
+            let resolve = || {
                 let model = &self.models[file];
                 (0..model.calls.len())
                     .map(|call| self.resolve_callee(file, call))
                     .collect::<Vec<_>>()
-            });
+            };
+            let (values, deps) = if self.carry {
+                reuse::record(resolve)
+            } else {
+                (resolve(), std::sync::Arc::from(Vec::new()))
+            };
             reuse::Resolved {
                 values: values.into(),
                 deps,
@@ -308,9 +317,18 @@ impl Project {
         &resolved.values
     }
 
-    /// Hands the previous check's callees to this one (before [`Project::finish`]).
+    /// Hands the previous check's answers to this one (before [`Project::finish`]).
     pub fn set_previous(&mut self, previous: reuse::Previous) {
         self.previous = Some(previous);
+    }
+
+    /// Records what answers depend on, for the next check to take them over.
+    pub fn carry_answers(&mut self) {
+        self.carry = true;
+    }
+
+    pub(crate) fn carries(&self) -> bool {
+        self.carry
     }
 
     fn previous_ancestry(&self, class: ClassRef) -> Option<reuse::Ancestry> {

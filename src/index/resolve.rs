@@ -683,8 +683,11 @@ impl Project {
             None => {
                 // Worked out outside the lock: resolving a base may ask for another
                 // class's ancestry.
-                let ((project, external), deps) =
-                    super::reuse::record(|| self.class_ancestry_now(class));
+                let ((project, external), deps) = if self.carries() {
+                    super::reuse::record(|| self.class_ancestry_now(class))
+                } else {
+                    (self.class_ancestry_now(class), Arc::from(Vec::new()))
+                };
                 super::reuse::Ancestry {
                     project: project.into(),
                     external: external.into(),
