@@ -327,3 +327,31 @@ fn hidden_folders_are_skipped_even_when_gitignore_keeps_them_tracked() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+#[test]
+fn handlers_of_the_same_name_are_told_apart_in_notes() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "common.py",
+        b"from django.core.mail import send_mail\n\ndef notify(user):\n    send_mail('s', 'b', 'f', [user])\n",
+    );
+    for app in ["books", "films", "games"] {
+        write(t.path(), &format!("{app}/__init__.py"), b"");
+        let view = if app == "games" { "follow" } else { "watch" };
+        write(
+            t.path(),
+            &format!("{app}/views.py"),
+            format!(
+                "from django.urls import path\nfrom common import notify\n\ndef {view}(request):\n    notify(request.user)\n\nurlpatterns = [path('', {view})]\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let o = tasklint(&["check", "."], t.path());
+    let out = stdout(&o);
+    assert!(
+        out.contains("`books.views.watch`, `films.views.watch` and `follow`"),
+        "{out}"
+    );
+}

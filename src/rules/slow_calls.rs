@@ -11,10 +11,23 @@ pub const SHARED_BY: usize = 3;
 
 /// `a`, `b`, `c` and 2 more: the functions that reach a shared slow call.
 pub fn name_roots(project: &Project, roots: &[(FuncRef, Vec<Edge>)]) -> String {
-    let names: Vec<String> = roots
+    let shown = &roots[..roots.len().min(SHARED_BY)];
+    let short: Vec<String> = shown
         .iter()
-        .take(SHARED_BY)
-        .map(|(r, _)| format!("`{}`", project.display_name(*r)))
+        .map(|(r, _)| project.display_name(*r))
+        .collect();
+    // Two handlers of the same name (a `watch` view in two apps) are told apart by
+    // their modules.
+    let names: Vec<String> = shown
+        .iter()
+        .zip(&short)
+        .map(|((r, _), name)| {
+            if short.iter().filter(|n| *n == name).count() > 1 {
+                format!("`{}`", project.qualname(*r))
+            } else {
+                format!("`{name}`")
+            }
+        })
         .collect();
     let rest = roots.len().saturating_sub(SHARED_BY);
     match rest {
