@@ -579,9 +579,10 @@ pub fn read_and_parse_memo(
     // What the last check of the same files worked out still holds for those that did
     // not change. Resolution reads the knowledge (all of it, not only what the
     // prefilter looks at).
+    let layout = layout_key(&project);
     let carried_layout = (!full && parser.memo.is_some()).then(|| {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&layout_key(&project).to_le_bytes());
+        h.update(&layout.to_le_bytes());
         h.update(format!("{:?}", project.knowledge).as_bytes());
         h.digest128()
     });
@@ -604,9 +605,12 @@ pub fn read_and_parse_memo(
 
     // The prefilter's decision is a function of every file's path and content, the
     // knowledge and the binary: an unchanged tree reuses the last one.
-    let closure_key = closure_key(&project, &hashes, &problems);
-    // The language server's previous decision, for the same files and knowledge.
-    let layout = layout_key(&project);
+    // Only a disk cache keeps it (the language server has none).
+    let closure_key = match &parser.cache {
+        Some(_) => closure_key(&project, &hashes, &problems),
+        None => 0,
+    };
+    // The language server's previous decision, for the same files and knowledge: `layout`.
     let previous = parser
         .memo
         .as_ref()
