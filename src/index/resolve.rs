@@ -434,7 +434,6 @@ impl Project {
     /// (`self.client: Client = ...`) wins over the value.
     fn assigned_attribute(&self, class: ClassRef, name: &str, depth: u32) -> Value {
         let model = &self.models[class.file];
-        super::reuse::note(class.file);
         let index = self.self_attributes[class.file].get_or_init(|| self_attribute_index(model));
         let Some(assignments) = index.get(&(class.class, name.to_string())) else {
             return Value::Unknown;
@@ -673,9 +672,12 @@ impl Project {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&class)
-            .cloned()
-            .or_else(|| self.previous_ancestry(class));
-        let a = match known {
+            .cloned();
+        if let Some(a) = known {
+            super::reuse::note_all(&a.deps);
+            return (a.project, a.external);
+        }
+        let a = match self.previous_ancestry(class) {
             Some(a) => {
                 super::reuse::note_all(&a.deps);
                 a
