@@ -107,6 +107,12 @@ impl HandlerSet {
                 part
             })
             .collect();
+        self.absorb(parts);
+    }
+
+    /// Adds the handlers of `parts`, in order: a function already described keeps its
+    /// first description.
+    fn absorb(&mut self, parts: Vec<HandlerSet>) {
         for part in parts {
             for (func, h) in part.by_func {
                 self.by_func.entry(func).or_insert(h);
@@ -299,11 +305,7 @@ impl HandlerSet {
                 part
             })
             .collect();
-        for part in parts {
-            for (func, h) in part.by_func {
-                self.by_func.entry(func).or_insert(h);
-            }
-        }
+        self.absorb(parts);
     }
 
     fn add_decorated(&mut self, project: &Project) {
@@ -445,7 +447,6 @@ impl HandlerSet {
     /// `@receiver([a, b])`, `user_logged_in.connect(on_login)`.
     fn add_signal_receivers(&mut self, project: &Project) {
         let signals = &project.knowledge.request_signals;
-        let how = &project.knowledge.signal_receivers;
         if signals.is_empty() {
             return;
         }
@@ -455,56 +456,20 @@ impl HandlerSet {
                 .iter()
                 .find(|s| s.signals.iter().any(|p| project.matches(&v, p)))
         };
-        let mut names: Vec<&str> = how.connect_methods.iter().map(String::as_str).collect();
-        names.extend(crate::knowledge::last_names(&how.decorators));
         self.per_root_file(project, |set, file, model| {
-            for (id, call) in model.calls.iter().enumerate() {
-                if !call.written_with(&names) {
-                    continue;
-                }
-                // `signal.connect(receiver)`
-                if let (Some(m), Some(recv)) = (call.method_name(), call.receiver())
-                    && how.connect_methods.iter().any(|c| c == m)
-                {
-                    let Some(sig) = signal_of(file, call.scope, recv) else {
-                        continue;
-                    };
-                    let receiver = call
-                        .keyword("receiver")
-                        .or_else(|| call.positional().next());
-                    if let Some(a) = receiver
-                        && let Value::Function(f) = project.resolve(file, call.scope, &a.value)
-                        && project.scope(f).kind == ScopeKind::Function
-                    {
-                        let note = note_for(project, f, &sig.notes(), None);
-                        set.add_noted(f, &sig.framework, Some((file, call.span)), note);
-                    }
-                    continue;
-                }
-                // `@receiver(signal)` on a function: the decorator call's first argument.
-                let callee = project.callee(CallRef { file, call: id });
-                if !how.decorators.iter().any(|p| project.matches(callee, p)) {
-                    continue;
-                }
-                let Some(first) = call.positional().next() else {
-                    continue;
-                };
-                let candidates: Vec<&Expr> = match &first.value.kind {
-                    ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().collect(),
-                    _ => vec![&first.value],
-                };
-                let Some(sig) = candidates
-                    .into_iter()
-                    .find_map(|e| signal_of(file, call.scope, e))
+            for c in super::signals::connections(project, file, model) {
+                // The first signal sent inside a request that the call names.
+                let Some(sig) = c
+                    .signals
+                    .iter()
+                    .find_map(|e| signal_of(file, c.call.scope, e))
                 else {
                     continue;
                 };
-                for (scope, s) in model.functions() {
-                    if s.decorators.iter().any(|d| d.expr.as_call() == Some(id)) {
-                        let f = FuncRef { file, scope };
-                        let note = note_for(project, f, &sig.notes(), None);
-                        set.add_noted(f, &sig.framework, None, note);
-                    }
+                let at = c.by_call.then_some((file, c.call.span));
+                for &f in &c.receivers {
+                    let note = note_for(project, f, &sig.notes(), None);
+                    set.add_noted(f, &sig.framework, at, note);
                 }
             }
         });

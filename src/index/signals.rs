@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{BoundValue, Expr, ExprKind, ScopeId, ScopeKind};
+use crate::model::{BoundValue, Call, Expr, ExprKind, FileModel, ScopeId, ScopeKind};
 use crate::source::FileId;
 
 use super::dataflow::Origin;
@@ -45,7 +45,6 @@ impl SignalReceivers {
     pub fn build(project: &Project) -> SignalReceivers {
         let mut out = SignalReceivers::default();
         let sig = &project.knowledge.django.signals;
-        let how = &project.knowledge.signal_receivers;
         if sig.model.is_empty() && sig.classes.is_empty() {
             return out;
         }
@@ -74,48 +73,11 @@ impl SignalReceivers {
         words.sort();
         words.dedup();
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let mut names: Vec<&str> = how.connect_methods.iter().map(String::as_str).collect();
-        names.extend(crate::knowledge::last_names(&how.decorators));
         for (file, model) in project.python_models_mentioning(&words) {
-            for (id, call) in model.calls.iter().enumerate() {
-                if !call.written_with(&names) {
-                    continue;
-                }
-                // `signal.connect(receiver, sender=M)`
-                if let (Some(m), Some(recv)) = (call.method_name(), call.receiver())
-                    && how.connect_methods.iter().any(|c| c == m)
-                {
-                    let receiver = call
-                        .keyword("receiver")
-                        .or_else(|| call.positional().next());
-                    if let Some(a) = receiver
-                        && let Value::Function(f) = project.resolve(file, call.scope, &a.value)
-                        && project.scope(f).kind == ScopeKind::Function
-                    {
-                        let sender = call.keyword("sender").map(|a| &a.value);
-                        out.add(project, file, call.scope, recv, sender, f);
-                    }
-                    continue;
-                }
-                // `@receiver(signal, sender=M)` or `@receiver([a, b], sender=M)`
-                let callee = project.callee(CallRef { file, call: id });
-                if !how.decorators.iter().any(|p| project.matches(callee, p)) {
-                    continue;
-                }
-                let Some(first) = call.positional().next() else {
-                    continue;
-                };
-                let signals: Vec<&Expr> = match &first.value.kind {
-                    ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().collect(),
-                    _ => vec![&first.value],
-                };
-                let sender = call.keyword("sender").map(|a| &a.value);
-                for (scope, s) in model.functions() {
-                    if s.decorators.iter().any(|d| d.expr.as_call() == Some(id)) {
-                        let f = FuncRef { file, scope };
-                        for e in &signals {
-                            out.add(project, file, call.scope, e, sender, f);
-                        }
+            for c in connections(project, file, model) {
+                for signal in &c.signals {
+                    for &f in &c.receivers {
+                        out.add(project, file, c.call.scope, signal, c.sender, f);
                     }
                 }
             }
@@ -281,6 +243,85 @@ fn form_model(project: &Project, call: CallRef, form: Value) -> Option<String> {
         };
     }
     None
+}
+
+/// Receivers attached to signals in one place of a file.
+pub struct Connection<'m> {
+    /// `signal.connect(...)`, or the decorator's call `receiver(...)`.
+    pub call: &'m Call,
+    /// The signals, as written (`@receiver([a, b])` names two).
+    pub signals: Vec<&'m Expr>,
+    /// The function connected, or every function the decorator call decorates.
+    pub receivers: Vec<FuncRef>,
+    /// `sender=` of the call.
+    pub sender: Option<&'m Expr>,
+    /// Connected by a `connect` call (where the receiver is registered), not decorated.
+    pub by_call: bool,
+}
+
+/// Every `signal.connect(f)` and `@receiver(signal)` of a file (the methods and
+/// decorators of `signal_receivers`), with what they connect.
+pub fn connections<'m>(
+    project: &Project,
+    file: FileId,
+    model: &'m FileModel,
+) -> Vec<Connection<'m>> {
+    let how = &project.knowledge.signal_receivers;
+    let mut names: Vec<&str> = how.connect_methods.iter().map(String::as_str).collect();
+    names.extend(crate::knowledge::last_names(&how.decorators));
+    let mut out = Vec::new();
+    for (id, call) in model.calls.iter().enumerate() {
+        if !call.written_with(&names) {
+            continue;
+        }
+        let sender = call.keyword("sender").map(|a| &a.value);
+        // `signal.connect(receiver, sender=M)`
+        if let (Some(m), Some(recv)) = (call.method_name(), call.receiver())
+            && how.connect_methods.iter().any(|c| c == m)
+        {
+            let receiver = call
+                .keyword("receiver")
+                .or_else(|| call.positional().next());
+            if let Some(a) = receiver
+                && let Value::Function(f) = project.resolve(file, call.scope, &a.value)
+                && project.scope(f).kind == ScopeKind::Function
+            {
+                out.push(Connection {
+                    call,
+                    signals: vec![recv],
+                    receivers: vec![f],
+                    sender,
+                    by_call: true,
+                });
+            }
+            continue;
+        }
+        // `@receiver(signal, sender=M)` or `@receiver([a, b], sender=M)`
+        let callee = project.callee(CallRef { file, call: id });
+        if !how.decorators.iter().any(|p| project.matches(callee, p)) {
+            continue;
+        }
+        let Some(first) = call.positional().next() else {
+            continue;
+        };
+        let signals: Vec<&Expr> = match &first.value.kind {
+            ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().collect(),
+            _ => vec![&first.value],
+        };
+        let receivers = model
+            .functions()
+            .filter(|(_, s)| s.decorators.iter().any(|d| d.expr.as_call() == Some(id)))
+            .map(|(scope, _)| FuncRef { file, scope })
+            .collect();
+        out.push(Connection {
+            call,
+            signals,
+            receivers,
+            sender,
+            by_call: false,
+        });
+    }
+    out
 }
 
 fn name_expr(name: &str) -> Expr {
