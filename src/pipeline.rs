@@ -230,6 +230,7 @@ struct Carried {
     ancestries: HashMap<crate::index::ClassRef, crate::index::reuse::Ancestry>,
     module_names: Vec<Option<crate::index::reuse::ModuleNames>>,
     imports: Vec<Option<Arc<[FileId]>>>,
+    parts: HashMap<(crate::index::reuse::Pass, FileId), crate::index::reuse::Part>,
     mentions: HashMap<String, Arc<[FileId]>>,
 }
 
@@ -363,6 +364,7 @@ impl Memo {
                 ancestries: carried.ancestries,
                 module_names: carried.module_names,
                 imports: carried.imports,
+                parts: carried.parts,
                 changed,
             },
             mentions,
@@ -396,6 +398,7 @@ impl Memo {
                 ancestries: parsed.project.ancestries(),
                 module_names: parsed.project.module_names(),
                 imports: parsed.project.imports(),
+                parts: parsed.project.parts(),
                 mentions: parsed.project.mentions(),
             });
     }

@@ -513,6 +513,51 @@ fn an_edit_changes_what_calls_in_other_files_resolve_to() {
     assert_eq!(c.finish(), Some(0));
 }
 
+/// What makes a function a request handler or a task can live in another file (a base
+/// class, a project decorator): editing that file alone changes the findings of the
+/// unchanged view, whose handlers and tasks the server otherwise keeps from one check to
+/// the next.
+#[test]
+fn an_edit_elsewhere_changes_which_functions_are_handlers_and_tasks() {
+    let (_t, root) = project();
+    let view_base = "from django.views import View\n\n\nclass Base(View):\n    pass\n";
+    let plain_base = "class Base:\n    pass\n";
+    let task_job =
+        "from celery import shared_task\n\n\ndef job(**kw):\n    return shared_task(**kw)\n";
+    let plain_job = "def job(**kw):\n    return lambda f: f\n";
+    let base = write(&root, "app/base.py", view_base);
+    let jobs = write(&root, "app/jobs.py", task_job);
+    write(
+        &root,
+        "app/tasks.py",
+        "from .jobs import job\n\n\n@job()\ndef ping(x):\n    return x\n",
+    );
+    let views = write(
+        &root,
+        "app/views.py",
+        "import requests\n\nfrom .base import Base\nfrom .tasks import ping\n\n\nclass Home(Base):\n    def get(self, request):\n        requests.get(\"https://example.com\", timeout=5)\n        ping(1)\n",
+    );
+    let text = std::fs::read_to_string(&views).unwrap();
+    let (mut c, _) = Client::start(&[&root], json!({}), Value::Null);
+    c.open(&views, &text);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL301", "TL101"]);
+    // `Base` no longer derives from a view class: `Home.get` is no request handler.
+    c.open(&base, view_base);
+    let _ = c.diagnostics(&base);
+    c.change(&base, 2, plain_base);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL101"]);
+    c.change(&base, 3, view_base);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL301", "TL101"]);
+    // `job()` no longer makes a Celery task: `ping(1)` is a plain call.
+    c.open(&jobs, task_job);
+    let _ = c.diagnostics(&jobs);
+    c.change(&jobs, 2, plain_job);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL301"]);
+    c.change(&jobs, 3, task_job);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL301", "TL101"]);
+    assert_eq!(c.finish(), Some(0));
+}
+
 /// Configuration: the initialization options select rules; a configuration file is read
 /// again when the client says it changed; each workspace folder has its own.
 #[test]

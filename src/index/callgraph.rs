@@ -312,8 +312,13 @@ struct FileGraph {
 fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> FileGraph {
     let mut graph = FileGraph::default();
     let model = &project.models[file];
+    let mut signals = receivers.edges_in(project, file).into_iter().peekable();
     for call in 0..model.calls.len() {
         let c = CallRef { file, call };
+        let received = match signals.peek() {
+            Some((n, _)) if *n == call => signals.next().map(|(_, r)| r).unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let Some(owner) = project.call_owner(c) else {
             continue;
         };
@@ -325,7 +330,7 @@ fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> F
                 .or_default()
                 .push(Edge { call: c, target });
         }
-        for (target, how) in receivers.edges(project, c) {
+        for (target, how) in received {
             if graph.signal_edges.insert((c, target), how).is_none() {
                 graph
                     .out

@@ -23,6 +23,7 @@ use crate::knowledge::{ClassView, NamedFunction, PathNotes};
 use crate::model::{ArgKind, BoundValue, Call, Expr, ExprKind, ScopeKind, Span};
 use crate::source::FileId;
 
+use super::reuse::Pass;
 use super::{CallRef, ClassRef, FuncRef, Project, Value};
 
 #[derive(Clone, Debug)]
@@ -55,7 +56,7 @@ impl Handler {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct HandlerSet {
     // BTreeMap: iteration order is deterministic, and so is everything derived from it.
     by_func: BTreeMap<FuncRef, Handler>,
@@ -93,18 +94,23 @@ impl HandlerSet {
     /// Runs `pass` on every root file in parallel, each into a set of its own, then
     /// merges them in file order: the first description of a function wins, as when the
     /// files are walked one after the other (a pass never reads the set it adds to).
+    /// Each file's part is kept for the next check of the language server
+    /// (`Project::per_file`).
     fn per_root_file(
         &mut self,
         project: &Project,
+        which: Pass,
         pass: impl Fn(&mut HandlerSet, FileId, &crate::model::FileModel) + Sync,
     ) {
         let roots: Vec<FileId> = project.roots().map(|(f, _)| f).collect();
         let parts: Vec<HandlerSet> = roots
             .par_iter()
             .map(|&file| {
-                let mut part = HandlerSet::default();
-                pass(&mut part, file, &project.models[file]);
-                part
+                project.per_file(which, file, || {
+                    let mut part = HandlerSet::default();
+                    pass(&mut part, file, &project.models[file]);
+                    part
+                })
             })
             .collect();
         self.absorb(parts);
@@ -141,7 +147,7 @@ impl HandlerSet {
 
     fn add_urlconf_views(&mut self, project: &Project) {
         let urlconf = &project.knowledge.urlconf;
-        self.per_root_file(project, |set, file, model| {
+        self.per_root_file(project, Pass::UrlconfViews, |set, file, model| {
             for (id, call) in model.calls.iter().enumerate() {
                 let callee = project.callee(CallRef { file, call: id });
                 if !urlconf
@@ -279,33 +285,22 @@ impl HandlerSet {
     }
 
     fn add_view_classes(&mut self, project: &Project) {
-        // Ancestry is resolved for every class of the project: in parallel, then the
-        // view classes are added in file order.
-        let roots: Vec<FileId> = project.roots().map(|(f, _)| f).collect();
-        let views: Vec<ClassRef> = roots
-            .par_iter()
-            .flat_map_iter(|&file| {
-                (0..project.models[file].classes.len())
-                    .map(move |class| ClassRef { file, class })
-                    .filter(|c| {
-                        let (ancestry, external) = project.class_ancestry(*c);
-                        project
-                            .knowledge
-                            .class_views
-                            .iter()
-                            .any(|cv| has_base(project, &ancestry, &external, cv))
-                    })
-            })
-            .collect();
-        let parts: Vec<HandlerSet> = views
-            .par_iter()
-            .map(|c| {
-                let mut part = HandlerSet::default();
-                part.add_class(project, *c, "", None);
-                part
-            })
-            .collect();
-        self.absorb(parts);
+        // Ancestry is resolved for every class of the project; the view classes are
+        // added in file order.
+        self.per_root_file(project, Pass::ViewClasses, |set, file, model| {
+            for class in 0..model.classes.len() {
+                let c = ClassRef { file, class };
+                let (ancestry, external) = project.class_ancestry(c);
+                if project
+                    .knowledge
+                    .class_views
+                    .iter()
+                    .any(|cv| has_base(project, &ancestry, &external, cv))
+                {
+                    set.add_class(project, c, "", None);
+                }
+            }
+        });
     }
 
     fn add_decorated(&mut self, project: &Project) {
@@ -321,7 +316,7 @@ impl HandlerSet {
                 }
             }
         }
-        self.per_root_file(project, |set, file, model| {
+        self.per_root_file(project, Pass::DecoratedHandlers, |set, file, model| {
             for (scope, s) in model.functions() {
                 for d in &s.decorators {
                     let v = decorator_value(project, file, s.parent.unwrap_or(0), &d.expr);
@@ -357,7 +352,7 @@ impl HandlerSet {
                 by_last.entry(p.last_name()).or_default().push(i);
             }
         }
-        self.per_root_file(project, |set, file, model| {
+        self.per_root_file(project, Pass::Registrations, |set, file, model| {
             for (id, call) in model.calls.iter().enumerate() {
                 let callee = project.callee(CallRef { file, call: id });
                 let candidates = candidates_of(&by_last, last_name_of(project, callee));
@@ -456,7 +451,7 @@ impl HandlerSet {
                 .iter()
                 .find(|s| s.signals.iter().any(|p| project.matches(&v, p)))
         };
-        self.per_root_file(project, |set, file, model| {
+        self.per_root_file(project, Pass::SignalHandlers, |set, file, model| {
             for c in super::signals::connections(project, file, model) {
                 // The first signal sent inside a request that the call names.
                 let Some(sig) = c

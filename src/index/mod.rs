@@ -100,6 +100,9 @@ pub struct Project {
     module_names: Vec<OnceLock<reuse::ModuleNames>>,
     /// The project files each file's imports name, worked out when first asked.
     imports: Vec<OnceLock<std::sync::Arc<[FileId]>>>,
+    /// Each root file's part of the per-file passes, for the next check (only recorded
+    /// when there is one).
+    parts: std::sync::Mutex<std::collections::HashMap<(reuse::Pass, FileId), reuse::Part>>,
     /// For each class of a file, whether it is a test case class, computed per file when
     /// first asked.
     test_classes: Vec<OnceLock<Vec<bool>>>,
@@ -183,6 +186,7 @@ impl Project {
             ancestries: Default::default(),
             module_names: (0..n).map(|_| OnceLock::new()).collect(),
             imports: (0..n).map(|_| OnceLock::new()).collect(),
+            parts: Default::default(),
             test_classes: (0..n).map(|_| OnceLock::new()).collect(),
             self_attributes: (0..n).map(|_| OnceLock::new()).collect(),
             entry: Default::default(),
@@ -329,6 +333,54 @@ impl Project {
 
     pub(crate) fn carries(&self) -> bool {
         self.carry
+    }
+
+    /// `file`'s part of an index pass: `compute` (which reads the file's model and what
+    /// it resolves through), or, in the language server, the previous check's part when
+    /// neither the file nor anything it was worked out from changed. Rust files are
+    /// always computed (their calls resolve through the Rust index, which is not
+    /// recorded).
+    pub(crate) fn per_file<T: Clone + Send + Sync + 'static>(
+        &self,
+        pass: reuse::Pass,
+        file: FileId,
+        compute: impl FnOnce() -> T,
+    ) -> T {
+        if !self.carry || self.models.language(file) != Language::Python {
+            return compute();
+        }
+        let kept = self.previous.as_ref().and_then(|p| p.part(pass, file));
+        let part = match kept.filter(|p| p.value.is::<T>()) {
+            Some(p) => {
+                reuse::note_all(&p.deps);
+                p.clone()
+            }
+            None => {
+                let (value, deps) = reuse::record(|| {
+                    reuse::note(file);
+                    compute()
+                });
+                reuse::Part {
+                    value: std::sync::Arc::new(value),
+                    deps,
+                }
+            }
+        };
+        let value = part
+            .value
+            .downcast_ref::<T>()
+            .expect("checked or made above")
+            .clone();
+        self.parts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((pass, file), part);
+        value
+    }
+
+    /// The per-file passes' parts worked out in this check, for the next one.
+    pub fn parts(&self) -> std::collections::HashMap<(reuse::Pass, FileId), reuse::Part> {
+        std::mem::take(&mut *self.parts.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn previous_ancestry(&self, class: ClassRef) -> Option<reuse::Ancestry> {

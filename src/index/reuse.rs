@@ -3,7 +3,11 @@
 //! callees are taken over when neither it nor any file they were resolved through changed;
 //! every other file is resolved again. Resolution reads other files only through their
 //! models (`Models::get`), so the files it read are recorded there.
+//!
+//! The index passes that walk every root file (tasks, handlers, the sends a signal
+//! receiver hears) keep each file's part the same way: [`Pass`], `Project::per_file`.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +35,28 @@ pub struct Ancestry {
 /// A module's bindings by name (indices in source order): a function of its model alone.
 pub type ModuleNames = Arc<HashMap<String, Vec<u32>>>;
 
+/// An index pass that works file by file: what one root file contributes to it is kept
+/// for the next check (see `Project::per_file`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pass {
+    Tasks,
+    UrlconfViews,
+    ViewClasses,
+    DecoratedHandlers,
+    Registrations,
+    SignalHandlers,
+    /// The signals each call sends, with which receiver maps were asked about (custom
+    /// signals, model signals).
+    SignalSends(bool, bool),
+}
+
+/// One file's part of a pass, with the files it was worked out from.
+#[derive(Clone)]
+pub struct Part {
+    pub value: Arc<dyn Any + Send + Sync>,
+    pub deps: Arc<[FileId]>,
+}
+
 /// The previous check's answers, and which files changed since (same files, same order,
 /// same knowledge: the caller checks).
 #[derive(Default)]
@@ -39,6 +65,7 @@ pub struct Previous {
     pub ancestries: HashMap<ClassRef, Ancestry>,
     pub module_names: Vec<Option<ModuleNames>>,
     pub imports: Vec<Option<Arc<[FileId]>>>,
+    pub parts: HashMap<(Pass, FileId), Part>,
     pub changed: Vec<bool>,
 }
 
@@ -65,6 +92,13 @@ impl Previous {
     pub fn imports(&self, file: FileId) -> Option<&Arc<[FileId]>> {
         let i = self.imports.get(file)?.as_ref()?;
         self.unchanged(&[file]).then_some(i)
+    }
+
+    /// The file's part of a pass in the previous check, when nothing it depends on
+    /// changed.
+    pub fn part(&self, pass: Pass, file: FileId) -> Option<&Part> {
+        let p = self.parts.get(&(pass, file))?;
+        self.unchanged(&p.deps).then_some(p)
     }
 
     fn unchanged(&self, deps: &[FileId]) -> bool {

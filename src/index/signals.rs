@@ -14,6 +14,7 @@ use crate::model::{BoundValue, Call, Expr, ExprKind, FileModel, ScopeId, ScopeKi
 use crate::source::FileId;
 
 use super::dataflow::Origin;
+use super::reuse::Pass;
 use super::{CallRef, FuncRef, Project, Value};
 
 /// How a call reaches a receiver, for the known parameters and the finding's note.
@@ -122,72 +123,131 @@ impl SignalReceivers {
             .push((f, written));
     }
 
-    /// The receivers a call runs: `instance.save()`, `Model.objects.create(...)`,
-    /// `done.send(...)`.
-    pub fn edges(&self, project: &Project, call: CallRef) -> Vec<(FuncRef, SignalEdge)> {
+    /// The receivers each call of `file` runs (`instance.save()`,
+    /// `Model.objects.create(...)`, `done.send(...)`), by call number; calls that run
+    /// none are left out.
+    pub fn edges_in(
+        &self,
+        project: &Project,
+        file: FileId,
+    ) -> Vec<(usize, Vec<(FuncRef, SignalEdge)>)> {
         if self.is_empty() {
             return Vec::new();
         }
-        let c = project.call(call);
-        let (Some(method), Some(recv)) = (c.method_name(), c.receiver()) else {
-            return Vec::new();
-        };
-        let sig = &project.knowledge.django.signals;
+        // What each call sends depends on the file and what it resolves through, not on
+        // which receivers exist: it is kept for the language server's next check.
+        let (custom, model) = (!self.custom.is_empty(), !self.model.is_empty());
+        let sends = project.per_file(Pass::SignalSends(custom, model), file, || {
+            let calls = project.models[file].calls.len();
+            let sends: Vec<(usize, Vec<Sent>)> = (0..calls)
+                .map(|call| (call, sent(project, CallRef { file, call }, custom, model)))
+                .filter(|(_, s)| !s.is_empty())
+                .collect();
+            std::sync::Arc::new(sends)
+        });
+        sends
+            .iter()
+            .map(|(call, sent)| (*call, self.receivers_of(sent)))
+            .filter(|(_, r)| !r.is_empty())
+            .collect()
+    }
+
+    fn receivers_of(&self, sent: &[Sent]) -> Vec<(FuncRef, SignalEdge)> {
         let mut out = Vec::new();
-        if !self.custom.is_empty() && sig.send_methods.iter().any(|m| m == method) {
-            if let Some(key) = project.signal_definition(call.file, c.scope, recv, 0)
-                && let Some(receivers) = self.custom.get(&key)
-            {
-                for (f, written) in receivers {
-                    out.push((
-                        *f,
-                        SignalEdge {
-                            signal: written.clone(),
-                            sender: None,
-                            created: false,
-                        },
-                    ));
-                }
-            }
-            return out;
-        }
-        if self.model.is_empty() {
-            return out;
-        }
-        for (group, g) in sig.model.iter().enumerate() {
-            let on_instance = g.instance_methods.iter().any(|m| m == method);
-            let on_manager = g.manager_methods.iter().any(|m| m == method);
-            if !on_instance && !on_manager {
-                continue;
-            }
-            let model = match (on_instance, project.origin(call.file, c.scope, recv)) {
-                (true, Origin::ModelInstance(Some(m))) => m,
-                (false, Origin::QuerySet { model: Some(m), .. }) => m,
-                // `form.save()` on a project model form saves its `Meta.model`.
-                (true, _) if method == "save" => {
-                    match form_model(project, call, project.resolve(call.file, c.scope, recv)) {
-                        Some(m) => m,
-                        None => continue,
+        for s in sent {
+            match s {
+                Sent::Custom(key) => {
+                    for (f, written) in self.custom.get(key).into_iter().flatten() {
+                        out.push((
+                            *f,
+                            SignalEdge {
+                                signal: written.clone(),
+                                sender: None,
+                                created: false,
+                            },
+                        ));
                     }
                 }
-                _ => continue,
-            };
-            if let Some(receivers) = self.model.get(&(group, model.clone())) {
-                let created = g.creating_methods.iter().any(|m| m == method);
-                for (f, written) in receivers {
-                    out.push((
-                        *f,
-                        SignalEdge {
-                            signal: written.clone(),
-                            sender: Some(model.clone()),
-                            created,
-                        },
-                    ));
+                Sent::Model {
+                    group,
+                    model,
+                    created,
+                } => {
+                    let key = (*group, model.clone());
+                    for (f, written) in self.model.get(&key).into_iter().flatten() {
+                        out.push((
+                            *f,
+                            SignalEdge {
+                                signal: written.clone(),
+                                sender: Some(model.clone()),
+                                created: *created,
+                            },
+                        ));
+                    }
                 }
             }
         }
         out
     }
+}
+
+/// A signal a call sends: a project signal (by the module and name of its `Signal()`), or
+/// a model signal group's signals for a model class name.
+#[derive(Clone, Debug)]
+enum Sent {
+    Custom((FileId, String)),
+    Model {
+        group: usize,
+        model: String,
+        created: bool,
+    },
+}
+
+/// The signals `call` sends, asking about project signals when `custom` and about model
+/// signals when `model` (when no receiver listens to either, nothing is worked out).
+fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent> {
+    let c = project.call(call);
+    let (Some(method), Some(recv)) = (c.method_name(), c.receiver()) else {
+        return Vec::new();
+    };
+    let sig = &project.knowledge.django.signals;
+    if custom && sig.send_methods.iter().any(|m| m == method) {
+        return project
+            .signal_definition(call.file, c.scope, recv, 0)
+            .map(Sent::Custom)
+            .into_iter()
+            .collect();
+    }
+    if !model {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (group, g) in sig.model.iter().enumerate() {
+        let on_instance = g.instance_methods.iter().any(|m| m == method);
+        let on_manager = g.manager_methods.iter().any(|m| m == method);
+        if !on_instance && !on_manager {
+            continue;
+        }
+        let model = match (on_instance, project.origin(call.file, c.scope, recv)) {
+            (true, Origin::ModelInstance(Some(m))) => m,
+            (false, Origin::QuerySet { model: Some(m), .. }) => m,
+            // `form.save()` on a project model form saves its `Meta.model`.
+            (true, _) if method == "save" => {
+                match form_model(project, call, project.resolve(call.file, c.scope, recv)) {
+                    Some(m) => m,
+                    None => continue,
+                }
+            }
+            _ => continue,
+        };
+        let created = g.creating_methods.iter().any(|m| m == method);
+        out.push(Sent::Model {
+            group,
+            model,
+            created,
+        });
+    }
+    out
 }
 
 /// The model `form.save()` saves: `form` an instance of a project `ModelForm` (or DRF

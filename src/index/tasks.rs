@@ -54,16 +54,26 @@ pub struct TaskRegistry {
 
 impl TaskRegistry {
     pub fn build(project: &Project) -> TaskRegistry {
-        let mut by_func = HashMap::new();
-        for (file, model) in project.roots() {
-            for (scope, s) in model.functions() {
-                let func = FuncRef { file, scope };
-                if let Some(task) = find_task(project, func, s) {
-                    by_func.insert(func, task);
-                }
-            }
+        use rayon::prelude::*;
+        let roots: Vec<FileId> = project.roots().map(|(f, _)| f).collect();
+        // Each file's tasks, kept for the language server's next check.
+        let parts: Vec<Vec<(FuncRef, Task)>> = roots
+            .par_iter()
+            .map(|&file| {
+                project.per_file(super::reuse::Pass::Tasks, file, || {
+                    project.models[file]
+                        .functions()
+                        .filter_map(|(scope, s)| {
+                            let func = FuncRef { file, scope };
+                            find_task(project, func, s).map(|t| (func, t))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        TaskRegistry {
+            by_func: parts.into_iter().flatten().collect(),
         }
-        TaskRegistry { by_func }
     }
 
     pub fn get(&self, func: FuncRef) -> Option<&Task> {
