@@ -134,10 +134,11 @@ pub fn check_in_pool(
     pool: &rayon::ThreadPool,
     discovered: Discovered,
     settings: Settings,
-    knowledge: Knowledge,
+    knowledge: impl Into<std::sync::Arc<Knowledge>>,
     read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
     memo: Option<std::sync::Arc<pipeline::Memo>>,
 ) -> CheckOutput {
+    let knowledge = knowledge.into();
     let mut out = pool.install(|| run(discovered, settings, knowledge, read, memo));
     out.timings.threads = pool.current_num_threads();
     out
@@ -156,7 +157,7 @@ pub fn read_file(f: &FoundFile) -> std::io::Result<Vec<u8>> {
 fn run(
     discovered: Discovered,
     settings: Settings,
-    knowledge: Knowledge,
+    knowledge: std::sync::Arc<Knowledge>,
     read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
     memo: Option<std::sync::Arc<pipeline::Memo>>,
 ) -> CheckOutput {

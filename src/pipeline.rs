@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -190,6 +190,57 @@ pub struct Memo {
     carried: Mutex<Option<Carried>>,
     /// The module table, and the Python files' paths it was built from.
     modules: Mutex<Option<(u128, Arc<ModuleTable>)>>,
+    /// What was worked out from the knowledge, and the knowledge (the same `Arc` from
+    /// one check to the next while the configuration does not change).
+    facts: Mutex<Option<(Arc<Knowledge>, Arc<KnowledgeFacts>)>>,
+    /// The files' layout at the last check: while it is the same, so is the set of
+    /// files `disk` keeps.
+    paths: Mutex<Option<u128>>,
+}
+
+/// What the checks work out from the knowledge alone (and the module table): worked out
+/// when first needed, once per knowledge in a language server.
+#[derive(Default)]
+struct KnowledgeFacts {
+    /// `crate::prefilter::fingerprint`.
+    fingerprint: OnceLock<String>,
+    /// A hash of everything in the knowledge: index answers depend on all of it.
+    everything: OnceLock<u128>,
+    known: OnceLock<Known>,
+    /// The knowledge's words, for a module table (a project's own top-level names are
+    /// matched by their last segment).
+    words: Mutex<Option<(Arc<ModuleTable>, Arc<Prefilter>)>>,
+}
+
+impl KnowledgeFacts {
+    fn fingerprint(&self, k: &Knowledge) -> &str {
+        self.fingerprint
+            .get_or_init(|| crate::prefilter::fingerprint(k))
+    }
+
+    fn everything(&self, k: &Knowledge) -> u128 {
+        *self
+            .everything
+            .get_or_init(|| xxhash_rust::xxh3::xxh3_128(format!("{k:?}").as_bytes()))
+    }
+
+    fn known(&self, k: &Knowledge) -> &Known {
+        self.known.get_or_init(|| Known::new(k))
+    }
+
+    fn words(&self, project: &Project) -> Arc<Prefilter> {
+        let mut kept = self.words.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((modules, words)) = kept.as_ref()
+            && Arc::ptr_eq(modules, &project.modules)
+        {
+            return words.clone();
+        }
+        let words = Arc::new(Prefilter::from_knowledge(&project.knowledge, |first| {
+            project.modules.is_project_root_name(first)
+        }));
+        *kept = Some((project.modules.clone(), words.clone()));
+        words
+    }
 }
 
 /// The files whose text holds a word, by word.
@@ -273,6 +324,19 @@ impl Memo {
         let table = Arc::new(ModuleTable::build(python));
         *kept = Some((key, table.clone()));
         table
+    }
+
+    /// What was worked out from this knowledge in earlier checks.
+    fn facts(&self, knowledge: &Arc<Knowledge>) -> Arc<KnowledgeFacts> {
+        let mut kept = self.facts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((k, facts)) = kept.as_ref()
+            && Arc::ptr_eq(k, knowledge)
+        {
+            return facts.clone();
+        }
+        let facts = Arc::new(KnowledgeFacts::default());
+        *kept = Some((knowledge.clone(), facts.clone()));
+        facts
     }
 
     /// The files the reader supplies from elsewhere than the disk, for the next check.
@@ -385,11 +449,15 @@ impl Memo {
             map.insert(parsed.hashes[f], (text, m.clone()));
         }
         *self.prefilter.lock().unwrap_or_else(|e| e.into_inner()) = parsed.state.clone();
-        let paths: HashSet<&PathBuf> = parsed.project.files.iter().map(|f| &f.path).collect();
-        self.disk
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|p, _| paths.contains(p));
+        let mut last = self.paths.lock().unwrap_or_else(|e| e.into_inner());
+        if *last != Some(parsed.paths) {
+            let paths: HashSet<&PathBuf> = parsed.project.files.iter().map(|f| &f.path).collect();
+            self.disk
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|p, _| paths.contains(p));
+            *last = Some(parsed.paths);
+        }
         *self.carried.lock().unwrap_or_else(|e| e.into_inner()) =
             parsed.layout.map(|layout| Carried {
                 layout,
@@ -470,6 +538,8 @@ pub struct Parsed {
     state: Option<PrefilterState>,
     /// The files' layout key, when the index answers can be carried to the next check.
     layout: Option<u128>,
+    /// The files' paths and the knowledge's fingerprint (`layout_key`).
+    paths: u128,
 }
 
 /// Reads every file, then parses what can matter: the whole read-and-parse half of a
@@ -477,7 +547,7 @@ pub struct Parsed {
 pub fn read_and_parse(
     discovered: Discovered,
     settings: Settings,
-    knowledge: Knowledge,
+    knowledge: impl Into<Arc<Knowledge>>,
     read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
     timings: &mut Timings,
 ) -> Parsed {
@@ -488,11 +558,16 @@ pub fn read_and_parse(
 pub fn read_and_parse_memo(
     discovered: Discovered,
     settings: Settings,
-    knowledge: Knowledge,
+    knowledge: impl Into<Arc<Knowledge>>,
     read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
     timings: &mut Timings,
     memo: Option<Arc<Memo>>,
 ) -> Parsed {
+    let knowledge: Arc<Knowledge> = knowledge.into();
+    let facts = match &memo {
+        Some(m) => m.facts(&knowledge),
+        None => Arc::new(KnowledgeFacts::default()),
+    };
     let mut clock = Instant::now();
     let roots: Vec<PathBuf> = discovered.roots.iter().map(|r| r.display.clone()).collect();
     timings.files_found = discovered.files.len();
@@ -582,11 +657,11 @@ pub fn read_and_parse_memo(
     // What the last check of the same files worked out still holds for those that did
     // not change. Resolution reads the knowledge (all of it, not only what the
     // prefilter looks at).
-    let layout = layout_key(&project);
+    let layout = layout_key(&project, &facts);
     let carried_layout = (!full && parser.memo.is_some()).then(|| {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         h.update(&layout.to_le_bytes());
-        h.update(format!("{:?}", project.knowledge).as_bytes());
+        h.update(&facts.everything(&project.knowledge).to_le_bytes());
         h.digest128()
     });
     if carried_layout.is_some() {
@@ -610,7 +685,7 @@ pub fn read_and_parse_memo(
     // knowledge and the binary: an unchanged tree reuses the last one.
     // Only a disk cache keeps it (the language server has none).
     let closure_key = match &parser.cache {
-        Some(_) => closure_key(&project, &hashes, &problems),
+        Some(_) => closure_key(&project, &facts, &hashes, &problems),
         None => 0,
     };
     // The language server's previous decision, for the same files and knowledge: `layout`.
@@ -645,9 +720,7 @@ pub fn read_and_parse_memo(
             let changed: Vec<FileId> = (0..n).filter(|f| prev.hashes[*f] != hashes[*f]).collect();
             let mut relevant = prev.relevant;
             if !changed.is_empty() {
-                let words = Prefilter::from_knowledge(&project.knowledge, |first| {
-                    project.modules.is_project_root_name(first)
-                });
+                let words = facts.words(&project);
                 let seen = Prefilter::from_requirements(prev.names.iter());
                 for &f in &changed {
                     relevant[f] = match project.models.pending(f) {
@@ -665,6 +738,7 @@ pub fn read_and_parse_memo(
             let frontier = changed.into_iter().filter(|f| relevant[*f]).collect();
             let (r, nd, seen) = closure(
                 &project,
+                &facts,
                 (relevant, needed, prev.names),
                 frontier,
                 timings,
@@ -682,11 +756,12 @@ pub fn read_and_parse_memo(
             (relevant, needed)
         }
         (None, None) => {
-            let relevant = scan(&project);
+            let relevant = scan(&project, &facts);
             clock = timings.record("prefilter", clock);
             let frontier = (0..n).filter(|f| relevant[*f]).collect();
             let (r, nd, seen) = closure(
                 &project,
+                &facts,
                 (relevant, vec![false; n], HashSet::new()),
                 frontier,
                 timings,
@@ -727,15 +802,21 @@ pub fn read_and_parse_memo(
         on_demand_before: before,
         state,
         layout: carried_layout,
+        paths: layout,
     };
     parsed.count(timings);
     parsed
 }
 
-fn closure_key(project: &Project, hashes: &[u128], problems: &[Option<(Skip, Problem)>]) -> u128 {
+fn closure_key(
+    project: &Project,
+    facts: &KnowledgeFacts,
+    hashes: &[u128],
+    problems: &[Option<(Skip, Problem)>],
+) -> u128 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(b"prefilter closure 1\n");
-    h.update(crate::prefilter::fingerprint(&project.knowledge).as_bytes());
+    h.update(facts.fingerprint(&project.knowledge).as_bytes());
     for f in 0..hashes.len() {
         h.update(project.relative[f].to_string_lossy().as_bytes());
         h.update(&[0, u8::from(problems[f].is_some())]);
@@ -746,10 +827,10 @@ fn closure_key(project: &Project, hashes: &[u128], problems: &[Option<(Skip, Pro
 
 /// What a kept prefilter decision depends on besides the files' contents: their paths
 /// (module names) and the knowledge.
-fn layout_key(project: &Project) -> u128 {
+fn layout_key(project: &Project, facts: &KnowledgeFacts) -> u128 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(b"prefilter layout 1\n");
-    h.update(crate::prefilter::fingerprint(&project.knowledge).as_bytes());
+    h.update(facts.fingerprint(&project.knowledge).as_bytes());
     for r in &project.relative {
         h.update(r.to_string_lossy().as_bytes());
         h.update(&[0]);
@@ -776,10 +857,8 @@ fn decode_bits(bytes: &[u8], n: usize) -> Option<(Vec<bool>, Vec<bool>)> {
 
 /// The files that mention the knowledge base's words (every readable non-Python file:
 /// no prefilter for them yet).
-fn scan(project: &Project) -> Vec<bool> {
-    let prefilter = Prefilter::from_knowledge(&project.knowledge, |first| {
-        project.modules.is_project_root_name(first)
-    });
+fn scan(project: &Project, facts: &KnowledgeFacts) -> Vec<bool> {
+    let prefilter = facts.words(project);
     let by_words = |f: FileId| match project.models.pending(f) {
         None => false,
         Some(p) => p.language != Language::Python || prefilter.matches(p.text.as_bytes()),
@@ -855,6 +934,7 @@ fn parse_with_imports(project: &Project, needed: &mut [bool], mut todo: Vec<File
 /// files of `frontier` to look at; returns the three, grown.
 fn closure(
     project: &Project,
+    facts: &KnowledgeFacts,
     start: (Vec<bool>, Vec<bool>, HashSet<Requirement>),
     mut frontier: Vec<FileId>,
     timings: &mut Timings,
@@ -862,7 +942,7 @@ fn closure(
 ) -> (Vec<bool>, Vec<bool>, HashSet<Requirement>) {
     let (mut relevant, mut needed, mut names_seen) = start;
     let n = relevant.len();
-    let known = Known::new(&project.knowledge);
+    let known = facts.known(&project.knowledge);
     loop {
         // Parse the new relevant files and every project module they import.
         let todo: Vec<FileId> = frontier.iter().copied().filter(|f| !needed[*f]).collect();
@@ -875,7 +955,7 @@ fn closure(
         let t_names = Instant::now();
         let names: BTreeSet<Requirement> = frontier
             .par_iter()
-            .map(|&f| interesting_names(project, &known, f))
+            .map(|&f| interesting_names(project, known, f))
             .flatten_iter()
             .collect();
         let new: Vec<&Requirement> = names.iter().filter(|n| !names_seen.contains(*n)).collect();

@@ -143,7 +143,7 @@ struct Doc {
 /// files changes.
 struct Setup {
     settings: Settings,
-    knowledge: Knowledge,
+    knowledge: Arc<Knowledge>,
     discovered: Discovered,
 }
 
@@ -985,7 +985,7 @@ fn setup(target: &Path, loose: bool, selection: &Selection) -> Result<Setup> {
     opts.tree = Some(tree.clone());
     let discovered = crate::discover::discover_with(&[target.to_path_buf()], &opts)?;
     let settings = tree.settings_for_run(settings, &discovered.reported_paths())?;
-    let knowledge = config::knowledge_for(&settings)?;
+    let knowledge = Arc::new(config::knowledge_for(&settings)?);
     Ok(Setup {
         settings,
         knowledge,

@@ -83,7 +83,8 @@ pub struct Project {
     pub relative: Vec<PathBuf>,
     pub is_test: Vec<bool>,
     pub modules: std::sync::Arc<ModuleTable>,
-    pub knowledge: Knowledge,
+    /// Shared: a language server hands the same knowledge to every check.
+    pub knowledge: std::sync::Arc<Knowledge>,
     pub settings: Settings,
     /// What each call's callee resolves to, computed once per file when first asked
     /// (or taken over from the previous check, see [`reuse`]).
@@ -124,7 +125,11 @@ pub struct Project {
 
 impl Project {
     /// Builds the whole index from models parsed ahead, every file a root.
-    pub fn build(inputs: Vec<InputFile>, knowledge: Knowledge, settings: Settings) -> Project {
+    pub fn build(
+        inputs: Vec<InputFile>,
+        knowledge: impl Into<std::sync::Arc<Knowledge>>,
+        settings: Settings,
+    ) -> Project {
         let python: Vec<(FileId, PathBuf, usize)> = inputs
             .iter()
             .enumerate()
@@ -164,7 +169,7 @@ impl Project {
         report: Vec<bool>,
         relative: Vec<PathBuf>,
         modules: std::sync::Arc<ModuleTable>,
-        knowledge: Knowledge,
+        knowledge: impl Into<std::sync::Arc<Knowledge>>,
         settings: Settings,
     ) -> Project {
         let is_test = relative.iter().map(|p| is_test_path(p)).collect();
@@ -178,7 +183,7 @@ impl Project {
             relative,
             is_test,
             modules,
-            knowledge,
+            knowledge: knowledge.into(),
             settings,
             callees: (0..n).map(|_| OnceLock::new()).collect(),
             previous: None,
