@@ -13,8 +13,8 @@ Starts the server on TREE (the workspace folder), opens FILE (a view, say) and m
   folder: the tree is never written to);
 - then `--edits` one-line edits of the file (a line added, then removed, alternately,
   at the end of the file's first function-level line), each timed from `didChange` to the
-  `publishDiagnostics` of that version: the median and the 90th percentile. It includes
-  the server's debounce (the wait for more keystrokes before checking).
+  `publishDiagnostics` of that version: the median and the 90th percentile (the server
+  starts a check as soon as no message is waiting: no debounce timer).
 
 The figures depend on the machine and on what else runs on it: on a shared machine they
 are noisy; repeat, and compare medians.

@@ -20,10 +20,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
-use crossbeam_channel::RecvTimeoutError;
+use crossbeam_channel::TryRecvError;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::{self as lsp, Url};
 use serde_json::{Value, json};
@@ -36,10 +36,6 @@ use crate::knowledge::Knowledge;
 use crate::pipeline::Memo;
 use crate::settings::Settings;
 use crate::source::SourceFile;
-
-/// How long after the last keystroke a check starts: typing does not queue a check per
-/// character, and the result still arrives while the eye is on the line.
-const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// Files whose change means the configuration (or the set of files walked) changed.
 const CONFIG_FILES: &[&str] = &[
@@ -177,8 +173,9 @@ struct Server {
     roots: Vec<Root>,
     docs: HashMap<Url, Doc>,
     pool: rayon::ThreadPool,
-    /// When the debounced check is due.
-    due: Option<Instant>,
+    /// A check is due: it runs as soon as no message is waiting (edits that arrived
+    /// together, or while the last check ran, make one check).
+    due: bool,
     /// The last error shown for each root target (shown once, not at every keystroke).
     shown: HashMap<PathBuf, String>,
     /// What was last published for each open document (version, diagnostics): a check
@@ -276,7 +273,7 @@ pub fn run() -> Result<ExitCode> {
         roots,
         docs: HashMap::new(),
         pool: crate::check::pool(None)?,
-        due: None,
+        due: false,
         shown: HashMap::new(),
         published: HashMap::new(),
     };
@@ -349,19 +346,24 @@ impl Server {
         )));
     }
 
-    /// The main loop: messages, and the debounced check when it is due.
+    /// The main loop: messages, and the check that is due once none is waiting.
+    ///
+    /// There is no timer: a check starts as soon as the messages that arrived have been
+    /// taken in, so a one-line edit is answered in the time of one check, and keystrokes
+    /// typed during a check are checked together by the next one.
     fn serve(&mut self) -> Result<ExitCode> {
         loop {
-            let message = match self.due {
-                Some(due) => match self.conn.receiver.recv_deadline(due) {
+            let message = if self.due {
+                match self.conn.receiver.try_recv() {
                     Ok(m) => Some(m),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => return Ok(ExitCode::from(1)),
-                },
-                None => match self.conn.receiver.recv() {
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return Ok(ExitCode::from(1)),
+                }
+            } else {
+                match self.conn.receiver.recv() {
                     Ok(m) => Some(m),
                     Err(_) => return Ok(ExitCode::from(1)),
-                },
+                }
             };
             let Some(message) = message else {
                 self.flush();
@@ -481,7 +483,7 @@ impl Server {
                 doc.version = p.text_document.version;
                 let path = doc.path.clone();
                 self.touch(&path);
-                self.due = Some(Instant::now() + DEBOUNCE);
+                self.due = true;
             }
             "textDocument/didSave" => {
                 let Ok(p) = serde_json::from_value::<lsp::DidSaveTextDocumentParams>(n.params)
@@ -504,7 +506,7 @@ impl Server {
                     // The file is read from disk again: unsaved edits are gone.
                     self.touch(&doc.path);
                     self.roots.retain(|r| !(r.loose && r.target == doc.path));
-                    self.due = Some(Instant::now() + DEBOUNCE);
+                    self.due = true;
                 }
             }
             "workspace/didChangeWatchedFiles" => {
@@ -518,7 +520,7 @@ impl Server {
                         self.file_changed(&path, created_or_deleted);
                     }
                 }
-                self.due = Some(Instant::now() + DEBOUNCE);
+                self.due = true;
             }
             "workspace/didChangeConfiguration" => {
                 // Clients that send their settings this way (Helix sends `config` both
@@ -634,7 +636,7 @@ impl Server {
 
     /// Runs the checks that are due, and publishes their diagnostics.
     fn flush(&mut self) {
-        self.due = None;
+        self.due = false;
         // Every open document's root (a loose document's root is made here).
         let paths: Vec<PathBuf> = self.docs.values().map(|d| d.path.clone()).collect();
         for p in &paths {
