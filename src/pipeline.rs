@@ -281,7 +281,7 @@ struct Carried {
     ancestries: HashMap<crate::index::ClassRef, crate::index::reuse::Ancestry>,
     module_names: Vec<Option<crate::index::reuse::ModuleNames>>,
     imports: Vec<Option<Arc<[FileId]>>>,
-    parts: HashMap<(crate::index::reuse::Pass, FileId), crate::index::reuse::Part>,
+    parts: crate::index::reuse::Parts,
     mentions: HashMap<String, Arc<[FileId]>>,
 }
 

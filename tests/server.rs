@@ -155,19 +155,30 @@ impl Client {
 
     /// The next diagnostics published for `file` (earlier ones for it are dropped).
     fn diagnostics(&mut self, file: &Path) -> Vec<Value> {
+        self.published(file).1
+    }
+
+    /// The next diagnostics published for `file`, with the document version they are for.
+    fn published(&mut self, file: &Path) -> (Option<i64>, Vec<Value>) {
         let want = uri(file);
         let is_it = |m: &Value| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == want
         };
+        let both = |m: &Value| {
+            (
+                m["params"]["version"].as_i64(),
+                m["params"]["diagnostics"].as_array().unwrap().clone(),
+            )
+        };
         if let Some(i) = self.backlog.iter().position(is_it) {
             let m = self.backlog.remove(i);
-            return m["params"]["diagnostics"].as_array().unwrap().clone();
+            return both(&m);
         }
         let deadline = Instant::now() + WAIT;
         loop {
             let m = self.next_message(deadline);
             if is_it(&m) {
-                return m["params"]["diagnostics"].as_array().unwrap().clone();
+                return both(&m);
             }
             if let (Some(rid), Some(_)) = (m.get("id"), m.get("method")) {
                 let rid = rid.clone();
@@ -510,6 +521,36 @@ fn an_edit_changes_what_calls_in_other_files_resolve_to() {
         json!({"changes": [{"uri": uri(&helpers), "type": 2}]}),
     );
     assert_eq!(c.diagnostics(&views), Vec::<Value>::new());
+    assert_eq!(c.finish(), Some(0));
+}
+
+/// Edits sent in a burst (the server has no debounce timer: it checks as soon as no
+/// message waits) are answered with the diagnostics of the last version, and each
+/// version published is one the client sent, in order.
+#[test]
+fn a_burst_of_edits_ends_with_the_last_versions_diagnostics() {
+    let (_t, root) = project();
+    let views = root.join("app/views.py");
+    let fixed = VIEWS.replace("ping(1)", "ping.delay(1)");
+    let (mut c, _) = Client::start(&[&root], json!({}), Value::Null);
+    c.open(&views, VIEWS);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL101"]);
+    for v in 2..=9 {
+        c.change(&views, v, if v % 2 == 0 { &fixed } else { VIEWS });
+    }
+    c.change(&views, 10, &fixed);
+    let mut last = 1;
+    loop {
+        let (version, diags) = c.published(&views);
+        let version = version.expect("diagnostics of an open document carry its version");
+        assert!(version > last, "version {version} published after {last}");
+        last = version;
+        let want: &[&str] = if version % 2 == 0 { &[] } else { &["TL101"] };
+        assert_eq!(codes(&diags), want, "version {version}");
+        if version == 10 {
+            break;
+        }
+    }
     assert_eq!(c.finish(), Some(0));
 }
 

@@ -103,7 +103,7 @@ pub struct Project {
     imports: Vec<OnceLock<std::sync::Arc<[FileId]>>>,
     /// Each root file's part of the per-file passes, for the next check (only recorded
     /// when there is one).
-    parts: std::sync::Mutex<std::collections::HashMap<(reuse::Pass, FileId), reuse::Part>>,
+    parts: std::sync::Mutex<reuse::Parts>,
     /// For each class of a file, whether it is a test case class, computed per file when
     /// first asked.
     test_classes: Vec<OnceLock<Vec<bool>>>,
@@ -376,15 +376,17 @@ impl Project {
             .downcast_ref::<T>()
             .expect("checked or made above")
             .clone();
+        let n = self.files.len();
         self.parts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert((pass, file), part);
+            .entry(pass)
+            .or_insert_with(|| vec![None; n])[file] = Some(part);
         value
     }
 
     /// The per-file passes' parts worked out in this check, for the next one.
-    pub fn parts(&self) -> std::collections::HashMap<(reuse::Pass, FileId), reuse::Part> {
+    pub fn parts(&self) -> reuse::Parts {
         std::mem::take(&mut *self.parts.lock().unwrap_or_else(|e| e.into_inner()))
     }
 

@@ -48,6 +48,9 @@ pub enum Pass {
     /// The signals each call sends, with which receiver maps were asked about (custom
     /// signals, model signals).
     SignalSends(bool, bool),
+    /// The project modules a file imports anywhere in it, `import_module` included
+    /// (TL204's worker reach).
+    WorkerImports,
 }
 
 /// One file's part of a pass, with the files it was worked out from.
@@ -57,6 +60,9 @@ pub struct Part {
     pub deps: Arc<[FileId]>,
 }
 
+/// Each pass's parts, by file.
+pub type Parts = HashMap<Pass, Vec<Option<Part>>>;
+
 /// The previous check's answers, and which files changed since (same files, same order,
 /// same knowledge: the caller checks).
 #[derive(Default)]
@@ -65,7 +71,7 @@ pub struct Previous {
     pub ancestries: HashMap<ClassRef, Ancestry>,
     pub module_names: Vec<Option<ModuleNames>>,
     pub imports: Vec<Option<Arc<[FileId]>>>,
-    pub parts: HashMap<(Pass, FileId), Part>,
+    pub parts: Parts,
     pub changed: Vec<bool>,
 }
 
@@ -97,7 +103,7 @@ impl Previous {
     /// The file's part of a pass in the previous check, when nothing it depends on
     /// changed.
     pub fn part(&self, pass: Pass, file: FileId) -> Option<&Part> {
-        let p = self.parts.get(&(pass, file))?;
+        let p = self.parts.get(&pass)?.get(file)?.as_ref()?;
         self.unchanged(&p.deps).then_some(p)
     }
 

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use crate::index::reuse::Pass;
 use crate::index::{CallRef, Project, Value};
 use crate::knowledge::{PathPattern, last_names};
 use crate::model::{ArgKind, BoundValue, Expr, ExprKind};
@@ -237,16 +238,29 @@ fn worker_roots(project: &Project) -> Option<Worker> {
             names.push(format!("{p}.{sub}"));
         }
     }
-    for whole in &w.django.app_packages_imported_whole {
-        for p in &packages {
-            let prefix = format!("{p}.{whole}");
-            let below = format!("{prefix}.");
-            names.extend(
-                (0..project.files.len())
-                    .filter_map(|f| project.modules.name_of(f))
-                    .filter(|m| *m == prefix || m.starts_with(&below))
-                    .map(str::to_string),
-            );
+    if !w.django.app_packages_imported_whole.is_empty() {
+        // Sorted once: the modules under a package are one range of it (a project with
+        // hundreds of apps is not walked file by file for each).
+        let mut modules: Vec<&str> = (0..project.files.len())
+            .filter_map(|f| project.modules.name_of(f))
+            .collect();
+        modules.sort_unstable();
+        for whole in &w.django.app_packages_imported_whole {
+            for p in &packages {
+                let prefix = format!("{p}.{whole}");
+                let below = format!("{prefix}.");
+                // Every name that starts with `prefix` and then a character below '/'
+                // (the '.' of a submodule among them) sorts in [prefix, prefix + "/").
+                let upper = format!("{prefix}/");
+                let start = modules.partition_point(|m| *m < prefix.as_str());
+                let end = modules.partition_point(|m| *m < upper.as_str());
+                names.extend(
+                    modules[start..end.max(start)]
+                        .iter()
+                        .filter(|m| **m == prefix || m.starts_with(&below))
+                        .map(|m| m.to_string()),
+                );
+            }
         }
     }
     for auto in &w.django.autodiscover {
@@ -442,7 +456,8 @@ fn reachable(project: &Project, roots: &[FileId]) -> BTreeSet<FileId> {
     let mut seen: BTreeSet<FileId> = roots.iter().copied().collect();
     let mut queue: VecDeque<FileId> = roots.iter().copied().collect();
     while let Some(file) = queue.pop_front() {
-        for f in imports_of(project, file) {
+        let imports = project.per_file(Pass::WorkerImports, file, || imports_of(project, file));
+        for f in imports {
             if seen.insert(f) {
                 queue.push_back(f);
             }
