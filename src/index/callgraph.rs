@@ -245,8 +245,12 @@ impl Project {
             // The call of `g` the path goes on with.
             let next = path.first().map(|e| e.call).or(site);
             for (caller, e) in self.graph.edges_into(g) {
+                // What the caller passes matters only to a call behind a guard.
                 if !follow(e)
-                    || next.is_some_and(|n| !self.may_run(n, &self.known_params(e.call, g)))
+                    || next.is_some_and(|n| {
+                        !self.call(n).guards.is_empty()
+                            && !self.may_run(n, &self.known_params(e.call, g))
+                    })
                 {
                     continue;
                 }
