@@ -599,6 +599,44 @@ fn an_edit_elsewhere_changes_which_functions_are_handlers_and_tasks() {
     assert_eq!(c.finish(), Some(0));
 }
 
+/// Which model a save sends `post_save` for is worked out per file and kept between
+/// checks: editing the module the view imports its model name from changes whether the
+/// unchanged view reaches the receiver's slow call (the receivers stay the same).
+#[test]
+fn an_edit_elsewhere_changes_which_receivers_a_view_reaches() {
+    let (_t, root) = project();
+    let order = "from .models import Order\n";
+    let invoice = "from .models import Invoice as Order\n";
+    write(
+        &root,
+        "app/models.py",
+        "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n\n\nclass Invoice(models.Model):\n    pass\n",
+    );
+    let aliases = write(&root, "app/aliases.py", order);
+    write(
+        &root,
+        "app/receivers.py",
+        "import requests\nfrom django.db.models.signals import post_save\nfrom django.dispatch import receiver\n\nfrom .models import Order\n\n\n@receiver(post_save, sender=Order)\ndef notify(sender, instance, **kwargs):\n    requests.post(\"https://example.com\", timeout=5)\n",
+    );
+    let views = write(
+        &root,
+        "app/views.py",
+        "from django.urls import path\n\nfrom .aliases import Order\n\n\ndef home(request):\n    Order.objects.create()\n    return None\n\n\nurlpatterns = [path(\"\", home)]\n",
+    );
+    let text = std::fs::read_to_string(&views).unwrap();
+    let (mut c, _) = Client::start(&[&root], json!({}), Value::Null);
+    c.open(&views, &text);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL301"]);
+    // The view now creates an `Invoice`, which no receiver listens to.
+    c.open(&aliases, order);
+    let _ = c.diagnostics(&aliases);
+    c.change(&aliases, 2, invoice);
+    assert_eq!(c.diagnostics(&views), Vec::<Value>::new());
+    c.change(&aliases, 3, order);
+    assert_eq!(codes(&c.diagnostics(&views)), ["TL301"]);
+    assert_eq!(c.finish(), Some(0));
+}
+
 /// Configuration: the initialization options select rules; a configuration file is read
 /// again when the client says it changed; each workspace folder has its own.
 #[test]
