@@ -403,8 +403,8 @@ impl Project {
     }
 
     /// The project files an import of `file` names: the module and every package on
-    /// its path (`import a.b.c` runs `a/__init__.py`, `a/b/__init__.py`, then
-    /// `a/b/c.py`). A function of the file's model and the module table alone.
+    /// its path (`ModuleTable::module_and_parents`). A function of the file's model and
+    /// the module table alone.
     pub fn imported_files(&self, file: FileId) -> &[FileId] {
         self.imports[file].get_or_init(|| {
             if let Some(i) = self.previous.as_ref().and_then(|p| p.imports(file)) {
@@ -423,18 +423,12 @@ impl Project {
                         let Some(path) = self.import_path(file, t) else {
                             continue;
                         };
-                        let mut name = String::new();
-                        for part in &path {
-                            if !name.is_empty() {
-                                name.push('.');
-                            }
-                            name.push_str(part);
-                            if let Some(f) = self.modules.file(&name)
-                                && f != file
-                            {
-                                out.insert(f);
-                            }
-                        }
+                        out.extend(
+                            self.modules
+                                .module_and_parents(&path)
+                                .into_iter()
+                                .filter(|f| *f != file),
+                        );
                     }
                 }
             }

@@ -201,6 +201,22 @@ impl ModuleTable {
         self.by_name.get(name).copied()
     }
 
+    /// The project files importing the dotted module `parts` runs: every package on its
+    /// path, then the module (`import a.b.c` runs `a/__init__.py`, `a/b/__init__.py`,
+    /// then `a/b/c.py`), those that are project files.
+    pub fn module_and_parents<S: AsRef<str>>(&self, parts: &[S]) -> Vec<FileId> {
+        let mut name = String::new();
+        let mut out = Vec::new();
+        for part in parts {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(part.as_ref());
+            out.extend(self.file(&name));
+        }
+        out
+    }
+
     pub fn is_package(&self, name: &str) -> bool {
         self.packages.contains(name)
     }

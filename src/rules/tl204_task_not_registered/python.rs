@@ -446,9 +446,7 @@ fn app_package(project: &Project, entry: &str, names: &mut Vec<String>) -> Strin
 /// `a.b` first).
 fn module_and_parents(project: &Project, name: &str) -> Vec<FileId> {
     let parts: Vec<&str> = name.split('.').collect();
-    (1..=parts.len())
-        .filter_map(|k| project.modules.file(&parts[..k].join(".")))
-        .collect()
+    project.modules.module_and_parents(&parts)
 }
 
 /// Every file the roots import, transitively.
@@ -488,7 +486,7 @@ fn imports_of(project: &Project, file: FileId) -> Vec<FileId> {
                     path = parts;
                 }
             }
-            out.extend(module_and_parents(project, &path.join(".")));
+            out.extend(project.modules.module_and_parents(&path));
         }
     }
     // `importlib.import_module("pkg.mod")`, and `include("app.urls")` in URLconfs.
