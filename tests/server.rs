@@ -267,6 +267,23 @@ fn project() -> (tempfile::TempDir, PathBuf) {
     (t, root)
 }
 
+/// Opens `other`, changes it to `edited` and then back to `original` (versions 2 and
+/// 3): the codes `watched` is published with after each change.
+fn edit_and_revert(
+    c: &mut Client,
+    other: &Path,
+    original: &str,
+    edited: &str,
+    watched: &Path,
+) -> (Vec<String>, Vec<String>) {
+    c.open(other, original);
+    let _ = c.diagnostics(other);
+    c.change(other, 2, edited);
+    let after_edit = codes(&c.diagnostics(watched));
+    c.change(other, 3, original);
+    (after_edit, codes(&c.diagnostics(watched)))
+}
+
 fn codes(diags: &[Value]) -> Vec<String> {
     diags
         .iter()
@@ -503,13 +520,10 @@ fn an_edit_changes_what_calls_in_other_files_resolve_to() {
     let (mut c, _) = Client::start(&[&root], json!({}), Value::Null);
     c.open(&views, &text);
     assert_eq!(codes(&c.diagnostics(&views)), ["TL101"]);
-    c.open(&helpers, alias);
-    let _ = c.diagnostics(&helpers);
-    // `work` is now a plain function: the view's call is fine.
-    c.change(&helpers, 2, plain);
-    assert_eq!(c.diagnostics(&views), Vec::<Value>::new());
-    c.change(&helpers, 3, alias);
-    assert_eq!(codes(&c.diagnostics(&views)), ["TL101"]);
+    // `work` is a plain function while edited: the view's call is fine.
+    let (edited, reverted) = edit_and_revert(&mut c, &helpers, alias, plain, &views);
+    assert_eq!(edited, Vec::<String>::new());
+    assert_eq!(reverted, ["TL101"]);
     c.notify(
         "textDocument/didClose",
         json!({"textDocument": {"uri": uri(&helpers)}}),
@@ -582,20 +596,14 @@ fn an_edit_elsewhere_changes_which_functions_are_handlers_and_tasks() {
     let (mut c, _) = Client::start(&[&root], json!({}), Value::Null);
     c.open(&views, &text);
     assert_eq!(codes(&c.diagnostics(&views)), ["TL301", "TL101"]);
-    // `Base` no longer derives from a view class: `Home.get` is no request handler.
-    c.open(&base, view_base);
-    let _ = c.diagnostics(&base);
-    c.change(&base, 2, plain_base);
-    assert_eq!(codes(&c.diagnostics(&views)), ["TL101"]);
-    c.change(&base, 3, view_base);
-    assert_eq!(codes(&c.diagnostics(&views)), ["TL301", "TL101"]);
-    // `job()` no longer makes a Celery task: `ping(1)` is a plain call.
-    c.open(&jobs, task_job);
-    let _ = c.diagnostics(&jobs);
-    c.change(&jobs, 2, plain_job);
-    assert_eq!(codes(&c.diagnostics(&views)), ["TL301"]);
-    c.change(&jobs, 3, task_job);
-    assert_eq!(codes(&c.diagnostics(&views)), ["TL301", "TL101"]);
+    // While edited, `Base` derives from no view class: `Home.get` is no request handler.
+    let (edited, reverted) = edit_and_revert(&mut c, &base, view_base, plain_base, &views);
+    assert_eq!(edited, ["TL101"]);
+    assert_eq!(reverted, ["TL301", "TL101"]);
+    // While edited, `job()` makes no Celery task: `ping(1)` is a plain call.
+    let (edited, reverted) = edit_and_revert(&mut c, &jobs, task_job, plain_job, &views);
+    assert_eq!(edited, ["TL301"]);
+    assert_eq!(reverted, ["TL301", "TL101"]);
     assert_eq!(c.finish(), Some(0));
 }
 
@@ -627,13 +635,10 @@ fn an_edit_elsewhere_changes_which_receivers_a_view_reaches() {
     let (mut c, _) = Client::start(&[&root], json!({}), Value::Null);
     c.open(&views, &text);
     assert_eq!(codes(&c.diagnostics(&views)), ["TL301"]);
-    // The view now creates an `Invoice`, which no receiver listens to.
-    c.open(&aliases, order);
-    let _ = c.diagnostics(&aliases);
-    c.change(&aliases, 2, invoice);
-    assert_eq!(c.diagnostics(&views), Vec::<Value>::new());
-    c.change(&aliases, 3, order);
-    assert_eq!(codes(&c.diagnostics(&views)), ["TL301"]);
+    // While edited, the view creates an `Invoice`, which no receiver listens to.
+    let (edited, reverted) = edit_and_revert(&mut c, &aliases, order, invoice, &views);
+    assert_eq!(edited, Vec::<String>::new());
+    assert_eq!(reverted, ["TL301"]);
     assert_eq!(c.finish(), Some(0));
 }
 
