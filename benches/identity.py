@@ -8,7 +8,8 @@ trees with `--format json --no-cache` and compares their output byte for byte.
 Trees: every fixture project (`fixtures/python/*`, `fixtures/rust/*`), every TREE named,
 every work tree under /work/eco with --eco (or `$TASKLINT_ECO`), and the generated
 Django and Rust projects of N files with --generated N. Each tree is also checked with
-the new binary's cache filled (a warm run must print what a cold run prints). Exits 1 on
+the new binary's cache filled (a warm run must print what a cold run prints): once
+reusing the kept findings, once with them removed (models from the cache). Exits 1 on
 the first difference, printing a unified diff of the two outputs.
 """
 
@@ -65,8 +66,13 @@ def main():
         base = run(args.base, tree, ["--no-cache"])
         new = run(args.new, tree, ["--no-cache"])
         run(args.new, tree, [], env)  # fills the cache
-        warm = run(args.new, tree, [], env)
-        for label, got in (("new", new), ("new, warm cache", warm)):
+        warm = run(args.new, tree, [], env)  # reuses the kept findings
+        cache = env["TASKLINT_CACHE_DIR"]
+        for name in os.listdir(cache) if os.path.isdir(cache) else []:
+            if name.endswith(".findings"):
+                os.remove(os.path.join(cache, name))
+        models = run(args.new, tree, [], env)  # works them out from cached models
+        for label, got in (("new", new), ("new, findings kept", warm), ("new, models cached", models)):
             if got[:2] != base[:2]:
                 failed += 1
                 print(f"DIFFERENT ({label}): {tree} (exit {base[0]} -> {got[0]})")

@@ -4,8 +4,9 @@
 //! One file per set of checked roots, `<cache dir>/<hash of the roots>.bin`, holding the
 //! models of the files parsed so far, keyed by the hash of each file's content. The whole
 //! cache is also keyed (in its header) by tasklint's version, the binary that wrote it and
-//! a secret of the user running it: any change starts an empty cache. The cache stores
-//! models, never findings: rules are cross-file, so they always run.
+//! a secret of the user running it: any change starts an empty cache. Findings are kept
+//! apart, for the whole run, in `<hash of the roots>.findings` (`crate::findings_cache`):
+//! rules are cross-file, so a change to any file works every finding out again.
 //!
 //! # Trust
 //! The cache folder usually sits inside the checkout (`.tasklint_cache/`), which may come
@@ -79,13 +80,17 @@ pub fn cache_key_for(exe: &Path, secret: &[u8]) -> u128 {
 
 /// The name of the cache file for a set of roots.
 pub fn cache_file_name(roots: &[PathBuf]) -> String {
+    cache_file_name_ext(roots, "bin")
+}
+
+fn cache_file_name_ext(roots: &[PathBuf], ext: &str) -> String {
     let mut id = String::new();
     for r in roots {
         let canonical = std::fs::canonicalize(r).unwrap_or_else(|_| r.clone());
         id.push_str(&canonical.to_string_lossy());
         id.push('\n');
     }
-    format!("{:032x}.bin", xxh3_128(id.as_bytes()))
+    format!("{:032x}.{ext}", xxh3_128(id.as_bytes()))
 }
 
 fn codec() -> impl Options {
@@ -112,7 +117,13 @@ impl Cache {
     /// whatever goes wrong (an unsafe folder, no key store, a corrupt file), the cache is
     /// empty, and when the folder cannot be trusted nothing is written either.
     pub fn for_roots(dir: &Path, roots: &[PathBuf], cap: u64) -> Cache {
-        let name = cache_file_name(roots);
+        Cache::for_roots_named(dir, roots, "bin", cap)
+    }
+
+    /// [`Cache::for_roots`], for the file with extension `ext` (another kind of entry:
+    /// `crate::findings_cache`).
+    pub fn for_roots_named(dir: &Path, roots: &[PathBuf], ext: &str, cap: u64) -> Cache {
+        let name = cache_file_name_ext(roots, ext);
         let secret = match safe::secret() {
             Ok(s) => s,
             Err(why) => return Cache::off(name, format!("off: {why}")),
@@ -208,6 +219,15 @@ impl Cache {
         self.write_with(fresh, &[], keep)
     }
 
+    /// Every entry, as raw bytes, in key order (for tests and tools).
+    pub fn raw_entries(&self) -> Vec<(u128, Vec<u8>)> {
+        let mut keys: Vec<u128> = self.entries.keys().copied().collect();
+        keys.sort_unstable();
+        keys.into_iter()
+            .filter_map(|k| Some((k, self.blob(k)?.to_vec())))
+            .collect()
+    }
+
     /// Raw bytes stored under `key` (not a model): see [`Cache::write_with`].
     pub fn get_raw(&self, key: u128) -> Option<&[u8]> {
         self.blob(key)
@@ -273,6 +293,19 @@ impl Cache {
         dir.replace(&self.name, &out)?;
         Ok(blobs.len())
     }
+}
+
+/// Any value as a raw entry stores it ([`Cache::write_with`]).
+pub fn encode_value<T: serde::Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
+    codec()
+        .serialize(value)
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// A value stored by [`encode_value`]; `None` when the bytes are not one (decoding never
+/// allocates more than the bytes could hold).
+pub fn decode_value<T: serde::de::DeserializeOwned>(blob: &[u8]) -> Option<T> {
+    codec().with_limit(blob.len() as u64).deserialize(blob).ok()
 }
 
 /// A model as a cache entry stores it.

@@ -164,12 +164,22 @@ fn run(
     let mut timings = Timings::default();
     let tl000_enabled = settings.is_enabled(crate::catalogue::UNREADABLE_SOURCE);
     crate::progress::set_phase(crate::progress::Phase::Reading);
-    let parsed =
+    let mut parsed =
         pipeline::read_and_parse_memo(discovered, settings, knowledge, read, &mut timings, memo);
     crate::progress::set_phase(crate::progress::Phase::Checking);
     let clock = Instant::now();
+    let files_checked = parsed.project.report.iter().filter(|r| **r).count();
+    if let Some(kept) = parsed.reused.take() {
+        timings.record("rules", clock);
+        return CheckOutput {
+            project: parsed.project,
+            diagnostics: kept.diagnostics,
+            files_checked,
+            skipped: kept.skipped,
+            timings,
+        };
+    }
     let project = &parsed.project;
-    let files_checked = project.report.iter().filter(|r| **r).count();
     let mut diagnostics = rules::run(project);
     // TL000: a file that could not be read (always), or one tasklint needed that does
     // not parse. A file the prefilter showed cannot matter is not parsed, so its syntax
@@ -199,8 +209,12 @@ fn run(
     timings.record("rules", clock);
     parsed.count(&mut timings);
     parsed.remember();
-    let clock = Instant::now();
+    let mut clock = Instant::now();
     if let Some(line) = parsed.write_cache() {
+        timings.cache.push_str(&format!(", {line}"));
+        clock = timings.record("cache", clock);
+    }
+    if let Some(line) = parsed.keep_findings(&diagnostics, &skipped) {
         timings.cache.push_str(&format!(", {line}"));
         timings.record("cache", clock);
     }

@@ -211,8 +211,8 @@ pub struct CheckArgs {
     /// When to use colours in the text format (`auto` honours NO_COLOR and pipes).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Neither read nor write the cache of parsed files (`.tasklint_cache`, or
-    /// `$TASKLINT_CACHE_DIR`).
+    /// Neither read nor write the cache (`.tasklint_cache`, or `$TASKLINT_CACHE_DIR`):
+    /// the models of parsed files and the last run's findings.
     #[arg(long)]
     pub no_cache: bool,
     /// Print how long each phase took, and how many files and bytes were read, to
@@ -342,6 +342,7 @@ impl Overrides {
             settings.force_exclude = true;
         }
         settings.cache = self.cache;
+        settings.reuse_findings = self.cache;
         settings.prefilter = self.prefilter;
         if self.report_unused_ignores {
             settings

@@ -13,6 +13,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod explain;
+pub mod findings_cache;
 pub mod fix;
 pub mod index;
 pub mod knowledge;

@@ -14,7 +14,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cache::{self, Cache};
+use crate::diagnostic::Diagnostic;
 use crate::discover::{Discovered, FoundFile};
+use crate::findings_cache;
 use crate::index::models::{Loader, Pending};
 use crate::index::{Models, ModuleTable, Project};
 use crate::knowledge::Knowledge;
@@ -540,6 +542,11 @@ pub struct Parsed {
     layout: Option<u128>,
     /// The files' paths and the knowledge's fingerprint (`layout_key`).
     paths: u128,
+    /// Where this run's findings are kept for the next one, and their key.
+    findings: Option<(u128, Cache)>,
+    /// The last run's findings, reused: nothing they were worked out from changed, and
+    /// nothing was parsed or indexed (`crate::findings_cache`).
+    pub reused: Option<findings_cache::Kept>,
 }
 
 /// Reads every file, then parses what can matter: the whole read-and-parse half of a
@@ -587,32 +594,56 @@ pub fn read_and_parse_memo(
     clock = timings.record("read", clock);
 
     let n = loaded.len();
-    let python: Vec<(FileId, PathBuf, usize)> = loaded
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.found.language == Language::Python)
-        .map(|(i, l)| (i, l.found.relative.clone(), l.found.root))
-        .collect();
+    let cache_dir = (settings.cache && !roots.is_empty()).then(|| {
+        settings
+            .cache_dir
+            .clone()
+            .or_else(|| std::env::var_os("TASKLINT_CACHE_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| roots[0].join(".tasklint_cache"))
+    });
+    // The cache never needs to be much larger than the models of the files read;
+    // anything bigger is not a cache this run wrote (a planted file, `/dev/zero`).
+    let cap = (64 << 20) + 16 * timings.bytes_read;
+    // The last run's findings, when nothing they were worked out from changed: then
+    // nothing is parsed, and the model cache is not even read.
+    let findings = match &cache_dir {
+        Some(dir) if settings.reuse_findings && memo.is_none() => {
+            let key = findings_cache::key(&loaded, &settings, facts.everything(&knowledge));
+            Some((key, findings_cache::open(dir, &roots, cap)))
+        }
+        _ => None,
+    };
+    let reused = findings
+        .as_ref()
+        .and_then(|(key, store)| findings_cache::lookup(store, *key, &loaded));
+    let python: Vec<(FileId, PathBuf, usize)> = match reused {
+        // The report needs the files, not the modules.
+        Some(_) => Vec::new(),
+        None => loaded
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.found.language == Language::Python)
+            .map(|(i, l)| (i, l.found.relative.clone(), l.found.root))
+            .collect(),
+    };
     let modules = match &memo {
         Some(m) => m.modules(&python),
         None => Arc::new(ModuleTable::build(&python)),
     };
-
-    let cache = if settings.cache && !roots.is_empty() {
-        let dir = settings
-            .cache_dir
-            .clone()
-            .or_else(|| std::env::var_os("TASKLINT_CACHE_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| roots[0].join(".tasklint_cache"));
-        // The cache never needs to be much larger than the models of the files read;
-        // anything bigger is not a cache this run wrote (a planted file, `/dev/zero`).
-        let cap = (64 << 20) + 16 * timings.bytes_read;
-        let c = Cache::for_roots(&dir, &roots, cap);
-        timings.cache = format!("{} ({})", dir.display(), c.status);
-        Some(c)
-    } else {
-        timings.cache = "off".into();
-        None
+    let cache = match &cache_dir {
+        Some(dir) if reused.is_none() => {
+            let c = Cache::for_roots(dir, &roots, cap);
+            timings.cache = format!("{} ({})", dir.display(), c.status);
+            Some(c)
+        }
+        Some(dir) => {
+            timings.cache = format!("{} (findings reused: nothing changed)", dir.display());
+            None
+        }
+        None => {
+            timings.cache = "off".into();
+            None
+        }
     };
     let parser = Arc::new(CachedParser {
         cache,
@@ -654,6 +685,23 @@ pub fn read_and_parse_memo(
     let mut project = Project::new(
         files, models, report, relative, modules, knowledge, settings,
     );
+    if reused.is_some() {
+        timings.record("findings", clock);
+        return Parsed {
+            project,
+            closure: (0, Vec::new()),
+            needed: vec![false; n],
+            problems,
+            cache: parser,
+            hashes,
+            on_demand_before: 0,
+            state: None,
+            layout: None,
+            paths: 0,
+            findings: None,
+            reused,
+        };
+    }
     // What the last check of the same files worked out still holds for those that did
     // not change. Resolution reads the knowledge (all of it, not only what the
     // prefilter looks at).
@@ -803,6 +851,8 @@ pub fn read_and_parse_memo(
         state,
         layout: carried_layout,
         paths: layout,
+        findings,
+        reused: None,
     };
     parsed.count(timings);
     parsed
@@ -1029,6 +1079,14 @@ impl Parsed {
         timings.files_parsed = parser.parsed.load(Ordering::Relaxed);
         timings.bytes_parsed = parser.parsed_bytes.load(Ordering::Relaxed);
         timings.files_from_cache = parser.from_cache.load(Ordering::Relaxed);
+    }
+
+    /// Keeps this run's findings for the next run (when it reuses findings). Returns a
+    /// line for `--timings`.
+    pub fn keep_findings(&self, diagnostics: &[Diagnostic], skipped: &Skipped) -> Option<String> {
+        let (key, store) = self.findings.as_ref().filter(|(_, s)| s.is_usable())?;
+        let entry = findings_cache::encode(diagnostics, skipped, &self.project.side_files.reads())?;
+        Some(findings_cache::keep(store, *key, entry))
     }
 
     /// Writes the cache: the models parsed this run, and the entries of files that are

@@ -37,6 +37,10 @@ pub struct Settings {
     /// Where the cache lives; default `.tasklint_cache` in the first checked folder (or
     /// `$TASKLINT_CACHE_DIR`).
     pub cache_dir: Option<std::path::PathBuf>,
+    /// With the cache on, report the last run's findings again when nothing they were
+    /// worked out from changed (`crate::findings_cache`). The command line's `check` turns
+    /// it on; callers that need the whole project model (`explain`, tests) leave it off.
+    pub reuse_findings: bool,
     /// Parse up front only the files that can matter (`crate::prefilter`). Turning it off
     /// parses every file and must not change a single finding: tests check that.
     pub prefilter: bool,
@@ -119,6 +123,7 @@ impl Default for Settings {
             max_call_depth: 4,
             report_task_calls_in_tasks: false,
             cache: false,
+            reuse_findings: false,
             cache_dir: None,
             prefilter: true,
             root: None,

@@ -9,7 +9,7 @@
 //! the answer is the same with the prefilter on or off).
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::model::ExprKind;
@@ -23,8 +23,6 @@ const MAX_CALLERS: usize = 256;
 /// A name written in more files than this is too common to search for callers: the
 /// function is taken as called from anywhere.
 const MAX_CALLER_FILES: usize = 200;
-/// pyproject.toml files larger than this are not read.
-const MAX_PYPROJECT_BYTES: u64 = 1 << 20;
 
 /// Where a project function is called from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,7 +287,8 @@ impl Project {
             let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
             dirs.sort();
             for d in dirs {
-                for target in pyproject_scripts(&d.join("pyproject.toml"), &k.script_tables) {
+                let text = self.side_files.read(&d.join("pyproject.toml"));
+                for target in pyproject_scripts(text.as_deref(), &k.script_tables) {
                     out.insert(target);
                 }
             }
@@ -338,16 +337,9 @@ fn script_target(spec: &str) -> Option<String> {
     Some(format!("{}.{}", module.trim(), object.trim()))
 }
 
-/// The console-script targets of a pyproject.toml (a regular file of reasonable size;
-/// anything unreadable gives none).
-fn pyproject_scripts(path: &Path, tables: &[String]) -> Vec<String> {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Vec::new();
-    };
-    if !meta.is_file() || meta.len() > MAX_PYPROJECT_BYTES {
-        return Vec::new();
-    }
-    let Ok(text) = std::fs::read_to_string(path) else {
+/// The console-script targets of a pyproject.toml's text (`None`: unreadable, none).
+fn pyproject_scripts(text: Option<&str>, tables: &[String]) -> Vec<String> {
+    let Some(text) = text else {
         return Vec::new();
     };
     let Ok(doc) = text.parse::<toml::Table>() else {

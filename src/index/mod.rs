@@ -13,6 +13,7 @@ pub mod resolve;
 pub mod reuse;
 pub mod rust;
 pub mod settings_values;
+pub mod side_files;
 pub mod signals;
 pub mod tasks;
 
@@ -121,6 +122,8 @@ pub struct Project {
     pub reach: Reach,
     /// Rust crates, module trees, offload wrappers and handlers.
     pub rust: rust::RustIndex,
+    /// Files outside the checked set that the index read (`side_files`).
+    pub side_files: side_files::SideFiles,
 }
 
 impl Project {
@@ -201,6 +204,7 @@ impl Project {
             graph: CallGraph::default(),
             reach: Reach::default(),
             rust: rust::RustIndex::default(),
+            side_files: Default::default(),
         }
     }
 

@@ -11,6 +11,12 @@ mod task_calls;
 mod user;
 
 use std::collections::HashMap;
+
+/// A map whose iteration order, and so whose `Debug`, is the same in every process for
+/// the same insertions: a hash of the knowledge's `Debug` keys the findings kept from one
+/// run to the next (`crate::findings_cache`).
+pub type StableMap<K, V> =
+    HashMap<K, V, std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher>>;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -499,11 +505,11 @@ pub struct Knowledge {
     pub rust: rust::RustKnowledge,
     /// Slow-call patterns by their last name, so a call is matched against a handful of
     /// candidates instead of the whole catalogue.
-    slow_by_last: HashMap<String, Vec<(usize, usize)>>,
+    slow_by_last: StableMap<String, Vec<(usize, usize)>>,
     /// Patterns that take any name (`boto3.client().*`), by the top-level package of
     /// their root (`boto3`): a call is only checked against those of the packages its
     /// value comes from.
-    slow_wild_by_top: HashMap<String, Vec<(usize, usize)>>,
+    slow_wild_by_top: StableMap<String, Vec<(usize, usize)>>,
 }
 
 impl Knowledge {
@@ -558,8 +564,8 @@ impl Knowledge {
             values,
             entry_points,
             rust: rust::RustKnowledge::builtin()?,
-            slow_by_last: HashMap::new(),
-            slow_wild_by_top: HashMap::new(),
+            slow_by_last: StableMap::default(),
+            slow_wild_by_top: StableMap::default(),
         };
         k.reindex();
         Ok(k)

@@ -1,8 +1,6 @@
 //! Rust knowledge: the blocking catalogue, handler shapes, offload calls, library module
 //! contents and rusty-celery, from `rules/rust/*.toml`.
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 
 use super::pattern::{self, PathPattern};
@@ -191,8 +189,8 @@ struct Types {
 #[serde(deny_unknown_fields)]
 struct ResolutionFile {
     glob: Vec<GlobModule>,
-    lib_names: HashMap<String, String>,
-    prelude: HashMap<String, String>,
+    lib_names: super::StableMap<String, String>,
+    prelude: super::StableMap<String, String>,
     types: Types,
 }
 
@@ -257,9 +255,9 @@ pub struct RustKnowledge {
     pub inline: InlineClosures,
     pub globs: Vec<GlobModule>,
     /// std prelude name → its path (with `.`).
-    pub prelude: HashMap<String, String>,
+    pub prelude: super::StableMap<String, String>,
     /// Package name → library name, where they differ beyond `-`/`_`.
-    pub lib_names: HashMap<String, String>,
+    pub lib_names: super::StableMap<String, String>,
     pub transparent: Vec<PathPattern>,
     pub celery: Celery,
     pub jobs: Vec<JobQueue>,

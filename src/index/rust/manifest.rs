@@ -46,6 +46,8 @@ impl Manifest {
 #[derive(Default)]
 pub struct Manifests {
     by_dir: HashMap<PathBuf, Option<Table>>,
+    /// Every manifest read, for the findings cache (`crate::index::side_files`).
+    pub reads: Vec<crate::index::side_files::SideRead>,
     /// The manifest (its folder) owning each folder, when known.
     owner: HashMap<PathBuf, Option<PathBuf>>,
 }
@@ -53,9 +55,14 @@ pub struct Manifests {
 impl Manifests {
     fn table(&mut self, dir: &Path) -> Option<&Table> {
         if !self.by_dir.contains_key(dir) {
-            let t = std::fs::read_to_string(dir.join("Cargo.toml"))
-                .ok()
-                .and_then(|text| text.parse::<Table>().ok());
+            let path = dir.join("Cargo.toml");
+            let text = crate::index::side_files::read(&path);
+            self.reads.push((
+                path,
+                text.as_ref()
+                    .map(|t| crate::cache::content_hash(t.as_bytes())),
+            ));
+            let t = text.and_then(|text| text.parse::<Table>().ok());
             self.by_dir.insert(dir.to_path_buf(), t);
         }
         self.by_dir.get(dir).and_then(Option::as_ref)

@@ -210,6 +210,7 @@ impl RustIndex {
             };
             package_of_file.insert(f, idx);
         }
+        project.side_files.extend(manifests.reads);
 
         // Each package's own files, so that finding its targets does not walk every
         // file of a large workspace once per package.
