@@ -640,9 +640,7 @@ impl Project {
             }
             // Bases in reverse so the first base is searched first (a simple MRO).
             for base in cls.bases.iter().rev() {
-                if let Value::Class(b) =
-                    self.resolve_at(c.file, cls.parent, base, base.span.start, depth + 1)
-                {
+                if let Value::Class(b) = self.base_value(c.file, cls.parent, base, depth + 1) {
                     stack.push(b);
                 }
             }
@@ -656,6 +654,16 @@ impl Project {
             Value::Class(class)
         };
         Value::Attr(Box::new(owner), name.to_string())
+    }
+
+    /// What a class's base expression stands for. `Repository[User]` derives from
+    /// `Repository`: a subscripted generic is replaced by its origin in the bases
+    /// (`__mro_entries__`).
+    fn base_value(&self, file: FileId, scope: ScopeId, base: &Expr, depth: u32) -> Value {
+        match self.resolve_at(file, scope, base, base.span.start, depth) {
+            Value::Subscripted(origin) => *origin,
+            v => v,
+        }
     }
 
     /// The external (non-project) classes a project class derives from, directly or
@@ -717,7 +725,7 @@ impl Project {
             let model = &self.models[c.file];
             let cls = &model.classes[c.class];
             for base in cls.bases.iter().rev() {
-                match self.resolve_at(c.file, cls.parent, base, base.span.start, 0) {
+                match self.base_value(c.file, cls.parent, base, 0) {
                     Value::Class(b) => stack.push(b),
                     Value::External(p) => external.push(p),
                     _ => {}
