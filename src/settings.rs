@@ -120,7 +120,7 @@ impl Default for Settings {
             select: None,
             extend_select: Vec::new(),
             ignore: Vec::new(),
-            max_call_depth: 4,
+            max_call_depth: 6,
             report_task_calls_in_tasks: false,
             cache: false,
             reuse_findings: false,

@@ -23,7 +23,7 @@ fn write(dir: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-/// A Django project: a view calling a chain of helpers six deep to a slow call, a task,
+/// A Django project: a view calling a chain of helpers seven deep to a slow call, a task,
 /// a helper only the task calls, and a suppressed finding.
 fn project() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
@@ -52,7 +52,9 @@ fn project() -> tempfile::TempDir {
          def h2():\n    return h3()\n\
          def h3():\n    return h4()\n\
          def h4():\n    return h5()\n\
-         def h5():\n    return requests.get('https://example.com', timeout=5)\n",
+         def h5():\n    return h6()\n\
+         def h6():\n    return h7()\n\
+         def h7():\n    return requests.get('https://example.com', timeout=5)\n",
     );
     write(
         t.path(),
@@ -157,7 +159,7 @@ fn explains_the_request_paths_of_the_fixture() {
 fn a_line_says_what_reaches_it_or_why_nothing_does() {
     let t = project();
     // Beyond max-call-depth: the handler is there, too deep.
-    let o = tasklint(&["explain", "shop/helpers.py:16"], t.path());
+    let o = tasklint(&["explain", "shop/helpers.py:20"], t.path());
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -165,16 +167,16 @@ fn a_line_says_what_reaches_it_or_why_nothing_does() {
         String::from_utf8_lossy(&o.stderr)
     );
     let out = stdout(&o);
-    assert!(out.contains("in `shop.helpers.h5`"), "{out}");
+    assert!(out.contains("in `shop.helpers.h7`"), "{out}");
     assert!(
-        out.contains("the request handler `deep` reaches it only through 5 calls (deep → h1 → h2 → h3 → h4 → h5), beyond max-call-depth (4)"),
+        out.contains("the request handler `deep` reaches it only through 7 calls (deep → h1 → h2 → h3 → h4 → h5 → h6 → h7), beyond max-call-depth (6)"),
         "{out}"
     );
     assert!(out.contains("`requests.get`: `requests.get`"), "{out}");
     assert!(out.contains("a slow call (HTTP request, error)"), "{out}");
     // With a deeper setting, it is reached and reported at the handler's call.
     let o = tasklint(
-        &["explain", "shop/helpers.py:16", "--max-call-depth", "5"],
+        &["explain", "shop/helpers.py:20", "--max-call-depth", "7"],
         t.path(),
     );
     let out = stdout(&o);
@@ -219,7 +221,7 @@ fn a_line_says_what_reaches_it_or_why_nothing_does() {
     let out = stdout(&tasklint(&["explain", "shop/views.py:7"], t.path()));
     assert!(out.contains("findings on this line: none"), "{out}");
     let out = stdout(&tasklint(
-        &["explain", "shop/views.py:7", "--max-call-depth", "5"],
+        &["explain", "shop/views.py:7", "--max-call-depth", "7"],
         t.path(),
     ));
     assert!(

@@ -1,6 +1,6 @@
 //! Calls between project functions, and what request handlers reach through them.
 //!
-//! Depth is bounded (`max-call-depth`, default 4) and cycles are safe: every walk keeps
+//! Depth is bounded (`max-call-depth`, default 6) and cycles are safe: every walk keeps
 //! a visited set. Paths are found breadth-first in source order, so the chain shown to
 //! users is a shortest one and the same on every run.
 
