@@ -472,7 +472,9 @@ fn expr_ok(e: &Expr, scopes: usize, calls: usize, span: &dyn Fn(&Span) -> bool) 
             ExprKind::Call(c) if *c >= calls => return false,
             ExprKind::Lambda(s) if *s >= scopes => return false,
             ExprKind::Attr(x, _) | ExprKind::Starred(x) => stack.push(x),
-            ExprKind::Subscript(x, y) => stack.extend([x.as_ref(), y.as_ref()]),
+            ExprKind::Subscript(x, y) | ExprKind::Or(x, y) => {
+                stack.extend([x.as_ref(), y.as_ref()])
+            }
             ExprKind::List(xs) | ExprKind::Tuple(xs) => stack.extend(xs),
             ExprKind::Dict(kvs) => {
                 for (k, v) in kvs {

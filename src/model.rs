@@ -432,6 +432,8 @@ pub enum ExprKind {
     Subscript(Box<Expr>, Box<Expr>),
     /// `*x` inside a list or tuple.
     Starred(Box<Expr>),
+    /// `a or b`: `a` when it is truthy, else `b` (`client or requests.Session()`).
+    Or(Box<Expr>, Box<Expr>),
     /// An f-string, an operator, a comprehension...: not tracked.
     Other,
 }

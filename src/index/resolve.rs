@@ -128,6 +128,11 @@ impl Project {
                 let callee = self.resolve_at(file, c.scope, &c.callee, at, depth + 1);
                 self.returned_by(callee, depth + 1)
             }
+            ExprKind::Or(left, right) => {
+                let l = self.resolve_at(file, scope, left, at, depth + 1);
+                let r = self.resolve_at(file, scope, right, at, depth + 1);
+                self.either(l, r)
+            }
             ExprKind::Subscript(value, index) => {
                 if let Some(v) = self.dict_entry(file, scope, value, index, at, depth + 1) {
                     return v;
@@ -449,8 +454,15 @@ impl Project {
                 let outer = model.enclosing_function(a.scope);
                 v = self.annotation_value(class.file, outer, t, depth + 1);
             }
-            if v.is_unknown() {
-                v = self.resolve_at(class.file, a.scope, &a.value, a.value.span.start, depth + 1);
+            let annotated_class = matches!(v, Value::Instance(_));
+            if v.is_unknown() || annotated_class {
+                let value =
+                    self.resolve_at(class.file, a.scope, &a.value, a.value.span.start, depth + 1);
+                // `self.sender: EmailSender = sender or SmtpSender()`: the value's class is
+                // the more precise one.
+                if !annotated_class || self.more_specific(&value, &v) {
+                    v = value;
+                }
             }
             match &found {
                 None => found = Some(v),
@@ -654,6 +666,29 @@ impl Project {
             Value::Class(class)
         };
         Value::Attr(Box::new(owner), name.to_string())
+    }
+
+    /// `a or b`, as far as what the value is: the same value, or the default `b` where `a`
+    /// is not known (an optional dependency: `client or requests.Session()`) or is of a
+    /// class `b` derives from (`sender or SmtpSender()` with `sender: EmailSender`).
+    /// Anything else is not known.
+    fn either(&self, a: Value, b: Value) -> Value {
+        if a == b || a.is_unknown() || self.more_specific(&b, &a) {
+            b
+        } else {
+            Value::Unknown
+        }
+    }
+
+    /// `narrow` is an instance of a project class that derives from `wide`'s (and is not
+    /// the same class).
+    fn more_specific(&self, narrow: &Value, wide: &Value) -> bool {
+        match (narrow, wide) {
+            (Value::Instance(n), Value::Instance(w)) if n != w => {
+                self.class_ancestry(*n).0.contains(w)
+            }
+            _ => false,
+        }
     }
 
     /// What a class's base expression stands for. `Repository[User]` derives from

@@ -1337,6 +1337,18 @@ impl<'a> Lowerer<'a> {
                     _ => ExprKind::Other,
                 }
             }
+            // `sender or DefaultSender()`: a default for an optional dependency.
+            "boolean_operator"
+                if n.child_by_field_name("operator")
+                    .is_some_and(|o| o.kind() == "or") =>
+            {
+                let left = n.child_by_field_name("left").map(|l| self.expr(l));
+                let right = n.child_by_field_name("right").map(|r| self.expr(r));
+                match (left, right) {
+                    (Some(l), Some(r)) => ExprKind::Or(Box::new(l), Box::new(r)),
+                    _ => ExprKind::Other,
+                }
+            }
             _ => {
                 self.generic(n);
                 ExprKind::Other

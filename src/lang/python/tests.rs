@@ -565,6 +565,8 @@ g = True, None
 h = x[0]
 i = 100000000000000000000
 j = "esc\n"
+k = client or Session()
+l = a and b
 "#;
     let m = ok(text);
     let v = |name: &str| match &binding(&m, 0, name).value {
@@ -589,6 +591,10 @@ j = "esc\n"
     // An integer that does not fit is not a number tasklint tracks.
     assert!(matches!(v("i"), ExprKind::Other));
     assert!(matches!(v("j"), ExprKind::Str(s) if s == "esc\\n"));
+    assert!(
+        matches!(v("k"), ExprKind::Or(l, r) if matches!(&l.kind, ExprKind::Name(n) if n == "client") && matches!(r.kind, ExprKind::Call(_)))
+    );
+    assert!(matches!(v("l"), ExprKind::Other));
 }
 
 #[test]
