@@ -339,19 +339,34 @@ fn walk(
                 None => !exclude.is_match(&abs_walk.join(rel), config_root.as_deref()),
             }
         })
-        .build();
+        .build_parallel();
+    // Folders are read in parallel (each a few system calls: its entries, its ignore
+    // files, its configuration); the files found are then taken in path order, so the
+    // result is the same as a walk in order.
+    let found = std::sync::Mutex::new(Vec::new());
+    walker.run(|| {
+        let found = &found;
+        Box::new(move |entry| {
+            if let Ok(entry) = entry
+                && entry.file_type().is_some_and(|t| t.is_file())
+                && let Some(language) = language_of(entry.path())
+            {
+                found
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((entry.into_path(), language));
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort();
     let prefix = package_prefix(walk_dir);
     // The walk follows no symbolic link, so a file's path below the canonical start is
     // canonical itself: one `canonicalize` per walk instead of one per file.
     let canonical_start = canonical(walk_dir);
-    for entry in walker.flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = entry.path();
-        let Some(language) = language_of(path) else {
-            continue;
-        };
+    for (path, language) in found {
+        let path = path.as_path();
         let below = path.strip_prefix(walk_dir).unwrap_or(path);
         let rel = prefix.join(below);
         let key = canonical_start.join(below);

@@ -441,6 +441,27 @@ fn a_broken_nested_configuration_stops_the_run() {
     );
 }
 
+/// Folders are walked in parallel: of two broken configurations, the one reported is
+/// the first by path, every time.
+#[test]
+fn of_two_broken_nested_configurations_the_first_by_path_is_reported() {
+    let p = shop(&[
+        ("a/tasklint.toml", "selct = []\n"),
+        ("a/x.py", ""),
+        ("b/tasklint.toml", "ignre = []\n"),
+        ("b/y.py", ""),
+    ]);
+    for _ in 0..5 {
+        let out = run_in(p.path(), &["check"]);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr
+                .contains("unknown key \"selct\" in a/tasklint.toml line 1"),
+            "{out:?}"
+        );
+    }
+}
+
 #[test]
 fn config_errors_quote_per_file_ignores_suggest_codes_and_show_toml_places() {
     let cases: &[(&str, &str)] = &[

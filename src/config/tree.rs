@@ -41,8 +41,10 @@ pub struct ConfigTree {
     nearest: Mutex<HashMap<PathBuf, Arc<Entry>>>,
     /// Configuration file → its entry (each file is read once).
     loaded: Mutex<HashMap<Option<PathBuf>, Arc<Entry>>>,
-    /// The first configuration that could not be read: the run stops with it.
-    error: Mutex<Option<anyhow::Error>>,
+    /// A configuration that could not be read, with its path: the run stops with it.
+    /// Folders are walked in parallel, so of several the first by path is kept: the
+    /// same one on every run.
+    error: Mutex<Option<(PathBuf, anyhow::Error)>>,
 }
 
 impl std::fmt::Debug for ConfigTree {
@@ -79,7 +81,7 @@ impl ConfigTree {
             Some(f) => match load(f) {
                 Ok(s) => s,
                 Err(e) => {
-                    self.error.lock().expect("not poisoned").get_or_insert(e);
+                    self.note_error(&f.path, e);
                     Settings::default()
                 }
             },
@@ -87,10 +89,8 @@ impl ConfigTree {
         };
         (self.overrides)(&mut settings);
         let excludes = settings.exclude_globs().unwrap_or_else(|e| {
-            self.error
-                .lock()
-                .expect("not poisoned")
-                .get_or_insert(anyhow::anyhow!(e));
+            let at = file.as_ref().map(|f| f.path.clone()).unwrap_or_default();
+            self.note_error(&at, anyhow::anyhow!(e));
             PathGlobs::new(&[]).expect("no pattern is a valid set")
         });
         let entry = Arc::new(Entry {
@@ -121,7 +121,7 @@ impl ConfigTree {
                 Ok(None) if super::is_vcs_root(dir) => None,
                 Ok(None) => dir.parent().map(|parent| self.nearest(parent)),
                 Err(e) => {
-                    self.error.lock().expect("not poisoned").get_or_insert(e);
+                    self.note_error(dir, e);
                     None
                 }
             }
@@ -151,9 +151,20 @@ impl ConfigTree {
             .is_match(path, entry.settings.root.as_deref())
     }
 
-    /// The first configuration file that could not be read.
+    fn note_error(&self, at: &Path, e: anyhow::Error) {
+        let mut kept = self.error.lock().expect("not poisoned");
+        if kept.as_ref().is_none_or(|(p, _)| at < p.as_path()) {
+            *kept = Some((at.to_path_buf(), e));
+        }
+    }
+
+    /// The configuration file that could not be read (the first by path).
     pub fn take_error(&self) -> Option<anyhow::Error> {
-        self.error.lock().expect("not poisoned").take()
+        self.error
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .map(|(_, e)| e)
     }
 
     /// Every configuration read so far.
@@ -201,7 +212,12 @@ impl ConfigTree {
         reported: &[PathBuf],
     ) -> Option<Settings> {
         let mut used: Vec<Arc<Entry>> = Vec::new();
+        // Files of one folder share its configuration: each folder is looked up once.
+        let mut folders: std::collections::HashSet<&Path> = Default::default();
         for p in reported {
+            if !folders.insert(p.parent().unwrap_or(Path::new(""))) {
+                continue;
+            }
             let e = self.for_file(p);
             if !used.iter().any(|u| Arc::ptr_eq(u, &e)) {
                 used.push(e);
