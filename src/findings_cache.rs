@@ -5,7 +5,12 @@
 //! Rules are cross-file, so the findings are kept for the whole run, never per file.
 //! They are reused only when every input is the same as when they were worked out:
 //! - every checked file: its path, whether it is reported, its language and a hash of its
-//!   content (so a file added, removed, renamed or edited anywhere is a miss);
+//!   content (so a file added, removed, renamed or edited anywhere is a miss). A file
+//!   whose stamp (size, modification and change times, inode, device) is what it was
+//!   is taken to have the same content without being read, unless it changed within
+//!   two seconds of when the stamps were taken (coarse clocks) or a finding points into
+//!   it (the report shows its lines): those are read and compared. Stamps are taken
+//!   before a run reads anything, so an edit during a run is never vouched for;
 //! - the settings (every field, and each nested configuration's), and the knowledge
 //!   base with the configuration's extensions;
 //! - every file outside the checked set the index read (`crate::index::side_files`),
@@ -24,9 +29,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::Cache;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity};
+use crate::discover::FoundFile;
 use crate::index::side_files::{self, SideRead};
-use crate::model::Span;
-use crate::pipeline::{Loaded, Skipped};
+use crate::model::{Problem, Span};
+use crate::pipeline::{Loaded, Skip, Skipped};
 use crate::settings::Settings;
 
 /// Bump when what the key covers or the entry's layout changes.
@@ -43,9 +49,76 @@ pub fn open(dir: &Path, roots: &[PathBuf], cap: u64) -> Cache {
     Cache::for_roots_named(dir, roots, "findings", cap)
 }
 
-/// The key the findings of a run over these files, with these settings and this
-/// knowledge (`knowledge`: a hash of all of it), are kept under.
-pub fn key(loaded: &[Loaded], settings: &Settings, knowledge: u128) -> u128 {
+/// What changes whenever a file's content can have: its size, modification and change
+/// times, inode and device. The change time cannot be set back, so a file rewritten and
+/// given its old modification time still shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+    ino: u64,
+    dev: u64,
+}
+
+impl Stamp {
+    /// The stamp of the regular file at `path` (`None`: anything else, or no such file).
+    #[cfg(unix)]
+    pub fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        m.is_file().then(|| Stamp {
+            len: m.len(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            ino: m.ino(),
+            dev: m.dev(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_: &Path) -> Option<Stamp> {
+        None
+    }
+
+    /// Changed so close to when it was taken (`at`) that a later change could keep the
+    /// same times on a file system with coarse clocks: its content is read to be sure.
+    fn racy(&self, at: (i64, i64)) -> bool {
+        let margin = (at.0 - RACY_SECONDS, at.1);
+        self.mtime >= margin || self.ctime >= margin
+    }
+}
+
+/// See [`Stamp::racy`]: some file systems keep times to the second or two.
+const RACY_SECONDS: i64 = 2;
+
+/// Every checked file's stamp, taken before any is read.
+pub struct Stamps {
+    at: (i64, i64),
+    files: Vec<Option<Stamp>>,
+}
+
+impl Stamps {
+    pub fn take(files: &[FoundFile]) -> Stamps {
+        use rayon::prelude::*;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Stamps {
+            at: (now.as_secs() as i64, i64::from(now.subsec_nanos())),
+            files: files.par_iter().map(|f| Stamp::of(&f.path)).collect(),
+        }
+    }
+
+    /// The bytes of the files, as their stamps say.
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().flatten().map(|s| s.len).sum()
+    }
+}
+
+/// The key the findings of a run over these files (by path, not content), with these
+/// settings and this knowledge (`knowledge`: a hash of all of it), are kept under.
+pub fn key(files: &[FoundFile], settings: &Settings, knowledge: u128) -> u128 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(FORMAT);
     h.update(&knowledge.to_le_bytes());
@@ -56,23 +129,41 @@ pub fn key(loaded: &[Loaded], settings: &Settings, knowledge: u128) -> u128 {
             h.update(format!("{:?}\n{:?}\n", e.file, e.settings).as_bytes());
         }
     }
-    for l in loaded {
-        let f = &l.found;
+    for f in files {
         h.update(f.display.as_bytes());
         h.update(&[0]);
         h.update(f.path.as_os_str().as_encoded_bytes());
         h.update(&[0]);
         h.update(f.relative.as_os_str().as_encoded_bytes());
         h.update(&[0]);
-        h.update(format!("{} {:?} {}", f.root, f.language, f.report).as_bytes());
-        h.update(&l.hash.to_le_bytes());
-        h.update(format!("{:?}\n", l.problem).as_bytes());
+        h.update(format!("{} {:?} {}\n", f.root, f.language, f.report).as_bytes());
     }
     h.digest128()
 }
 
+/// What a file was when the findings were worked out.
+#[derive(Serialize, Deserialize)]
+struct FileRecord {
+    stamp: Option<Stamp>,
+    hash: u128,
+    /// A hash of why it could not be read as text, if it could not.
+    problem: u64,
+}
+
+/// A hash of why a file could not be read as text (0: it could).
+pub fn problem_hash(problem: &Option<(Skip, Problem)>) -> u64 {
+    match problem {
+        None => 0,
+        Some(p) => xxhash_rust::xxh3::xxh3_64(format!("{p:?}").as_bytes()) | 1,
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Entry {
+    /// When the files' stamps were taken.
+    stamped_at: (i64, i64),
+    /// Each checked file, in the order of the key.
+    files: Vec<FileRecord>,
     /// Files outside the checked set that were read: (path, hash of what was read).
     side: Vec<(String, Option<u128>)>,
     skipped: [u64; 4],
@@ -100,15 +191,36 @@ struct KeptFix {
     edits: Vec<((u32, u32), String)>,
 }
 
-/// The entry to keep for a run's findings; `None` when one cannot be kept (a path
-/// outside the checked set is not UTF-8).
-pub fn encode(diagnostics: &[Diagnostic], skipped: &Skipped, side: &[SideRead]) -> Option<Vec<u8>> {
+/// The entry to keep for a run's findings over the files `loaded` (stamped by `stamps`
+/// before they were read); `None` when one cannot be kept (a path outside the checked
+/// set is not UTF-8).
+pub fn encode(
+    diagnostics: &[Diagnostic],
+    skipped: &Skipped,
+    side: &[SideRead],
+    stamps: &Stamps,
+    loaded: &[(u128, u64)],
+) -> Option<Vec<u8>> {
+    if stamps.files.len() != loaded.len() {
+        return None;
+    }
     let side = side
         .iter()
         .map(|(p, h)| Some((p.to_str()?.to_string(), *h)))
         .collect::<Option<Vec<_>>>()?;
     let span = |s: Span| (s.start, s.end);
     let entry = Entry {
+        stamped_at: stamps.at,
+        files: stamps
+            .files
+            .iter()
+            .zip(loaded)
+            .map(|(stamp, &(hash, problem))| FileRecord {
+                stamp: *stamp,
+                hash,
+                problem,
+            })
+            .collect(),
         side,
         skipped: [
             skipped.unreadable as u64,
@@ -147,18 +259,67 @@ pub fn encode(diagnostics: &[Diagnostic], skipped: &Skipped, side: &[SideRead]) 
     crate::cache::encode_value(&entry).ok()
 }
 
-/// The findings kept under `key`, if they are there, intact, fit these files, and every
-/// file outside the checked set still reads the same.
-pub fn lookup(store: &Cache, key: u128, loaded: &[Loaded]) -> Option<Kept> {
+/// The findings kept under `key`, if they are there, intact, and every file is as it
+/// was: each checked file (`files`, stamped by `stamps` before anything was read) and
+/// every file outside the checked set. A file whose stamp is the same as then, and was
+/// not racy then, is not read, unless a finding is in it (the report shows its lines);
+/// any other is read (with `read`) and its content compared. With the findings, the
+/// files as the report needs them: the text of those read, an empty one for the others.
+pub fn lookup(
+    store: &Cache,
+    key: u128,
+    files: &[FoundFile],
+    stamps: &Stamps,
+    read: &(dyn Fn(&FoundFile) -> std::io::Result<Vec<u8>> + Sync),
+) -> Option<(Kept, Vec<Loaded>)> {
+    use rayon::prelude::*;
     let entry: Entry = crate::cache::decode_value(store.get_raw(key)?)?;
+    if entry.files.len() != files.len() || stamps.files.len() != files.len() {
+        return None;
+    }
     let side: Vec<SideRead> = entry
         .side
-        .into_iter()
-        .map(|(p, h)| (PathBuf::from(p), h))
+        .iter()
+        .map(|(p, h)| (PathBuf::from(p), *h))
         .collect();
     if !side_files::unchanged(&side) {
         return None;
     }
+    // The files a finding shows (its own, and its related places').
+    let mut shown = vec![false; files.len()];
+    for d in &entry.diagnostics {
+        for f in std::iter::once(d.file).chain(d.related.iter().map(|r| r.0)) {
+            *shown.get_mut(f as usize)? = true;
+        }
+    }
+    let loaded: Vec<Loaded> = files
+        .par_iter()
+        .zip(entry.files.par_iter())
+        .zip(stamps.files.par_iter())
+        .zip(shown.par_iter())
+        .map(|(((found, was), now), &shown)| {
+            let same = was
+                .stamp
+                .is_some_and(|s| Some(s) == *now && !s.racy(entry.stamped_at));
+            if same && !shown {
+                return Some(Loaded {
+                    found: found.clone(),
+                    text: std::sync::Arc::from(""),
+                    hash: was.hash,
+                    bytes: 0,
+                    problem: None,
+                });
+            }
+            let l = crate::pipeline::load(found.clone(), read);
+            (l.hash == was.hash && problem_hash(&l.problem) == was.problem).then_some(l)
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let kept = kept_findings(entry, &loaded)?;
+    Some((kept, loaded))
+}
+
+/// The kept findings, each checked against the files it points into.
+fn kept_findings(entry: Entry, loaded: &[Loaded]) -> Option<Kept> {
     let text = |file: u32| loaded.get(file as usize).map(|l| &*l.text);
     let span = |file: u32, (start, end): (u32, u32)| {
         let t = text(file)?;
@@ -243,21 +404,26 @@ pub fn keep(store: &Cache, key: u128, entry: Vec<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::FoundFile;
     use crate::model::Language;
+    use std::sync::Mutex;
 
-    fn loaded(text: &str) -> Loaded {
-        crate::pipeline::load(
-            FoundFile {
-                path: PathBuf::from("/p/a.py"),
-                display: "a.py".into(),
+    /// A project of two files in a temporary folder: `a.py` holds `text`, `b.py` one line.
+    fn project(text: &str) -> (tempfile::TempDir, Vec<FoundFile>) {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for (name, body) in [("a.py", text), ("b.py", "x = 1\n")] {
+            let path = tmp.path().join(name);
+            std::fs::write(&path, body).unwrap();
+            files.push(FoundFile {
+                path,
+                display: name.into(),
                 root: 0,
-                relative: PathBuf::from("a.py"),
+                relative: PathBuf::from(name),
                 language: Language::Python,
                 report: true,
-            },
-            &|_| Ok(text.as_bytes().to_vec()),
-        )
+            });
+        }
+        (tmp, files)
     }
 
     fn finding(start: u32, end: u32) -> Diagnostic {
@@ -289,66 +455,150 @@ mod tests {
     }
 
     fn store(dir: &Path) -> Cache {
-        Cache::open(dir, "t.findings".into(), 7, 1 << 20)
+        Cache::open(&dir.join("cache"), "t.findings".into(), 7, 1 << 20)
     }
 
-    #[test]
-    fn kept_findings_come_back_as_they_were() {
-        let tmp = tempfile::tempdir().unwrap();
-        let files = [loaded("é = call()\n")];
-        let d = finding(5, 11);
+    /// Keeps `diagnostics` for `files` as a run would: stamped first (`later` moves the
+    /// stamps' time on, so that none is racy), then read.
+    fn keep_run(dir: &Path, files: &[FoundFile], diagnostics: &[Diagnostic], later: bool) {
+        let mut stamps = Stamps::take(files);
+        if later {
+            stamps.at.0 += 10;
+        }
+        let hashes: Vec<(u128, u64)> = files
+            .iter()
+            .map(|f| {
+                let l = crate::pipeline::load(f.clone(), &crate::check::read_file);
+                (l.hash, problem_hash(&l.problem))
+            })
+            .collect();
         let skipped = Skipped {
             syntax: 2,
             ..Default::default()
         };
-        let entry = encode(std::slice::from_ref(&d), &skipped, &[]).unwrap();
-        assert_eq!(keep(&store(tmp.path()), 1, entry.clone()), "findings kept");
-        assert_eq!(keep(&store(tmp.path()), 1, entry), "findings up to date");
-        let kept = lookup(&store(tmp.path()), 1, &files).unwrap();
+        let entry = encode(diagnostics, &skipped, &[], &stamps, &hashes).unwrap();
+        keep(&store(dir), 1, entry);
+    }
+
+    /// Looks the findings up, noting which files were read.
+    fn look(dir: &Path, files: &[FoundFile]) -> (Option<Kept>, Vec<String>) {
+        let read_ones = Mutex::new(Vec::new());
+        let read = |f: &FoundFile| {
+            read_ones.lock().unwrap().push(f.display.clone());
+            crate::check::read_file(f)
+        };
+        let stamps = Stamps::take(files);
+        let got = lookup(&store(dir), 1, files, &stamps, &read).map(|(k, loaded)| {
+            assert_eq!(&*loaded[0].text, "é = call()\n");
+            k
+        });
+        let mut read_ones = read_ones.into_inner().unwrap();
+        read_ones.sort();
+        (got, read_ones)
+    }
+
+    #[test]
+    fn kept_findings_come_back_and_only_the_files_they_show_are_read() {
+        let (tmp, files) = project("é = call()\n");
+        let d = finding(5, 11);
+        keep_run(tmp.path(), &files, std::slice::from_ref(&d), true);
+        let (kept, read) = look(tmp.path(), &files);
+        let kept = kept.unwrap();
         assert_eq!(kept.diagnostics, vec![d]);
         assert_eq!(kept.skipped.syntax, 2);
+        assert_eq!(read, ["a.py"], "b.py is unchanged by its stamp");
         assert!(
-            lookup(&store(tmp.path()), 2, &files).is_none(),
+            lookup(
+                &store(tmp.path()),
+                2,
+                &files,
+                &Stamps::take(&files),
+                &crate::check::read_file
+            )
+            .is_none(),
             "another key"
         );
     }
 
     #[test]
+    fn a_file_changed_recently_is_read_and_compared() {
+        let (tmp, files) = project("é = call()\n");
+        // Stamped now: every file was written within the racy window.
+        keep_run(tmp.path(), &files, &[finding(5, 11)], false);
+        let (kept, read) = look(tmp.path(), &files);
+        assert!(kept.is_some());
+        assert_eq!(read, ["a.py", "b.py"]);
+        // The same length, the same second: the content tells.
+        std::fs::write(&files[1].path, "x = 2\n").unwrap();
+        assert!(look(tmp.path(), &files).0.is_none());
+    }
+
+    #[test]
+    fn a_changed_stamp_is_read_and_compared() {
+        let (tmp, files) = project("é = call()\n");
+        keep_run(tmp.path(), &files, &[finding(5, 11)], true);
+        // Rewritten with the same content: read, the same, a hit.
+        std::fs::write(&files[1].path, "x = 1\n").unwrap();
+        let (kept, read) = look(tmp.path(), &files);
+        assert!(kept.is_some());
+        assert_eq!(read, ["a.py", "b.py"]);
+        std::fs::write(&files[1].path, "x = 3\n").unwrap();
+        assert!(look(tmp.path(), &files).0.is_none());
+    }
+
+    #[test]
     fn a_finding_outside_its_file_or_inside_a_character_is_a_miss() {
-        let tmp = tempfile::tempdir().unwrap();
-        let files = [loaded("é = call()\n")];
+        let (tmp, files) = project("é = call()\n");
         for (start, end) in [(5, 40), (1, 4), (6, 5)] {
-            let entry = encode(&[finding(start, end)], &Skipped::default(), &[]).unwrap();
-            keep(&store(tmp.path()), 1, entry);
-            assert!(
-                lookup(&store(tmp.path()), 1, &files).is_none(),
-                "{start}..{end}"
-            );
+            keep_run(tmp.path(), &files, &[finding(start, end)], true);
+            assert!(look(tmp.path(), &files).0.is_none(), "{start}..{end}");
         }
         let mut d = finding(5, 11);
         d.file = 3;
-        keep(
-            &store(tmp.path()),
-            1,
-            encode(&[d], &Skipped::default(), &[]).unwrap(),
-        );
-        assert!(
-            lookup(&store(tmp.path()), 1, &files).is_none(),
-            "no such file"
-        );
+        keep_run(tmp.path(), &files, &[d], true);
+        assert!(look(tmp.path(), &files).0.is_none(), "no such file");
     }
 
     #[test]
     fn a_changed_file_outside_the_checked_set_is_a_miss() {
-        let tmp = tempfile::tempdir().unwrap();
+        let (tmp, files) = project("é = call()\n");
         let toml = tmp.path().join("Cargo.toml");
         std::fs::write(&toml, "[package]\n").unwrap();
         let side = crate::index::side_files::SideFiles::default();
         side.read(&toml);
-        let entry = encode(&[], &Skipped::default(), &side.reads()).unwrap();
+        let mut stamps = Stamps::take(&files);
+        stamps.at.0 += 10;
+        let hashes: Vec<(u128, u64)> = files
+            .iter()
+            .map(|f| {
+                (
+                    crate::pipeline::load(f.clone(), &crate::check::read_file).hash,
+                    0,
+                )
+            })
+            .collect();
+        let entry = encode(&[], &Skipped::default(), &side.reads(), &stamps, &hashes).unwrap();
         keep(&store(tmp.path()), 1, entry);
-        assert!(lookup(&store(tmp.path()), 1, &[]).is_some());
+        assert!(
+            lookup(
+                &store(tmp.path()),
+                1,
+                &files,
+                &Stamps::take(&files),
+                &crate::check::read_file
+            )
+            .is_some()
+        );
         std::fs::write(&toml, "[package]\nname = \"x\"\n").unwrap();
-        assert!(lookup(&store(tmp.path()), 1, &[]).is_none());
+        assert!(
+            lookup(
+                &store(tmp.path()),
+                1,
+                &files,
+                &Stamps::take(&files),
+                &crate::check::read_file
+            )
+            .is_none()
+        );
     }
 }

@@ -542,8 +542,9 @@ pub struct Parsed {
     layout: Option<u128>,
     /// The files' paths and the knowledge's fingerprint (`layout_key`).
     paths: u128,
-    /// Where this run's findings are kept for the next one, and their key.
-    findings: Option<(u128, Cache)>,
+    /// Where this run's findings are kept for the next one, their key, and the files'
+    /// stamps taken before they were read.
+    findings: Option<(u128, Cache, findings_cache::Stamps)>,
     /// The last run's findings, reused: nothing they were worked out from changed, and
     /// nothing was parsed or indexed (`crate::findings_cache`).
     pub reused: Option<findings_cache::Kept>,
@@ -578,14 +579,43 @@ pub fn read_and_parse_memo(
     let mut clock = Instant::now();
     let roots: Vec<PathBuf> = discovered.roots.iter().map(|r| r.display.clone()).collect();
     timings.files_found = discovered.files.len();
-    let loaded: Vec<Loaded> = discovered
-        .files
-        .into_par_iter()
-        .map(|f| match &memo {
-            Some(m) => m.load(f, read),
-            None => load(f, read),
-        })
-        .collect();
+    let cache_dir = (settings.cache && !roots.is_empty()).then(|| {
+        settings
+            .cache_dir
+            .clone()
+            .or_else(|| std::env::var_os("TASKLINT_CACHE_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| roots[0].join(".tasklint_cache"))
+    });
+    // The last run's findings, when nothing they were worked out from changed: then
+    // only the files they point into are read, nothing is parsed, and the model cache is
+    // not even opened. The files are stamped before anything is read.
+    let findings = match &cache_dir {
+        Some(dir) if settings.reuse_findings && memo.is_none() => {
+            let stamps = findings_cache::Stamps::take(&discovered.files);
+            let key =
+                findings_cache::key(&discovered.files, &settings, facts.everything(&knowledge));
+            let cap = (64 << 20) + 16 * stamps.bytes();
+            Some((key, findings_cache::open(dir, &roots, cap), stamps))
+        }
+        _ => None,
+    };
+    let kept = findings.as_ref().and_then(|(key, store, stamps)| {
+        findings_cache::lookup(store, *key, &discovered.files, stamps, read)
+    });
+    let (loaded, reused): (Vec<Loaded>, _) = match kept {
+        Some((kept, loaded)) => (loaded, Some(kept)),
+        None => (
+            discovered
+                .files
+                .into_par_iter()
+                .map(|f| match &memo {
+                    Some(m) => m.load(f, read),
+                    None => load(f, read),
+                })
+                .collect(),
+            None,
+        ),
+    };
     timings.files_read = loaded
         .iter()
         .filter(|l| l.problem.is_none() || l.bytes > 0)
@@ -594,28 +624,9 @@ pub fn read_and_parse_memo(
     clock = timings.record("read", clock);
 
     let n = loaded.len();
-    let cache_dir = (settings.cache && !roots.is_empty()).then(|| {
-        settings
-            .cache_dir
-            .clone()
-            .or_else(|| std::env::var_os("TASKLINT_CACHE_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| roots[0].join(".tasklint_cache"))
-    });
     // The cache never needs to be much larger than the models of the files read;
     // anything bigger is not a cache this run wrote (a planted file, `/dev/zero`).
     let cap = (64 << 20) + 16 * timings.bytes_read;
-    // The last run's findings, when nothing they were worked out from changed: then
-    // nothing is parsed, and the model cache is not even read.
-    let findings = match &cache_dir {
-        Some(dir) if settings.reuse_findings && memo.is_none() => {
-            let key = findings_cache::key(&loaded, &settings, facts.everything(&knowledge));
-            Some((key, findings_cache::open(dir, &roots, cap)))
-        }
-        _ => None,
-    };
-    let reused = findings
-        .as_ref()
-        .and_then(|(key, store)| findings_cache::lookup(store, *key, &loaded));
     let python: Vec<(FileId, PathBuf, usize)> = match reused {
         // The report needs the files, not the modules.
         Some(_) => Vec::new(),
@@ -1084,8 +1095,20 @@ impl Parsed {
     /// Keeps this run's findings for the next run (when it reuses findings). Returns a
     /// line for `--timings`.
     pub fn keep_findings(&self, diagnostics: &[Diagnostic], skipped: &Skipped) -> Option<String> {
-        let (key, store) = self.findings.as_ref().filter(|(_, s)| s.is_usable())?;
-        let entry = findings_cache::encode(diagnostics, skipped, &self.project.side_files.reads())?;
+        let (key, store, stamps) = self.findings.as_ref().filter(|(_, s, _)| s.is_usable())?;
+        let files: Vec<(u128, u64)> = self
+            .hashes
+            .iter()
+            .zip(&self.problems)
+            .map(|(h, p)| (*h, findings_cache::problem_hash(p)))
+            .collect();
+        let entry = findings_cache::encode(
+            diagnostics,
+            skipped,
+            &self.project.side_files.reads(),
+            stamps,
+            &files,
+        )?;
         Some(findings_cache::keep(store, *key, entry))
     }
 

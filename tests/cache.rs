@@ -403,3 +403,41 @@ fn a_kept_finding_of_no_known_rule_is_never_reported() {
     assert!(!text(&o).contains("TL999"), "{}", text(&o));
     assert_finds_tl101(&o);
 }
+
+/// An editor's buffer is not the file on disk: the findings kept for the file are never
+/// reported for the buffer.
+#[test]
+fn an_editors_buffer_never_gets_the_findings_kept_for_the_file_on_disk() {
+    let s = Setup::new();
+    // On disk, the view is fixed; the buffer will call the task directly.
+    let fixed = VIEWS.replace("    ping(1)", "    ping.delay(1)");
+    write(s.path(), "app/views.py", &fixed);
+    // Files changed in the two seconds before a run are always read again: let them age,
+    // so that their stamps alone would vouch for them.
+    std::thread::sleep(Duration::from_millis(2200));
+    let tasklint = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tasklint"));
+        c.arg("check")
+            .args(args)
+            .current_dir(s.path())
+            .env("XDG_CACHE_HOME", s.keys.path())
+            .env_remove("TASKLINT_CACHE_DIR")
+            .env("NO_COLOR", "1");
+        c
+    };
+    // The file alone, as the editor's buffer will be checked.
+    let o = tasklint(&["app/views.py"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = tasklint(&["app/views.py", "--timings"]).output().unwrap();
+    assert!(text(&o).contains(REUSED), "{}", text(&o));
+    let mut child = tasklint(&["--stdin-filename", "app/views.py", "-", "--timings"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), VIEWS.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(!text(&o).contains(REUSED), "{}", text(&o));
+    assert_finds_tl101(&o);
+}
