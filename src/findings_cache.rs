@@ -6,7 +6,7 @@
 //! They are reused only when every input is the same as when they were worked out:
 //! - every checked file: its path, whether it is reported, its language and a hash of its
 //!   content (so a file added, removed, renamed or edited anywhere is a miss). A file
-//!   whose stamp (size, modification and change times, inode, device) is what it was
+//!   whose stamp (`crate::stamp`) is what it was
 //!   is taken to have the same content without being read, unless it changed within
 //!   two seconds of when the stamps were taken (coarse clocks) or a finding points into
 //!   it (the report shows its lines): those are read and compared. Stamps are taken
@@ -34,6 +34,7 @@ use crate::index::side_files::{self, SideRead};
 use crate::model::{Problem, Span};
 use crate::pipeline::{Loaded, Skip, Skipped};
 use crate::settings::Settings;
+use crate::stamp::Stamp;
 
 /// Bump when what the key covers or the entry's layout changes.
 const FORMAT: &[u8] = b"tasklint findings 1\n";
@@ -49,49 +50,6 @@ pub fn open(dir: &Path, roots: &[PathBuf], cap: u64) -> Cache {
     Cache::for_roots_named(dir, roots, "findings", cap)
 }
 
-/// What changes whenever a file's content can have: its size, modification and change
-/// times, inode and device. The change time cannot be set back, so a file rewritten and
-/// given its old modification time still shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
-    len: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-    ino: u64,
-    dev: u64,
-}
-
-impl Stamp {
-    /// The stamp of the regular file at `path` (`None`: anything else, or no such file).
-    #[cfg(unix)]
-    pub fn of(path: &Path) -> Option<Stamp> {
-        use std::os::unix::fs::MetadataExt;
-        let m = std::fs::metadata(path).ok()?;
-        m.is_file().then(|| Stamp {
-            len: m.len(),
-            mtime: (m.mtime(), m.mtime_nsec()),
-            ctime: (m.ctime(), m.ctime_nsec()),
-            ino: m.ino(),
-            dev: m.dev(),
-        })
-    }
-
-    #[cfg(not(unix))]
-    pub fn of(_: &Path) -> Option<Stamp> {
-        None
-    }
-
-    /// Changed so close to when it was taken (`at`) that a later change could keep the
-    /// same times on a file system with coarse clocks: its content is read to be sure.
-    fn racy(&self, at: (i64, i64)) -> bool {
-        let margin = (at.0 - RACY_SECONDS, at.1);
-        self.mtime >= margin || self.ctime >= margin
-    }
-}
-
-/// See [`Stamp::racy`]: some file systems keep times to the second or two.
-const RACY_SECONDS: i64 = 2;
-
 /// Every checked file's stamp, taken before any is read.
 pub struct Stamps {
     at: (i64, i64),
@@ -101,18 +59,15 @@ pub struct Stamps {
 impl Stamps {
     pub fn take(files: &[FoundFile]) -> Stamps {
         use rayon::prelude::*;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
         Stamps {
-            at: (now.as_secs() as i64, i64::from(now.subsec_nanos())),
+            at: crate::stamp::now(),
             files: files.par_iter().map(|f| Stamp::of(&f.path)).collect(),
         }
     }
 
     /// The bytes of the files, as their stamps say.
     pub fn bytes(&self) -> u64 {
-        self.files.iter().flatten().map(|s| s.len).sum()
+        self.files.iter().flatten().map(Stamp::bytes).sum()
     }
 }
 
@@ -458,9 +413,15 @@ mod tests {
         Cache::open(&dir.join("cache"), "t.findings".into(), 7, 1 << 20)
     }
 
-    /// Keeps `diagnostics` for `files` as a run would: stamped first (`later` moves the
-    /// stamps' time on, so that none is racy), then read.
-    fn keep_run(dir: &Path, files: &[FoundFile], diagnostics: &[Diagnostic], later: bool) {
+    /// Keeps `diagnostics` for `files` (and the `side` reads) as a run would: stamped
+    /// first (`later` moves the stamps' time on, so that none is racy), then read.
+    fn keep_run(
+        dir: &Path,
+        files: &[FoundFile],
+        diagnostics: &[Diagnostic],
+        side: &[SideRead],
+        later: bool,
+    ) {
         let mut stamps = Stamps::take(files);
         if later {
             stamps.at.0 += 10;
@@ -476,8 +437,19 @@ mod tests {
             syntax: 2,
             ..Default::default()
         };
-        let entry = encode(diagnostics, &skipped, &[], &stamps, &hashes).unwrap();
+        let entry = encode(diagnostics, &skipped, side, &stamps, &hashes).unwrap();
         keep(&store(dir), 1, entry);
+    }
+
+    /// The findings kept under `key`, the files read as a run reads them.
+    fn lookup_now(dir: &Path, key: u128, files: &[FoundFile]) -> Option<(Kept, Vec<Loaded>)> {
+        lookup(
+            &store(dir),
+            key,
+            files,
+            &Stamps::take(files),
+            &crate::check::read_file,
+        )
     }
 
     /// Looks the findings up, noting which files were read.
@@ -501,30 +473,20 @@ mod tests {
     fn kept_findings_come_back_and_only_the_files_they_show_are_read() {
         let (tmp, files) = project("é = call()\n");
         let d = finding(5, 11);
-        keep_run(tmp.path(), &files, std::slice::from_ref(&d), true);
+        keep_run(tmp.path(), &files, std::slice::from_ref(&d), &[], true);
         let (kept, read) = look(tmp.path(), &files);
         let kept = kept.unwrap();
         assert_eq!(kept.diagnostics, vec![d]);
         assert_eq!(kept.skipped.syntax, 2);
         assert_eq!(read, ["a.py"], "b.py is unchanged by its stamp");
-        assert!(
-            lookup(
-                &store(tmp.path()),
-                2,
-                &files,
-                &Stamps::take(&files),
-                &crate::check::read_file
-            )
-            .is_none(),
-            "another key"
-        );
+        assert!(lookup_now(tmp.path(), 2, &files).is_none(), "another key");
     }
 
     #[test]
     fn a_file_changed_recently_is_read_and_compared() {
         let (tmp, files) = project("é = call()\n");
         // Stamped now: every file was written within the racy window.
-        keep_run(tmp.path(), &files, &[finding(5, 11)], false);
+        keep_run(tmp.path(), &files, &[finding(5, 11)], &[], false);
         let (kept, read) = look(tmp.path(), &files);
         assert!(kept.is_some());
         assert_eq!(read, ["a.py", "b.py"]);
@@ -536,7 +498,7 @@ mod tests {
     #[test]
     fn a_changed_stamp_is_read_and_compared() {
         let (tmp, files) = project("é = call()\n");
-        keep_run(tmp.path(), &files, &[finding(5, 11)], true);
+        keep_run(tmp.path(), &files, &[finding(5, 11)], &[], true);
         // Rewritten with the same content: read, the same, a hit.
         std::fs::write(&files[1].path, "x = 1\n").unwrap();
         let (kept, read) = look(tmp.path(), &files);
@@ -550,12 +512,12 @@ mod tests {
     fn a_finding_outside_its_file_or_inside_a_character_is_a_miss() {
         let (tmp, files) = project("é = call()\n");
         for (start, end) in [(5, 40), (1, 4), (6, 5)] {
-            keep_run(tmp.path(), &files, &[finding(start, end)], true);
+            keep_run(tmp.path(), &files, &[finding(start, end)], &[], true);
             assert!(look(tmp.path(), &files).0.is_none(), "{start}..{end}");
         }
         let mut d = finding(5, 11);
         d.file = 3;
-        keep_run(tmp.path(), &files, &[d], true);
+        keep_run(tmp.path(), &files, &[d], &[], true);
         assert!(look(tmp.path(), &files).0.is_none(), "no such file");
     }
 
@@ -566,39 +528,9 @@ mod tests {
         std::fs::write(&toml, "[package]\n").unwrap();
         let side = crate::index::side_files::SideFiles::default();
         side.read(&toml);
-        let mut stamps = Stamps::take(&files);
-        stamps.at.0 += 10;
-        let hashes: Vec<(u128, u64)> = files
-            .iter()
-            .map(|f| {
-                (
-                    crate::pipeline::load(f.clone(), &crate::check::read_file).hash,
-                    0,
-                )
-            })
-            .collect();
-        let entry = encode(&[], &Skipped::default(), &side.reads(), &stamps, &hashes).unwrap();
-        keep(&store(tmp.path()), 1, entry);
-        assert!(
-            lookup(
-                &store(tmp.path()),
-                1,
-                &files,
-                &Stamps::take(&files),
-                &crate::check::read_file
-            )
-            .is_some()
-        );
+        keep_run(tmp.path(), &files, &[], &side.reads(), true);
+        assert!(lookup_now(tmp.path(), 1, &files).is_some());
         std::fs::write(&toml, "[package]\nname = \"x\"\n").unwrap();
-        assert!(
-            lookup(
-                &store(tmp.path()),
-                1,
-                &files,
-                &Stamps::take(&files),
-                &crate::check::read_file
-            )
-            .is_none()
-        );
+        assert!(lookup_now(tmp.path(), 1, &files).is_none());
     }
 }

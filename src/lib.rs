@@ -29,5 +29,6 @@ pub mod rules;
 pub mod server;
 pub mod settings;
 pub mod source;
+pub mod stamp;
 pub mod suppress;
 pub mod timings;

@@ -24,6 +24,7 @@ use crate::model::{FileModel, Language, Problem, Span};
 use crate::prefilter::{Known, Prefilter, Requirement, interesting_names};
 use crate::settings::Settings;
 use crate::source::{FileId, SourceFile};
+use crate::stamp::Stamp;
 use crate::timings::Timings;
 
 /// Why a file was not checked (counted in the summary).
@@ -247,32 +248,6 @@ impl KnowledgeFacts {
 
 /// The files whose text holds a word, by word.
 type Mentions = HashMap<String, Arc<[FileId]>>;
-
-/// What identifies a version of a file on disk without reading it (as git's index does).
-#[derive(Clone, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    #[cfg(unix)]
-    unix: (u64, u64, i64, i64),
-}
-
-impl Stamp {
-    fn of(path: &std::path::Path) -> Option<Stamp> {
-        let m = std::fs::metadata(path).ok()?;
-        if !m.is_file() {
-            return None;
-        }
-        #[cfg(unix)]
-        use std::os::unix::fs::MetadataExt;
-        Some(Stamp {
-            len: m.len(),
-            modified: m.modified().ok(),
-            #[cfg(unix)]
-            unix: (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()),
-        })
-    }
-}
 
 /// The index answers of a check that depend only on the files' texts, kept for the next
 /// check of the same files (same paths, same order, same knowledge).
