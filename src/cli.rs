@@ -302,9 +302,9 @@ struct Overrides {
     max_call_depth: Option<u16>,
     force_exclude: bool,
     cache: bool,
-    /// Reuse the last run's findings: with the cache, and not for an editor's buffer
-    /// (files unchanged on disk say nothing of what standard input holds).
-    reuse_findings: bool,
+    /// An editor's buffer is checked: the last run's findings are not reused (files
+    /// unchanged on disk say nothing of what standard input holds).
+    stdin: bool,
     prefilter: bool,
     report_unused_ignores: bool,
 }
@@ -320,11 +320,7 @@ impl Overrides {
             // `--fix` and `--diff` compute fixes from a fresh parse of what they read, never
             // from a cached model: a planted cache entry must not choose the code written.
             cache: !args.no_cache && !args.fix && !args.diff,
-            reuse_findings: !args.no_cache
-                && !args.fix
-                && !args.diff
-                && args.stdin_filename.is_none()
-                && !args.paths.iter().any(|p| p.as_os_str() == "-"),
+            stdin: args.stdin_filename.is_some() || args.paths.iter().any(|p| p.as_os_str() == "-"),
             prefilter: !args.no_prefilter,
             report_unused_ignores: args.report_unused_ignores,
         }
@@ -350,7 +346,7 @@ impl Overrides {
             settings.force_exclude = true;
         }
         settings.cache = self.cache;
-        settings.reuse_findings = self.reuse_findings;
+        settings.reuse_findings = self.cache && !self.stdin;
         settings.prefilter = self.prefilter;
         if self.report_unused_ignores {
             settings

@@ -1330,11 +1330,9 @@ impl<'a> Lowerer<'a> {
                 if n.child_by_field_name("operator")
                     .is_some_and(|o| o.kind() == "+") =>
             {
-                let left = n.child_by_field_name("left").map(|l| self.expr(l));
-                let right = n.child_by_field_name("right").map(|r| self.expr(r));
-                match (left, right) {
-                    (Some(l), Some(r)) => concatenation(l, r),
-                    _ => ExprKind::Other,
+                match self.operands(n) {
+                    Some((l, r)) => concatenation(l, r),
+                    None => ExprKind::Other,
                 }
             }
             // `sender or DefaultSender()`: a default for an optional dependency.
@@ -1342,11 +1340,9 @@ impl<'a> Lowerer<'a> {
                 if n.child_by_field_name("operator")
                     .is_some_and(|o| o.kind() == "or") =>
             {
-                let left = n.child_by_field_name("left").map(|l| self.expr(l));
-                let right = n.child_by_field_name("right").map(|r| self.expr(r));
-                match (left, right) {
-                    (Some(l), Some(r)) => ExprKind::Or(Box::new(l), Box::new(r)),
-                    _ => ExprKind::Other,
+                match self.operands(n) {
+                    Some((l, r)) => ExprKind::Or(Box::new(l), Box::new(r)),
+                    None => ExprKind::Other,
                 }
             }
             _ => {
@@ -1356,6 +1352,14 @@ impl<'a> Lowerer<'a> {
         };
         self.depth -= 1;
         Expr::new(kind, s)
+    }
+
+    /// The two sides of a binary or boolean operator, both lowered (so that the calls in
+    /// either are recorded) even when the other is missing.
+    fn operands(&mut self, n: Node) -> Option<(Expr, Expr)> {
+        let left = n.child_by_field_name("left").map(|l| self.expr(l));
+        let right = n.child_by_field_name("right").map(|r| self.expr(r));
+        left.zip(right)
     }
 
     fn items(&mut self, n: Node) -> Vec<Expr> {
