@@ -37,6 +37,10 @@ pub struct BlockingCall {
     pub receivers: Vec<PathPattern>,
     #[serde(default, deserialize_with = "pattern::deserialize_list")]
     pub args: Vec<PathPattern>,
+    /// A `calls` match whose first argument comes from one of these paths is not one:
+    /// a reader over bytes already in memory (`std::io::Cursor`) does no I/O.
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub unless_first_arg: Vec<PathPattern>,
     pub why: String,
     pub instead: String,
 }

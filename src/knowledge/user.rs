@@ -70,6 +70,7 @@ impl Knowledge {
                 methods: Vec::new(),
                 receivers: Vec::new(),
                 args: Vec::new(),
+                unless_first_arg: Vec::new(),
                 why: c.reason.clone(),
                 instead: "run it in `tokio::task::spawn_blocking(...)`, or use an async API".into(),
             });

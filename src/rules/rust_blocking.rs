@@ -111,6 +111,9 @@ fn entry_matches(
         .iter()
         .find(|p| callee_matches(project, callee, qualname, p))
     {
+        if first_arg_from(project, call, &entry.unless_first_arg) {
+            return None;
+        }
         return Some(display(p, callee));
     }
     let c = project.call(call);
@@ -156,6 +159,19 @@ fn entry_matches(
         Value::Function(_) => None,
         _ => Some(method.to_string()),
     }
+}
+
+/// Does the call's first positional argument come from one of `paths`?
+fn first_arg_from(project: &Project, call: CallRef, paths: &[PathPattern]) -> bool {
+    if paths.is_empty() {
+        return false;
+    }
+    let c = project.call(call);
+    let Some(first) = c.positional().next() else {
+        return false;
+    };
+    let v = project.resolve(call.file, c.scope, &first.value);
+    origin(&v).is_some_and(|o| paths.iter().any(|r| path_under(o, &r.root)))
 }
 
 /// Does the receiver chain of a method call already hold a catalogued call?
