@@ -546,6 +546,13 @@ impl<'a> Lowerer<'a> {
                 });
                 return;
             }
+            if !augmented
+                && left.kind() == "identifier"
+                && let Some(v) = &value
+                && self.decorated_in_place(self.text(left), span(left), v)
+            {
+                return;
+            }
             self.bind_target(left, value.map(BoundValue::Expr), augmented);
             if left.kind() == "identifier"
                 && let Some(a) = annotation
@@ -554,6 +561,43 @@ impl<'a> Lowerer<'a> {
                 b.annotation = Some(a);
             }
         }
+    }
+
+    /// `f = deco(f)` right after `def f` is `@deco def f` written out, as Python defines
+    /// decorators: `deco` becomes `f`'s outermost decorator and `f` stays bound to the
+    /// function, so that a view wrapped this way is still a view and a task declared this
+    /// way is still a task. Only a call with `f` as its one argument: `partial(f, x)`
+    /// changes the signature.
+    fn decorated_in_place(&mut self, name: &str, at: Span, value: &Expr) -> bool {
+        let ExprKind::Call(c) = value.kind else {
+            return false;
+        };
+        let call = &self.m.calls[c];
+        let [arg] = call.args.as_slice() else {
+            return false;
+        };
+        if arg.kind != ArgKind::Positional
+            || !matches!(&arg.value.kind, ExprKind::Name(n) if n == name)
+        {
+            return false;
+        }
+        let Some(BoundValue::Function(f)) = self.m.scopes[self.scope]
+            .bindings
+            .iter()
+            .rev()
+            .find(|b| b.name == name)
+            .map(|b| &b.value)
+        else {
+            return false;
+        };
+        let f = *f;
+        let decorator = Decorator {
+            span: call.callee.span,
+            expr: call.callee.clone(),
+        };
+        self.m.scopes[f].decorators.insert(0, decorator);
+        self.bind(name, BoundValue::Function(f), at, false);
+        true
     }
 
     /// A type annotation, as the type it names: `Optional[T]`, `T | None`,
