@@ -805,6 +805,14 @@ impl Project {
         if let Step::Attr(_) | Step::AnyAttr = last {
             return self.matches_steps(base, pattern, rest);
         }
+        // A builder chain: this call ends it, or continues one that matches.
+        if let Step::Chain = last
+            && let Value::Returned(inner) = base.as_ref()
+            && matches!(inner.as_ref(), Value::Attr(..))
+            && self.matches_steps(inner, pattern, steps)
+        {
+            return true;
+        }
         match base.as_ref() {
             Value::Returned(inner) => self.matches_steps(inner, pattern, rest),
             // An instance of a project subclass (`class App(Celery)`).

@@ -7,7 +7,9 @@
 //! - `openai.OpenAI().chat.completions.create`: attributes of attributes of an instance
 //!   (the SDK clients' resource groups), `stripe.StripeClient().*.*`: any two;
 //! - `napalm.get_network_driver()().open`: a call of what a call returns (a driver
-//!   class returned by a factory, then instantiated).
+//!   class returned by a factory, then instantiated);
+//! - `sqlalchemy.orm.Session().query().**`: any method at the end of a chain of method
+//!   calls on it (a query builder: `query(A).join(B).filter(c).all`).
 //!
 //! Rust paths are written with `::` (`std::fs::read`, `reqwest::blocking::*`,
 //! `tokio::runtime::Handle::current().block_on`); they are stored with `.` like Python
@@ -22,6 +24,9 @@ pub enum Step {
     Name(String),
     /// `().*`: any attribute of what the previous part returns when called.
     Any,
+    /// `().**`: one or more `().name` in a row, each on what the previous call returns
+    /// (a builder chain); the last name is any.
+    Chain,
     /// `.name` right after another step: an attribute of that attribute.
     Attr(String),
     /// `.*` right after another step.
@@ -68,6 +73,7 @@ impl PathPattern {
                 let end = r.find(['.', '(']).unwrap_or(r.len());
                 let name = &r[..end];
                 steps.push(match (name, after_call) {
+                    ("**", true) => Step::Chain,
                     ("*", true) => Step::Any,
                     ("*", false) => Step::AnyAttr,
                     (n, true) => Step::Name(n.to_string()),
@@ -113,7 +119,7 @@ impl PathPattern {
     pub fn last_name(&self) -> &str {
         match self.steps.last() {
             Some(Step::Name(n) | Step::Attr(n)) => n,
-            Some(Step::Any | Step::AnyAttr) => "*",
+            Some(Step::Any | Step::AnyAttr | Step::Chain) => "*",
             // No value is named after a bare call.
             Some(Step::Call) => "()",
             None if self.prefix => "*",
@@ -187,6 +193,16 @@ mod tests {
             PathPattern::parse("boto3.client().*").unwrap().last_name(),
             "*"
         );
+    }
+
+    #[test]
+    fn parses_a_builder_chain() {
+        let p = PathPattern::parse("orm.Session().query().**").unwrap();
+        assert_eq!(p.steps, vec![Step::Name("query".into()), Step::Chain]);
+        assert_eq!(p.last_name(), "*");
+        // `**` is only a chain of calls: not an attribute, not a name part.
+        assert!(PathPattern::parse("orm.Session.**").is_err());
+        assert!(PathPattern::parse("orm.Session().a**").is_err());
     }
 
     #[test]
