@@ -377,8 +377,17 @@ impl HandlerSet {
                     _ => vec![&a.value],
                 });
                 for v in values {
-                    match project.resolve(file, call.scope, v) {
-                        Value::Function(f) if project.scope(f).kind == ScopeKind::Function => {
+                    let value = project.resolve(file, call.scope, v);
+                    let called = match value {
+                        Value::Instance(c) if reg.calls_objects => {
+                            method_of(project, c, "__call__")
+                        }
+                        Value::Class(c) if reg.calls_objects => method_of(project, c, "__init__"),
+                        Value::Function(f) => Some(f),
+                        _ => None,
+                    };
+                    match called {
+                        Some(f) if project.scope(f).kind == ScopeKind::Function => {
                             let note = note_for(project, f, &reg.notes(), Some(call));
                             set.add_noted(f, &reg.framework, Some((file, call.span)), note);
                         }
@@ -495,6 +504,14 @@ fn last_name_of<'a>(project: &'a Project, v: &'a Value) -> Option<&'a str> {
         Value::Class(c) => Some(project.models[c.file].classes[c.class].name.as_str()),
         _ => v.last_name(),
     }
+}
+
+/// The method of that name a class has, its own or inherited from a project ancestor.
+fn method_of(project: &Project, class: ClassRef, name: &str) -> Option<FuncRef> {
+    let (ancestry, _) = project.class_ancestry(class);
+    class_methods(project, &ancestry)
+        .into_iter()
+        .find(|f| project.scope(*f).name == name)
 }
 
 /// The methods of a class and of its project ancestors, the class's own first.

@@ -245,6 +245,10 @@ pub struct Registration {
     pub loop_note: Option<String>,
     #[serde(default)]
     pub thread_option: Option<String>,
+    /// An object handed over is called: an instance runs its class's `__call__`, a class
+    /// is instantiated and runs its `__init__` (FastAPI's `Depends(Checker("admin"))`).
+    #[serde(default)]
+    pub calls_objects: bool,
 }
 
 /// Signals sent inside a request (a login, a sign-up): their receivers run in it.

@@ -666,7 +666,19 @@ impl<'a> Lowerer<'a> {
                                 .is_some_and(|i| i.kind() == "none"))
                 };
                 match (wrapper, items.as_slice()) {
-                    (Some("Optional" | "Annotated" | "ClassVar" | "Final"), [first, ..]) => {
+                    // The metadata is evaluated too: `Annotated[User, Depends(current_user)]`
+                    // calls `Depends` where the annotation is written.
+                    (Some("Annotated"), [first, extras @ ..]) => {
+                        for extra in extras {
+                            let e = match (extra.kind(), named_children(*extra).as_slice()) {
+                                ("type", [inner]) => *inner,
+                                _ => *extra,
+                            };
+                            self.expr(e);
+                        }
+                        self.annotation(*first)
+                    }
+                    (Some("Optional" | "ClassVar" | "Final"), [first, ..]) => {
                         self.annotation(*first)
                     }
                     (Some("Union"), [a, b]) if is_none(b) => self.annotation(*a),
