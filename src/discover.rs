@@ -3,7 +3,8 @@
 //! A folder given on the command line is a root: every `.py` and `.rs` file below it is
 //! read and reported, honouring `.gitignore`. A file given on the command line (as
 //! pre-commit passes changed files) is reported, and the project around it — the nearest
-//! ancestor holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py`,
+//! ancestor holding `tasklint.toml`, `pyproject.toml`, `setup.cfg`, `manage.py` (not in a
+//! package folder: see `PACKAGE_MARKERS`),
 //! `Cargo.lock` or `.git` — is read for context, so cross-file facts (which functions are
 //! tasks or views) still hold. The search never goes above the first version-control
 //! root, nor into a folder anyone may write to (`config::search_folders`).
@@ -29,6 +30,11 @@ const ROOT_MARKERS: &[&str] = &[
     "Cargo.lock",
     ".git",
 ];
+
+/// Markers that do not make a root in a folder that is itself a Python package (holds
+/// `__init__.py`): a `manage.py` kept inside the package it manages is not where imports
+/// start, and module names would lose the package.
+const PACKAGE_MARKERS: &[&str] = &["pyproject.toml", "setup.cfg", "setup.py", "manage.py"];
 
 #[derive(Clone, Debug)]
 pub struct Root {
@@ -104,10 +110,15 @@ pub fn project_root_of(file: &Path) -> Option<PathBuf> {
     let levels = folders
         .iter()
         .position(|dir| {
+            let mut package = None;
             ROOT_MARKERS
                 .iter()
                 .chain(crate::config::VCS_MARKERS)
-                .any(|m| dir.join(m).exists())
+                .any(|m| {
+                    dir.join(m).exists()
+                        && !(PACKAGE_MARKERS.contains(m)
+                            && *package.get_or_insert_with(|| dir.join("__init__.py").is_file()))
+                })
         })
         // No marker: the folder above the outermost package holding the file, so module
         // names keep their package (`shop.views`, not `views`).

@@ -246,6 +246,39 @@ fn a_file_named_on_the_command_line_is_checked_with_its_project_around_it() {
 }
 
 #[test]
+fn a_manage_py_inside_a_package_is_not_the_project_root() {
+    // `app/manage.py` sits inside the package it manages: imports start above it
+    // (`from app.tasks import ping`), where `pyproject.toml` is, and the named file's
+    // module is `app.web.views`, the name other modules import it by.
+    let t = tempfile::tempdir().unwrap();
+    let views = "from django.urls import path\nfrom app.tasks import ping\n\ndef home(request):\n    ping(1)\n    return None\n\nurlpatterns = [path('', home)]\n";
+    let task = b"from celery import shared_task\n\n@shared_task\ndef ping(x):\n    return x\n";
+    write(t.path(), "pyproject.toml", b"[project]\nname = 'x'\n");
+    write(t.path(), "app/__init__.py", b"");
+    write(t.path(), "app/manage.py", b"");
+    write(t.path(), "app/tasks.py", task);
+    write(t.path(), "app/web/__init__.py", b"");
+    write(t.path(), "app/web/views.py", views.as_bytes());
+    let o = tasklint(&["explain", "app/web/views.py:5"], t.path());
+    let out = stdout(&o);
+    assert!(out.contains("in `app.web.views.home`"), "{out}");
+    assert!(out.contains("TL101"), "{out}");
+    // A `manage.py` beside no `__init__.py` is a root, as Django lays projects out.
+    write(t.path(), "site/manage.py", b"");
+    write(t.path(), "site/shop/__init__.py", b"");
+    write(t.path(), "site/shop/tasks.py", task);
+    write(
+        t.path(),
+        "site/shop/views.py",
+        views.replace("app.tasks", "shop.tasks").as_bytes(),
+    );
+    let o = tasklint(&["explain", "site/shop/views.py:5"], t.path());
+    let out = stdout(&o);
+    assert!(out.contains("in `shop.views.home`"), "{out}");
+    assert!(out.contains("TL101"), "{out}");
+}
+
+#[test]
 fn rules_and_rule_print_the_documentation() {
     let t = tempfile::tempdir().unwrap();
     let o = tasklint(&["rules"], t.path());
