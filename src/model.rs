@@ -434,6 +434,8 @@ pub enum ExprKind {
     Starred(Box<Expr>),
     /// `a or b`: `a` when it is truthy, else `b` (`client or requests.Session()`).
     Or(Box<Expr>, Box<Expr>),
+    /// `not a` (its value is not tracked: a condition's truth is).
+    Not(Box<Expr>),
     /// An f-string, an operator, a comprehension...: not tracked.
     Other,
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use rayon::prelude::*;
 
-use crate::model::{Expr, ExprKind, ParamKind, ScopeKind};
+use crate::model::{ArgKind, Expr, ExprKind, ParamKind, ScopeKind};
 use crate::source::FileId;
 
 use super::signals::{SignalEdge, SignalReceivers};
@@ -127,6 +127,26 @@ fn truthiness(e: &Expr) -> Option<bool> {
     }
 }
 
+/// The truth of a condition when known parameters decide it: the parameter itself,
+/// `not` of a decided condition, and `a or b` (`if not broadcast or draft: return`).
+fn truth(e: &Expr, known: &Known) -> Option<bool> {
+    match &e.kind {
+        ExprKind::Name(n) => known.iter().find(|(k, _)| k == n).map(|(_, v)| *v),
+        ExprKind::Not(inner) => truth(inner, known).map(|v| !v),
+        ExprKind::Or(a, b) => match (truth(a, known), truth(b, known)) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Keywords a function received in its `**kwargs` are kept in its known values under
+/// this prefix, so that a call passing `**kwargs` on hands them to the next function
+/// (`save(broadcast=False)` through `def save(self, *args, **kwargs): super().save(**kwargs)`).
+const FORWARDED: &str = "**";
+
 impl Project {
     /// Breadth-first search from `start` (depth ≤ `max_depth` calls) for the first call
     /// matching `pred`, following only the edges `follow` accepts. `entry` is the call
@@ -163,7 +183,8 @@ impl Project {
                 if runs(e.call) && follow(e) && seen.insert(e.target) {
                     let mut p = path.clone();
                     p.push(*e);
-                    queue.push_back((e.target, self.known_params(e.call, e.target), p));
+                    let next = self.known_params_from(e.call, e.target, &known);
+                    queue.push_back((e.target, next, p));
                 }
             }
         }
@@ -171,6 +192,13 @@ impl Project {
     }
 
     fn known_params(&self, call: CallRef, target: FuncRef) -> Known {
+        self.known_params_from(call, target, &Vec::new())
+    }
+
+    /// As [`Project::known_params`], for a call made by a function whose own known
+    /// values are `caller`: the keywords it holds in `**kwargs` and passes on with
+    /// `**kwargs` count as passed.
+    fn known_params_from(&self, call: CallRef, target: FuncRef, caller: &Known) -> Known {
         // A receiver gets the signal's arguments, not the call's: of those, only
         // `created` is known (true when a manager call creates the row).
         if let Some(s) = self.graph.signal_edge(call, target) {
@@ -181,9 +209,32 @@ impl Project {
             };
         }
         let c = self.call(call);
-        if c.has_unpacking() {
-            return Vec::new();
+        let model = &self.models[call.file];
+        // `**kwargs` of the calling function, passed on whole: what it holds is known.
+        let caller_kwargs = model.scopes[model.enclosing_function(c.scope)]
+            .params
+            .iter()
+            .find(|p| p.kind == ParamKind::VarKeywords)
+            .map(|p| p.name.as_str());
+        let mut forwards = false;
+        let mut unknown_keywords = false;
+        let mut unknown_positions = false;
+        for a in &c.args {
+            match a.kind {
+                ArgKind::Star => unknown_positions = true,
+                ArgKind::DoubleStar => match &a.value.kind {
+                    ExprKind::Name(n) if Some(n.as_str()) == caller_kwargs => forwards = true,
+                    _ => unknown_keywords = true,
+                },
+                _ => {}
+            }
         }
+        let forwarded = |name: &str| {
+            caller
+                .iter()
+                .find(|(k, _)| k.strip_prefix(FORWARDED) == Some(name))
+                .map(|(_, v)| *v)
+        };
         let scope = self.scope(target);
         // A method called through an instance or class, or a constructor: `self` is
         // passed implicitly.
@@ -198,14 +249,25 @@ impl Project {
         let mut known = Vec::new();
         for (i, p) in scope.params.iter().enumerate().skip(skip) {
             let keyword = || c.keyword(&p.name).map(|a| &a.value);
+            let by_position = || {
+                if unknown_positions {
+                    None
+                } else {
+                    positional.get(i - skip).copied()
+                }
+            };
             let passed = match p.kind {
                 ParamKind::VarArgs | ParamKind::VarKeywords => continue,
-                ParamKind::PositionalOnly => positional.get(i - skip).copied(),
-                ParamKind::Normal => positional.get(i - skip).copied().or_else(keyword),
+                ParamKind::PositionalOnly => by_position(),
+                ParamKind::Normal => by_position().or_else(keyword),
                 ParamKind::KeywordOnly => keyword(),
             };
             let value = match passed {
                 Some(e) => truthiness(e),
+                // Not passed here: perhaps in what is unpacked.
+                None if forwards && forwarded(&p.name).is_some() => forwarded(&p.name),
+                None if unknown_keywords || forwards => None,
+                None if unknown_positions && p.kind != ParamKind::KeywordOnly => None,
                 None => p.default.as_ref().and_then(truthiness),
             };
             // Only parameters the body never rebinds keep the value they came with.
@@ -214,6 +276,36 @@ impl Project {
                 && !rebound
             {
                 known.push((p.name.clone(), v));
+            }
+        }
+        // What the target's own `**kwargs` receives: keywords no parameter takes.
+        if scope
+            .params
+            .iter()
+            .any(|p| p.kind == ParamKind::VarKeywords)
+        {
+            let named = |n: &str| {
+                scope.params.iter().any(|p| {
+                    p.name == n && !matches!(p.kind, ParamKind::VarArgs | ParamKind::VarKeywords)
+                })
+            };
+            for a in &c.args {
+                if let (ArgKind::Keyword, Some(n)) = (a.kind, a.name.as_deref())
+                    && !named(n)
+                    && let Some(v) = truthiness(&a.value)
+                {
+                    known.push((format!("{FORWARDED}{n}"), v));
+                }
+            }
+            if forwards {
+                for (k, v) in caller {
+                    if let Some(n) = k.strip_prefix(FORWARDED)
+                        && !named(n)
+                        && c.keyword(n).is_none()
+                    {
+                        known.push((k.clone(), *v));
+                    }
+                }
             }
         }
         known
@@ -276,13 +368,10 @@ impl Project {
         if known.is_empty() {
             return true;
         }
-        self.call(call).guards.iter().all(|g| match &g.cond.kind {
-            ExprKind::Name(n) => known
-                .iter()
-                .find(|(k, _)| k == n)
-                .is_none_or(|(_, v)| *v == g.when),
-            _ => true,
-        })
+        self.call(call)
+            .guards
+            .iter()
+            .all(|g| truth(&g.cond, known).is_none_or(|v| v == g.when))
     }
 
     /// The project function a call runs, when it is one: `helper()`, `self.method()`,

@@ -404,7 +404,7 @@ impl HandlerSet {
     /// `context_processors` of `TEMPLATES`.
     fn add_setting_handlers(&mut self, project: &Project) {
         for sh in &project.knowledge.setting_handlers {
-            let mut named: Vec<(String, FileId, Span)> = Vec::new();
+            let mut paths: Vec<(String, FileId, Span)> = Vec::new();
             for setting in &sh.settings {
                 for (file, b) in project.settings_bindings(setting) {
                     if project.models[file].language != crate::model::Language::Python {
@@ -412,18 +412,18 @@ impl HandlerSet {
                     }
                     if let BoundValue::Expr(e) = &b.value {
                         strings_in(e, sh.key.as_deref(), sh.key.is_none(), &mut |s, span| {
-                            named.push((s.to_string(), file, span))
+                            paths.push((s.to_string(), file, span))
                         });
                     }
                 }
             }
             let notes = sh.notes();
-            for (path, file, span) in named {
+            for (path, file, span) in paths {
                 match resolve_dotted(project, &path) {
                     Value::Class(c) => {
                         let (ancestry, _) = project.class_ancestry(c);
                         for f in class_methods(project, &ancestry) {
-                            if named_exactly(&sh.methods, &project.scope(f).name) {
+                            if named(&sh.methods, &project.scope(f).name) {
                                 let note = note_for(project, f, &notes, None);
                                 self.add_noted(f, &sh.framework, Some((file, span)), note);
                             }
@@ -540,10 +540,6 @@ fn named(patterns: &[String], name: &str) -> bool {
             None => name == p,
         },
     })
-}
-
-fn named_exactly(names: &[String], name: &str) -> bool {
-    names.iter().any(|n| n == name)
 }
 
 /// The handler shape of the class a method belongs to, if any.

@@ -126,6 +126,11 @@ impl Project {
                     return v;
                 }
                 let callee = self.resolve_at(file, c.scope, &c.callee, at, depth + 1);
+                if matches!(&callee, Value::External(p) if p == "builtins.super")
+                    && let Some(v) = self.super_value(file, c.scope, c.args.len(), depth + 1)
+                {
+                    return v;
+                }
                 self.returned_by(callee, depth + 1)
             }
             ExprKind::Or(left, right) => {
@@ -694,6 +699,25 @@ impl Project {
     /// What a class's base expression stands for. `Repository[User]` derives from
     /// `Repository`: a subscripted generic is replaced by its origin in the bases
     /// (`__mro_entries__`).
+    /// `super()` in a method: the instance seen as its class's first base (a project
+    /// class's instance, or what calling an outside class gives), so that
+    /// `super().send_mail(...)` is the base's `send_mail`. Later bases of the method
+    /// resolution order are not looked at.
+    fn super_value(&self, file: FileId, scope: ScopeId, args: usize, depth: u32) -> Option<Value> {
+        if args != 0 {
+            return None;
+        }
+        let model = &self.models[file];
+        let method = &model.scopes[model.enclosing_function(scope)];
+        let class = &model.classes[method.class?];
+        let base = class.bases.first()?;
+        match self.base_value(file, class.parent, base, depth + 1) {
+            Value::Class(c) => Some(Value::Instance(c)),
+            Value::External(path) => Some(Value::Returned(Box::new(Value::External(path)))),
+            _ => None,
+        }
+    }
+
     fn base_value(&self, file: FileId, scope: ScopeId, base: &Expr, depth: u32) -> Value {
         match self.resolve_at(file, scope, base, base.span.start, depth) {
             Value::Subscripted(origin) => *origin,

@@ -299,7 +299,7 @@ pub struct SettingHandlers {
     /// Only strings under this dictionary key (`context_processors` in `TEMPLATES`).
     #[serde(default)]
     pub key: Option<String>,
-    /// Handler methods of a class it names.
+    /// Handler methods of a class it names (`*`: every method not starting with `_`).
     #[serde(default)]
     pub methods: Vec<String>,
     pub functions: NamedFunction,

@@ -484,16 +484,43 @@ impl<'a> Lowerer<'a> {
         {
             return self.guard_quiet(arg).negated();
         }
-        let kind = match cond.kind() {
-            "identifier" => ExprKind::Name(self.text(cond).to_string()),
-            _ => ExprKind::Other,
-        };
         Guard {
-            cond: Expr::new(kind, span(cond)),
+            cond: self.condition_quiet(cond),
             when: true,
             tests: self.empty_test(cond),
             fills: false,
         }
+    }
+
+    /// A condition's names, `not` and `or`, written without lowering anything (the
+    /// statement holding it was lowered already): what a known parameter value can
+    /// decide (`if not broadcast or draft: return`).
+    fn condition_quiet(&self, n: Node) -> Expr {
+        let kind = match n.kind() {
+            "identifier" => ExprKind::Name(self.text(n).to_string()),
+            "parenthesized_expression" => match named_children(n).as_slice() {
+                [inner] => return self.condition_quiet(*inner),
+                _ => ExprKind::Other,
+            },
+            "not_operator" => match field(n, "argument") {
+                Some(a) => ExprKind::Not(Box::new(self.condition_quiet(a))),
+                None => ExprKind::Other,
+            },
+            "boolean_operator"
+                if n.child_by_field_name("operator")
+                    .is_some_and(|o| o.kind() == "or") =>
+            {
+                match (field(n, "left"), field(n, "right")) {
+                    (Some(l), Some(r)) => ExprKind::Or(
+                        Box::new(self.condition_quiet(l)),
+                        Box::new(self.condition_quiet(r)),
+                    ),
+                    _ => ExprKind::Other,
+                }
+            }
+            _ => ExprKind::Other,
+        };
+        Expr::new(kind, span(n))
     }
 
     fn guarded(&mut self, guards: &[Guard], body: Node) {
@@ -1391,6 +1418,10 @@ impl<'a> Lowerer<'a> {
                     None => ExprKind::Other,
                 }
             }
+            "not_operator" => match field(n, "argument") {
+                Some(a) => ExprKind::Not(Box::new(self.expr(a))),
+                None => ExprKind::Other,
+            },
             // `sender or DefaultSender()`: a default for an optional dependency.
             "boolean_operator"
                 if n.child_by_field_name("operator")
