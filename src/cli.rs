@@ -250,6 +250,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
     };
     match result {
         Ok(code) => code,
+        // The reader stopped early (`tasklint rules | head`): nothing to say about it.
+        Err(e) if e.chain().any(is_broken_pipe) => ExitCode::SUCCESS,
         Err(e) => {
             // Errors quote paths and configuration keys: escaped, like every output.
             // Everything from the checkout is escaped, line breaks too, except in an error
@@ -264,6 +266,26 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exi
             ExitCode::from(2)
         }
     }
+}
+
+/// Does an error come from writing to a pipe whose reader is gone? Renderers wrap the
+/// `io::Error` in their own (codespan's), so the wrapped errors and sources are searched.
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            if let Some(inner) = io.get_ref()
+                && is_broken_pipe(inner)
+            {
+                return true;
+            }
+        }
+        cur = err.source();
+    }
+    false
 }
 
 fn color_choice(color: Color) -> ColorChoice {
@@ -993,7 +1015,7 @@ fn report_findings(args: &CheckArgs, merged: &Merged, fixed: usize) -> anyhow::R
             let mut lock = stdout.lock();
             // A reader that stops early (`| head`) is not an error of ours.
             match write(&mut lock).and_then(|()| lock.flush()) {
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                Err(e) if is_broken_pipe(&e) => {}
                 r => r?,
             }
         }

@@ -1257,3 +1257,49 @@ fn the_documented_example_configuration_is_valid() {
     );
     assert_eq!(run_in(p.path(), &["check"]).code, 0);
 }
+
+/// A reader that stops early (`tasklint check . | head -1`) is not an error: no message,
+/// and the exit code of the check (1: it has findings), or 0 for the other commands.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    // Far more output than a pipe holds, so the writer meets the closed pipe.
+    let mut files = vec![(
+        "app/tasks.py".to_string(),
+        "from celery import shared_task\n\n\n@shared_task\ndef ping(x):\n    return x\n"
+            .to_string(),
+    )];
+    files.push(("app/__init__.py".into(), String::new()));
+    for i in 0..400 {
+        files.push((
+            format!("app/view_{i}.py"),
+            "from rest_framework.decorators import api_view\n\nfrom .tasks import ping\n\n\n@api_view([\"POST\"])\ndef home(request):\n    ping(1)\n    ping(2)\n    ping(3)\n".to_string(),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let tmp = project(&refs);
+    let cases: [(&[&str], i32); 2] = [(&["check", ".", "--no-cache"], 1), (&["rule", "--all"], 0)];
+    for (args, expected) in cases {
+        let mut child = bin()
+            .current_dir(tmp.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The reader is dropped here: the pipe closes.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(!first.is_empty(), "{args:?}");
+        assert_eq!(out.status.code(), Some(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error"), "{args:?}: {stderr}");
+    }
+}
