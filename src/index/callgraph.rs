@@ -265,8 +265,8 @@ impl Project {
             let value = match passed {
                 Some(e) => truthiness(e),
                 // Not passed here: perhaps in what is unpacked.
-                None if forwards && forwarded(&p.name).is_some() => forwarded(&p.name),
-                None if unknown_keywords || forwards => None,
+                None if forwards => forwarded(&p.name),
+                None if unknown_keywords => None,
                 None if unknown_positions && p.kind != ParamKind::KeywordOnly => None,
                 None => p.default.as_ref().and_then(truthiness),
             };

@@ -696,9 +696,6 @@ impl Project {
         }
     }
 
-    /// What a class's base expression stands for. `Repository[User]` derives from
-    /// `Repository`: a subscripted generic is replaced by its origin in the bases
-    /// (`__mro_entries__`).
     /// `super()` in a method: the instance seen as its class's first base (a project
     /// class's instance, or what calling an outside class gives), so that
     /// `super().send_mail(...)` is the base's `send_mail`. Later bases of the method
@@ -718,6 +715,9 @@ impl Project {
         }
     }
 
+    /// What a class's base expression stands for. `Repository[User]` derives from
+    /// `Repository`: a subscripted generic is replaced by its origin in the bases
+    /// (`__mro_entries__`).
     fn base_value(&self, file: FileId, scope: ScopeId, base: &Expr, depth: u32) -> Value {
         match self.resolve_at(file, scope, base, base.span.start, depth) {
             Value::Subscripted(origin) => *origin,

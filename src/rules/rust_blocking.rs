@@ -111,7 +111,7 @@ fn entry_matches(
         .iter()
         .find(|p| callee_matches(project, callee, qualname, p))
     {
-        if first_arg_from(project, call, &entry.unless_first_arg) {
+        if first_arg_from(project, call, &entry.unless_first_arg).is_some() {
             return None;
         }
         return Some(display(p, callee));
@@ -148,10 +148,7 @@ fn entry_matches(
         if matches!(callee, Value::Function(_)) {
             return None;
         }
-        let first = c.positional().next()?;
-        let v = project.resolve(call.file, c.scope, &first.value);
-        let o = origin(&v)?;
-        let r = entry.args.iter().find(|r| path_under(o, &r.root))?;
+        let r = first_arg_from(project, call, &entry.args)?;
         return Some(format!("{method}` on a `{}", rust_path(&r.root)));
     }
     // A name only one API uses (tokio's `blocking_lock`).
@@ -161,17 +158,20 @@ fn entry_matches(
     }
 }
 
-/// Does the call's first positional argument come from one of `paths`?
-fn first_arg_from(project: &Project, call: CallRef, paths: &[PathPattern]) -> bool {
+/// The one of `paths` the call's first positional argument comes from, if any.
+fn first_arg_from<'a>(
+    project: &Project,
+    call: CallRef,
+    paths: &'a [PathPattern],
+) -> Option<&'a PathPattern> {
     if paths.is_empty() {
-        return false;
+        return None;
     }
     let c = project.call(call);
-    let Some(first) = c.positional().next() else {
-        return false;
-    };
+    let first = c.positional().next()?;
     let v = project.resolve(call.file, c.scope, &first.value);
-    origin(&v).is_some_and(|o| paths.iter().any(|r| path_under(o, &r.root)))
+    let o = origin(&v)?;
+    paths.iter().find(|r| path_under(o, &r.root))
 }
 
 /// Does the receiver chain of a method call already hold a catalogued call?
