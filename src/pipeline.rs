@@ -263,7 +263,7 @@ struct Carried {
 }
 
 /// The prefilter's decision after a check, and what it depends on.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct PrefilterState {
     /// The files' paths and the knowledge it holds for.
     key: u128,
@@ -272,6 +272,36 @@ struct PrefilterState {
     relevant: Vec<bool>,
     /// The names bound to known values that made files relevant.
     names: HashSet<Requirement>,
+}
+
+impl PrefilterState {
+    /// The cache key of the decision kept for files laid out as `layout`.
+    fn cache_key(layout: u128) -> u128 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(b"prefilter state 1\n");
+        h.update(&layout.to_le_bytes());
+        h.digest128()
+    }
+
+    /// As the disk cache keeps it: names in order, so that equal states are equal bytes.
+    fn encode(&self) -> Option<Vec<u8>> {
+        let mut names: Vec<&Requirement> = self.names.iter().collect();
+        names.sort();
+        crate::cache::encode_value(&(self.key, &self.hashes, &self.relevant, names)).ok()
+    }
+
+    /// A state read back from the cache, when it is one for `n` files laid out as
+    /// `layout` (the entry is checksummed, but its lengths are checked all the same).
+    fn decode(bytes: &[u8], layout: u128, n: usize) -> Option<PrefilterState> {
+        type Stored = (u128, Vec<u128>, Vec<bool>, Vec<Requirement>);
+        let (key, hashes, relevant, names): Stored = crate::cache::decode_value(bytes)?;
+        (key == layout && hashes.len() == n && relevant.len() == n).then(|| PrefilterState {
+            key,
+            hashes,
+            relevant,
+            names: names.into_iter().collect(),
+        })
+    }
 }
 
 impl Memo {
@@ -511,7 +541,7 @@ pub struct Parsed {
     hashes: Vec<u128>,
     /// Models built on demand before the index phase (by the prefilter's closure).
     on_demand_before: usize,
-    /// The prefilter's decision, for the memo.
+    /// The prefilter's decision, for the memo and the next run (through the cache).
     state: Option<PrefilterState>,
     /// The files' layout key, when the index answers can be carried to the next check.
     layout: Option<u128>,
@@ -741,6 +771,14 @@ pub fn read_and_parse_memo(
             .and_then(|c| c.get_raw(closure_key))
             .and_then(|b| decode_bits(b, n)),
     };
+    // Some files changed since the last run: its decision, kept in the cache, is updated
+    // for them, as the language server's is (below).
+    let previous = match (previous, &cached, &parser.cache) {
+        (None, None, Some(c)) if !full => c
+            .get_raw(PrefilterState::cache_key(layout))
+            .and_then(|b| PrefilterState::decode(b, layout, n)),
+        (previous, _, _) => previous,
+    };
     let mut names = None;
     let (relevant, needed) = match (previous, cached) {
         (Some(prev), _) => {
@@ -752,6 +790,7 @@ pub fn read_and_parse_memo(
             // relevant files than a fresh check never change a finding (the prefilter
             // off makes every file relevant).
             let changed: Vec<FileId> = (0..n).filter(|f| prev.hashes[*f] != hashes[*f]).collect();
+            timings.files_scanned = changed.len();
             let mut relevant = prev.relevant;
             if !changed.is_empty() {
                 let words = facts.words(&project);
@@ -791,6 +830,7 @@ pub fn read_and_parse_memo(
         }
         (None, None) => {
             let relevant = scan(&project, &facts);
+            timings.files_scanned = n;
             clock = timings.record("prefilter", clock);
             let frontier = (0..n).filter(|f| relevant[*f]).collect();
             let (r, nd, seen) = closure(
@@ -805,8 +845,8 @@ pub fn read_and_parse_memo(
             (r, nd)
         }
     };
-    let state = match (&parser.memo, names) {
-        (Some(_), Some(names)) if !full => Some(PrefilterState {
+    let state = match names {
+        Some(names) if !full => Some(PrefilterState {
             key: layout,
             hashes: hashes.clone(),
             relevant: relevant.clone(),
@@ -1100,10 +1140,22 @@ impl Parsed {
             .map(|(f, m)| (self.hashes[f], m))
             .collect();
         let (key, bits) = &self.closure;
-        if fresh.is_empty() && cache.get_raw(*key) == Some(bits.as_slice()) {
+        // The prefilter's decision with what it was worked out from, so that the next
+        // run after an edit updates it instead of scanning every file again. A run that
+        // reused the decision whole has none of its own: the kept one still holds.
+        let state_key = PrefilterState::cache_key(self.paths);
+        let state = match &self.state {
+            Some(s) => s.encode(),
+            None => cache.get_raw(state_key).map(<[u8]>::to_vec),
+        };
+        if fresh.is_empty()
+            && cache.get_raw(*key) == Some(bits.as_slice())
+            && cache.get_raw(state_key) == state.as_deref()
+        {
             return Some("up to date".into());
         }
-        let extra = [(*key, bits.clone())];
+        let mut extra = vec![(*key, bits.clone())];
+        extra.extend(state.map(|s| (state_key, s)));
         Some(
             match cache.write_with(&fresh, &extra, |h| current.contains(&h)) {
                 Ok(n) => format!("wrote {n} entries"),

@@ -23,6 +23,9 @@ pub struct Timings {
     pub files_on_demand: usize,
     /// Files the prefilter showed cannot matter: never parsed.
     pub files_skipped_by_prefilter: usize,
+    /// Files whose bytes the prefilter scanned: all of them on a first run, only the
+    /// changed ones when the last run's decision was kept (the cache or the server).
+    pub files_scanned: usize,
     /// What happened to the cache: "off", "read 1234 entries, wrote 1300", ...
     pub cache: String,
     pub threads: usize,
@@ -56,6 +59,7 @@ impl Timings {
         self.files_from_cache += other.files_from_cache;
         self.files_on_demand += other.files_on_demand;
         self.files_skipped_by_prefilter += other.files_skipped_by_prefilter;
+        self.files_scanned += other.files_scanned;
         if self.cache.is_empty() {
             self.cache = other.cache.clone();
         } else if !other.cache.is_empty() && other.cache != self.cache {
@@ -82,7 +86,7 @@ impl Timings {
         let _ = writeln!(s, "  {:<10} {:>9.1} ms", "total", total.as_secs_f64() * 1e3);
         let _ = writeln!(
             s,
-            "  files: {} found, {} read ({}), {} parsed ({}), {} from cache, {} parsed on demand, {} skipped by the prefilter",
+            "  files: {} found, {} read ({}), {} parsed ({}), {} from cache, {} parsed on demand, {} skipped by the prefilter ({} scanned)",
             self.files_found,
             self.files_read,
             bytes(self.bytes_read),
@@ -91,6 +95,7 @@ impl Timings {
             self.files_from_cache,
             self.files_on_demand,
             self.files_skipped_by_prefilter,
+            self.files_scanned,
         );
         // The cache path may come from the checkout (`.tasklint_cache` under a hostile name).
         let _ = writeln!(s, "  cache: {}", crate::report::escape::text(&self.cache));

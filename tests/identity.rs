@@ -168,6 +168,103 @@ fn the_cache_reparses_only_what_changed() {
     assert_eq!(before, after);
 }
 
+/// A copy of a fixture project's files in a new folder.
+fn copy_project(from: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for e in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(|e| e.ok())
+    {
+        let rel = e.path().strip_prefix(from).unwrap();
+        if e.file_type().is_file() && !rel.starts_with(".tasklint_cache") {
+            let to = tmp.path().join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(e.path(), to).unwrap();
+        }
+    }
+    tmp
+}
+
+/// After an edit, a run with a cache updates the last run's prefilter decision for the
+/// changed files only (it scans one file, not all), and reports what a run without a
+/// cache reports: after an edit that may change what matters (a call and an import), a
+/// harmless one (a comment), an edit to every file, and the files back as they were.
+#[test]
+fn the_kept_prefilter_decision_changes_no_finding() {
+    for dir in fixture_projects() {
+        let name = dir.display();
+        let tmp = copy_project(&dir);
+        let cache = tempfile::tempdir().unwrap();
+        let check = |cached: bool| {
+            let (mut settings, knowledge) = fixture_settings(&dir).unwrap();
+            settings.cache = cached;
+            settings.cache_dir = Some(cache.path().to_path_buf());
+            let out = check(Options {
+                paths: vec![tmp.path().to_path_buf()],
+                settings,
+                knowledge,
+                threads: Some(2),
+            })
+            .unwrap();
+            common::assert_no_internal_error(&out);
+            (common::json_report(&out).to_string(), out.timings)
+        };
+        let files = common::source_files(tmp.path());
+        let originals: Vec<(std::path::PathBuf, String)> = files
+            .iter()
+            .map(|rel| {
+                let p = tmp.path().join(rel);
+                let text = std::fs::read_to_string(&p).unwrap();
+                (p, text)
+            })
+            .collect();
+        let append = |(path, text): &(std::path::PathBuf, String), line: &str| {
+            let comment = if path.extension().is_some_and(|x| x == "rs") {
+                "//"
+            } else {
+                "#"
+            };
+            std::fs::write(path, format!("{text}\n{comment} edited\n{line}")).unwrap();
+        };
+        let (first, t) = check(true);
+        assert_eq!(first, check(false).0, "{name}: first run");
+        assert_eq!(
+            t.files_scanned, t.files_found,
+            "{name}: first run scans all"
+        );
+        let python_call = "import requests\nrequests.get('https://example.com')\n";
+        let first_python = originals
+            .iter()
+            .find(|(p, _)| p.extension().is_some_and(|x| x == "py"));
+        for what in [
+            "a call added",
+            "a comment added",
+            "every file edited",
+            "back as it was",
+        ] {
+            match what {
+                "a call added" => {
+                    if let Some(f) = first_python {
+                        append(f, python_call)
+                    }
+                }
+                "a comment added" => append(&originals[0], ""),
+                "every file edited" => originals.iter().for_each(|f| append(f, "")),
+                _ => {
+                    for (p, text) in &originals {
+                        std::fs::write(p, text).unwrap();
+                    }
+                }
+            }
+            let (got, t) = check(true);
+            assert_eq!(got, check(false).0, "{name}: {what}");
+            if what == "a comment added" {
+                assert_eq!(t.files_scanned, 1, "{name}: {what}: {t:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn output_is_the_same_whatever_the_thread_count_run_after_run() {
     for dir in fixture_projects() {
