@@ -471,8 +471,8 @@ fn expr_ok(e: &Expr, scopes: usize, calls: usize, span: &dyn Fn(&Span) -> bool) 
         match &e.kind {
             ExprKind::Call(c) if *c >= calls => return false,
             ExprKind::Lambda(s) if *s >= scopes => return false,
-            ExprKind::Attr(x, _) | ExprKind::Starred(x) => stack.push(x),
-            ExprKind::Subscript(x, y) | ExprKind::Or(x, y) => {
+            ExprKind::Attr(x, _) | ExprKind::Starred(x) | ExprKind::Not(x) => stack.push(x),
+            ExprKind::Subscript(x, y) | ExprKind::Or(x, y) | ExprKind::And(x, y) => {
                 stack.extend([x.as_ref(), y.as_ref()])
             }
             ExprKind::List(xs) | ExprKind::Tuple(xs) => stack.extend(xs),

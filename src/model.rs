@@ -230,6 +230,19 @@ pub struct Binding {
     pub annotation: Option<Expr>,
 }
 
+impl Binding {
+    /// Is the name bound by this binding when code at byte offset `at` runs? The value is
+    /// worked out before the name is bound, so in `im = im.convert()` the `im` on the
+    /// right is the previous binding's.
+    pub fn bound_before(&self, at: u32) -> bool {
+        let value_end = match &self.value {
+            BoundValue::Expr(e) | BoundValue::IterOf(e) | BoundValue::WithOf(e) => e.span.end,
+            _ => 0,
+        };
+        self.span.start.max(value_end) < at
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum BoundValue {
     /// `name = <expr>`
@@ -436,6 +449,8 @@ pub enum ExprKind {
     Or(Box<Expr>, Box<Expr>),
     /// `not a` (its value is not tracked: a condition's truth is).
     Not(Box<Expr>),
+    /// `a and b` (its value is not tracked: a condition's truth is).
+    And(Box<Expr>, Box<Expr>),
     /// An f-string, an operator, a comprehension...: not tracked.
     Other,
 }

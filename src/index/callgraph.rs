@@ -128,7 +128,8 @@ fn truthiness(e: &Expr) -> Option<bool> {
 }
 
 /// The truth of a condition when known parameters decide it: the parameter itself,
-/// `not` of a decided condition, and `a or b` (`if not broadcast or draft: return`).
+/// `not` of a decided condition, `a or b` (`if not broadcast or draft: return`) and
+/// `a and b` (`if wait and ready:`).
 fn truth(e: &Expr, known: &Known) -> Option<bool> {
     match &e.kind {
         ExprKind::Name(n) => known.iter().find(|(k, _)| k == n).map(|(_, v)| *v),
@@ -136,6 +137,11 @@ fn truth(e: &Expr, known: &Known) -> Option<bool> {
         ExprKind::Or(a, b) => match (truth(a, known), truth(b, known)) {
             (Some(true), _) | (_, Some(true)) => Some(true),
             (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        ExprKind::And(a, b) => match (truth(a, known), truth(b, known)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
             _ => None,
         },
         _ => None,
@@ -263,7 +269,12 @@ impl Project {
                 ParamKind::KeywordOnly => keyword(),
             };
             let value = match passed {
-                Some(e) => truthiness(e),
+                // A literal, or a parameter of the caller whose value it knows
+                // (`def fire(self, delay=True): self.send(delay)`).
+                Some(e) => truthiness(e).or_else(|| match &e.kind {
+                    ExprKind::Name(n) => caller.iter().find(|(k, _)| k == n).map(|(_, v)| *v),
+                    _ => None,
+                }),
                 // Not passed here: perhaps in what is unpacked.
                 None if forwards => forwarded(&p.name),
                 None if unknown_keywords => None,
@@ -351,7 +362,7 @@ impl Project {
                 }
                 let mut p = vec![*e];
                 p.extend(path.iter().copied());
-                if is_root(*caller) {
+                if is_root(*caller) && self.path_may_run(&p, site) {
                     out.push((*caller, p.clone()));
                 }
                 if pass_through(*caller) {
@@ -360,6 +371,20 @@ impl Project {
             }
         }
         out
+    }
+
+    /// Can the calls of `path` (from a root down), then `site`, all run? What each call
+    /// passes is known further down (`if wait:` two calls below a caller that passes no
+    /// `wait`), which one step up the callers cannot see.
+    fn path_may_run(&self, path: &[Edge], site: Option<CallRef>) -> bool {
+        let mut known = Vec::new();
+        for e in path {
+            if !self.may_run(e.call, &known) {
+                return false;
+            }
+            known = self.known_params_from(e.call, e.target, &known);
+        }
+        site.is_none_or(|s| self.may_run(s, &known))
     }
 
     /// False when a guard of the call contradicts a known parameter value: the call

@@ -86,7 +86,7 @@ impl Project {
                 .iter()
                 .filter(|b| b.name == name && !b.augmented)
                 .collect();
-            if let Some(b) = all.iter().rev().find(|b| b.span.start < at).or(all.last()) {
+            if let Some(b) = all.iter().rev().find(|b| b.bound_before(at)).or(all.last()) {
                 return Some(BindingAt { scope, binding: b });
             }
             if s.kind == ScopeKind::Module {

@@ -211,7 +211,7 @@ impl Project {
             let b = all
                 .iter()
                 .rev()
-                .find(|b| b.span.start < at)
+                .find(|b| b.bound_before(at))
                 .or(all.last())
                 .copied();
             if let Some(b) = b {
@@ -252,7 +252,7 @@ impl Project {
             .map(|i| &module.bindings[*i as usize])
             .filter(|b| !b.augmented)
             .collect();
-        if let Some(b) = all.iter().rev().find(|b| b.span.start < at).or(all.last()) {
+        if let Some(b) = all.iter().rev().find(|b| b.bound_before(at)).or(all.last()) {
             return self.binding_of(file, 0, b, depth + 1);
         }
         // `from x import *`, the last one first.

@@ -4,6 +4,7 @@
 use crate::index::callgraph::Edge;
 use crate::index::{CallRef, FuncRef, Project, Value};
 use crate::knowledge::{PathPattern, SlowCall};
+use crate::model::{BoundValue, ExprKind};
 
 /// One cause, one finding: a slow call in a project function that this many handlers (or
 /// coroutines) reach is reported once, at that call, instead of once per handler.
@@ -49,6 +50,46 @@ pub struct SlowMatch<'k> {
 /// The catalogue entry a call matches, if any. `async_context`: include the entries
 /// that only block an event loop (`open()`, ...).
 pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Option<SlowMatch<'_>> {
+    let found = catalogued(project, call, async_context)?;
+    // One cause, one finding: `Image.open(f).convert("RGB").save(out)` and `page =
+    // stripe.Customer.list(); page.auto_paging_iter()` are reported at their first slow
+    // call only.
+    (!receiver_is_slow(project, call, async_context, 8)).then_some(found)
+}
+
+/// Does the receiver of a method call come from a slow call, directly (`a().b()`) or
+/// through a local name bound to one (`x = a(); x.b()`, `x = x.b()`)?
+fn receiver_is_slow(project: &Project, call: CallRef, async_context: bool, budget: u32) -> bool {
+    if budget == 0 {
+        return false;
+    }
+    let c = project.call(call);
+    let mut recv = c.receiver();
+    // `x`: the value it was bound to where the call is made, when that is a call made
+    // in the same function (a client connected once at module level is not this
+    // request's slow call: what the request does with it is).
+    if let Some(crate::model::Expr {
+        kind: ExprKind::Name(n),
+        ..
+    }) = recv
+        && let Some(b) = project.binding_at(call.file, c.scope, n, c.span.start)
+        && b.scope == c.scope
+        && let BoundValue::Expr(e) = &b.binding.value
+    {
+        recv = Some(e);
+    }
+    let Some(ExprKind::Call(inner)) = recv.map(|r| &r.kind) else {
+        return false;
+    };
+    let inner = CallRef {
+        file: call.file,
+        call: *inner,
+    };
+    catalogued(project, inner, async_context).is_some()
+        || receiver_is_slow(project, inner, async_context, budget - 1)
+}
+
+fn catalogued(project: &Project, call: CallRef, async_context: bool) -> Option<SlowMatch<'_>> {
     let value = project.callee(call);
     // A project function can be a slow call too, when the configuration names it
     // (`slow-calls`).

@@ -506,15 +506,22 @@ impl<'a> Lowerer<'a> {
                 Some(a) => ExprKind::Not(Box::new(self.condition_quiet(a))),
                 None => ExprKind::Other,
             },
-            "boolean_operator"
-                if n.child_by_field_name("operator")
-                    .is_some_and(|o| o.kind() == "or") =>
-            {
+            "boolean_operator" => {
+                let or = n
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| o.kind() == "or");
                 match (field(n, "left"), field(n, "right")) {
-                    (Some(l), Some(r)) => ExprKind::Or(
-                        Box::new(self.condition_quiet(l)),
-                        Box::new(self.condition_quiet(r)),
-                    ),
+                    (Some(l), Some(r)) => {
+                        let (l, r) = (
+                            Box::new(self.condition_quiet(l)),
+                            Box::new(self.condition_quiet(r)),
+                        );
+                        if or {
+                            ExprKind::Or(l, r)
+                        } else {
+                            ExprKind::And(l, r)
+                        }
+                    }
                     _ => ExprKind::Other,
                 }
             }
@@ -1423,12 +1430,14 @@ impl<'a> Lowerer<'a> {
                 None => ExprKind::Other,
             },
             // `sender or DefaultSender()`: a default for an optional dependency.
-            "boolean_operator"
-                if n.child_by_field_name("operator")
-                    .is_some_and(|o| o.kind() == "or") =>
-            {
+            // `wait and ready`: a condition a known parameter may decide.
+            "boolean_operator" => {
+                let or = n
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| o.kind() == "or");
                 match self.operands(n) {
-                    Some((l, r)) => ExprKind::Or(Box::new(l), Box::new(r)),
+                    Some((l, r)) if or => ExprKind::Or(Box::new(l), Box::new(r)),
+                    Some((l, r)) => ExprKind::And(Box::new(l), Box::new(r)),
                     None => ExprKind::Other,
                 }
             }

@@ -594,7 +594,10 @@ l = a and b
     assert!(
         matches!(v("k"), ExprKind::Or(l, r) if matches!(&l.kind, ExprKind::Name(n) if n == "client") && matches!(r.kind, ExprKind::Call(_)))
     );
-    assert!(matches!(v("l"), ExprKind::Other));
+    // `a and b` is kept for a condition's truth (its value is not resolved).
+    assert!(
+        matches!(v("l"), ExprKind::And(l, r) if matches!(&l.kind, ExprKind::Name(n) if n == "a") && matches!(&r.kind, ExprKind::Name(n) if n == "b"))
+    );
 }
 
 #[test]
