@@ -74,6 +74,10 @@ pub struct QuerySets {
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub evaluating_calls: Vec<PathPattern>,
     pub instance_query_methods: Vec<String>,
+    /// Instance methods that write the instance's fields back to its row.
+    pub instance_write_methods: Vec<String>,
+    /// Instance methods that read the row again, replacing what the instance held.
+    pub instance_refresh_methods: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -7,9 +7,9 @@ use super::enqueue::{Enqueue, enqueue, partial_enqueue, task_arguments};
 use super::{Check, Checker, Rule};
 use crate::catalogue;
 use crate::diagnostic::Severity;
-use crate::index::{CallRef, Origin, Project};
-use crate::knowledge::SerializerKind;
-use crate::model::{Expr, ExprKind};
+use crate::index::{CallRef, FuncRef, Origin, Project, Value};
+use crate::knowledge::{ArgumentLayout, SerializerKind};
+use crate::model::{Expr, ExprKind, ScopeKind};
 
 pub static RULE: Rule = Rule {
     info: &catalogue::TL402,
@@ -54,6 +54,16 @@ fn check(cx: &mut Checker, call: CallRef) {
         let arg_text = abbreviate(text(project, call, arg.span), 30);
         let kind_of_serializer =
             *serializer_kind.get_or_insert_with(|| serializer(project, call, &e));
+        // A pickled instance or queryset is a snapshot: it does harm when the task
+        // writes the stale copy back; a task that only reads it (or one not known) is
+        // left alone.
+        if kind_of_serializer == SerializerKind::Pickle
+            && kind.pickles
+            && !task_function(project, call, &e)
+                .is_some_and(|f| writes_back(project, f, parameter_of(project, call, arg)))
+        {
+            continue;
+        }
         let (severity, consequence) = match kind_of_serializer {
             SerializerKind::Json => (
                 Severity::Error,
@@ -88,6 +98,119 @@ fn check(cx: &mut Checker, call: CallRef) {
             d.related(f.file, project.scope(f).name_span, "task defined here");
         }
     }
+}
+
+/// The project function an enqueue runs: the task it names, or the function handed to a
+/// queue that enqueues plain functions (`django_rq.enqueue(f, ...)`, `async_task(f, ...)`).
+fn task_function(project: &Project, call: CallRef, e: &Enqueue) -> Option<FuncRef> {
+    if e.task.is_some() {
+        return e.task;
+    }
+    let skip = match e.layout? {
+        ArgumentLayout::AfterFunction => 0,
+        ArgumentLayout::AfterTimeFunction => 1,
+        _ => return None,
+    };
+    let c = project.call(call);
+    let f = c
+        .positional()
+        .nth(skip)
+        .map(|a| &a.value)
+        .or_else(|| c.keyword("func").map(|a| &a.value))?;
+    match project.resolve(call.file, c.scope, f) {
+        Value::Function(f) if project.scope(f).kind == ScopeKind::Function => Some(f),
+        _ => None,
+    }
+}
+
+/// Where an argument goes: a keyword's name, or its place among the positional ones.
+enum Parameter<'a> {
+    Named(&'a str),
+    At(usize),
+    Unknown,
+}
+
+fn parameter_of<'a>(project: &'a Project, call: CallRef, arg: &Expr) -> Parameter<'a> {
+    let c = project.call(call);
+    if let Some(a) = c.args.iter().find(|a| a.value.span == arg.span)
+        && let Some(n) = a.name.as_deref()
+    {
+        return Parameter::Named(n);
+    }
+    // Positional: counted among the task's own arguments, which end the call's positional
+    // ones (a queue's leading function or time comes first).
+    let positional: Vec<&Expr> = c.positional().map(|a| &a.value).collect();
+    match positional.iter().position(|p| p.span == arg.span) {
+        Some(i) => Parameter::At(i),
+        None => Parameter::Unknown,
+    }
+}
+
+/// Does the function write the parameter an argument goes to back to the database:
+/// `order.save()`, or a method of the instance that saves it (`order.mark_paid()` with
+/// `self.save()` inside)? A positional argument's place is uncertain (a queue's leading
+/// function, a bound task's `self`): any parameter at or before it counts.
+fn writes_back(project: &Project, f: FuncRef, to: Parameter) -> bool {
+    let params: Vec<&str> = project
+        .scope(f)
+        .params
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    let names: Vec<&str> = match to {
+        Parameter::Named(n) => vec![n],
+        Parameter::At(i) => params.iter().take(i + 2).copied().collect(),
+        Parameter::Unknown => params,
+    };
+    // `order.refresh_from_db()` first: the task works on the row as it is, not on the copy.
+    let refreshed = |n: &&str| {
+        calls_on(
+            project,
+            f,
+            n,
+            &project.knowledge.django.querysets.instance_refresh_methods,
+        )
+    };
+    let names: Vec<&str> = names.into_iter().filter(|n| !refreshed(n)).collect();
+    writes_to(project, f, &names, 1)
+}
+
+/// Does `f` itself call one of `methods` on `name`?
+fn calls_on(project: &Project, f: FuncRef, name: &str, methods: &[String]) -> bool {
+    let model = &project.models[f.file];
+    model.calls.iter().enumerate().any(|(i, c)| {
+        matches!(&c.callee.kind, ExprKind::Attr(base, m)
+            if methods.contains(m) && matches!(&base.kind, ExprKind::Name(n) if n == name))
+            && project.call_owner(CallRef {
+                file: f.file,
+                call: i,
+            }) == Some(f)
+    })
+}
+
+/// Does `f` call a write method on one of `names`, directly or through a method of the
+/// instance (`depth` methods deep)?
+fn writes_to(project: &Project, f: FuncRef, names: &[&str], depth: u32) -> bool {
+    let writes = &project.knowledge.django.querysets.instance_write_methods;
+    let model = &project.models[f.file];
+    model.calls.iter().enumerate().any(|(i, c)| {
+        let ExprKind::Attr(base, m) = &c.callee.kind else {
+            return false;
+        };
+        let on_name = matches!(&base.kind, ExprKind::Name(n) if names.contains(&n.as_str()));
+        let call = CallRef {
+            file: f.file,
+            call: i,
+        };
+        on_name
+            && project.call_owner(call) == Some(f)
+            && (writes.contains(m)
+                || depth > 0
+                    && project.call_target(call).is_some_and(|g| {
+                        project.scope(g).class.is_some()
+                            && writes_to(project, g, &["self"], depth - 1)
+                    }))
+    })
 }
 
 struct Kind {
