@@ -415,8 +415,35 @@ impl Project {
                         scope: *m,
                     })
             }
-            _ => None,
+            _ => self.model_method(call),
         }
+    }
+
+    /// `photo.write_exif()`, `Photo.objects.get(pk=1).save()`: a method of a project model
+    /// called on an instance the data flow knows (a manager query, `get_object_or_404`,
+    /// a form's `save()`...), its own or inherited from a project ancestor.
+    fn model_method(&self, call: CallRef) -> Option<FuncRef> {
+        let c = self.call(call);
+        let ExprKind::Attr(base, method) = &c.callee.kind else {
+            return None;
+        };
+        // Cheap first: a local name or a call (`photo.save()`, `qs.get(...).save()`); the
+        // data flow, which says whether it is a model instance, is asked only then.
+        // (`self` and attributes are what `resolve` follows already.)
+        match &base.kind {
+            ExprKind::Name(n) if n != "self" && n != "cls" => {}
+            ExprKind::Call(_) => {}
+            _ => return None,
+        }
+        let super::Origin::ModelInstance(Some(model)) = self.origin(call.file, c.scope, base)
+        else {
+            return None;
+        };
+        // The model by the name it is known by where the call is made.
+        let Value::Class(class) = self.lookup(call.file, c.scope, &model, c.span.start, 0) else {
+            return None;
+        };
+        super::handlers::method_of(self, class, method)
     }
 }
 

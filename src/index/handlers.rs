@@ -507,7 +507,7 @@ fn last_name_of<'a>(project: &'a Project, v: &'a Value) -> Option<&'a str> {
 }
 
 /// The method of that name a class has, its own or inherited from a project ancestor.
-fn method_of(project: &Project, class: ClassRef, name: &str) -> Option<FuncRef> {
+pub(crate) fn method_of(project: &Project, class: ClassRef, name: &str) -> Option<FuncRef> {
     let (ancestry, _) = project.class_ancestry(class);
     class_methods(project, &ancestry)
         .into_iter()
