@@ -163,35 +163,17 @@ fn writes_back(project: &Project, f: FuncRef, to: Parameter) -> bool {
         Parameter::Unknown => params,
     };
     // `order.refresh_from_db()` first: the task works on the row as it is, not on the copy.
-    let refreshed = |n: &&str| {
-        calls_on(
-            project,
-            f,
-            n,
-            &project.knowledge.django.querysets.instance_refresh_methods,
-        )
-    };
-    let names: Vec<&str> = names.into_iter().filter(|n| !refreshed(n)).collect();
-    writes_to(project, f, &names, 1)
+    let querysets = &project.knowledge.django.querysets;
+    let names: Vec<&str> = names
+        .into_iter()
+        .filter(|n| !calls_on(project, f, &[n], &querysets.instance_refresh_methods, 0))
+        .collect();
+    calls_on(project, f, &names, &querysets.instance_write_methods, 1)
 }
 
-/// Does `f` itself call one of `methods` on `name`?
-fn calls_on(project: &Project, f: FuncRef, name: &str, methods: &[String]) -> bool {
-    let model = &project.models[f.file];
-    model.calls.iter().enumerate().any(|(i, c)| {
-        matches!(&c.callee.kind, ExprKind::Attr(base, m)
-            if methods.contains(m) && matches!(&base.kind, ExprKind::Name(n) if n == name))
-            && project.call_owner(CallRef {
-                file: f.file,
-                call: i,
-            }) == Some(f)
-    })
-}
-
-/// Does `f` call a write method on one of `names`, directly or through a method of the
-/// instance (`depth` methods deep)?
-fn writes_to(project: &Project, f: FuncRef, names: &[&str], depth: u32) -> bool {
-    let writes = &project.knowledge.django.querysets.instance_write_methods;
+/// Does `f` call one of `methods` on one of `names`, directly or through a method of
+/// the instance that calls one on `self` (`depth` methods deep)?
+fn calls_on(project: &Project, f: FuncRef, names: &[&str], methods: &[String], depth: u32) -> bool {
     let model = &project.models[f.file];
     model.calls.iter().enumerate().any(|(i, c)| {
         let ExprKind::Attr(base, m) = &c.callee.kind else {
@@ -204,11 +186,11 @@ fn writes_to(project: &Project, f: FuncRef, names: &[&str], depth: u32) -> bool 
         };
         on_name
             && project.call_owner(call) == Some(f)
-            && (writes.contains(m)
+            && (methods.contains(m)
                 || depth > 0
                     && project.call_target(call).is_some_and(|g| {
                         project.scope(g).class.is_some()
-                            && writes_to(project, g, &["self"], depth - 1)
+                            && calls_on(project, g, &["self"], methods, depth - 1)
                     }))
     })
 }
