@@ -845,8 +845,10 @@ pub fn read_and_parse_memo(
             (r, nd)
         }
     };
+    // Kept only where something keeps it: the memo, or the disk cache.
+    let keeps = parser.memo.is_some() || parser.cache.is_some();
     let state = match names {
-        Some(names) if !full => Some(PrefilterState {
+        Some(names) if !full && keeps => Some(PrefilterState {
             key: layout,
             hashes: hashes.clone(),
             relevant: relevant.clone(),

@@ -127,12 +127,17 @@ fn truthiness(e: &Expr) -> Option<bool> {
     }
 }
 
+/// The value known for a parameter, by name.
+fn known_value(known: &Known, name: &str) -> Option<bool> {
+    known.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+}
+
 /// The truth of a condition when known parameters decide it: the parameter itself,
 /// `not` of a decided condition, `a or b` (`if not broadcast or draft: return`) and
 /// `a and b` (`if wait and ready:`).
 fn truth(e: &Expr, known: &Known) -> Option<bool> {
     match &e.kind {
-        ExprKind::Name(n) => known.iter().find(|(k, _)| k == n).map(|(_, v)| *v),
+        ExprKind::Name(n) => known_value(known, n),
         ExprKind::Not(inner) => truth(inner, known).map(|v| !v),
         ExprKind::Or(a, b) => match (truth(a, known), truth(b, known)) {
             (Some(true), _) | (_, Some(true)) => Some(true),
@@ -272,7 +277,7 @@ impl Project {
                 // A literal, or a parameter of the caller whose value it knows
                 // (`def fire(self, delay=True): self.send(delay)`).
                 Some(e) => truthiness(e).or_else(|| match &e.kind {
-                    ExprKind::Name(n) => caller.iter().find(|(k, _)| k == n).map(|(_, v)| *v),
+                    ExprKind::Name(n) => known_value(caller, n),
                     _ => None,
                 }),
                 // Not passed here: perhaps in what is unpacked.

@@ -124,6 +124,18 @@ static FIELDS: std::sync::LazyLock<std::collections::HashMap<String, std::num::N
     });
 
 /// `n.child_by_field_name(name)`, by field id.
+/// `l or r` / `l and r`, by the operator of the `boolean_operator` node `n`.
+fn boolean(n: Node, l: Expr, r: Expr) -> ExprKind {
+    let (l, r) = (Box::new(l), Box::new(r));
+    if n.child_by_field_name("operator")
+        .is_some_and(|o| o.kind() == "or")
+    {
+        ExprKind::Or(l, r)
+    } else {
+        ExprKind::And(l, r)
+    }
+}
+
 fn field<'t>(n: Node<'t>, name: &'static str) -> Option<Node<'t>> {
     match FIELDS.get(name) {
         Some(id) => n.child_by_field_id(id.get()),
@@ -506,25 +518,10 @@ impl<'a> Lowerer<'a> {
                 Some(a) => ExprKind::Not(Box::new(self.condition_quiet(a))),
                 None => ExprKind::Other,
             },
-            "boolean_operator" => {
-                let or = n
-                    .child_by_field_name("operator")
-                    .is_some_and(|o| o.kind() == "or");
-                match (field(n, "left"), field(n, "right")) {
-                    (Some(l), Some(r)) => {
-                        let (l, r) = (
-                            Box::new(self.condition_quiet(l)),
-                            Box::new(self.condition_quiet(r)),
-                        );
-                        if or {
-                            ExprKind::Or(l, r)
-                        } else {
-                            ExprKind::And(l, r)
-                        }
-                    }
-                    _ => ExprKind::Other,
-                }
-            }
+            "boolean_operator" => match (field(n, "left"), field(n, "right")) {
+                (Some(l), Some(r)) => boolean(n, self.condition_quiet(l), self.condition_quiet(r)),
+                _ => ExprKind::Other,
+            },
             _ => ExprKind::Other,
         };
         Expr::new(kind, span(n))
@@ -1431,16 +1428,10 @@ impl<'a> Lowerer<'a> {
             },
             // `sender or DefaultSender()`: a default for an optional dependency.
             // `wait and ready`: a condition a known parameter may decide.
-            "boolean_operator" => {
-                let or = n
-                    .child_by_field_name("operator")
-                    .is_some_and(|o| o.kind() == "or");
-                match self.operands(n) {
-                    Some((l, r)) if or => ExprKind::Or(Box::new(l), Box::new(r)),
-                    Some((l, r)) => ExprKind::And(Box::new(l), Box::new(r)),
-                    None => ExprKind::Other,
-                }
-            }
+            "boolean_operator" => match self.operands(n) {
+                Some((l, r)) => boolean(n, l, r),
+                None => ExprKind::Other,
+            },
             _ => {
                 self.generic(n);
                 ExprKind::Other
