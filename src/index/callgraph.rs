@@ -435,9 +435,19 @@ impl Project {
         // Cheap first: a local name or a call (`photo.save()`, `qs.get(...).save()`); the
         // data flow, which says whether it is a model instance, is asked only then.
         // (`self` and attributes are what `resolve` follows already.)
+        // Of attributes, only those the framework sets (`self.object`, `form.instance`).
         match &base.kind {
             ExprKind::Name(n) if n != "self" && n != "cls" => {}
             ExprKind::Call(_) => {}
+            ExprKind::Attr(_, n)
+                if n == "instance"
+                    || self
+                        .knowledge
+                        .django
+                        .views
+                        .instance_attributes
+                        .iter()
+                        .any(|a| a == n) => {}
             _ => return None,
         }
         let super::Origin::ModelInstance(Some(model)) = self.origin(call.file, c.scope, base)

@@ -132,6 +132,9 @@ impl Project {
                         });
                         if named_request {
                             Origin::Request
+                        } else if let Some(model) = self.instance_parameter(file, bscope, *i, depth)
+                        {
+                            Origin::ModelInstance(Some(model))
                         } else {
                             self.classify(&self.resolve_before(file, scope, expr, at))
                         }
@@ -202,7 +205,31 @@ impl Project {
                         }
                     }
                 }
-                self.classify(&self.resolve_before(file, scope, expr, at))
+                let o = self.classify(&self.resolve_before(file, scope, expr, at));
+                // `get_object_or_404(Photo, pk=pk)`: the model its first argument names.
+                let unnamed = matches!(
+                    o,
+                    Origin::ModelInstance(None) | Origin::QuerySet { model: None, .. }
+                );
+                if !unnamed
+                    || !self.matches_any(
+                        &self.resolve_before(file, c.scope, &c.callee, at),
+                        &django.models.model_argument_calls,
+                    )
+                {
+                    return o;
+                }
+                let model = c.args.first().and_then(|a| {
+                    match self.origin_at(file, c.scope, &a.value, at, depth + 1) {
+                        Origin::ModelClass(m) => Some(m),
+                        Origin::QuerySet { model, .. } => model,
+                        _ => None,
+                    }
+                });
+                match o {
+                    Origin::QuerySet { rows, .. } => Origin::QuerySet { model, rows },
+                    _ => Origin::ModelInstance(model),
+                }
             }
             _ => Origin::Unknown,
         }
@@ -294,10 +321,10 @@ impl Project {
                     if views.instance_attributes.iter().any(|a| a == name)
                         && self.class_matches(*c, &views.bases)
                     {
-                        return Origin::ModelInstance(None);
+                        return Origin::ModelInstance(self.declared_model(*c, depth + 1));
                     }
                     if name == "instance" && self.class_matches(*c, &django.forms.model_forms) {
-                        return Origin::ModelInstance(None);
+                        return Origin::ModelInstance(self.declared_model(*c, depth + 1));
                     }
                 }
                 let b = self.classify_depth(base, depth + 1);
@@ -364,7 +391,7 @@ impl Project {
                 None => Origin::Unknown,
             },
             // An overridden `get_object()` of a detail view still returns the object.
-            Value::Function(f) => self.view_method_origin(*f),
+            Value::Function(f) => self.view_method_origin(*f, depth + 1),
             Value::Attr(base, method) => self.method_origin(base, method, depth + 1),
             _ => Origin::Unknown,
         }
@@ -412,15 +439,15 @@ impl Project {
             }
             Value::Instance(c) => {
                 if method == "save" && self.class_matches(*c, &django.forms.model_forms) {
-                    return Origin::ModelInstance(None);
+                    return Origin::ModelInstance(self.declared_model(*c, depth + 1));
                 }
                 if self.class_matches(*c, &django.views.bases) {
                     if django.views.instance_methods.iter().any(|m| m == method) {
-                        return Origin::ModelInstance(None);
+                        return Origin::ModelInstance(self.declared_model(*c, depth + 1));
                     }
                     if django.views.queryset_methods.iter().any(|m| m == method) {
                         return Origin::QuerySet {
-                            model: None,
+                            model: self.declared_model(*c, depth + 1),
                             rows: false,
                         };
                     }
@@ -437,7 +464,7 @@ impl Project {
 
     /// A project method of a detail view that the framework defines to return the object
     /// (`get_object`) or the queryset (`get_queryset`), overridden by the project.
-    fn view_method_origin(&self, f: FuncRef) -> Origin {
+    fn view_method_origin(&self, f: FuncRef, depth: u32) -> Origin {
         let views = &self.knowledge.django.views;
         let s = self.scope(f);
         let Some(class) = s.class else {
@@ -451,15 +478,78 @@ impl Project {
             return Origin::Unknown;
         }
         if views.instance_methods.contains(&s.name) {
-            Origin::ModelInstance(None)
+            Origin::ModelInstance(self.declared_model(c, depth))
         } else if views.queryset_methods.contains(&s.name) {
             Origin::QuerySet {
-                model: None,
+                model: self.declared_model(c, depth),
                 rows: false,
             }
         } else {
             Origin::Unknown
         }
+    }
+
+    /// The model a project class says it works on, its own or a project ancestor's: a
+    /// view's `model = Photo` or `queryset = Photo.objects...`, a model form's or model
+    /// serializer's `class Meta: model = Photo`.
+    pub(crate) fn declared_model(&self, c: ClassRef, depth: u32) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let (ancestry, _) = self.class_ancestry(c);
+        ancestry.iter().find_map(|a| {
+            let m = &self.models[a.file];
+            let body = m.classes[a.class].body;
+            let meta = m
+                .classes
+                .iter()
+                .find(|k| k.parent == body && k.name == "Meta")
+                .map(|k| (k.body, "model"));
+            [(body, "model"), (body, "queryset")]
+                .into_iter()
+                .chain(meta)
+                .find_map(|(scope, name)| {
+                    let b = m.scopes[scope]
+                        .bindings
+                        .iter()
+                        .rev()
+                        .find(|b| b.name == name)?;
+                    let BoundValue::Expr(e) = &b.value else {
+                        return None;
+                    };
+                    match self.origin_at(a.file, scope, e, e.span.start, depth + 1) {
+                        Origin::ModelClass(model) => Some(model),
+                        Origin::QuerySet { model, .. } => model,
+                        _ => None,
+                    }
+                })
+        })
+    }
+
+    /// The model of a parameter the framework fills with an instance: `instance` of a
+    /// model serializer's `update(self, instance, validated_data)`.
+    fn instance_parameter(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        param: usize,
+        depth: u32,
+    ) -> Option<String> {
+        let s = &self.models[file].scopes[scope];
+        let forms = &self.knowledge.django.forms;
+        let class = s.class?;
+        if !forms
+            .instance_parameters
+            .iter()
+            .any(|p| p.method == s.name && p.index == param)
+        {
+            return None;
+        }
+        let c = ClassRef { file, class };
+        if !self.class_matches(c, &forms.model_forms) {
+            return None;
+        }
+        self.declared_model(c, depth + 1)
     }
 
     /// What an instance of a project class is.

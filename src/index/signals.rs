@@ -278,31 +278,7 @@ fn form_model(project: &Project, call: CallRef, form: Value) -> Option<String> {
             return None;
         }
     }
-    for a in ancestry.iter() {
-        let model = &project.models[a.file];
-        let body = model.classes[a.class].body;
-        let Some(meta) = model
-            .classes
-            .iter()
-            .find(|k| k.name == "Meta" && k.parent == body)
-        else {
-            continue;
-        };
-        let b = project.binding_at(a.file, meta.body, "model", u32::MAX)?;
-        if b.scope != meta.body {
-            return None;
-        }
-        let BoundValue::Expr(e) = &b.binding.value else {
-            return None;
-        };
-        return match project.resolve(a.file, meta.body, e) {
-            Value::Class(m) if project.is_model_class(m) => {
-                Some(project.models[m.file].classes[m.class].name.clone())
-            }
-            _ => None,
-        };
-    }
-    None
+    project.declared_model(class, 0)
 }
 
 /// Receivers attached to signals in one place of a file.

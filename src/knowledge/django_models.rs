@@ -55,6 +55,10 @@ pub struct Models {
     pub class_factories: Vec<PathPattern>,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub instance_calls: Vec<PathPattern>,
+    /// Of those and of `queryset_calls`, the ones whose first argument is the model (or a
+    /// queryset of it).
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub model_argument_calls: Vec<PathPattern>,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub queryset_calls: Vec<PathPattern>,
     pub manager_attributes: Vec<String>,
@@ -85,6 +89,17 @@ pub struct QuerySets {
 pub struct Forms {
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub model_forms: Vec<PathPattern>,
+    /// Parameters of their methods that the framework fills with the form's model instance.
+    #[serde(default)]
+    pub instance_parameters: Vec<InstanceParameter>,
+}
+
+/// `index` counts from the method's first parameter (`self` is 0).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceParameter {
+    pub method: String,
+    pub index: usize,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
