@@ -157,6 +157,56 @@ pub fn last_names(patterns: &[PathPattern]) -> Vec<&str> {
         .collect()
 }
 
+/// Methods of Python's builtin lists, dicts, sets and strings: nearly every file calls
+/// some of them, so a file that mentions one says nothing about the receiver.
+const BUILTIN_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "clear",
+    "index",
+    "count",
+    "sort",
+    "reverse",
+    "copy",
+    "get",
+    "items",
+    "keys",
+    "values",
+    "update",
+    "setdefault",
+    "add",
+    "discard",
+    "join",
+    "split",
+    "format",
+    "replace",
+    "strip",
+];
+
+/// A word every file holding a call that matches each pattern contains: the name the call
+/// is written with ([`last_names`]), except for a method of an instance whose name
+/// builtin types also have (`django_q.tasks.Chain().append`), where it is the class
+/// called (`Chain`): almost every file has an `.append(`. An instance built in another
+/// module and imported under another name is missed for those.
+pub fn file_words(patterns: &[PathPattern]) -> Vec<&str> {
+    patterns
+        .iter()
+        .zip(last_names(patterns))
+        .map(|(p, last)| {
+            let class = p.root.rsplit('.').next().unwrap_or(&p.root);
+            match p.steps.as_slice() {
+                [Step::Name(m)] if BUILTIN_METHODS.contains(&m.as_str()) && !class.is_empty() => {
+                    class
+                }
+                _ => last,
+            }
+        })
+        .collect()
+}
+
 pub fn deserialize_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathPattern>, D::Error> {
     let raw = Vec::<String>::deserialize(d)?;
     raw.iter()
@@ -167,6 +217,20 @@ pub fn deserialize_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathPatte
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_builtin_method_name_is_not_a_file_word() {
+        let patterns: Vec<PathPattern> = [
+            "django_q.tasks.Chain().append",
+            "rq.Queue().enqueue",
+            "django_q.tasks.async_task",
+        ]
+        .iter()
+        .map(|t| PathPattern::parse(t).unwrap())
+        .collect();
+        assert_eq!(file_words(&patterns), ["Chain", "enqueue", "async_task"]);
+        assert_eq!(last_names(&patterns), ["append", "enqueue", "async_task"]);
+    }
 
     #[test]
     fn parses_the_three_forms() {

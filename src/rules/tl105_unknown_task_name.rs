@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Check, Checker, Rule};
 use crate::catalogue;
 use crate::index::{CallRef, ClassRef, FuncRef, Project, Value};
-use crate::knowledge::{TaskNameKind, last_names};
+use crate::knowledge::{TaskNameKind, file_words, last_names};
 use crate::model::{ArgKind, BoundValue, Expr, ExprKind, ParamKind, ScopeId, Span};
 use crate::source::FileId;
 
@@ -45,8 +45,13 @@ fn check(cx: &mut Checker) {
         .iter()
         .flat_map(|site| last_names(&site.calls))
         .collect();
+    let file_words: Vec<&str> = calls
+        .task_name
+        .iter()
+        .flat_map(|site| file_words(&site.calls))
+        .collect();
     let mut helpers: Vec<Helper> = Vec::new();
-    for (file, model) in project.python_models_mentioning(&words) {
+    for (file, model) in project.python_models_mentioning(&file_words) {
         // Helpers are found in every file (their callers may be the reported ones).
         let reported = project.report[file] && !project.is_test[file];
         for (id, c) in model.calls.iter().enumerate() {
