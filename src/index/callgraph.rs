@@ -382,10 +382,24 @@ impl Project {
     /// passes is known further down (`if wait:` two calls below a caller that passes no
     /// `wait`), which one step up the callers cannot see.
     fn path_may_run(&self, path: &[Edge], site: Option<CallRef>) -> bool {
+        // Known values matter only to a call behind a guard: past the last one (or with
+        // none below the root's own call), nothing is left to contradict.
+        let guarded = |c: CallRef| !self.call(c).guards.is_empty();
+        let last = if site.is_some_and(guarded) {
+            path.len()
+        } else {
+            match path.iter().rposition(|e| guarded(e.call)) {
+                Some(i) if i > 0 => i,
+                _ => return true,
+            }
+        };
         let mut known = Vec::new();
-        for e in path {
+        for (i, e) in path.iter().enumerate() {
             if !self.may_run(e.call, &known) {
                 return false;
+            }
+            if i == last {
+                return true;
             }
             known = self.known_params_from(e.call, e.target, &known);
         }
