@@ -592,7 +592,7 @@ impl Project {
         self.class_matches(c, &self.knowledge.django.models.bases)
     }
 
-    fn class_matches(&self, c: ClassRef, patterns: &[PathPattern]) -> bool {
+    pub(crate) fn class_matches(&self, c: ClassRef, patterns: &[PathPattern]) -> bool {
         patterns.iter().any(|p| self.derives_from(c, p))
     }
 

@@ -155,6 +155,12 @@ impl Project {
     /// same value gives that value, so a factory (`app = create_application()` returning
     /// a `Celery(...)`) is seen through.
     fn returned_by(&self, callee: Value, depth: u32) -> Value {
+        if let Value::Attr(base, method) = &callee
+            && let Value::Instance(view) = base.as_ref()
+            && let Some(v) = self.view_serializer(*view, method, depth + 1)
+        {
+            return v;
+        }
         if let Value::Function(f) = &callee
             && depth <= MAX_DEPTH
         {
@@ -188,6 +194,45 @@ impl Project {
             }
         }
         call_result(callee)
+    }
+
+    /// `self.get_serializer(...)` in a DRF view: an instance of the class its
+    /// `serializer_class` (its own or a project ancestor's) names.
+    fn view_serializer(&self, view: ClassRef, method: &str, depth: u32) -> Option<Value> {
+        let views = &self.knowledge.django.views;
+        if depth > MAX_DEPTH
+            || !views.serializer_methods.iter().any(|m| m == method)
+            || !self.class_matches(view, &views.bases)
+        {
+            return None;
+        }
+        let (ancestry, _) = self.class_ancestry(view);
+        let chooses = ancestry.iter().any(|a| {
+            let model = &self.models[a.file];
+            model.classes[a.class]
+                .methods
+                .iter()
+                .any(|m| views.serializer_choosers.contains(&model.scopes[*m].name))
+        });
+        if chooses {
+            return None;
+        }
+        ancestry.iter().find_map(|a| {
+            let model = &self.models[a.file];
+            let body = model.classes[a.class].body;
+            let b = model.scopes[body]
+                .bindings
+                .iter()
+                .rev()
+                .find(|b| b.name == views.serializer_attribute)?;
+            let BoundValue::Expr(e) = &b.value else {
+                return None;
+            };
+            match self.resolve_at(a.file, body, e, e.span.start, depth + 1) {
+                Value::Class(c) => Some(Value::Instance(c)),
+                _ => None,
+            }
+        })
     }
 
     /// A name as seen from `scope` at byte offset `at`: the last binding before the use

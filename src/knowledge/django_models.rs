@@ -110,6 +110,14 @@ pub struct ObjectViews {
     pub instance_methods: Vec<String>,
     pub instance_attributes: Vec<String>,
     pub queryset_methods: Vec<String>,
+    /// Methods that return an instance of the class named by `serializer_attribute`
+    /// (DRF's `get_serializer`), unless the project overrides one of `serializer_choosers`.
+    #[serde(default)]
+    pub serializer_methods: Vec<String>,
+    #[serde(default)]
+    pub serializer_attribute: String,
+    #[serde(default)]
+    pub serializer_choosers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
