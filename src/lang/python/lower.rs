@@ -5,6 +5,7 @@
 use tree_sitter::Node;
 
 use super::MAX_NESTING;
+use super::kind::KindName;
 use crate::model::*;
 
 pub fn lower(root: Node, text: &str) -> FileModel {
@@ -45,13 +46,13 @@ fn span(n: Node) -> Span {
 /// The condition of an `if` with no `elif`/`else` whose body ends by leaving the block
 /// (`return`, `raise`, `continue`, `break`).
 fn early_exit_condition(n: Node) -> Option<Node> {
-    if n.kind() != "if_statement" || field(n, "alternative").is_some() {
+    if n.kind_name() != "if_statement" || field(n, "alternative").is_some() {
         return None;
     }
     let body = field(n, "consequence")?;
     let last = *named_children(body).last()?;
     matches!(
-        last.kind(),
+        last.kind_name(),
         "return_statement" | "raise_statement" | "continue_statement" | "break_statement"
     )
     .then(|| field(n, "condition"))
@@ -72,8 +73,8 @@ struct Mark {
 
 /// `__name__ == "__main__"` (either way round).
 fn is_main_check(cond: Node, text: &str) -> bool {
-    if cond.kind() != "comparison_operator"
-        || field(cond, "operators").is_none_or(|o| o.kind() != "==")
+    if cond.kind_name() != "comparison_operator"
+        || field(cond, "operators").is_none_or(|o| o.kind_name() != "==")
     {
         return false;
     }
@@ -82,8 +83,9 @@ fn is_main_check(cond: Node, text: &str) -> bool {
         return false;
     };
     let t = |n: &Node| &text[n.start_byte()..n.end_byte()];
-    let is_name = |n: &Node| n.kind() == "identifier" && t(n) == "__name__";
-    let is_main = |n: &Node| n.kind() == "string" && matches!(t(n), "\"__main__\"" | "'__main__'");
+    let is_name = |n: &Node| n.kind_name() == "identifier" && t(n) == "__name__";
+    let is_main =
+        |n: &Node| n.kind_name() == "string" && matches!(t(n), "\"__main__\"" | "'__main__'");
     (is_name(a) && is_main(b)) || (is_main(a) && is_name(b))
 }
 
@@ -128,7 +130,7 @@ static FIELDS: std::sync::LazyLock<std::collections::HashMap<String, std::num::N
 fn boolean(n: Node, l: Expr, r: Expr) -> ExprKind {
     let (l, r) = (Box::new(l), Box::new(r));
     if n.child_by_field_name("operator")
-        .is_some_and(|o| o.kind() == "or")
+        .is_some_and(|o| o.kind_name() == "or")
     {
         ExprKind::Or(l, r)
     } else {
@@ -147,7 +149,7 @@ fn field<'t>(n: Node<'t>, name: &'static str) -> Option<Node<'t>> {
 fn named_children<'t>(n: Node<'t>) -> smallvec::SmallVec<[Node<'t>; 6]> {
     let mut cursor = n.walk();
     n.named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment")
+        .filter(|c| c.kind_name() != "comment")
         .collect()
 }
 
@@ -273,10 +275,10 @@ impl<'a> Lowerer<'a> {
             return;
         }
         self.depth += 1;
-        match n.kind() {
+        match n.kind_name() {
             "expression_statement" => {
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "assignment" => self.assignment(c, false),
                         "augmented_assignment" => self.assignment(c, true),
                         _ => {
@@ -294,7 +296,7 @@ impl<'a> Lowerer<'a> {
             "decorated_definition" => {
                 let decorators: Vec<Decorator> = named_children(n)
                     .into_iter()
-                    .filter(|c| c.kind() == "decorator")
+                    .filter(|c| c.kind_name() == "decorator")
                     .filter_map(|d| {
                         let inner = named_children(d).into_iter().next()?;
                         // The decorator node takes in a comment that ends its line: the
@@ -306,7 +308,7 @@ impl<'a> Lowerer<'a> {
                     })
                     .collect();
                 if let Some(def) = field(n, "definition") {
-                    match def.kind() {
+                    match def.kind_name() {
                         "function_definition" => self.function(def, decorators, span(n)),
                         "class_definition" => self.class(def, decorators, span(n)),
                         _ => self.generic(def),
@@ -316,7 +318,7 @@ impl<'a> Lowerer<'a> {
             "import_statement" => self.import(n),
             "global_statement" => {
                 for c in named_children(n) {
-                    if c.kind() == "identifier" {
+                    if c.kind_name() == "identifier" {
                         let name = self.text(c).to_string();
                         self.m.scopes[self.scope].globals.push(name);
                     }
@@ -338,7 +340,7 @@ impl<'a> Lowerer<'a> {
                     previous.push(g.negated());
                 }
                 for alt in named_children(n) {
-                    match alt.kind() {
+                    match alt.kind_name() {
                         "elif_clause" => {
                             if let Some(c) = field(alt, "condition") {
                                 let g = self.guard(c);
@@ -405,7 +407,7 @@ impl<'a> Lowerer<'a> {
                     self.expr(s);
                 }
                 for c in named_children(n) {
-                    if c.kind() == "block" {
+                    if c.kind_name() == "block" {
                         for case in named_children(c) {
                             if let Some(b) = field(case, "consequence") {
                                 self.block(b);
@@ -422,7 +424,7 @@ impl<'a> Lowerer<'a> {
 
     /// An `if` condition as a guard; `not x` becomes "x is false".
     fn guard(&mut self, cond: Node) -> Guard {
-        if cond.kind() == "not_operator"
+        if cond.kind_name() == "not_operator"
             && let Some(arg) = field(cond, "argument")
         {
             return self.guard(arg).negated();
@@ -439,7 +441,7 @@ impl<'a> Lowerer<'a> {
     /// name or attribute tested for being empty, and which value of the condition means
     /// it is. Written without lowering anything (no calls are recorded).
     fn empty_test(&self, cond: Node) -> Option<EmptyTest> {
-        match cond.kind() {
+        match cond.kind_name() {
             "identifier" | "attribute" => Some(EmptyTest {
                 expr: self.plain_dotted(cond)?,
                 empty_when: false,
@@ -449,12 +451,14 @@ impl<'a> Lowerer<'a> {
                 let [left, right] = operands.as_slice() else {
                     return None;
                 };
-                let op = field(cond, "operators")?.kind();
+                let op = field(cond, "operators")?.kind_name();
                 match op {
-                    "is" | "==" | "is not" | "!=" if right.kind() == "none" => Some(EmptyTest {
-                        expr: self.plain_dotted(*left)?,
-                        empty_when: matches!(op, "is" | "=="),
-                    }),
+                    "is" | "==" | "is not" | "!=" if right.kind_name() == "none" => {
+                        Some(EmptyTest {
+                            expr: self.plain_dotted(*left)?,
+                            empty_when: matches!(op, "is" | "=="),
+                        })
+                    }
                     "in" | "not in" => Some(EmptyTest {
                         expr: self.plain_dotted(*right)?,
                         empty_when: op == "not in",
@@ -475,7 +479,7 @@ impl<'a> Lowerer<'a> {
 
     /// `a`, `a.b.c` as an expression, without lowering (nothing else).
     fn plain_dotted(&self, n: Node) -> Option<Expr> {
-        let kind = match n.kind() {
+        let kind = match n.kind_name() {
             "identifier" => ExprKind::Name(self.text(n).to_string()),
             "attribute" => {
                 let base = self.plain_dotted(field(n, "object")?)?;
@@ -491,7 +495,7 @@ impl<'a> Lowerer<'a> {
 
     /// Like [`Self::guard`], for a condition already lowered (no calls recorded twice).
     fn guard_quiet(&self, cond: Node) -> Guard {
-        if cond.kind() == "not_operator"
+        if cond.kind_name() == "not_operator"
             && let Some(arg) = field(cond, "argument")
         {
             return self.guard_quiet(arg).negated();
@@ -508,7 +512,7 @@ impl<'a> Lowerer<'a> {
     /// statement holding it was lowered already): what a known parameter value can
     /// decide (`if not broadcast or draft: return`).
     fn condition_quiet(&self, n: Node) -> Expr {
-        let kind = match n.kind() {
+        let kind = match n.kind_name() {
             "identifier" => ExprKind::Name(self.text(n).to_string()),
             "parenthesized_expression" => match named_children(n).as_slice() {
                 [inner] => return self.condition_quiet(*inner),
@@ -544,7 +548,7 @@ impl<'a> Lowerer<'a> {
             // `x: Client` alone assigns nothing, but declares what `x` holds (a class
             // body's field: a dataclass, pydantic or attrs attribute).
             if let (Some(left), Some(a)) = (field(n, "left"), annotation)
-                && left.kind() == "identifier"
+                && left.kind_name() == "identifier"
             {
                 let name = self.text(left);
                 self.bind(name, BoundValue::Unknown, span(left), false);
@@ -555,7 +559,7 @@ impl<'a> Lowerer<'a> {
             return;
         };
         // `a = b = value`: the right side is itself an assignment.
-        let value = if right.kind() == "assignment" {
+        let value = if right.kind_name() == "assignment" {
             self.assignment(right, false);
             right
                 .child_by_field_id(FIELDS["left"].get())
@@ -564,7 +568,7 @@ impl<'a> Lowerer<'a> {
             Some(self.expr(right))
         };
         if let Some(left) = field(n, "left") {
-            if matches!(left.kind(), "attribute" | "subscript")
+            if matches!(left.kind_name(), "attribute" | "subscript")
                 && let Some(value) = value
             {
                 let target = self.expr(left);
@@ -578,14 +582,14 @@ impl<'a> Lowerer<'a> {
                 return;
             }
             if !augmented
-                && left.kind() == "identifier"
+                && left.kind_name() == "identifier"
                 && let Some(v) = &value
                 && self.decorated_in_place(self.text(left), span(left), v)
             {
                 return;
             }
             self.bind_target(left, value.map(BoundValue::Expr), augmented);
-            if left.kind() == "identifier"
+            if left.kind_name() == "identifier"
                 && let Some(a) = annotation
                 && let Some(b) = self.m.scopes[self.scope].bindings.last_mut()
             {
@@ -636,7 +640,7 @@ impl<'a> Lowerer<'a> {
     /// (`"Client"`, `"pkg.Client"`) the name it holds. Anything else as written.
     fn annotation(&mut self, n: Node) -> Expr {
         // `type` nodes wrap the expression.
-        let n = if n.kind() == "type" {
+        let n = if n.kind_name() == "type" {
             match named_children(n).as_slice() {
                 [one] => *one,
                 _ => n,
@@ -644,7 +648,7 @@ impl<'a> Lowerer<'a> {
         } else {
             n
         };
-        match n.kind() {
+        match n.kind_name() {
             "string" => {
                 let e = self.expr(n);
                 if let ExprKind::Str(text) = &e.kind
@@ -656,12 +660,12 @@ impl<'a> Lowerer<'a> {
             }
             "binary_operator"
                 if n.child_by_field_name("operator")
-                    .is_some_and(|o| o.kind() == "|") =>
+                    .is_some_and(|o| o.kind_name() == "|") =>
             {
                 let (Some(l), Some(r)) = (field(n, "left"), field(n, "right")) else {
                     return self.expr(n);
                 };
-                match (l.kind(), r.kind()) {
+                match (l.kind_name(), r.kind_name()) {
                     (_, "none") => self.annotation(l),
                     ("none", _) => self.annotation(r),
                     _ => self.expr(n),
@@ -670,7 +674,7 @@ impl<'a> Lowerer<'a> {
             // `Optional[T]` as an expression, or as a type (`generic_type`).
             "subscript" | "generic_type" => {
                 let children = named_children(n);
-                let (wrapper, items): (Option<Node>, Vec<Node>) = if n.kind() == "subscript" {
+                let (wrapper, items): (Option<Node>, Vec<Node>) = if n.kind_name() == "subscript" {
                     let value = field(n, "value");
                     let items = children
                         .into_iter()
@@ -680,7 +684,7 @@ impl<'a> Lowerer<'a> {
                 } else {
                     let items = children
                         .iter()
-                        .filter(|c| c.kind() == "type_parameter")
+                        .filter(|c| c.kind_name() == "type_parameter")
                         .flat_map(|p| named_children(*p))
                         .collect();
                     (children.first().copied(), items)
@@ -690,18 +694,18 @@ impl<'a> Lowerer<'a> {
                     t.rsplit('.').next().unwrap_or(t)
                 });
                 let is_none = |c: &Node| {
-                    c.kind() == "none"
-                        || (c.kind() == "type"
+                    c.kind_name() == "none"
+                        || (c.kind_name() == "type"
                             && named_children(*c)
                                 .first()
-                                .is_some_and(|i| i.kind() == "none"))
+                                .is_some_and(|i| i.kind_name() == "none"))
                 };
                 match (wrapper, items.as_slice()) {
                     // The metadata is evaluated too: `Annotated[User, Depends(current_user)]`
                     // calls `Depends` where the annotation is written.
                     (Some("Annotated"), [first, extras @ ..]) => {
                         for extra in extras {
-                            let e = match (extra.kind(), named_children(*extra).as_slice()) {
+                            let e = match (extra.kind_name(), named_children(*extra).as_slice()) {
                                 ("type", [inner]) => *inner,
                                 _ => *extra,
                             };
@@ -720,10 +724,10 @@ impl<'a> Lowerer<'a> {
             "union_type" => {
                 let parts = named_children(n);
                 let is_none = |c: &Node| {
-                    c.kind() == "none"
+                    c.kind_name() == "none"
                         || named_children(*c)
                             .first()
-                            .is_some_and(|i| i.kind() == "none")
+                            .is_some_and(|i| i.kind_name() == "none")
                 };
                 match parts.as_slice() {
                     [a, b] if is_none(b) => self.annotation(*a),
@@ -735,7 +739,7 @@ impl<'a> Lowerer<'a> {
             "member_type" => {
                 let parts = named_children(n);
                 match parts.as_slice() {
-                    [base, attr] if attr.kind() == "identifier" => {
+                    [base, attr] if attr.kind_name() == "identifier" => {
                         let b = self.annotation(*base);
                         let s = span(n);
                         Expr::new(ExprKind::Attr(Box::new(b), self.text(*attr).to_string()), s)
@@ -749,7 +753,7 @@ impl<'a> Lowerer<'a> {
 
     /// Binds the names of an assignment / loop / `with` target.
     fn bind_target(&mut self, target: Node, value: Option<BoundValue>, augmented: bool) {
-        match target.kind() {
+        match target.kind_name() {
             "identifier" => {
                 let name = self.text(target);
                 self.bind(
@@ -784,7 +788,7 @@ impl<'a> Lowerer<'a> {
     fn function(&mut self, n: Node, decorators: Vec<Decorator>, whole: Span) {
         let name_node = field(n, "name");
         let name = name_node.map(|c| self.text(c)).unwrap_or("<anonymous>");
-        let is_async = n.child(0).is_some_and(|c| c.kind() == "async");
+        let is_async = n.child(0).is_some_and(|c| c.kind_name() == "async");
         let class = match self.m.scopes[self.scope].kind {
             ScopeKind::Class => self.m.scopes[self.scope].class,
             _ => None,
@@ -862,13 +866,13 @@ impl<'a> Lowerer<'a> {
         let mut out = Vec::new();
         let mut keyword_only = false;
         for c in named_children(n) {
-            let (name_node, kind, default, annotation) = match c.kind() {
+            let (name_node, kind, default, annotation) = match c.kind_name() {
                 "identifier" => (Some(c), ParamKind::Normal, None, None),
                 "typed_parameter" => {
                     // `x: int`, or `*args: int` / `**kw: int`.
                     let inner = named_children(c).into_iter().next();
                     let ann = field(c, "type");
-                    match inner.map(|i| (i.kind(), i)) {
+                    match inner.map(|i| (i.kind_name(), i)) {
                         Some(("list_splat_pattern", i)) => {
                             keyword_only = true;
                             (
@@ -954,7 +958,7 @@ impl<'a> Lowerer<'a> {
         let mut bases = Vec::new();
         if let Some(args) = field(n, "superclasses") {
             for a in named_children(args) {
-                match a.kind() {
+                match a.kind_name() {
                     // metaclass=..., and other class keywords
                     "keyword_argument" => {
                         if let Some(v) = field(a, "value") {
@@ -1010,7 +1014,7 @@ impl<'a> Lowerer<'a> {
         // `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
         let mut names = Vec::new();
         for c in named_children(n) {
-            match c.kind() {
+            match c.kind_name() {
                 "dotted_name" => {
                     let path = self.dotted(c);
                     names.push((path.clone(), span(c)));
@@ -1072,12 +1076,12 @@ impl<'a> Lowerer<'a> {
         let Some(module) = field(n, "module_name") else {
             return;
         };
-        let (level, base) = match module.kind() {
+        let (level, base) = match module.kind_name() {
             "relative_import" => {
                 let mut level = 0;
                 let mut base = Vec::new();
                 for c in named_children(module) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "import_prefix" => level = self.text(c).matches('.').count() as u32,
                         "dotted_name" => base = self.dotted(c),
                         _ => {}
@@ -1094,7 +1098,7 @@ impl<'a> Lowerer<'a> {
             if c.id() == module_id {
                 continue;
             }
-            let (name_node, alias_node) = match c.kind() {
+            let (name_node, alias_node) = match c.kind_name() {
                 "dotted_name" => (c, None),
                 "aliased_import" => match field(c, "name") {
                     Some(name) => (name, field(c, "alias")),
@@ -1139,7 +1143,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn dotted(&self, n: Node) -> Vec<String> {
-        match n.kind() {
+        match n.kind_name() {
             "dotted_name" => named_children(n)
                 .into_iter()
                 .map(|c| self.text(c).to_string())
@@ -1160,12 +1164,12 @@ impl<'a> Lowerer<'a> {
             self.tries.pop();
         }
         for c in named_children(n) {
-            match c.kind() {
+            match c.kind_name() {
                 "except_clause" | "except_group_clause" => {
                     let mut types = Vec::new();
                     let mut body = None;
                     for part in named_children(c) {
-                        match part.kind() {
+                        match part.kind_name() {
                             "block" => body = Some(part),
                             "as_pattern" => {
                                 if let Some(t) = named_children(part).into_iter().next() {
@@ -1216,14 +1220,14 @@ impl<'a> Lowerer<'a> {
     fn with_stmt(&mut self, n: Node) {
         let mut pushed = 0;
         for c in named_children(n) {
-            if c.kind() != "with_clause" {
+            if c.kind_name() != "with_clause" {
                 continue;
             }
             for item in named_children(c) {
                 let Some(value) = field(item, "value") else {
                     continue;
                 };
-                if value.kind() == "as_pattern" {
+                if value.kind_name() == "as_pattern" {
                     let inner = named_children(value).into_iter().next();
                     let e = inner.map(|i| self.expr(i));
                     if let Some(alias) = field(value, "alias") {
@@ -1252,7 +1256,7 @@ impl<'a> Lowerer<'a> {
     /// Walks a node we do not model, lowering the expressions (and so the calls) in it.
     fn generic(&mut self, n: Node) {
         for c in named_children(n) {
-            if c.kind() == "block" {
+            if c.kind_name() == "block" {
                 self.block(c);
             } else {
                 self.expr(c);
@@ -1268,7 +1272,7 @@ impl<'a> Lowerer<'a> {
             return Expr::other(s);
         }
         self.depth += 1;
-        let kind = match n.kind() {
+        let kind = match n.kind_name() {
             "identifier" => ExprKind::Name(self.text(n).to_string()),
             "attribute" => match (field(n, "object"), field(n, "attribute")) {
                 (Some(o), Some(a)) => {
@@ -1313,7 +1317,7 @@ impl<'a> Lowerer<'a> {
             "dictionary" => {
                 let mut entries = Vec::new();
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "pair" => {
                             let k = field(c, "key").map(|k| self.expr(k));
                             let v = field(c, "value").map(|v| self.expr(v));
@@ -1382,7 +1386,7 @@ impl<'a> Lowerer<'a> {
             | "dictionary_comprehension" => {
                 // Clauses first: the loop variables are bound before the body runs.
                 for c in named_children(n) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "for_in_clause" => {
                             let iter = field(c, "right").map(|r| self.expr(r));
                             if let Some(left) = field(c, "left") {
@@ -1415,7 +1419,7 @@ impl<'a> Lowerer<'a> {
             // sequence concatenation, the same elements as `[*BASE_APPS, "shop"]`.
             "binary_operator"
                 if n.child_by_field_name("operator")
-                    .is_some_and(|o| o.kind() == "+") =>
+                    .is_some_and(|o| o.kind_name() == "+") =>
             {
                 match self.operands(n) {
                     Some((l, r)) => concatenation(l, r),
@@ -1460,7 +1464,7 @@ impl<'a> Lowerer<'a> {
         let mut content = String::new();
         let mut plain = true;
         for c in named_children(n) {
-            match c.kind() {
+            match c.kind_name() {
                 "string_content" | "escape_sequence" => content.push_str(self.text(c)),
                 "interpolation" => {
                     plain = false;
@@ -1521,7 +1525,7 @@ impl<'a> Lowerer<'a> {
         let mut args = Vec::new();
         let args_node = field(n, "arguments");
         if let Some(a) = args_node {
-            if a.kind() == "generator_expression" {
+            if a.kind_name() == "generator_expression" {
                 let e = self.expr(a);
                 args.push(Arg {
                     kind: ArgKind::Positional,
@@ -1531,7 +1535,7 @@ impl<'a> Lowerer<'a> {
                 });
             } else {
                 for c in named_children(a) {
-                    let arg = match c.kind() {
+                    let arg = match c.kind_name() {
                         "keyword_argument" => {
                             let name = c
                                 .child_by_field_name("name")
@@ -1553,7 +1557,7 @@ impl<'a> Lowerer<'a> {
                                 None => Expr::other(span(c)),
                             };
                             Arg {
-                                kind: if c.kind() == "list_splat" {
+                                kind: if c.kind_name() == "list_splat" {
                                     ArgKind::Star
                                 } else {
                                     ArgKind::DoubleStar

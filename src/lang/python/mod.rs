@@ -1,11 +1,14 @@
 //! Python frontend: tree-sitter-python → [`FileModel`].
 
+mod kind;
 mod lower;
 mod syntax_error;
 
 use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree};
+
+use kind::KindName;
 
 use crate::model::{Comment, FileModel, Language, Problem, Span};
 
@@ -94,7 +97,7 @@ pub fn no_comment_ranges(text: &str) -> Vec<(usize, usize)> {
     'walk: loop {
         let node = cursor.node();
         let multiline = node.start_position().row != node.end_position().row;
-        match node.kind() {
+        match node.kind_name() {
             "string" if multiline => {
                 out.push((node.start_byte(), node.end_byte()));
             }
@@ -125,7 +128,7 @@ fn scan(root: Node, text: &str) -> (Vec<Comment>, Option<Problem>) {
     let mut depth = 0usize;
     'walk: loop {
         let node = cursor.node();
-        let kind = node.kind();
+        let kind = node.kind_name();
         if kind == "comment" {
             let span = Span::new(node.start_byte() as u32, node.end_byte() as u32);
             let body = &text[span.start as usize..span.end as usize];

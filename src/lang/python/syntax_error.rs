@@ -16,6 +16,7 @@
 
 use tree_sitter::Node;
 
+use super::kind::KindName;
 use crate::model::{Problem, Span};
 
 /// Statements whose header ends with `:`.
@@ -38,9 +39,9 @@ fn tokens<'t>(node: Node<'t>) -> Vec<Token<'t>> {
     let mut cursor = node.walk();
     'walk: loop {
         let n = cursor.node();
-        if n.child_count() == 0 && n.kind() != "comment" {
+        if n.child_count() == 0 && n.kind_name() != "comment" {
             out.push(Token {
-                kind: n.kind(),
+                kind: n.kind_name(),
                 start: n.start_byte(),
                 end: n.end_byte(),
                 missing: n.is_missing(),
@@ -240,7 +241,7 @@ pub fn describe(root: Node, text: &str, first: Node) -> Problem {
         let next = all
             .iter()
             .find(|t| !t.missing && t.end > at && t.start >= at);
-        let expected = what_is_expected(first.kind());
+        let expected = what_is_expected(first.kind_name());
         return match next {
             Some(t) => problem(
                 t.start,
@@ -270,7 +271,7 @@ pub fn describe(root: Node, text: &str, first: Node) -> Problem {
     }
     if inner.child_count() == 0 && inner.end_byte() > inner.start_byte() {
         let t = Token {
-            kind: inner.kind(),
+            kind: inner.kind_name(),
             start: inner.start_byte(),
             end: inner.end_byte(),
             missing: false,
