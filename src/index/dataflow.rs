@@ -213,7 +213,7 @@ impl Project {
                 );
                 if !unnamed
                     || !self.matches_any(
-                        &self.resolve_before(file, c.scope, &c.callee, at),
+                        self.callee(super::CallRef { file, call: *id }),
                         &django.models.model_argument_calls,
                     )
                 {

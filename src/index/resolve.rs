@@ -206,33 +206,18 @@ impl Project {
         {
             return None;
         }
-        let (ancestry, _) = self.class_ancestry(view);
-        let chooses = ancestry.iter().any(|a| {
-            let model = &self.models[a.file];
-            model.classes[a.class]
-                .methods
-                .iter()
-                .any(|m| views.serializer_choosers.contains(&model.scopes[*m].name))
-        });
-        if chooses {
+        // A project `get_serializer_class` may choose per action.
+        if views
+            .serializer_choosers
+            .iter()
+            .any(|m| super::handlers::method_of(self, view, m).is_some())
+        {
             return None;
         }
-        ancestry.iter().find_map(|a| {
-            let model = &self.models[a.file];
-            let body = model.classes[a.class].body;
-            let b = model.scopes[body]
-                .bindings
-                .iter()
-                .rev()
-                .find(|b| b.name == views.serializer_attribute)?;
-            let BoundValue::Expr(e) = &b.value else {
-                return None;
-            };
-            match self.resolve_at(a.file, body, e, e.span.start, depth + 1) {
-                Value::Class(c) => Some(Value::Instance(c)),
-                _ => None,
-            }
-        })
+        match self.class_member(view, &views.serializer_attribute, false, depth + 1) {
+            Value::Class(c) => Some(Value::Instance(c)),
+            _ => None,
+        }
     }
 
     /// A name as seen from `scope` at byte offset `at`: the last binding before the use

@@ -163,11 +163,7 @@ pub fn task_arguments<'p>(project: &'p Project, call: CallRef, e: &Enqueue) -> V
         ArgumentLayout::ArgsKwargs => args_kwargs(project, call, c, 0),
         ArgumentLayout::NameArgsKwargs => args_kwargs(project, call, c, 1),
         ArgumentLayout::AfterFunction | ArgumentLayout::AfterTimeFunction => {
-            let skip = if layout == ArgumentLayout::AfterFunction {
-                1
-            } else {
-                2
-            };
+            let skip = function_position(layout).map_or(0, |i| i + 1);
             let positional = c.positional().skip(skip).map(|a| &a.value);
             let keywords = c
                 .args
@@ -182,6 +178,27 @@ pub fn task_arguments<'p>(project: &'p Project, call: CallRef, e: &Enqueue) -> V
             positional.chain(keywords).collect()
         }
     }
+}
+
+/// Where a queue that enqueues plain functions takes the function among the positional
+/// arguments: first, or after the time (`schedule(f, ...)`, `enqueue_in(delay, f, ...)`).
+fn function_position(layout: ArgumentLayout) -> Option<usize> {
+    match layout {
+        ArgumentLayout::AfterFunction => Some(0),
+        ArgumentLayout::AfterTimeFunction => Some(1),
+        _ => None,
+    }
+}
+
+/// The function an enqueue of a plain-function queue hands over (`django_rq.enqueue(f,
+/// ...)`, `async_task(f, ...)`, or `func=f`).
+pub fn function_argument<'p>(project: &'p Project, call: CallRef, e: &Enqueue) -> Option<&'p Expr> {
+    let at = function_position(e.layout?)?;
+    let c = project.call(call);
+    c.positional()
+        .nth(at)
+        .or_else(|| c.keyword("func"))
+        .map(|a| &a.value)
 }
 
 /// The items of `args=` (a tuple or list) and the values of `kwargs=` (a dict), or of the

@@ -3,12 +3,12 @@
 //! data flow (`index/dataflow.rs`); anything it cannot tell is left alone.
 
 use super::context::{abbreviate, text};
-use super::enqueue::{Enqueue, enqueue, partial_enqueue, task_arguments};
+use super::enqueue::{Enqueue, enqueue, function_argument, partial_enqueue, task_arguments};
 use super::{Check, Checker, Rule};
 use crate::catalogue;
 use crate::diagnostic::Severity;
 use crate::index::{CallRef, FuncRef, Origin, Project, Value};
-use crate::knowledge::{ArgumentLayout, SerializerKind};
+use crate::knowledge::SerializerKind;
 use crate::model::{Expr, ExprKind, ScopeKind};
 
 pub static RULE: Rule = Rule {
@@ -106,17 +106,8 @@ fn task_function(project: &Project, call: CallRef, e: &Enqueue) -> Option<FuncRe
     if e.task.is_some() {
         return e.task;
     }
-    let skip = match e.layout? {
-        ArgumentLayout::AfterFunction => 0,
-        ArgumentLayout::AfterTimeFunction => 1,
-        _ => return None,
-    };
+    let f = function_argument(project, call, e)?;
     let c = project.call(call);
-    let f = c
-        .positional()
-        .nth(skip)
-        .map(|a| &a.value)
-        .or_else(|| c.keyword("func").map(|a| &a.value))?;
     match project.resolve(call.file, c.scope, f) {
         Value::Function(f) if project.scope(f).kind == ScopeKind::Function => Some(f),
         _ => None,
