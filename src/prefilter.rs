@@ -99,6 +99,7 @@ fn entry_knowledge(k: &Knowledge) -> Knowledge {
     for cv in &mut k.class_views {
         cv.methods.clear();
         cv.method_decorators.clear();
+        cv.field_methods = None;
     }
     k.task_arguments.clear();
     // Test code is only ever left out of findings; properties and cached results only

@@ -23,6 +23,7 @@ use crate::knowledge::{ClassView, NamedFunction, PathNotes};
 use crate::model::{ArgKind, BoundValue, Call, Expr, ExprKind, ScopeKind, Span};
 use crate::source::FileId;
 
+use super::form_fields;
 use super::reuse::Pass;
 use super::{CallRef, ClassRef, FuncRef, Project, Value};
 
@@ -255,11 +256,26 @@ impl HandlerSet {
             }
             return;
         }
+        // Per shape, the fields its field methods are named after, worked out once.
+        let fields: Vec<_> = shapes
+            .iter()
+            .map(|cv| {
+                cv.field_methods.as_ref().and_then(|fm| {
+                    form_fields::declared_fields(project, &ancestry, &external, fm)
+                        .map(|fields| (fm, fields))
+                })
+            })
+            .collect();
         for f in class_methods(project, &ancestry) {
             let scope = project.scope(f);
             let parent = scope.parent.unwrap_or(0);
-            for cv in &shapes {
+            for (cv, fields) in shapes.iter().zip(&fields) {
                 if cv.only_async && !scope.is_async {
+                    continue;
+                }
+                if let Some((fm, fields)) = fields
+                    && form_fields::names_no_field(project, f, fm, fields)
+                {
                     continue;
                 }
                 let decorated = || {

@@ -5,6 +5,7 @@
 pub mod callgraph;
 pub mod dataflow;
 pub mod entry_points;
+pub mod form_fields;
 pub mod handlers;
 pub mod models;
 pub mod modules;

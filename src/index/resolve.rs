@@ -748,7 +748,13 @@ impl Project {
     /// What a class's base expression stands for. `Repository[User]` derives from
     /// `Repository`: a subscripted generic is replaced by its origin in the bases
     /// (`__mro_entries__`).
-    fn base_value(&self, file: FileId, scope: ScopeId, base: &Expr, depth: u32) -> Value {
+    pub(crate) fn base_value(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        base: &Expr,
+        depth: u32,
+    ) -> Value {
         match self.resolve_at(file, scope, base, base.span.start, depth) {
             Value::Subscripted(origin) => *origin,
             v => v,

@@ -212,6 +212,27 @@ pub struct ClassView {
     pub loop_note: Option<String>,
     #[serde(default)]
     pub thread_option: Option<String>,
+    /// Methods the framework calls once per field of the class (`clean_<field>`).
+    #[serde(default)]
+    pub field_methods: Option<FieldMethods>,
+}
+
+/// Methods named after a field (`clean_<field>`, `validate_<field>`): the framework calls
+/// one only for a field the class has, so one named after no field never runs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldMethods {
+    /// The name before the field's (`clean_`).
+    pub prefixes: Vec<String>,
+    /// Library bases that declare no field themselves. A class deriving from any other
+    /// library class may have fields nobody here can list: its methods all stay handlers.
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub fieldless_bases: Vec<PathPattern>,
+    /// Attributes of `self` that code changes to add fields at run time
+    /// (`self.fields["url"] = ...`): a class that touches one has fields nobody can list.
+    pub dynamic_attributes: Vec<String>,
+    /// Methods whose override decides the fields at run time (`get_fields`).
+    pub dynamic_methods: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -58,6 +58,7 @@ impl Knowledge {
                 note: None,
                 loop_note: None,
                 thread_option: None,
+                field_methods: None,
             });
         }
         for c in &settings.blocking_calls {
