@@ -560,6 +560,11 @@ pub fn interesting_names(project: &Project, known: &Known, file: FileId) -> Vec<
         if !matches!(s.kind, ScopeKind::Module | ScopeKind::Class) {
             continue;
         }
+        // A class body's name whose value matters only where a class derives from it
+        // (a form's or serializer's field): deriving from it means writing `C.name`, so
+        // a file must name the class too. (`class X(Sub.name)`, with `Sub` a subclass
+        // of `C` in a file that never names `C`, is the case this gives up.)
+        let owner = s.class.map(|c| model.classes[c].name.as_str());
         for b in &s.bindings {
             if b.name == "*" {
                 continue;
@@ -567,7 +572,11 @@ pub fn interesting_names(project: &Project, known: &Known, file: FileId) -> Vec<
             let v = project.lookup(file, scope, &b.name, b.span.end, 0);
             for rest in needs(project, known, &v, &mut Vec::new()) {
                 let mut r = vec![b.name.clone()];
+                let derive_only = rest.len() == 1 && rest[0] == "class";
                 r.extend(rest.into_iter().filter(|w| !w.is_empty()));
+                if let Some(owner) = owner.filter(|_| derive_only) {
+                    r.push(owner.to_string());
+                }
                 if !out.contains(&r) {
                     out.push(r);
                 }
