@@ -471,9 +471,11 @@ pub struct Known {
     pub rests: HashMap<String, Vec<Vec<String>>>,
     /// Roots of `Root().step` patterns, with the steps (`celery.Celery` → `["task"]`).
     pub steps: HashMap<String, Vec<String>>,
-    /// Some path is a method of an instance of a handler base class (`Base().method`):
-    /// then instances of project handler classes matter wherever they are mentioned.
-    pub base_instances_matter: bool,
+    /// The class names of the paths that are a method of an instance of a handler base
+    /// class (`AdminSite().add_action`): instances of project classes deriving from one
+    /// of these matter wherever they are mentioned. By name, so that a re-export
+    /// (`django.contrib.admin.sites.AdminSite`) counts too.
+    pub instance_bases: HashSet<String>,
     /// Task decorators: a function they decorate is a task, and every mention of it may
     /// be a direct call or an enqueue.
     pub task_decorators: KnownPaths,
@@ -493,9 +495,11 @@ impl Known {
             .iter()
             .filter_map(|s| PathPattern::parse(s).ok())
             .collect();
-        let base_instances_matter = patterns
+        let instance_bases = patterns
             .iter()
-            .any(|p| !p.steps.is_empty() && base_paths.related(&p.root));
+            .filter(|p| !p.steps.is_empty() && base_paths.related(&p.root))
+            .map(|p| p.root.rsplit('.').next().unwrap_or_default().to_string())
+            .collect();
         let mut steps: HashMap<String, Vec<String>> = HashMap::new();
         for p in &patterns {
             if let Some(crate::knowledge::Step::Name(first)) = p.steps.first() {
@@ -520,7 +524,7 @@ impl Known {
         }
         rests.retain(|prefix, _| !all.contains(prefix));
         Known {
-            base_instances_matter,
+            instance_bases,
             rests,
             steps,
             other: KnownPaths::new(&all.difference(&bases).cloned().collect()),
@@ -623,16 +627,29 @@ fn needs(project: &Project, known: &Known, v: &Value, seen: &mut Vec<FuncRef>) -
         }
         Value::Class(c) | Value::Instance(c) => {
             let (classes, external) = project.class_ancestry(*c);
-            let related: Vec<String> = external
+            let ancestry: Vec<String> = external
                 .iter()
                 .cloned()
                 .chain(classes.iter().map(|c| project.class_qualname(*c)))
+                .collect();
+            // An instance of a handler class is only ever a value to derive from,
+            // unless some knowledge path is a method of an instance of its base.
+            let instance_matters = || {
+                ancestry.iter().any(|p| {
+                    known
+                        .instance_bases
+                        .contains(p.rsplit('.').next().unwrap_or_default())
+                })
+            };
+            let related: Vec<String> = ancestry
+                .iter()
                 .filter(|p| known.all.related(p))
+                .cloned()
                 .collect();
             if related.is_empty() {
                 Vec::new()
             } else if related.iter().all(|p| !known.other.related(p))
-                && (matches!(v, Value::Class(_)) || !known.base_instances_matter)
+                && (matches!(v, Value::Class(_)) || !instance_matters())
             {
                 vec![vec!["class".into()]]
             } else if matches!(v, Value::Instance(_))
