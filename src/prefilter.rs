@@ -50,12 +50,21 @@ pub struct Prefilter {
     lengths: (usize, usize),
     /// A file matters when it contains every word of at least one requirement.
     requirements: Vec<Vec<usize>>,
+    /// Some word counts only in the bases of a class statement.
+    has_base_words: bool,
 }
 
 struct Word {
     /// Only counts as an attribute (`x.delay`, `x\n    .delay`): method names.
     method: bool,
+    /// Only counts in the bases of a class statement (`class A(Base)`): a project name
+    /// that matters only as a class to derive from.
+    base: bool,
 }
+
+/// The word a requirement carries for "only where a class derives from these names":
+/// its other words are then base words.
+pub const DERIVED_FROM: &str = "class";
 
 /// The dotted paths of the knowledge base, for deciding which values are interesting.
 pub struct KnownPaths {
@@ -263,8 +272,17 @@ impl Prefilter {
     pub fn from_requirements<'a>(reqs: impl IntoIterator<Item = &'a Requirement>) -> Prefilter {
         let mut b = Builder::default();
         for r in reqs {
-            let words: Vec<&str> = r.iter().map(String::as_str).collect();
-            b.require(&words, false);
+            if r.iter().any(|w| w == DERIVED_FROM) {
+                let words: Vec<&str> = r
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|w| *w != DERIVED_FROM)
+                    .collect();
+                b.require_kind(&words, false, true);
+            } else {
+                let words: Vec<&str> = r.iter().map(String::as_str).collect();
+                b.require(&words, false);
+            }
         }
         b.build()
     }
@@ -292,6 +310,9 @@ impl Prefilter {
         let mut present = vec![false; self.words.len()];
         let mut any = false;
         let n = text.len();
+        // Base words count before this offset: the end of the last class statement's
+        // bases (computed only when the file has base words).
+        let mut bases_until = 0;
         let mut i = 0;
         while i < n {
             let b = text[i];
@@ -305,6 +326,10 @@ impl Prefilter {
                 i += 1;
             }
             let len = i - start;
+            if self.has_base_words && &text[start..i] == b"class" && !after_dot(text, start) {
+                bases_until = class_bases_end(text, i);
+                continue;
+            }
             // Digits start numbers (`0x1f`), never identifiers.
             if len < shortest || len > longest || b.is_ascii_digit() {
                 continue;
@@ -312,8 +337,10 @@ impl Prefilter {
             let Some(&id) = self.lookup.get(&text[start..i]) else {
                 continue;
             };
+            let w = &self.words[id];
             if present[id]
-                || (self.words[id].method && !(after_dot(text, start) && called(text, i)))
+                || (w.method && !(after_dot(text, start) && called(text, i)))
+                || (w.base && start >= bases_until)
             {
                 continue;
             }
@@ -342,10 +369,14 @@ struct Builder {
 
 impl Builder {
     fn require(&mut self, words: &[&str], method: bool) {
+        self.require_kind(words, method, false);
+    }
+
+    fn require_kind(&mut self, words: &[&str], method: bool, base: bool) {
         let mut ids: Vec<usize> = words
             .iter()
             .filter(|w| is_identifier(w))
-            .map(|w| self.word(w, method))
+            .map(|w| self.word(w, method, base))
             .collect();
         if ids.is_empty() {
             return;
@@ -355,14 +386,15 @@ impl Builder {
         self.requirements.insert(ids);
     }
 
-    fn word(&mut self, text: &str, method: bool) -> usize {
-        // A plain word is also a method word: the weaker condition wins.
+    fn word(&mut self, text: &str, method: bool, base: bool) -> usize {
+        // A plain word is also a method or base word: the weaker condition wins.
         if let Some(i) = self.texts.iter().position(|t| t == text) {
             self.words[i].method &= method;
+            self.words[i].base &= base;
             return i;
         }
         self.texts.push(text.to_string());
-        self.words.push(Word { method });
+        self.words.push(Word { method, base });
         self.texts.len() - 1
     }
 
@@ -378,6 +410,7 @@ impl Builder {
             self.texts.iter().map(String::len).max().unwrap_or(0),
         );
         Prefilter {
+            has_base_words: self.words.iter().any(|w| w.base),
             words: self.words,
             texts: self.texts,
             lookup,
@@ -445,6 +478,61 @@ fn after_dot(text: &[u8], start: usize) -> bool {
         }
     }
     false
+}
+
+/// Where the bases of a class statement end, `class_end` being the end of the
+/// keyword: after the `)` that closes `class Name(...)` (`class Name[T](...)` too, over
+/// several lines); `class_end` itself when the class has no bases. A string or comment
+/// inside the parentheses may hide a bracket: then the rest of the file counts, so the
+/// prefilter keeps too much, never too little.
+fn class_bases_end(text: &[u8], class_end: usize) -> usize {
+    let n = text.len();
+    let skip_space = |mut i: usize| {
+        while i < n && matches!(text[i], b' ' | b'\t' | b'\\' | b'\r' | b'\n') {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip_space(class_end);
+    let name = i;
+    while i < n && is_ident_byte(text[i]) {
+        i += 1;
+    }
+    if i == name {
+        return class_end;
+    }
+    i = skip_space(i);
+    if i < n && text[i] == b'[' {
+        // PEP 695 type parameters: their bounds count as bases too.
+        i = match matching_close(text, i) {
+            Some(end) => skip_space(end),
+            None => return n,
+        };
+    }
+    if i < n && text[i] == b'(' {
+        return matching_close(text, i).unwrap_or(n);
+    }
+    class_end
+}
+
+/// After the bracket that closes the one opened at `open`; `None` when a string or
+/// comment comes first, or nothing closes it.
+fn matching_close(text: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, &b) in text.iter().enumerate().skip(open) {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            b'"' | b'\'' | b'#' => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Followed by `(`: the attribute is called. When a comment may sit in between, say yes.
@@ -576,7 +664,7 @@ pub fn interesting_names(project: &Project, known: &Known, file: FileId) -> Vec<
             let v = project.lookup(file, scope, &b.name, b.span.end, 0);
             for rest in needs(project, known, &v, &mut Vec::new()) {
                 let mut r = vec![b.name.clone()];
-                let derive_only = rest.len() == 1 && rest[0] == "class";
+                let derive_only = rest.len() == 1 && rest[0] == DERIVED_FROM;
                 r.extend(rest.into_iter().filter(|w| !w.is_empty()));
                 if let Some(owner) = owner.filter(|_| derive_only) {
                     r.push(owner.to_string());
@@ -606,7 +694,7 @@ fn needs(project: &Project, known: &Known, v: &Value, seen: &mut Vec<FuncRef>) -
                 anywhere()
             } else if known.all.related(p) {
                 // `from graphene import ObjectType`: a name to derive handlers from.
-                vec![vec!["class".into()]]
+                vec![vec![DERIVED_FROM.into()]]
             } else {
                 Vec::new()
             }
@@ -651,7 +739,7 @@ fn needs(project: &Project, known: &Known, v: &Value, seen: &mut Vec<FuncRef>) -
             } else if related.iter().all(|p| !known.other.related(p))
                 && (matches!(v, Value::Class(_)) || !instance_matters())
             {
-                vec![vec!["class".into()]]
+                vec![vec![DERIVED_FROM.into()]]
             } else if matches!(v, Value::Instance(_))
                 && let Some(steps) = related
                     .iter()
@@ -778,8 +866,35 @@ mod tests {
         let p = Prefilter::from_requirements(&reqs);
         assert!(p.matches(b"from .views import BaseView\nclass A(BaseView): pass\n"));
         assert!(!p.matches(b"from .views import BaseView\nx = BaseView\n"));
+        // A class statement elsewhere in the file is not a derivation.
+        assert!(!p.matches(b"from .views import BaseView\nclass A:\n    v = BaseView\n"));
+        assert!(!p.matches(b"class A(Other):\n    v = f(BaseView)\n"));
         assert!(p.matches(b"from .tasks import send_receipt\n"));
         assert!(p.matches(b"@bg\ndef f(): pass\n"));
         assert!(!p.matches(b"send_receipts = 1\nbgx = 2\n"));
+    }
+
+    #[test]
+    fn class_bases() {
+        let p = Prefilter::from_requirements(&[vec!["Base".into(), DERIVED_FROM.into()]]);
+        let at = |text: &str| p.matches(text.as_bytes());
+        assert!(at("class A(Base): pass"));
+        assert!(at("class A(mod.Base): pass"));
+        assert!(at("class A(Mixin,\n        Base,\n):\n    pass"));
+        assert!(at("class A(Generic[Base]): pass"));
+        assert!(at("class A[T: Base](Other): pass"));
+        assert!(at("class  A  (x, metaclass=Base): pass"));
+        assert!(at("class A(make(Base)): pass"));
+        assert!(at("x = 1\nclass \\\n  A(Base): pass"));
+        // A string or comment in the way: the rest of the file counts, to be safe.
+        assert!(at("class A(f('('), Base): pass"));
+        assert!(at("class A(X,  # a comment\n  Base): pass"));
+        assert!(!at("x = Base"));
+        assert!(!at("f(Base)"));
+        assert!(!at("class A(Other):\n    f(Base)"));
+        assert!(!at("class A(Other): x = Base"));
+        assert!(!at("class A:\n    x = Base"));
+        assert!(!at("subclass(Base)"));
+        assert!(!at("y = x.class_(Base)"));
     }
 }
