@@ -12,7 +12,7 @@ use crate::model::{ArgKind, Expr, ExprKind, ParamKind, ScopeKind};
 use crate::source::FileId;
 
 use super::signals::{SignalEdge, SignalReceivers};
-use super::{CallRef, FuncRef, Project, Value};
+use super::{CallRef, ClassRef, FuncRef, Project, Value};
 
 /// A call from one project function to another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -468,11 +468,62 @@ impl Project {
         else {
             return None;
         };
-        // The model by the name it is known by where the call is made.
-        let Value::Class(class) = self.lookup(call.file, c.scope, &model, c.span.start, 0) else {
-            return None;
+        // The model by the name it is known by where the call is made; else the class of
+        // that name the value came from (`models.Task.objects.get(...)`,
+        // `get_object_or_404(models.Task, ...)`, where `Task` is not a name of the file).
+        let class = match self.lookup(call.file, c.scope, &model, c.span.start, 0) {
+            Value::Class(class) => class,
+            _ => self.model_class_behind(call.file, c.scope, base, &model)?,
         };
         super::handlers::method_of(self, class, method)
+    }
+
+    /// The project class named `name` that the value of `expr` was made from: a class on
+    /// the way of its resolved value, or the first argument of the call it was bound to.
+    fn model_class_behind(
+        &self,
+        file: FileId,
+        scope: usize,
+        expr: &Expr,
+        name: &str,
+    ) -> Option<ClassRef> {
+        let named = |v: &Value| -> Option<ClassRef> {
+            let mut v = v;
+            loop {
+                match v {
+                    Value::Class(c) | Value::Instance(c)
+                        if self.models[c.file].classes[c.class].name == name =>
+                    {
+                        return Some(*c);
+                    }
+                    Value::Returned(x)
+                    | Value::Attr(x, _)
+                    | Value::Iterated(x)
+                    | Value::Subscripted(x) => v = x,
+                    _ => return None,
+                }
+            }
+        };
+        if let Some(c) = named(&self.resolve(file, scope, expr)) {
+            return Some(c);
+        }
+        // `x = get_object_or_404(models.Task, pk=pk)`: the call `x` is bound to.
+        let bound = match &expr.kind {
+            ExprKind::Name(n) => {
+                let b = self.binding_at(file, scope, n, expr.span.start)?;
+                match &b.binding.value {
+                    crate::model::BoundValue::Expr(e) => Some((b.scope, e)),
+                    _ => None,
+                }
+            }
+            _ => Some((scope, expr)),
+        };
+        let (scope, e) = bound?;
+        let ExprKind::Call(id) = e.kind else {
+            return None;
+        };
+        let first = self.models[file].calls[id].args.first()?;
+        named(&self.resolve(file, scope, &first.value))
     }
 }
 
