@@ -34,6 +34,8 @@ pub struct CallGraph {
     /// Edges from a call that sends a signal to a receiver it runs (`order.save()` to a
     /// `post_save` receiver of `Order`), with how.
     signal_edges: HashMap<(CallRef, FuncRef), SignalEdge>,
+    /// Edges to a function passed as an argument to the call's target, which calls it.
+    callbacks: HashSet<(CallRef, FuncRef)>,
 }
 
 impl CallGraph {
@@ -67,6 +69,7 @@ impl CallGraph {
                 graph.out.extend(part.out);
                 graph.calls.extend(part.calls);
                 graph.signal_edges.extend(part.signal_edges);
+                graph.callbacks.extend(part.callbacks);
             }
             todo = next.into_iter().collect();
         }
@@ -98,6 +101,11 @@ impl CallGraph {
     }
 
     /// How `call` runs `target` when it does by sending a signal `target` receives.
+    /// The edge runs a function the call passes to its target, not the target.
+    pub fn is_callback(&self, call: CallRef, target: FuncRef) -> bool {
+        !self.callbacks.is_empty() && self.callbacks.contains(&(call, target))
+    }
+
     pub fn signal_edge(&self, call: CallRef, target: FuncRef) -> Option<&SignalEdge> {
         if self.signal_edges.is_empty() {
             return None;
@@ -218,6 +226,10 @@ impl Project {
             } else {
                 Vec::new()
             };
+        }
+        // A callback gets what its caller's callee gives it: unknown here.
+        if self.graph.is_callback(call, target) {
+            return Vec::new();
         }
         let c = self.call(call);
         let model = &self.models[call.file];
@@ -438,6 +450,67 @@ impl Project {
         }
     }
 
+    /// The project functions a call hands to its target as arguments, where the target
+    /// calls the parameter that receives one (`extract(path, getter)` with `def
+    /// extract(path, read): ... read(tags)`): running the target runs them. Only a
+    /// parameter the target calls itself and never rebinds: a function merely kept for
+    /// later (`registry.add(handler)`) is not run by the call.
+    fn callbacks_run_by(&self, call: CallRef, target: FuncRef) -> Vec<FuncRef> {
+        let c = self.call(call);
+        if c.args.is_empty() {
+            return Vec::new();
+        }
+        let scope = self.scope(target);
+        let implicit_self = scope.class.is_some()
+            && !scope
+                .decorators
+                .iter()
+                .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"))
+            && (c.receiver().is_some() || scope.name == "__init__");
+        let skip = usize::from(implicit_self);
+        let positional: Vec<&Expr> = c.positional().map(|a| &a.value).collect();
+        let mut out = Vec::new();
+        for (i, p) in scope.params.iter().enumerate().skip(skip) {
+            let passed = match p.kind {
+                ParamKind::VarArgs | ParamKind::VarKeywords => continue,
+                ParamKind::PositionalOnly => positional.get(i - skip).copied(),
+                ParamKind::Normal => positional
+                    .get(i - skip)
+                    .copied()
+                    .or_else(|| c.keyword(&p.name).map(|a| &a.value)),
+                ParamKind::KeywordOnly => c.keyword(&p.name).map(|a| &a.value),
+            };
+            let Some(e) = passed else { continue };
+            if !matches!(e.kind, ExprKind::Name(_) | ExprKind::Attr(..)) {
+                continue;
+            }
+            let Value::Function(f) = self.resolve(call.file, c.scope, e) else {
+                continue;
+            };
+            if self.scope(f).kind == ScopeKind::Function
+                && f != target
+                && self.calls_parameter(target, &p.name)
+            {
+                out.push(f);
+            }
+        }
+        out
+    }
+
+    /// Does the function call its parameter `name` (`read(tags)`), a parameter it never
+    /// rebinds?
+    fn calls_parameter(&self, f: FuncRef, name: &str) -> bool {
+        let model = &self.models[f.file];
+        let scope = &model.scopes[f.scope];
+        if scope.bindings.iter().filter(|b| b.name == name).count() > 1 {
+            return false;
+        }
+        model.calls.iter().any(|call| {
+            matches!(&call.callee.kind, ExprKind::Name(n) if n == name)
+                && model.enclosing_function(call.scope) == f.scope
+        })
+    }
+
     /// `photo.write_exif()`, `Photo.objects.get(pk=1).save()`: a method of a project model
     /// called on an instance the data flow knows (a manager query, `get_object_or_404`,
     /// a form's `save()`...), its own or inherited from a project ancestor.
@@ -532,6 +605,8 @@ struct FileGraph {
     out: HashMap<FuncRef, Vec<Edge>>,
     calls: HashMap<FuncRef, Vec<CallRef>>,
     signal_edges: HashMap<(CallRef, FuncRef), SignalEdge>,
+    /// Edges to a function passed as an argument to the call's target, which calls it.
+    callbacks: HashSet<(CallRef, FuncRef)>,
 }
 
 fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> FileGraph {
@@ -554,6 +629,15 @@ fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> F
                 .entry(owner)
                 .or_default()
                 .push(Edge { call: c, target });
+            for f in project.callbacks_run_by(c, target) {
+                if graph.callbacks.insert((c, f)) {
+                    graph
+                        .out
+                        .entry(owner)
+                        .or_default()
+                        .push(Edge { call: c, target: f });
+                }
+            }
         }
         for (target, how) in received {
             if graph.signal_edges.insert((c, target), how).is_none() {

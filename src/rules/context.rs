@@ -20,7 +20,15 @@ pub fn in_handler(project: &Project, call: CallRef) -> Option<InHandler<'_>> {
 /// `checkout → settle → notify_warehouse`, from a handler along a path of edges.
 pub fn chain(project: &Project, start: FuncRef, path: &[Edge], tail: Option<&str>) -> String {
     let mut parts = vec![project.display_name(start)];
-    parts.extend(path.iter().map(|e| project.display_name(e.target)));
+    for e in path {
+        // A callback is run by the function it was passed to: name that one too.
+        if project.graph.is_callback(e.call, e.target)
+            && let Some(runner) = project.call_target(e.call)
+        {
+            parts.push(project.display_name(runner));
+        }
+        parts.push(project.display_name(e.target));
+    }
     if let Some(t) = tail {
         parts.push(t.to_string());
     }

@@ -96,14 +96,19 @@ fn check(cx: &mut Checker, func: FuncRef) {
             continue;
         }
         // The function the call runs, then the signal receivers it runs
-        // (`order.save()` runs the `post_save` receivers of `Order`).
+        // (`order.save()` runs the `post_save` receivers of `Order`) and the functions
+        // it hands the target to call (`with_retry(fetch)` runs `fetch`).
         let mut targets: Vec<FuncRef> = project.call_target(call).into_iter().collect();
         targets.extend(
             project
                 .graph
                 .edges(func)
                 .iter()
-                .filter(|e| e.call == call && project.graph.signal_edge(call, e.target).is_some())
+                .filter(|e| {
+                    e.call == call
+                        && (project.graph.signal_edge(call, e.target).is_some()
+                            || project.graph.is_callback(call, e.target))
+                })
                 .map(|e| e.target),
         );
         if depth == 0 {
