@@ -48,6 +48,9 @@ pub struct Prefilter {
     lookup: HashMap<Vec<u8>, usize, BuildHasherDefault<FxHasher>>,
     /// Lengths of the shortest and longest word: most identifiers are skipped unhashed.
     lengths: (usize, usize),
+    /// One bit per (first byte, last byte, length) class of the words ([`sketch`]): an
+    /// identifier whose bit is clear is no word, without hashing it.
+    sketch: Box<[u64; SKETCH_WORDS]>,
     /// A file matters when it contains every word of at least one requirement.
     requirements: Vec<Vec<usize>>,
     /// Some word counts only in the bases of a class statement.
@@ -334,6 +337,9 @@ impl Prefilter {
             if len < shortest || len > longest || b.is_ascii_digit() {
                 continue;
             }
+            if !self.sketched(&text[start..i]) {
+                continue;
+            }
             let Some(&id) = self.lookup.get(&text[start..i]) else {
                 continue;
             };
@@ -348,6 +354,11 @@ impl Prefilter {
             any = true;
         }
         any.then_some(present)
+    }
+
+    fn sketched(&self, ident: &[u8]) -> bool {
+        let k = sketch(ident);
+        self.sketch[k / 64] & (1 << (k % 64)) != 0
     }
 
     /// The first requirement a file meets (its words), for debugging the prefilter.
@@ -409,7 +420,13 @@ impl Builder {
             self.texts.iter().map(String::len).min().unwrap_or(0),
             self.texts.iter().map(String::len).max().unwrap_or(0),
         );
+        let mut sketch = Box::new([0u64; SKETCH_WORDS]);
+        for t in &self.texts {
+            let k = self::sketch(t.as_bytes());
+            sketch[k / 64] |= 1 << (k % 64);
+        }
         Prefilter {
+            sketch,
             has_base_words: self.words.iter().any(|w| w.base),
             words: self.words,
             texts: self.texts,
@@ -452,10 +469,35 @@ impl FxHasher {
     }
 }
 
-fn is_ident_byte(b: u8) -> bool {
-    // Non-ASCII bytes belong to identifiers too (`café`).
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+/// Bits of the prefilter's sketch: 64 Kbit, 8 KB, small enough to stay in the first-level
+/// cache while a file is scanned.
+const SKETCH_WORDS: usize = 1024;
+
+/// An identifier's bit in the sketch, from its first and last bytes and its length: three
+/// loads and no loop, where a hash lookup reads the whole identifier.
+fn sketch(ident: &[u8]) -> usize {
+    let first = ident.first().copied().unwrap_or(0) as usize;
+    let last = ident.last().copied().unwrap_or(0) as usize;
+    let len = ident.len() & 0x3f;
+    ((first << 8) ^ (last << 2) ^ (len * 0x9e5)) % (SKETCH_WORDS * 64)
 }
+
+fn is_ident_byte(b: u8) -> bool {
+    IDENT_BYTES[b as usize]
+}
+
+/// Bytes identifiers are made of, as a table: the scan asks once per byte of every file.
+/// Non-ASCII bytes belong to identifiers too (`café`).
+static IDENT_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+        b += 1;
+    }
+    t
+};
 
 /// An attribute name: a `.` comes before it, with only spaces, line continuations and
 /// (inside brackets) newlines and comments in between. When a comment may sit between
@@ -896,5 +938,22 @@ mod tests {
         assert!(!at("class A:\n    x = Base"));
         assert!(!at("subclass(Base)"));
         assert!(!at("y = x.class_(Base)"));
+    }
+
+    #[test]
+    fn the_sketch_never_hides_a_word() {
+        // Words of every length and shape: each must still be found alone.
+        let words: Vec<String> = (0..2000)
+            .map(|i| {
+                let stem = ["a", "Z", "_x", "é", "get", "Model"][i % 6];
+                format!("{stem}{}{}", "q".repeat(i % 41), i)
+            })
+            .collect();
+        let reqs: Vec<Requirement> = words.iter().map(|w| vec![w.clone()]).collect();
+        let p = Prefilter::from_requirements(&reqs);
+        for w in &words {
+            assert!(p.matches(format!("x = {w}\n").as_bytes()), "{w}");
+        }
+        assert!(!p.matches(b"x = unrelated_name\n"));
     }
 }
