@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use rayon::prelude::*;
 
-use crate::model::{ArgKind, Expr, ExprKind, ParamKind, ScopeKind};
+use crate::model::{ArgKind, Call, Expr, ExprKind, Param, ParamKind, Scope, ScopeKind};
 use crate::source::FileId;
 
 use super::signals::{SignalEdge, SignalReceivers};
@@ -140,6 +140,47 @@ fn known_value(known: &Known, name: &str) -> Option<bool> {
     known.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
 }
 
+/// Each parameter of the function `scope` that a call can fill (not `*args` /
+/// `**kwargs`, not the `self` a method called through an instance or class, or a
+/// constructor, gets implicitly), with what the call passes to it: by position, unless a
+/// `*` unpacking hides the positions, else by keyword.
+fn parameters_passed<'a>(
+    c: &'a Call,
+    scope: &'a Scope,
+) -> impl Iterator<Item = (&'a Param, Option<&'a Expr>)> {
+    let implicit_self = scope.class.is_some()
+        && !scope
+            .decorators
+            .iter()
+            .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"))
+        && (c.receiver().is_some() || scope.name == "__init__");
+    let skip = usize::from(implicit_self);
+    let unknown_positions = c.args.iter().any(|a| a.kind == ArgKind::Star);
+    let positional: Vec<&Expr> = c.positional().map(|a| &a.value).collect();
+    scope
+        .params
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .filter(|(_, p)| !matches!(p.kind, ParamKind::VarArgs | ParamKind::VarKeywords))
+        .map(move |(i, p)| {
+            let keyword = || c.keyword(&p.name).map(|a| &a.value);
+            let by_position = || {
+                if unknown_positions {
+                    None
+                } else {
+                    positional.get(i - skip).copied()
+                }
+            };
+            let passed = match p.kind {
+                ParamKind::PositionalOnly => by_position(),
+                ParamKind::KeywordOnly => keyword(),
+                _ => by_position().or_else(keyword),
+            };
+            (p, passed)
+        })
+}
+
 /// The truth of a condition when known parameters decide it: the parameter itself,
 /// `not` of a decided condition, `a or b` (`if not broadcast or draft: return`) and
 /// `a and b` (`if wait and ready:`).
@@ -259,32 +300,8 @@ impl Project {
                 .map(|(_, v)| *v)
         };
         let scope = self.scope(target);
-        // A method called through an instance or class, or a constructor: `self` is
-        // passed implicitly.
-        let implicit_self = scope.class.is_some()
-            && !scope
-                .decorators
-                .iter()
-                .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"))
-            && (c.receiver().is_some() || scope.name == "__init__");
-        let positional: Vec<&Expr> = c.positional().map(|a| &a.value).collect();
-        let skip = usize::from(implicit_self);
         let mut known = Vec::new();
-        for (i, p) in scope.params.iter().enumerate().skip(skip) {
-            let keyword = || c.keyword(&p.name).map(|a| &a.value);
-            let by_position = || {
-                if unknown_positions {
-                    None
-                } else {
-                    positional.get(i - skip).copied()
-                }
-            };
-            let passed = match p.kind {
-                ParamKind::VarArgs | ParamKind::VarKeywords => continue,
-                ParamKind::PositionalOnly => by_position(),
-                ParamKind::Normal => by_position().or_else(keyword),
-                ParamKind::KeywordOnly => keyword(),
-            };
+        for (p, passed) in parameters_passed(c, scope) {
             let value = match passed {
                 // A literal, or a parameter of the caller whose value it knows
                 // (`def fire(self, delay=True): self.send(delay)`).
@@ -460,26 +477,8 @@ impl Project {
         if c.args.is_empty() {
             return Vec::new();
         }
-        let scope = self.scope(target);
-        let implicit_self = scope.class.is_some()
-            && !scope
-                .decorators
-                .iter()
-                .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"))
-            && (c.receiver().is_some() || scope.name == "__init__");
-        let skip = usize::from(implicit_self);
-        let positional: Vec<&Expr> = c.positional().map(|a| &a.value).collect();
         let mut out = Vec::new();
-        for (i, p) in scope.params.iter().enumerate().skip(skip) {
-            let passed = match p.kind {
-                ParamKind::VarArgs | ParamKind::VarKeywords => continue,
-                ParamKind::PositionalOnly => positional.get(i - skip).copied(),
-                ParamKind::Normal => positional
-                    .get(i - skip)
-                    .copied()
-                    .or_else(|| c.keyword(&p.name).map(|a| &a.value)),
-                ParamKind::KeywordOnly => c.keyword(&p.name).map(|a| &a.value),
-            };
+        for (p, passed) in parameters_passed(c, self.scope(target)) {
             let Some(e) = passed else { continue };
             if !matches!(e.kind, ExprKind::Name(_) | ExprKind::Attr(..)) {
                 continue;
