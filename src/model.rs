@@ -25,6 +25,10 @@ pub enum Language {
     Rust,
 }
 
+/// An identifier, attribute name or short literal: most fit in the 24 bytes of the value
+/// itself, so a model's thousands of names cost no allocation each.
+pub type Name = compact_str::CompactString;
+
 pub type ScopeId = usize;
 pub type CallId = usize;
 pub type ClassId = usize;
@@ -162,7 +166,7 @@ pub enum ScopeKind {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Scope {
     pub kind: ScopeKind,
-    pub name: String,
+    pub name: Name,
     pub name_span: Span,
     /// The whole definition, decorators included.
     pub span: Span,
@@ -187,7 +191,7 @@ pub struct Scope {
     /// Python: names the function declares `global`: its assignments to them rebind the
     /// module's names.
     #[serde(default)]
-    pub globals: Vec<String>,
+    pub globals: Vec<Name>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -207,7 +211,7 @@ pub enum ParamKind {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Param {
-    pub name: String,
+    pub name: Name,
     pub kind: ParamKind,
     pub has_default: bool,
     #[serde(default)]
@@ -218,7 +222,7 @@ pub struct Param {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Binding {
-    pub name: String,
+    pub name: Name,
     pub value: BoundValue,
     /// The bound name (assignment target, parameter, import alias, definition name).
     pub span: Span,
@@ -269,7 +273,7 @@ pub struct ImportTarget {
     /// Python: number of leading dots of a relative import (0 = absolute).
     /// Rust: 0 (paths are made absolute by the frontend where it can).
     pub level: u32,
-    pub path: Vec<String>,
+    pub path: Vec<Name>,
     /// `from x import *` / `use x::*`: the binding name is `*`.
     pub glob: bool,
 }
@@ -283,10 +287,10 @@ pub struct Import {
     /// Leading dots of a relative `from` import (0 = absolute).
     pub level: u32,
     /// `from a.b import ...`: `["a", "b"]`; empty for `import ...`.
-    pub from: Vec<String>,
+    pub from: Vec<Name>,
     /// Each imported dotted name as written after `import` (`a.b` in `import a.b as c`,
     /// `b` in `from a import b`, `*` for a glob), with its span.
-    pub names: Vec<(Vec<String>, Span)>,
+    pub names: Vec<(Vec<Name>, Span)>,
     /// `try` statements whose body encloses the import, outermost first.
     pub tries: Vec<TryId>,
 }
@@ -306,7 +310,7 @@ pub struct AttrAssignment {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Class {
-    pub name: String,
+    pub name: Name,
     pub name_span: Span,
     pub span: Span,
     pub bases: Vec<Expr>,
@@ -401,7 +405,7 @@ pub enum ArgKind {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Arg {
     pub kind: ArgKind,
-    pub name: Option<String>,
+    pub name: Option<Name>,
     pub value: Expr,
     pub span: Span,
 }
@@ -429,11 +433,11 @@ pub struct Expr {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum ExprKind {
-    Name(String),
+    Name(Name),
     /// `value.attr` (Python attribute, Rust field or path segment).
-    Attr(Box<Expr>, String),
+    Attr(Box<Expr>, Name),
     Call(CallId),
-    Str(String),
+    Str(Name),
     Int(i64),
     Bool(bool),
     None,
@@ -576,15 +580,15 @@ pub struct RustItems {
     pub turbofish: Vec<(CallId, Vec<Expr>)>,
     /// Crates named by `#[macro_use] extern crate x;`: their macros (and route
     /// attributes) are in scope everywhere without a `use`.
-    pub macro_use: Vec<String>,
+    pub macro_use: Vec<Name>,
     /// Generic type parameters of functions bounded by a closure or future trait
     /// (`F: FnOnce(&mut Conn) -> R`, `where T: Future`): (function scope, names).
-    pub closure_generics: Vec<(ScopeId, Vec<String>)>,
+    pub closure_generics: Vec<(ScopeId, Vec<Name>)>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ModDecl {
-    pub name: String,
+    pub name: Name,
     pub name_span: Span,
     /// The module scope the declaration is written in.
     pub parent: ScopeId,
@@ -609,7 +613,7 @@ pub struct TypeDef {
     pub class: ClassId,
     pub kind: TypeKind,
     /// Named fields and their types (structs only).
-    pub fields: Vec<(String, Expr)>,
+    pub fields: Vec<(Name, Expr)>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

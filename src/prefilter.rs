@@ -705,7 +705,7 @@ pub fn interesting_names(project: &Project, known: &Known, file: FileId) -> Vec<
             }
             let v = project.lookup(file, scope, &b.name, b.span.end, 0);
             for rest in needs(project, known, &v, &mut Vec::new()) {
-                let mut r = vec![b.name.clone()];
+                let mut r = vec![b.name.as_str().to_owned()];
                 let derive_only = rest.len() == 1 && rest[0] == DERIVED_FROM;
                 r.extend(rest.into_iter().filter(|w| !w.is_empty()));
                 if let Some(owner) = owner.filter(|_| derive_only) {

@@ -320,7 +320,7 @@ impl Project {
             if let Some(v) = value
                 && !rebound
             {
-                known.push((p.name.clone(), v));
+                known.push((p.name.as_str().to_owned(), v));
             }
         }
         // What the target's own `**kwargs` receives: keywords no parameter takes.

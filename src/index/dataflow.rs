@@ -128,7 +128,11 @@ impl Project {
                         let s = &self.models[file].scopes[bscope];
                         let named_request = s.params.get(*i).is_some_and(|p| {
                             p.annotation.is_none()
-                                && django.request.parameter_names.contains(&p.name)
+                                && django
+                                    .request
+                                    .parameter_names
+                                    .iter()
+                                    .any(|n| n == p.name.as_str())
                         });
                         if named_request {
                             Origin::Request
@@ -295,9 +299,12 @@ impl Project {
         }
         let django = &self.knowledge.django;
         match value {
-            Value::Class(c) if self.is_model_class(*c) => {
-                Origin::ModelClass(self.models[c.file].classes[c.class].name.clone())
-            }
+            Value::Class(c) if self.is_model_class(*c) => Origin::ModelClass(
+                self.models[c.file].classes[c.class]
+                    .name
+                    .as_str()
+                    .to_owned(),
+            ),
             Value::Instance(c) => self.instance_origin(*c),
             Value::Function(_) => Origin::Callable,
             Value::External(path) => {
@@ -477,9 +484,9 @@ impl Project {
         if !self.class_matches(c, &views.bases) {
             return Origin::Unknown;
         }
-        if views.instance_methods.contains(&s.name) {
+        if views.instance_methods.iter().any(|n| n == s.name.as_str()) {
             Origin::ModelInstance(self.declared_model(c, depth))
-        } else if views.queryset_methods.contains(&s.name) {
+        } else if views.queryset_methods.iter().any(|n| n == s.name.as_str()) {
             Origin::QuerySet {
                 model: self.declared_model(c, depth),
                 rows: false,
@@ -556,7 +563,12 @@ impl Project {
     fn instance_origin(&self, c: ClassRef) -> Origin {
         let django = &self.knowledge.django;
         if self.is_model_class(c) {
-            Origin::ModelInstance(Some(self.models[c.file].classes[c.class].name.clone()))
+            Origin::ModelInstance(Some(
+                self.models[c.file].classes[c.class]
+                    .name
+                    .as_str()
+                    .to_owned(),
+            ))
         } else if self.class_matches(c, &django.models.manager_bases) {
             Origin::QuerySet {
                 model: None,

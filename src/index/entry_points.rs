@@ -185,7 +185,7 @@ impl Project {
         // A constructor is called with its class's name.
         let name = match (scope.name.as_str(), scope.class) {
             ("__init__", Some(c)) => self.models[f.file].classes[c].name.clone(),
-            (n, _) => n.to_string(),
+            (n, _) => n.into(),
         };
         let words = [name.as_str()];
         let startup = &self.knowledge.entry_points.startup;

@@ -56,7 +56,7 @@ pub fn declared_fields(
                 }
                 continue;
             }
-            fields.insert(b.name.clone());
+            fields.insert(b.name.as_str().to_owned());
         }
     }
     Some(fields)
@@ -100,7 +100,7 @@ fn meta_fields(model: &FileModel, meta: usize) -> Option<Vec<String>> {
     items
         .iter()
         .map(|i| match &i.kind {
-            ExprKind::Str(s) => Some(s.clone()),
+            ExprKind::Str(s) => Some(s.to_string()),
             _ => None,
         })
         .collect()
@@ -123,15 +123,16 @@ fn adds_fields_at_run_time(model: &FileModel, c: &ClassRef, fm: &FieldMethods) -
     };
     let dynamic = |e: &crate::model::Expr| match &e.kind {
         ExprKind::Attr(base, attr) => {
-            matches!(base.kind, ExprKind::Name(_)) && fm.dynamic_attributes.contains(attr)
+            matches!(base.kind, ExprKind::Name(_))
+                && fm.dynamic_attributes.iter().any(|d| d == attr.as_str())
         }
         _ => false,
     };
-    if class
-        .methods
-        .iter()
-        .any(|m| fm.dynamic_methods.contains(&model.scopes[*m].name))
-    {
+    if class.methods.iter().any(|m| {
+        fm.dynamic_methods
+            .iter()
+            .any(|d| d == model.scopes[*m].name.as_str())
+    }) {
         return true;
     }
     let assigned = model.attr_assignments.iter().any(|a| {

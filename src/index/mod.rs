@@ -295,7 +295,9 @@ impl Project {
             let mut map: std::collections::HashMap<String, Vec<u32>> = Default::default();
             if let Some(module) = self.models[file].scopes.first() {
                 for (i, b) in module.bindings.iter().enumerate() {
-                    map.entry(b.name.clone()).or_default().push(i as u32);
+                    map.entry(b.name.as_str().to_owned())
+                        .or_default()
+                        .push(i as u32);
                 }
             }
             std::sync::Arc::new(map)
@@ -521,7 +523,7 @@ impl Project {
             parent = s.parent;
         }
         if let Some(m) = self.modules.name_of(f.file) {
-            parts.push(m.to_string());
+            parts.push(m.into());
         }
         parts.reverse();
         parts.join(".")
@@ -537,7 +539,7 @@ impl Project {
         let scope = &model.scopes[f.scope];
         match scope.class {
             Some(c) => format!("{}.{}", model.classes[c].name, scope.name),
-            None => scope.name.clone(),
+            None => scope.name.as_str().to_owned(),
         }
     }
 

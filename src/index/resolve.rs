@@ -461,7 +461,7 @@ impl Project {
                 let path = self.import_path(bfile, t)?;
                 let (name, module) = path.split_last()?;
                 let m = self.modules.file(&module.join("."))?;
-                let name_expr = Expr::new(ExprKind::Name(name.clone()), binding.span);
+                let name_expr = Expr::new(ExprKind::Name(name.as_str().into()), binding.span);
                 self.dict_literal(m, 0, &name_expr, u32::MAX, depth + 1)
             }
             _ => None,
@@ -530,12 +530,17 @@ impl Project {
     /// importing file's package.
     pub fn import_path(&self, file: FileId, target: &ImportTarget) -> Option<Vec<String>> {
         if target.level == 0 {
-            return Some(target.path.clone());
+            return Some(target.path.iter().map(|p| p.to_string()).collect());
         }
-        if let Some(path) = self
-            .modules
-            .relative_to_folder(file, target.level, &target.path)
-        {
+        if let Some(path) = self.modules.relative_to_folder(
+            file,
+            target.level,
+            &target
+                .path
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>(),
+        ) {
             return Some(path);
         }
         let module = self.modules.name_of(file)?;
@@ -551,7 +556,7 @@ impl Project {
             base.pop()?;
         }
         let mut path: Vec<String> = base.into_iter().map(String::from).collect();
-        path.extend(target.path.iter().cloned());
+        path.extend(target.path.iter().map(|p| p.to_string()));
         Some(path)
     }
 
@@ -834,7 +839,7 @@ impl Project {
         let name = &self.models[class.file].classes[class.class].name;
         match self.modules.name_of(class.file) {
             Some(m) => format!("{m}.{name}"),
-            None => name.clone(),
+            None => name.to_string(),
         }
     }
 
@@ -954,10 +959,10 @@ pub(super) fn self_attribute_index(
             .decorators
             .iter()
             .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"));
-        if is_static || s.params.first().is_none_or(|p| &p.name != owner) {
+        if is_static || s.params.first().is_none_or(|p| p.name != owner) {
             continue;
         }
-        out.entry((class, attr.clone())).or_default().push(i);
+        out.entry((class, attr.to_string())).or_default().push(i);
     }
     out
 }

@@ -67,7 +67,7 @@ impl SignalReceivers {
                     .signal_definition(file, 0, &name_expr(&b.name), 0)
                     .is_some()
                 {
-                    words.push(b.name.clone());
+                    words.push(b.name.as_str().to_owned());
                 }
             }
         }
@@ -361,7 +361,7 @@ pub fn connections<'m>(
 }
 
 fn name_expr(name: &str) -> Expr {
-    Expr::new(ExprKind::Name(name.to_string()), Default::default())
+    Expr::new(ExprKind::Name(name.into()), Default::default())
 }
 
 /// The model a `sender=` names: a project model class, or Django's lazy
@@ -372,9 +372,12 @@ fn sender_model(project: &Project, file: FileId, scope: ScopeId, e: &Expr) -> Op
         return (!name.is_empty() && !name.contains('.')).then(|| name.to_string());
     }
     match project.resolve(file, scope, e) {
-        Value::Class(c) if project.is_model_class(c) => {
-            Some(project.models[c.file].classes[c.class].name.clone())
-        }
+        Value::Class(c) if project.is_model_class(c) => Some(
+            project.models[c.file].classes[c.class]
+                .name
+                .as_str()
+                .to_owned(),
+        ),
         _ => None,
     }
 }
@@ -416,7 +419,7 @@ impl Project {
                 classes
                     .iter()
                     .any(|p| self.matches(callee, p))
-                    .then(|| (file, name.clone()))
+                    .then(|| (file, name.to_string()))
             }
             BoundValue::Import(t) => {
                 let path = self.import_path(file, t)?;

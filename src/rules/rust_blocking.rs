@@ -233,12 +233,11 @@ pub fn blocking_reached<'p>(
     let mut seen = HashSet::from([start]);
     let mut best: Option<(Vec<Edge>, CallRef, BlockingMatch<'p>)> = None;
     while let Some((f, none, path)) = queue.pop_front() {
-        let runs =
-            |c: CallRef| {
-                project.call(c).guards.iter().all(|g| {
-                    !(g.when && matches!(&g.cond.kind, ExprKind::Name(n) if none.contains(n)))
+        let runs = |c: CallRef| {
+            project.call(c).guards.iter().all(|g| {
+                    !(g.when && matches!(&g.cond.kind, ExprKind::Name(n) if none.iter().any(|x| x == n.as_str())))
                 })
-            };
+        };
         for &c in project.graph.calls_in(f) {
             if runs(c)
                 && project.rust_runs_inline(c, f)
@@ -296,7 +295,7 @@ fn passed_none(
         let Some(arg) = args.get(i - skip) else { break };
         let none = match &arg.kind {
             ExprKind::None => true,
-            ExprKind::Name(n) => caller.contains(n),
+            ExprKind::Name(n) => caller.iter().any(|c| c == n.as_str()),
             _ => false,
         };
         // `if let Some(password) = password` binds the name again, to its own value.
@@ -307,7 +306,7 @@ fn passed_none(
                     if matches!(&e.kind, ExprKind::Name(n) if *n == p.name))
         });
         if none && !rebound {
-            out.push(p.name.clone());
+            out.push(p.name.as_str().to_owned());
         }
     }
     out

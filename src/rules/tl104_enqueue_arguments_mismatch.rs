@@ -49,7 +49,7 @@ pub fn bind(params: &[Param], passed: &Passed, complete: bool) -> Vec<Mismatch> 
             keyword_only: params
                 .iter()
                 .filter(|p| p.kind == ParamKind::KeywordOnly)
-                .map(|p| p.name.clone())
+                .map(|p| p.name.as_str().to_owned())
                 .collect(),
         });
     }
@@ -90,7 +90,7 @@ pub fn bind(params: &[Param], passed: &Passed, complete: bool) -> Vec<Mismatch> 
                 ) && !p.has_default
                     && !given.contains(&p.name.as_str())
             })
-            .map(|p| p.name.clone())
+            .map(|p| p.name.as_str().to_owned())
             .collect();
         if !missing.is_empty() {
             out.push(Mismatch::Missing(missing));

@@ -163,7 +163,7 @@ fn helper_parameter(
     };
     let s = &project.models[file].scopes[b.scope];
     if s.kind != crate::model::ScopeKind::Function
-        || s.bindings.iter().filter(|x| &x.name == n).count() > 1
+        || s.bindings.iter().filter(|x| x.name == n).count() > 1
     {
         return None;
     }
@@ -190,7 +190,7 @@ fn check_helpers(cx: &mut Checker, names: &CeleryNames, mut helpers: Vec<Helper>
         done.extend(helpers.iter().cloned());
         let words: Vec<String> = helpers
             .iter()
-            .map(|h| project.scope(h.func).name.clone())
+            .map(|h| project.scope(h.func).name.as_str().to_owned())
             .collect();
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let mut next = Vec::new();
@@ -470,7 +470,7 @@ fn celery_names(project: &Project) -> CeleryNames {
                     }
                     Some(None) => out.incomplete = true,
                     None => {
-                        out.unresolved.insert(s.name.clone());
+                        out.unresolved.insert(s.name.as_str().to_owned());
                     }
                 }
             }
@@ -537,7 +537,7 @@ fn celery_names(project: &Project) -> CeleryNames {
                         _ => out.incomplete = true,
                     },
                     None => {
-                        out.defaults.insert((file, cls.name.clone()));
+                        out.defaults.insert((file, cls.name.as_str().to_owned()));
                     }
                 }
             }

@@ -7,7 +7,7 @@ use crate::catalogue;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::index::{Project, Value};
 use crate::knowledge::RemovedImport;
-use crate::model::{BoundValue, ExprKind, Import, Span};
+use crate::model::{BoundValue, ExprKind, Import, Name, Span};
 use crate::source::FileId;
 
 pub static RULE: Rule = Rule {
@@ -16,8 +16,8 @@ pub static RULE: Rule = Rule {
 };
 
 /// `module` below (or equal to) `prefix`, by dotted components.
-fn under(path: &[String], prefix: &[&str]) -> bool {
-    path.len() >= prefix.len() && path.iter().zip(prefix).all(|(a, b)| a == b)
+fn under<S: AsRef<str>>(path: &[S], prefix: &[&str]) -> bool {
+    path.len() >= prefix.len() && path.iter().zip(prefix).all(|(a, b)| a.as_ref() == *b)
 }
 
 /// The removed API an imported path names, and its replacement for that path (by the
@@ -47,17 +47,17 @@ fn external_path(
     project: &Project,
     file: FileId,
     import: &Import,
-    name: &[String],
+    name: &[Name],
     span: Span,
 ) -> Option<Vec<String>> {
     let model = &project.models[file];
-    if import.from.is_empty() || name.first().map(String::as_str) == Some("*") {
+    if import.from.is_empty() || name.first().map(|n| n.as_str()) == Some("*") {
         // `import celery.task` binds only `celery`; `from x import *` binds no name of
         // its own, and names the module itself.
         let path = if import.from.is_empty() {
-            name.to_vec()
+            name.iter().map(|n| n.to_string()).collect::<Vec<_>>()
         } else {
-            import.from.clone()
+            import.from.iter().map(|n| n.to_string()).collect()
         };
         let first = path.first()?;
         if project.modules.file(first).is_some() || project.modules.is_package(first) {
@@ -244,7 +244,13 @@ mod tests {
             &text[i[0].span.start as usize..i[0].span.end as usize],
             "import a.b as c, d"
         );
-        assert_eq!((i[1].level, i[1].from.clone()), (2, vec!["x".to_string()]));
+        assert_eq!(
+            (
+                i[1].level,
+                i[1].from.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+            ),
+            (2, vec!["x".to_string()])
+        );
         let names: Vec<_> = i[1].names.iter().map(|(n, _)| n.join(".")).collect();
         assert_eq!(names, ["y", "z"]);
         assert_eq!(i[1].tries.len(), 1);

@@ -71,7 +71,7 @@ fn bound_name(project: &Project, file: FileId, path: &str) -> Option<String> {
         (matches!(b.value, crate::model::BoundValue::Import(_))
             && project.lookup(file, 0, &b.name, u32::MAX, 0)
                 == crate::index::Value::External(path.to_string()))
-        .then(|| b.name.clone())
+        .then(|| b.name.as_str().to_owned())
     })
 }
 
@@ -143,7 +143,7 @@ fn import_point(project: &Project, file: FileId) -> Option<u32> {
         .filter(|i| {
             i.scope == 0
                 && i.tries.is_empty()
-                && i.from.first().map(String::as_str) != Some("__future__")
+                && i.from.first().map(|s| s.as_str()) != Some("__future__")
         })
         .map(|i| i.span.start)
         .min()?;

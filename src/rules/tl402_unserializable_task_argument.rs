@@ -177,7 +177,7 @@ fn calls_on(project: &Project, f: FuncRef, names: &[&str], methods: &[String], d
         };
         on_name
             && project.call_owner(call) == Some(f)
-            && (methods.contains(m)
+            && (methods.iter().any(|x| x == m.as_str())
                 || depth > 0
                     && project.call_target(call).is_some_and(|g| {
                         project.scope(g).class.is_some()

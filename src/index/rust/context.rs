@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{BoundValue, Expr, ExprKind, FileModel, Language, ScopeId, ScopeKind};
+use crate::model::{BoundValue, Expr, ExprKind, FileModel, Language, Name, ScopeId, ScopeKind};
 use crate::source::FileId;
 
 use super::super::{CallRef, FuncRef, Project, Value};
@@ -266,7 +266,7 @@ pub fn derive_wrappers(project: &Project) -> (HashMap<FuncRef, WrapperKind>, Has
     let methods = wrappers
         .iter()
         .filter(|(f, k)| **k == WrapperKind::Offload && project.scope(**f).class.is_some())
-        .map(|(f, _)| project.scope(*f).name.clone())
+        .map(|(f, _)| project.scope(*f).name.as_str().to_owned())
         .collect();
     (wrappers, methods)
 }
@@ -347,7 +347,7 @@ fn uses(model: &FileModel, e: &Expr, p: &str, depth: u32) -> bool {
 fn closure_params(project: &Project, file: FileId, scope: ScopeId) -> Vec<String> {
     let model = &project.models[file];
     let s = &model.scopes[scope];
-    let generics: &[String] = model
+    let generics: &[Name] = model
         .rust
         .closure_generics
         .iter()
@@ -362,11 +362,11 @@ fn closure_params(project: &Project, file: FileId, scope: ScopeId) -> Vec<String
                 .as_ref()
                 .is_some_and(|ty| closure_like(ty, generics))
         })
-        .map(|p| p.name.clone())
+        .map(|p| p.name.as_str().to_owned())
         .collect()
 }
 
-fn closure_like(ty: &Expr, generics: &[String]) -> bool {
+fn closure_like(ty: &Expr, generics: &[Name]) -> bool {
     match &ty.kind {
         ExprKind::Name(n) => {
             let last = n.rsplit("::").next().unwrap_or(n);
@@ -421,7 +421,7 @@ fn mentions(model: &FileModel, e: &Expr, params: &[String], top: bool) -> bool {
             };
             let calls = model.calls.iter().any(|c| {
                 inside(c.scope)
-                    && (matches!(&c.callee.kind, ExprKind::Name(n) if params.contains(n))
+                    && (matches!(&c.callee.kind, ExprKind::Name(n) if params.iter().any(|p| p == n.as_str()))
                         || c.args
                             .iter()
                             .any(|a| mentions(model, &a.value, params, true)))
@@ -455,14 +455,14 @@ pub fn find_celery_tasks(project: &Project) -> HashMap<FuncRef, String> {
                         .value
                         .kind
                     {
-                        ExprKind::Name(n) => Some(n.clone()),
+                        ExprKind::Name(n) => Some(n.to_string()),
                         _ => None,
                     }),
                     _ => None,
                 };
                 out.insert(
                     FuncRef { file, scope },
-                    wrapper.unwrap_or_else(|| s.name.clone()),
+                    wrapper.unwrap_or_else(|| s.name.as_str().to_owned()),
                 );
             }
         }

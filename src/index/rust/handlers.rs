@@ -127,7 +127,7 @@ fn impl_handlers(
         };
         for &m in &class.methods {
             let s = &model.scopes[m];
-            if !entry.methods.is_empty() && !entry.methods.contains(&s.name) {
+            if !entry.methods.is_empty() && !entry.methods.iter().any(|n| n == s.name.as_str()) {
                 continue;
             }
             let func = FuncRef { file, scope: m };

@@ -176,7 +176,9 @@ impl RustIndex {
                 for (sid, s) in model.scopes.iter().enumerate() {
                     if matches!(s.kind, ScopeKind::Function | ScopeKind::Lambda) {
                         for (i, b) in s.bindings.iter().enumerate() {
-                            map.entry((sid, b.name.clone())).or_default().push(i);
+                            map.entry((sid, b.name.as_str().to_owned()))
+                                .or_default()
+                                .push(i);
                         }
                     }
                 }
@@ -467,7 +469,9 @@ impl RustIndex {
                     }
                 };
                 if let Some(c) = child {
-                    self.modules[m].children.insert(decl.name.clone(), c);
+                    self.modules[m]
+                        .children
+                        .insert(decl.name.as_str().to_owned(), c);
                     queue.push_back(c);
                 }
             }
@@ -650,7 +654,7 @@ impl Project {
                 type_by_key.entry(key.clone()).or_insert(class);
                 key_of.insert(class, key);
                 types_by_name
-                    .entry((module.krate, c.name.clone()))
+                    .entry((module.krate, c.name.as_str().to_owned()))
                     .or_default()
                     .push(class);
             }
@@ -678,7 +682,7 @@ impl Project {
                 .unwrap_or_else(|| {
                     // Unresolved (defined by a macro, or behind a cfg): by name in the
                     // crate, which is right nearly always.
-                    match types_by_name.get(&(krate, c.name.clone())) {
+                    match types_by_name.get(&(krate, c.name.as_str().to_owned())) {
                         Some(v) if v.len() == 1 => key_of[&v[0]].clone(),
                         // `impl<T: Bound> Trait for T`: a type parameter, its own type.
                         _ if c.name.len() <= 2 => format!("?impl:{file}:{}", imp.class),
@@ -713,7 +717,7 @@ impl Project {
                 let mut map: HashMap<String, Vec<usize>> = HashMap::new();
                 let bindings = &self.models[md.file].scopes[md.scope].bindings;
                 for (i, b) in bindings.iter().enumerate() {
-                    map.entry(b.name.clone()).or_default().push(i);
+                    map.entry(b.name.as_str().to_owned()).or_default().push(i);
                 }
                 map
             })
@@ -799,9 +803,9 @@ impl Project {
     pub(crate) fn rust_qualname(&self, f: FuncRef) -> String {
         let model = &self.models[f.file];
         let scope = &model.scopes[f.scope];
-        let mut parts = vec![scope.name.clone()];
+        let mut parts = vec![scope.name.as_str().to_owned()];
         if let Some(c) = scope.class {
-            parts.push(model.classes[c].name.clone());
+            parts.push(model.classes[c].name.as_str().to_owned());
         }
         if let Some(m) = self.rust_module_of(f.file, f.scope) {
             parts.push(self.rust.modules[m].path.clone());
@@ -816,7 +820,7 @@ impl Project {
         let scope = &model.scopes[f.scope];
         match scope.class {
             Some(c) => format!("{}::{}", model.classes[c].name, scope.name),
-            None => scope.name.clone(),
+            None => scope.name.as_str().to_owned(),
         }
     }
 

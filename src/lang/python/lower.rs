@@ -101,8 +101,8 @@ fn dotted_from_text(text: &str, at: Span) -> Option<Expr> {
             return None;
         }
         e = Some(match e {
-            None => Expr::new(ExprKind::Name(part.to_string()), at),
-            Some(base) => Expr::new(ExprKind::Attr(Box::new(base), part.to_string()), at),
+            None => Expr::new(ExprKind::Name(part.into()), at),
+            Some(base) => Expr::new(ExprKind::Attr(Box::new(base), part.into()), at),
         });
     }
     e
@@ -175,7 +175,7 @@ impl<'a> Lowerer<'a> {
 
     fn bind(&mut self, name: &str, value: BoundValue, at: Span, augmented: bool) {
         self.m.scopes[self.scope].bindings.push(Binding {
-            name: name.to_string(),
+            name: name.into(),
             value,
             span: at,
             augmented,
@@ -320,7 +320,7 @@ impl<'a> Lowerer<'a> {
                 for c in named_children(n) {
                     if c.kind_name() == "identifier" {
                         let name = self.text(c).to_string();
-                        self.m.scopes[self.scope].globals.push(name);
+                        self.m.scopes[self.scope].globals.push(name.into());
                     }
                 }
             }
@@ -480,13 +480,10 @@ impl<'a> Lowerer<'a> {
     /// `a`, `a.b.c` as an expression, without lowering (nothing else).
     fn plain_dotted(&self, n: Node) -> Option<Expr> {
         let kind = match n.kind_name() {
-            "identifier" => ExprKind::Name(self.text(n).to_string()),
+            "identifier" => ExprKind::Name(self.text(n).into()),
             "attribute" => {
                 let base = self.plain_dotted(field(n, "object")?)?;
-                ExprKind::Attr(
-                    Box::new(base),
-                    self.text(field(n, "attribute")?).to_string(),
-                )
+                ExprKind::Attr(Box::new(base), self.text(field(n, "attribute")?).into())
             }
             _ => return None,
         };
@@ -513,7 +510,7 @@ impl<'a> Lowerer<'a> {
     /// decide (`if not broadcast or draft: return`).
     fn condition_quiet(&self, n: Node) -> Expr {
         let kind = match n.kind_name() {
-            "identifier" => ExprKind::Name(self.text(n).to_string()),
+            "identifier" => ExprKind::Name(self.text(n).into()),
             "parenthesized_expression" => match named_children(n).as_slice() {
                 [inner] => return self.condition_quiet(*inner),
                 _ => ExprKind::Other,
@@ -563,7 +560,7 @@ impl<'a> Lowerer<'a> {
             self.assignment(right, false);
             right
                 .child_by_field_id(FIELDS["left"].get())
-                .map(|l| Expr::new(ExprKind::Name(self.text(l).to_string()), span(l)))
+                .map(|l| Expr::new(ExprKind::Name(self.text(l).into()), span(l)))
         } else {
             Some(self.expr(right))
         };
@@ -742,7 +739,7 @@ impl<'a> Lowerer<'a> {
                     [base, attr] if attr.kind_name() == "identifier" => {
                         let b = self.annotation(*base);
                         let s = span(n);
-                        Expr::new(ExprKind::Attr(Box::new(b), self.text(*attr).to_string()), s)
+                        Expr::new(ExprKind::Attr(Box::new(b), self.text(*attr).into()), s)
                     }
                     _ => self.expr(n),
                 }
@@ -802,7 +799,7 @@ impl<'a> Lowerer<'a> {
         let id = self.m.scopes.len();
         self.m.scopes.push(Scope {
             kind: ScopeKind::Function,
-            name: name.to_string(),
+            name: name.into(),
             name_span: name_node.map(span).unwrap_or(whole),
             span: whole,
             parent: Some(self.scope),
@@ -834,7 +831,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn bind_params(&mut self, id: ScopeId) {
-        let params: Vec<(String, Span)> = self.m.scopes[id]
+        let params: Vec<(Name, Span)> = self.m.scopes[id]
             .params
             .iter()
             .map(|p| (p.name.clone(), p.span))
@@ -941,7 +938,7 @@ impl<'a> Lowerer<'a> {
             let default = default.map(|d| self.expr(d));
             let annotation = annotation.map(|a| self.annotation(a));
             out.push(Param {
-                name: self.text(name_node).to_string(),
+                name: self.text(name_node).into(),
                 kind,
                 has_default,
                 default,
@@ -973,7 +970,7 @@ impl<'a> Lowerer<'a> {
         let body_scope = self.m.scopes.len();
         self.m.scopes.push(Scope {
             kind: ScopeKind::Class,
-            name: name.to_string(),
+            name: name.into(),
             name_span: name_node.map(span).unwrap_or(whole),
             span: whole,
             parent: Some(self.scope),
@@ -988,7 +985,7 @@ impl<'a> Lowerer<'a> {
             globals: Vec::new(),
         });
         self.m.classes.push(Class {
-            name: name.to_string(),
+            name: name.into(),
             name_span: name_node.map(span).unwrap_or(whole),
             span: whole,
             bases,
@@ -1023,7 +1020,7 @@ impl<'a> Lowerer<'a> {
                             &first,
                             BoundValue::Import(ImportTarget {
                                 level: 0,
-                                path: vec![first.clone()],
+                                path: vec![first.as_str().into()],
                                 glob: false,
                             }),
                             span(c),
@@ -1059,8 +1056,8 @@ impl<'a> Lowerer<'a> {
         &mut self,
         n: Node,
         level: u32,
-        from: Vec<String>,
-        names: Vec<(Vec<String>, Span)>,
+        from: Vec<Name>,
+        names: Vec<(Vec<Name>, Span)>,
     ) {
         self.m.imports.push(Import {
             span: span(n),
@@ -1105,7 +1102,7 @@ impl<'a> Lowerer<'a> {
                     None => continue,
                 },
                 "wildcard_import" => {
-                    names.push((vec!["*".to_string()], span(c)));
+                    names.push((vec!["*".into()], span(c)));
                     self.bind(
                         "*",
                         BoundValue::Import(ImportTarget {
@@ -1123,7 +1120,7 @@ impl<'a> Lowerer<'a> {
             let imported = self.dotted(name_node);
             names.push((imported.clone(), span(c)));
             let local = match alias_node {
-                Some(a) => self.text(a).to_string(),
+                Some(a) => self.text(a).into(),
                 None => imported.last().cloned().unwrap_or_default(),
             };
             let mut path = base.clone();
@@ -1142,13 +1139,13 @@ impl<'a> Lowerer<'a> {
         self.record_import(n, level, base, names);
     }
 
-    fn dotted(&self, n: Node) -> Vec<String> {
+    fn dotted(&self, n: Node) -> Vec<Name> {
         match n.kind_name() {
             "dotted_name" => named_children(n)
                 .into_iter()
-                .map(|c| self.text(c).to_string())
+                .map(|c| self.text(c).into())
                 .collect(),
-            _ => vec![self.text(n).to_string()],
+            _ => vec![self.text(n).into()],
         }
     }
 
@@ -1273,11 +1270,11 @@ impl<'a> Lowerer<'a> {
         }
         self.depth += 1;
         let kind = match n.kind_name() {
-            "identifier" => ExprKind::Name(self.text(n).to_string()),
+            "identifier" => ExprKind::Name(self.text(n).into()),
             "attribute" => match (field(n, "object"), field(n, "attribute")) {
                 (Some(o), Some(a)) => {
                     let base = self.expr(o);
-                    ExprKind::Attr(Box::new(base), self.text(a).to_string())
+                    ExprKind::Attr(Box::new(base), self.text(a).into())
                 }
                 _ => ExprKind::Other,
             },
@@ -1297,7 +1294,7 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 if all_plain {
-                    ExprKind::Str(joined)
+                    ExprKind::Str(joined.into())
                 } else {
                     ExprKind::Other
                 }
@@ -1480,7 +1477,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         if plain {
-            ExprKind::Str(content)
+            ExprKind::Str(content.into())
         } else {
             ExprKind::Other
         }
@@ -1537,9 +1534,7 @@ impl<'a> Lowerer<'a> {
                 for c in named_children(a) {
                     let arg = match c.kind_name() {
                         "keyword_argument" => {
-                            let name = c
-                                .child_by_field_name("name")
-                                .map(|x| self.text(x).to_string());
+                            let name = c.child_by_field_name("name").map(|x| self.text(x).into());
                             let value = match field(c, "value") {
                                 Some(v) => self.expr(v),
                                 None => Expr::other(span(c)),

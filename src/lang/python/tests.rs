@@ -375,7 +375,7 @@ def f(order):
         .iter()
         .map(|w| match &w.kind {
             ExprKind::Call(c) => callee_name(&m.calls[*c]),
-            ExprKind::Name(n) => n.clone(),
+            ExprKind::Name(n) => n.to_string(),
             _ => "?".into(),
         })
         .collect();

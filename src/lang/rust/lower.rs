@@ -257,7 +257,7 @@ impl<'a> Lowerer<'a> {
 
     fn bind(&mut self, name: &str, value: BoundValue, at: Span) {
         self.m.scopes[self.scope].bindings.push(Binding {
-            name: name.to_string(),
+            name: name.into(),
             value,
             span: at,
             augmented: false,
@@ -269,7 +269,7 @@ impl<'a> Lowerer<'a> {
         let id = self.m.scopes.len();
         self.m.scopes.push(Scope {
             kind,
-            name,
+            name: name.into(),
             name_span,
             span,
             parent: Some(self.scope),
@@ -352,14 +352,14 @@ impl<'a> Lowerer<'a> {
                         &bound,
                         BoundValue::Import(ImportTarget {
                             level: 0,
-                            path: vec![name.clone()],
+                            path: vec![name.as_str().into()],
                             glob: false,
                         }),
                         at,
                     );
                 }
                 if e.attrs.iter().any(|a| a.path().is_ident("macro_use")) {
-                    self.m.rust.macro_use.push(name);
+                    self.m.rust.macro_use.push(name.into());
                 }
             }
             Item::Struct(s) => {
@@ -471,7 +471,7 @@ impl<'a> Lowerer<'a> {
         self.m.rust.types.push(TypeDef {
             class,
             kind,
-            fields,
+            fields: fields.into_iter().map(|(n, e)| (n.into(), e)).collect(),
         });
         class
     }
@@ -488,7 +488,7 @@ impl<'a> Lowerer<'a> {
         let body = self.new_scope(ScopeKind::Class, name.clone(), name_span, span);
         self.m.scopes[body].class = Some(class);
         self.m.classes.push(Class {
-            name,
+            name: name.into(),
             name_span,
             span,
             bases,
@@ -506,7 +506,7 @@ impl<'a> Lowerer<'a> {
         let trait_ = i
             .trait_
             .as_ref()
-            .map(|(_, p, _)| Expr::new(ExprKind::Name(path_name(p)), self.sp(p.span())));
+            .map(|(_, p, _)| Expr::new(ExprKind::Name(path_name(p).into()), self.sp(p.span())));
         let name = type_name(&i.self_ty);
         let name_span = self.sp(i.self_ty.span());
         let span = self.item_span(&i.attrs, i.impl_token.span, i.brace_token.span.close());
@@ -587,7 +587,7 @@ impl<'a> Lowerer<'a> {
             None => None,
         };
         self.m.rust.mods.push(ModDecl {
-            name,
+            name: name.into(),
             name_span,
             parent,
             body,
@@ -651,7 +651,7 @@ impl<'a> Lowerer<'a> {
             name,
             BoundValue::Import(ImportTarget {
                 level: 0,
-                path,
+                path: path.into_iter().map(Into::into).collect(),
                 glob,
             }),
             at,
@@ -674,7 +674,7 @@ impl<'a> Lowerer<'a> {
                 self.lo(a.pound_token.span),
                 self.hi(a.bracket_token.span.close()),
             );
-            let name = Expr::new(ExprKind::Name(path_name(path)), self.sp(path.span()));
+            let name = Expr::new(ExprKind::Name(path_name(path).into()), self.sp(path.span()));
             let expr = match &a.meta {
                 Meta::List(list) => {
                     let args = self.token_args(list.tokens.clone());
@@ -718,7 +718,10 @@ impl<'a> Lowerer<'a> {
         }
         let closures = closure_generics(&sig.generics);
         if !closures.is_empty() {
-            self.m.rust.closure_generics.push((id, closures));
+            self.m
+                .rust
+                .closure_generics
+                .push((id, closures.into_iter().map(Into::into).collect()));
         }
         self.bind(&name, BoundValue::Function(id), name_span);
         self.enter(id, |l| {
@@ -745,7 +748,7 @@ impl<'a> Lowerer<'a> {
         let params = &mut self.m.scopes[self.scope].params;
         let index = params.len();
         params.push(Param {
-            name: name.to_string(),
+            name: name.into(),
             kind: ParamKind::Normal,
             has_default: false,
             default: None,
@@ -780,7 +783,7 @@ impl<'a> Lowerer<'a> {
                 let span = self.sp(pat.span());
                 let name = format!("<pattern{}>", self.m.scopes[self.scope].params.len());
                 self.param(&name, annotation, span);
-                self.bind_pattern(pat, Some(Expr::new(ExprKind::Name(name), span)));
+                self.bind_pattern(pat, Some(Expr::new(ExprKind::Name(name.into()), span)));
             }
         }
     }
@@ -869,7 +872,7 @@ impl<'a> Lowerer<'a> {
                             syn::Member::Named(i) => i.to_string(),
                             syn::Member::Unnamed(i) => i.index.to_string(),
                         };
-                        Expr::new(ExprKind::Attr(Box::new(v.clone()), name), v.span)
+                        Expr::new(ExprKind::Attr(Box::new(v.clone()), name.into()), v.span)
                     });
                     self.bind_pattern(&f.pat, field);
                 }
@@ -1063,12 +1066,12 @@ impl<'a> Lowerer<'a> {
                 if p.path.is_ident("None") {
                     return Expr::new(ExprKind::None, span);
                 }
-                Expr::new(ExprKind::Name(path_name(&p.path)), span)
+                Expr::new(ExprKind::Name(path_name(&p.path).into()), span)
             }
             SynExpr::Lit(l) => {
                 let span = self.sp(l.lit.span());
                 let kind = match &l.lit {
-                    Lit::Str(s) => ExprKind::Str(s.value()),
+                    Lit::Str(s) => ExprKind::Str(s.value().into()),
                     Lit::Int(i) => i
                         .base10_parse::<i64>()
                         .map(ExprKind::Int)
@@ -1081,7 +1084,7 @@ impl<'a> Lowerer<'a> {
             SynExpr::Call(c) => {
                 let callee = match &*c.func {
                     SynExpr::Path(p) if p.qself.is_none() => {
-                        Expr::new(ExprKind::Name(path_name(&p.path)), self.sp(p.span()))
+                        Expr::new(ExprKind::Name(path_name(&p.path).into()), self.sp(p.span()))
                     }
                     f => self.expr(f),
                 };
@@ -1289,7 +1292,7 @@ impl<'a> Lowerer<'a> {
                     };
                     args.push(Arg {
                         kind: ArgKind::Keyword,
-                        name: Some(name),
+                        name: Some(name.into()),
                         span: value.span,
                         value,
                     });
@@ -1301,8 +1304,10 @@ impl<'a> Lowerer<'a> {
                 if st.qself.is_some() {
                     return other(self, end);
                 }
-                let callee =
-                    Expr::new(ExprKind::Name(path_name(&st.path)), self.sp(st.path.span()));
+                let callee = Expr::new(
+                    ExprKind::Name(path_name(&st.path).into()),
+                    self.sp(st.path.span()),
+                );
                 let args_span = self.sp(st.brace_token.span.join());
                 let span = Span::new(start, end);
                 let id = self.push_call(callee, args, span, args_span, false);
@@ -1357,7 +1362,8 @@ impl<'a> Lowerer<'a> {
                 SynExpr::MethodCall(m) => {
                     let method = m.method.to_string();
                     let callee_span = Span::new(start, self.hi(m.method.span()));
-                    let callee = Expr::new(ExprKind::Attr(Box::new(value), method), callee_span);
+                    let callee =
+                        Expr::new(ExprKind::Attr(Box::new(value), method.into()), callee_span);
                     let args = self.call_args(m.args.iter());
                     let end = self.hi(m.paren_token.span.close());
                     let args_span = self.sp(m.paren_token.span.join());
@@ -1383,7 +1389,10 @@ impl<'a> Lowerer<'a> {
                         syn::Member::Named(i) => (i.to_string(), self.hi(i.span())),
                         syn::Member::Unnamed(i) => (i.index.to_string(), self.hi(i.span)),
                     };
-                    Expr::new(ExprKind::Attr(Box::new(value), name), Span::new(start, end))
+                    Expr::new(
+                        ExprKind::Attr(Box::new(value), name.into()),
+                        Span::new(start, end),
+                    )
                 }
                 SynExpr::Await(a) => {
                     if let ExprKind::Call(id) = value.kind {
@@ -1539,7 +1548,7 @@ impl<'a> Lowerer<'a> {
     /// [`EXPR_MACROS`] are read; any other macro stays opaque.
     fn macro_call(&mut self, mac: &syn::Macro, span: Span) -> CallId {
         let name = path_name(&mac.path);
-        let callee = Expr::new(ExprKind::Name(name), self.sp(mac.path.span()));
+        let callee = Expr::new(ExprKind::Name(name.into()), self.sp(mac.path.span()));
         let args_span = self.sp(mac.delimiter.span().join());
         let last = last_segment(&mac.path);
         let args = if EXPR_MACROS.contains(&last.as_str()) {
@@ -1610,7 +1619,7 @@ impl<'a> Lowerer<'a> {
                 } else {
                     ArgKind::Positional
                 },
-                name: keyword,
+                name: keyword.map(Into::into),
                 span: value.span,
                 value,
             });
@@ -1803,7 +1812,7 @@ impl<'a> Lowerer<'a> {
 
     fn type_path(&mut self, path: &syn::Path) -> Expr {
         let span = self.sp(path.span());
-        let base = Expr::new(ExprKind::Name(path_name(path)), span);
+        let base = Expr::new(ExprKind::Name(path_name(path).into()), span);
         let args: Vec<Expr> = path
             .segments
             .last()
@@ -2008,7 +2017,7 @@ fn option_test(pat: &Pat, value: &SynExpr) -> Option<Guard> {
         _ => return None,
     };
     Some(Guard {
-        cond: Expr::new(ExprKind::Name(name), Span::default()),
+        cond: Expr::new(ExprKind::Name(name.into()), Span::default()),
         when,
         tests: None,
         fills: false,
@@ -2027,7 +2036,10 @@ fn condition_test(cond: &SynExpr) -> Option<Guard> {
                 _ => return None,
             };
             Some(Guard {
-                cond: Expr::new(ExprKind::Name(option_name(&m.receiver)?), Span::default()),
+                cond: Expr::new(
+                    ExprKind::Name(option_name(&m.receiver)?.into()),
+                    Span::default(),
+                ),
                 when,
                 tests: None,
                 fills: false,

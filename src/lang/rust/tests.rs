@@ -19,7 +19,7 @@ fn imports(m: &FileModel, scope: ScopeId) -> Vec<(String, String, bool)> {
         .bindings
         .iter()
         .filter_map(|b| match &b.value {
-            BoundValue::Import(t) => Some((b.name.clone(), t.path.join("::"), t.glob)),
+            BoundValue::Import(t) => Some((b.name.to_string(), t.path.join("::"), t.glob)),
             _ => None,
         })
         .collect()
@@ -27,7 +27,7 @@ fn imports(m: &FileModel, scope: ScopeId) -> Vec<(String, String, bool)> {
 
 fn callee_name(c: &Call) -> String {
     match &c.callee.kind {
-        ExprKind::Name(n) => n.clone(),
+        ExprKind::Name(n) => n.to_string(),
         ExprKind::Attr(_, m) => format!(".{m}"),
         _ => "?".into(),
     }

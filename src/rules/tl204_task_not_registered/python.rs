@@ -186,7 +186,7 @@ fn worker_roots(project: &Project) -> Option<Worker> {
         for a in &model.attr_assignments {
             if let ExprKind::Attr(base, key) = &a.target.kind
                 && matches!(&base.kind, ExprKind::Attr(_, n) if n == "conf")
-                && w.app.imports_settings.contains(key)
+                && w.app.imports_settings.iter().any(|k| k == key.as_str())
             {
                 names.extend(strings(project, file, &a.value, "", 0)?);
             }
@@ -219,7 +219,7 @@ fn worker_roots(project: &Project) -> Option<Worker> {
             BoundValue::Expr(Expr {
                 kind: ExprKind::Str(s),
                 ..
-            }) => names.push(s.clone()),
+            }) => names.push(s.to_string()),
             _ => roots.extend(
                 project
                     .settings_bindings("urlpatterns")
@@ -328,7 +328,7 @@ fn installed_apps(project: &Project) -> Option<(BTreeSet<String>, Vec<FileId>)> 
             }?;
             match (&value.value.kind, c.method_name()) {
                 (ExprKind::Str(s), _) => {
-                    apps.insert(s.clone());
+                    apps.insert(s.to_string());
                 }
                 (_, Some("extend")) => apps.extend(strings(project, file, &value.value, key, 0)?),
                 _ => return None,
@@ -357,7 +357,7 @@ fn strings(
         return None;
     }
     match &e.kind {
-        ExprKind::Str(s) => Some(vec![s.clone()]),
+        ExprKind::Str(s) => Some(vec![s.to_string()]),
         ExprKind::List(items) | ExprKind::Tuple(items) => {
             let mut out = Vec::new();
             for i in items {

@@ -175,7 +175,7 @@ fn sent_task(project: &Project, file: FileId, scope: usize, e: &Expr) -> Option<
                 if last != "new" {
                     return None;
                 }
-                let head = Expr::new(ExprKind::Name(head.to_string()), c.callee.span);
+                let head = Expr::new(ExprKind::Name(head.into()), c.callee.span);
                 return task_of(project, file, scope, &head);
             }
             ExprKind::Attr(recv, _) => cur = recv,
