@@ -21,7 +21,7 @@ use crate::index::models::{Loader, Pending};
 use crate::index::{Models, ModuleTable, Project};
 use crate::knowledge::Knowledge;
 use crate::model::{FileModel, Language, Problem, Span};
-use crate::prefilter::{Known, Prefilter, Requirement, interesting_names};
+use crate::prefilter::{Known, Prefilter, Requirement, StarImporters, interesting_names};
 use crate::settings::Settings;
 use crate::source::{FileId, SourceFile};
 use crate::stamp::Stamp;
@@ -779,6 +779,14 @@ pub fn read_and_parse_memo(
             .and_then(|b| PrefilterState::decode(b, layout, n)),
         (previous, _, _) => previous,
     };
+    // A changed file with `import *` may re-export what other, unchanged modules bind:
+    // the words their names were kept with (`prefilter::interesting_names`) are stale.
+    let previous = previous.filter(|p| {
+        !(0..n).any(|f| {
+            p.hashes[f] != hashes[f]
+                && crate::prefilter::has_star_import(project.files[f].text.as_bytes())
+        })
+    });
     let mut names = None;
     let (relevant, needed) = match (previous, cached) {
         (Some(prev), _) => {
@@ -1021,6 +1029,7 @@ fn closure(
     let (mut relevant, mut needed, mut names_seen) = start;
     let n = relevant.len();
     let known = facts.known(&project.knowledge);
+    let stars = StarImporters::scan(project);
     loop {
         // Parse the new relevant files and every project module they import.
         let todo: Vec<FileId> = frontier.iter().copied().filter(|f| !needed[*f]).collect();
@@ -1033,7 +1042,7 @@ fn closure(
         let t_names = Instant::now();
         let names: BTreeSet<Requirement> = frontier
             .par_iter()
-            .map(|&f| interesting_names(project, known, f))
+            .map(|&f| interesting_names(project, known, &stars, f))
             .flatten_iter()
             .collect();
         let new: Vec<&Requirement> = names.iter().filter(|n| !names_seen.contains(*n)).collect();
@@ -1058,9 +1067,11 @@ fn closure(
         names_seen.extend(new.iter().map(|r| (*r).clone()));
         frontier = (0..n)
             .into_par_iter()
+            // Files parsed already (imported by relevant ones) count too: a package's
+            // `__init__.py` that re-exports a task must pass its name on.
             .filter(|&f| {
                 !relevant[f]
-                    && project.models.pending(f).is_some()
+                    && (project.models.pending(f).is_some() || project.models.is_loaded(f))
                     && pf.matches(project.files[f].text.as_bytes())
             })
             .collect();

@@ -14,7 +14,9 @@
 //! - a project value is reached through the name it is bound to, in some file that is
 //!   itself relevant: [`interesting_names`] collects those names from the relevant files'
 //!   module and class bindings, and the files that mention them become relevant too,
-//!   until nothing changes (the closure in `check.rs`).
+//!   until nothing changes (the closure in `pipeline.rs`). A module-level name is
+//!   reached only by importing it, so such a file also names the module, or one that
+//!   re-exports it with `import *` (a package's `__init__.py` needs no word).
 //!
 //! A file that contains none of these words cannot resolve anything to a known value, so
 //! it defines no task, handler or view class and no rule can fire in it; when resolution
@@ -68,6 +70,11 @@ struct Word {
 /// The word a requirement carries for "only where a class derives from these names":
 /// its other words are then base words.
 pub const DERIVED_FROM: &str = "class";
+
+/// Marks the word of a module in a requirement (`=tasks`): it counts wherever it is
+/// written, as an import's is, even where the requirement's other words count only in
+/// a class statement's bases.
+pub const IMPORTED_FROM: &str = "=";
 
 /// The dotted paths of the knowledge base, for deciding which values are interesting.
 pub struct KnownPaths {
@@ -275,17 +282,16 @@ impl Prefilter {
     pub fn from_requirements<'a>(reqs: impl IntoIterator<Item = &'a Requirement>) -> Prefilter {
         let mut b = Builder::default();
         for r in reqs {
-            if r.iter().any(|w| w == DERIVED_FROM) {
-                let words: Vec<&str> = r
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|w| *w != DERIVED_FROM)
-                    .collect();
-                b.require_kind(&words, false, true);
-            } else {
-                let words: Vec<&str> = r.iter().map(String::as_str).collect();
-                b.require(&words, false);
-            }
+            let derived = r.iter().any(|w| w == DERIVED_FROM);
+            let words: Vec<(&str, bool)> = r
+                .iter()
+                .filter(|w| *w != DERIVED_FROM)
+                .map(|w| match w.strip_prefix(IMPORTED_FROM) {
+                    Some(module) => (module, false),
+                    None => (w.as_str(), derived),
+                })
+                .collect();
+            b.require_each(&words);
         }
         b.build()
     }
@@ -383,11 +389,19 @@ impl Builder {
         self.require_kind(words, method, false);
     }
 
+    /// Words of which some count only in a class statement's bases (`true`).
+    fn require_each(&mut self, words: &[(&str, bool)]) {
+        self.require_ids(words.iter().map(|(w, base)| (*w, false, *base)));
+    }
+
     fn require_kind(&mut self, words: &[&str], method: bool, base: bool) {
+        self.require_ids(words.iter().map(|w| (*w, method, base)));
+    }
+
+    fn require_ids<'w>(&mut self, words: impl Iterator<Item = (&'w str, bool, bool)>) {
         let mut ids: Vec<usize> = words
-            .iter()
-            .filter(|w| is_identifier(w))
-            .map(|w| self.word(w, method, base))
+            .filter(|(w, _, _)| is_identifier(w))
+            .map(|(w, method, base)| self.word(w, method, base))
             .collect();
         if ids.is_empty() {
             return;
@@ -677,12 +691,112 @@ fn anywhere() -> Needs {
 /// The words a file must contain for these project names to matter there.
 pub type Requirement = Vec<String>;
 
+/// The files that re-export whole modules (`from .tasks import *`), each with the word
+/// other files write to import from it (`None`: a package's `__init__.py`, which `from .
+/// import x` reaches without writing one). Through them, what a module binds can be
+/// named without the module's own name.
+pub struct StarImporters(Vec<(FileId, Option<String>)>);
+
+impl StarImporters {
+    pub fn scan(project: &Project) -> StarImporters {
+        StarImporters(
+            (0..project.files.len())
+                .filter(|&f| is_python(project, f))
+                .filter(|&f| has_star_import(project.files[f].text.as_bytes()))
+                .map(|f| (f, module_word(project, f)))
+                .collect(),
+        )
+    }
+}
+
+fn is_python(project: &Project, file: FileId) -> bool {
+    project.files[file]
+        .path
+        .extension()
+        .is_some_and(|e| e == "py" || e == "pyi")
+}
+
+/// The word every import of a module's names writes: the last part of its dotted name
+/// (`from app.tasks import send`, `from .tasks import send`, `from app import tasks`
+/// then `tasks.send`, `"app.tasks.send"` in settings). A package's `__init__.py` has
+/// none (`from . import send`), nor has a file no import can name.
+fn module_word(project: &Project, file: FileId) -> Option<String> {
+    let stem = project.files[file].path.file_stem()?.to_str()?;
+    (stem != "__init__" && is_identifier(stem)).then(|| stem.to_string())
+}
+
+/// `import *` somewhere in the bytes (`import*`, and spaces or line continuations in
+/// between, too). A string or comment that says so only keeps more files.
+pub fn has_star_import(text: &[u8]) -> bool {
+    memchr::memmem::find_iter(text, b"import").any(|at| {
+        if at > 0 && is_ident_byte(text[at - 1]) {
+            return false;
+        }
+        let mut i = at + b"import".len();
+        while i < text.len() {
+            match text[i] {
+                b' ' | b'\t' | b'\x0c' => i += 1,
+                b'\\' => {
+                    i += 1;
+                    if text.get(i) == Some(&b'\r') {
+                        i += 1;
+                    }
+                    if text.get(i) != Some(&b'\n') {
+                        return false;
+                    }
+                    i += 1;
+                }
+                b => return b == b'*',
+            }
+        }
+        false
+    })
+}
+
+/// `word` as a whole identifier in `text`.
+fn contains_word(text: &[u8], word: &str) -> bool {
+    memchr::memmem::find_iter(text, word.as_bytes()).any(|at| {
+        let end = at + word.len();
+        (at == 0 || !is_ident_byte(text[at - 1]))
+            && (end == text.len() || !is_ident_byte(text[end]))
+    })
+}
+
+/// The words one of which another file must contain to name what `file` binds at module
+/// level: the module's own word, and the words of the modules that re-export it with
+/// `import *`, transitively. `None` when one of those ways needs no word.
+fn import_words(project: &Project, stars: &StarImporters, file: FileId) -> Option<Vec<String>> {
+    let mut words = vec![module_word(project, file)?];
+    let mut i = 0;
+    while i < words.len() {
+        for (s, word) in &stars.0 {
+            if *s == file || !contains_word(project.files[*s].text.as_bytes(), &words[i]) {
+                continue;
+            }
+            match word {
+                None => return None,
+                Some(w) if !words.contains(w) => words.push(w.clone()),
+                Some(_) => {}
+            }
+        }
+        i += 1;
+    }
+    Some(words)
+}
+
 /// The names bound at module or class level in `file` whose value is known to matter,
 /// as requirements for other files: a value related to the knowledge base (`app =
 /// Celery()` matters with `task`, `bg = shared_task` anywhere, `import django` with the
 /// rest of a path), a class deriving from one (a project base view: where a class
 /// statement is), a task (anywhere), a function returning one of those (a factory).
-pub fn interesting_names(project: &Project, known: &Known, file: FileId) -> Vec<Requirement> {
+/// Another file names a module-level one only by importing it, so it must also contain
+/// one of the module's [`import_words`].
+pub fn interesting_names(
+    project: &Project,
+    known: &Known,
+    stars: &StarImporters,
+    file: FileId,
+) -> Vec<Requirement> {
     let model = &project.models[file];
     let mut out: Vec<Requirement> = Vec::new();
     // Rust files are always roots, and resolving their names needs the Rust index, which
@@ -690,6 +804,7 @@ pub fn interesting_names(project: &Project, known: &Known, file: FileId) -> Vec<
     if model.language != crate::model::Language::Python {
         return out;
     }
+    let mut module_words: Option<Option<Vec<String>>> = None;
     for (scope, s) in model.scopes.iter().enumerate() {
         if !matches!(s.kind, ScopeKind::Module | ScopeKind::Class) {
             continue;
@@ -709,10 +824,29 @@ pub fn interesting_names(project: &Project, known: &Known, file: FileId) -> Vec<
                 let derive_only = rest.len() == 1 && rest[0] == DERIVED_FROM;
                 r.extend(rest.into_iter().filter(|w| !w.is_empty()));
                 if let Some(owner) = owner.filter(|_| derive_only) {
-                    r.push(owner.to_string());
+                    r.push(owner.into());
                 }
-                if !out.contains(&r) {
-                    out.push(r);
+                let words = match scope {
+                    0 => module_words
+                        .get_or_insert_with(|| import_words(project, stars, file))
+                        .as_deref(),
+                    _ => None,
+                };
+                let with_words: Vec<Requirement> = match words {
+                    Some(words) => words
+                        .iter()
+                        .map(|w| {
+                            let mut r = r.clone();
+                            r.push(format!("{IMPORTED_FROM}{w}"));
+                            r
+                        })
+                        .collect(),
+                    None => vec![r],
+                };
+                for r in with_words {
+                    if !out.contains(&r) {
+                        out.push(r);
+                    }
                 }
             }
         }
@@ -861,6 +995,50 @@ fn task_decorator_chain(project: &Project, known: &Known, v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn star_imports_are_found_however_they_are_spaced() {
+        for yes in [
+            "from .tasks import *\n",
+            "from .tasks import*",
+            "x = 1\nfrom a.b import \\\n    *  # noqa\n",
+            "from a import \\\r\n *",
+        ] {
+            assert!(has_star_import(yes.as_bytes()), "{yes:?}");
+        }
+        for no in [
+            "from .tasks import send\n",
+            "reimport *",
+            "from a import (b, c)\n",
+            "import",
+            "x = imports * 2",
+        ] {
+            assert!(!has_star_import(no.as_bytes()), "{no:?}");
+        }
+    }
+
+    #[test]
+    fn words_are_whole_identifiers() {
+        assert!(contains_word(b"from .tasks import send", "tasks"));
+        assert!(contains_word(b"tasks", "tasks"));
+        assert!(!contains_word(b"from .subtasks import send", "tasks"));
+        assert!(!contains_word(b"from .tasks_old import send", "tasks"));
+    }
+
+    /// A module's word counts anywhere, though the name it comes with counts only in a
+    /// class statement's bases.
+    #[test]
+    fn a_module_word_counts_outside_the_bases() {
+        let req: Requirement = vec![
+            "BaseView".into(),
+            DERIVED_FROM.into(),
+            format!("{IMPORTED_FROM}base"),
+        ];
+        let pf = Prefilter::from_requirements([&req]);
+        assert!(pf.matches(b"from .base import BaseView\nclass Page(BaseView):\n    pass\n"));
+        assert!(!pf.matches(b"from .base import BaseView\nprint(BaseView)\n"));
+        assert!(!pf.matches(b"from .other import BaseView\nclass Page(BaseView):\n    pass\n"));
+    }
 
     fn pf() -> Prefilter {
         Prefilter::from_knowledge(&crate::knowledge::BUILTIN, |_| false)
