@@ -3,6 +3,8 @@
 //! (`app.conf.update(task_serializer=...)`). Rules that depend on a setting read every
 //! place that may set it and stay quiet when one of them cannot be read.
 
+use rayon::prelude::*;
+
 use crate::model::{Binding, Expr};
 use crate::source::FileId;
 
@@ -47,6 +49,11 @@ impl Project {
             .collect();
         files.sort_unstable();
         files.dedup();
+        // Most are parsed here, on demand: all at once, in parallel, before the caller
+        // (a project-wide rule, running on its own) walks them in order.
+        files.par_iter().for_each(|f| {
+            let _ = &self.models[*f];
+        });
         files.into_iter().map(move |f| (f, &self.models[f]))
     }
 

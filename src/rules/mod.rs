@@ -223,7 +223,11 @@ fn run_with(project: &Project, guarded: bool) -> Vec<Diagnostic> {
     for rule in &enabled {
         if let Check::Project(check) = rule.check {
             let mut cx = Checker::new(project, rule.info);
+            let t = std::time::Instant::now();
             check(&mut cx);
+            if std::env::var_os("TASKLINT_DEBUG_RULES").is_some() {
+                eprintln!("rule {}: {:?}", rule.info.code, t.elapsed());
+            }
             all.extend(
                 cx.into_diagnostics()
                     .into_iter()

@@ -12,7 +12,9 @@
 //! `INSTALLED_APPS` written as literals. Anything computed stays unknown, and then the
 //! rule says nothing.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
 
 use crate::index::reuse::Pass;
 use crate::index::{CallRef, Project, Value};
@@ -452,14 +454,19 @@ fn module_and_parents(project: &Project, name: &str) -> Vec<FileId> {
 /// Every file the roots import, transitively.
 fn reachable(project: &Project, roots: &[FileId]) -> BTreeSet<FileId> {
     let mut seen: BTreeSet<FileId> = roots.iter().copied().collect();
-    let mut queue: VecDeque<FileId> = roots.iter().copied().collect();
-    while let Some(file) = queue.pop_front() {
-        let imports = project.per_file(Pass::WorkerImports, file, || imports_of(project, file));
-        for f in imports {
-            if seen.insert(f) {
-                queue.push_back(f);
-            }
-        }
+    let mut level: Vec<FileId> = seen.iter().copied().collect();
+    while !level.is_empty() {
+        // A level at a time, in parallel: most of these modules are parsed here, on
+        // demand (the prefilter had no reason to), and this rule runs on its own.
+        let imports: Vec<Vec<FileId>> = level
+            .par_iter()
+            .map(|&file| project.per_file(Pass::WorkerImports, file, || imports_of(project, file)))
+            .collect();
+        level = imports
+            .into_iter()
+            .flatten()
+            .filter(|f| seen.insert(*f))
+            .collect();
     }
     seen
 }
