@@ -49,12 +49,20 @@ impl Project {
             .collect();
         files.sort_unstable();
         files.dedup();
-        // Most are parsed here, on demand: all at once, in parallel, before the caller
-        // (a project-wide rule, running on its own) walks them in order.
-        files.par_iter().for_each(|f| {
-            let _ = &self.models[*f];
-        });
-        files.into_iter().map(move |f| (f, &self.models[f]))
+        // Most are parsed here, on demand, for a pass that runs on its own: a few at a
+        // time in parallel, ahead of the caller, who may stop early (then at most a
+        // batch is parsed for nothing).
+        const AHEAD: usize = 16;
+        let mut parsed_until = 0;
+        (0..files.len()).map(move |i| {
+            if i >= parsed_until {
+                parsed_until = (i + AHEAD).min(files.len());
+                files[i..parsed_until].par_iter().for_each(|f| {
+                    let _ = &self.models[*f];
+                });
+            }
+            (files[i], &self.models[files[i]])
+        })
     }
 
     /// The models of the Rust files (every one is parsed up front).
