@@ -691,21 +691,33 @@ fn anywhere() -> Needs {
 /// The words a file must contain for these project names to matter there.
 pub type Requirement = Vec<String>;
 
-/// The files that re-export whole modules (`from .tasks import *`), each with the word
-/// other files write to import from it (`None`: a package's `__init__.py`, which `from .
-/// import x` reaches without writing one). Through them, what a module binds can be
-/// named without the module's own name.
-pub struct StarImporters(Vec<(FileId, Option<String>)>);
+/// The modules that re-export other modules whole (`from .tasks import *`): through
+/// them, what a module binds can be named without the module's own name.
+pub struct StarImporters(Vec<StarImport>);
+
+struct StarImport {
+    file: FileId,
+    /// The last word of the module it re-exports (`tasks`); `None` when the bytes do
+    /// not say (it may be any module).
+    imported: Option<String>,
+    /// The word other files write to import from the re-exporting module; `None` for a
+    /// package's `__init__.py`, which `from . import x` reaches without one.
+    word: Option<String>,
+}
 
 impl StarImporters {
     pub fn scan(project: &Project) -> StarImporters {
-        StarImporters(
-            (0..project.files.len())
-                .filter(|&f| is_python(project, f))
-                .filter(|&f| has_star_import(project.files[f].text.as_bytes()))
-                .map(|f| (f, module_word(project, f)))
-                .collect(),
-        )
+        let mut out = Vec::new();
+        for f in (0..project.files.len()).filter(|&f| is_python(project, f)) {
+            for imported in star_imports(project.files[f].text.as_bytes()) {
+                out.push(StarImport {
+                    file: f,
+                    imported,
+                    word: module_word(project, f),
+                });
+            }
+        }
+        StarImporters(out)
     }
 }
 
@@ -728,38 +740,63 @@ fn module_word(project: &Project, file: FileId) -> Option<String> {
 /// `import *` somewhere in the bytes (`import*`, and spaces or line continuations in
 /// between, too). A string or comment that says so only keeps more files.
 pub fn has_star_import(text: &[u8]) -> bool {
-    memchr::memmem::find_iter(text, b"import").any(|at| {
-        if at > 0 && is_ident_byte(text[at - 1]) {
-            return false;
-        }
-        let mut i = at + b"import".len();
-        while i < text.len() {
-            match text[i] {
-                b' ' | b'\t' | b'\x0c' => i += 1,
-                b'\\' => {
-                    i += 1;
-                    if text.get(i) == Some(&b'\r') {
-                        i += 1;
-                    }
-                    if text.get(i) != Some(&b'\n') {
-                        return false;
-                    }
-                    i += 1;
-                }
-                b => return b == b'*',
-            }
-        }
-        false
-    })
+    memchr::memmem::find_iter(text, b"import").any(|at| is_star_import(text, at))
 }
 
-/// `word` as a whole identifier in `text`.
-fn contains_word(text: &[u8], word: &str) -> bool {
-    memchr::memmem::find_iter(text, word.as_bytes()).any(|at| {
-        let end = at + word.len();
-        (at == 0 || !is_ident_byte(text[at - 1]))
-            && (end == text.len() || !is_ident_byte(text[end]))
-    })
+/// Is the `import` at `at` followed by `*`?
+fn is_star_import(text: &[u8], at: usize) -> bool {
+    if at > 0 && is_ident_byte(text[at - 1]) {
+        return false;
+    }
+    let mut i = at + b"import".len();
+    while i < text.len() {
+        match text[i] {
+            b' ' | b'\t' | b'\x0c' => i += 1,
+            b'\\' => {
+                i += 1;
+                if text.get(i) == Some(&b'\r') {
+                    i += 1;
+                }
+                if text.get(i) != Some(&b'\n') {
+                    return false;
+                }
+                i += 1;
+            }
+            b => return b == b'*',
+        }
+    }
+    false
+}
+
+/// For each `from m import *` in the bytes, the last word of `m` (`tasks` in `from
+/// .tasks import *`); `None` when it cannot be read there (a line continuation before
+/// `import`): then it may be any module. `from . import *` re-exports a package's
+/// `__init__`, whose names need no module word anyway: left out.
+fn star_imports(text: &[u8]) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for at in memchr::memmem::find_iter(text, b"import") {
+        if !is_star_import(text, at) {
+            continue;
+        }
+        let mut end = at;
+        while end > 0 && matches!(text[end - 1], b' ' | b'\t' | b'\x0c') {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && is_ident_byte(text[start - 1]) {
+            start -= 1;
+        }
+        if start < end {
+            out.push(
+                std::str::from_utf8(&text[start..end])
+                    .ok()
+                    .map(str::to_string),
+            );
+        } else if end == 0 || text[end - 1] != b'.' {
+            out.push(None);
+        }
+    }
+    out
 }
 
 /// The words one of which another file must contain to name what `file` binds at module
@@ -769,11 +806,12 @@ fn import_words(project: &Project, stars: &StarImporters, file: FileId) -> Optio
     let mut words = vec![module_word(project, file)?];
     let mut i = 0;
     while i < words.len() {
-        for (s, word) in &stars.0 {
-            if *s == file || !contains_word(project.files[*s].text.as_bytes(), &words[i]) {
+        for s in &stars.0 {
+            let reexports = s.file != file && s.imported.as_ref().is_none_or(|m| *m == words[i]);
+            if !reexports {
                 continue;
             }
-            match word {
+            match &s.word {
                 None => return None,
                 Some(w) if !words.contains(w) => words.push(w.clone()),
                 Some(_) => {}
@@ -1018,11 +1056,12 @@ mod tests {
     }
 
     #[test]
-    fn words_are_whole_identifiers() {
-        assert!(contains_word(b"from .tasks import send", "tasks"));
-        assert!(contains_word(b"tasks", "tasks"));
-        assert!(!contains_word(b"from .subtasks import send", "tasks"));
-        assert!(!contains_word(b"from .tasks_old import send", "tasks"));
+    fn the_module_a_star_import_names_is_read() {
+        let text = b"from .tasks import *\nfrom app.billing.jobs import*\nfrom . import *\nfrom x \\\n    import *\nfrom y import z\n";
+        assert_eq!(
+            star_imports(text),
+            vec![Some("tasks".to_string()), Some("jobs".to_string()), None]
+        );
     }
 
     /// A module's word counts anywhere, though the name it comes with counts only in a
