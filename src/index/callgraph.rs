@@ -545,7 +545,14 @@ impl Project {
         // `get_object_or_404(models.Task, ...)`, where `Task` is not a name of the file).
         let class = match self.lookup(call.file, c.scope, &model, c.span.start, 0) {
             Value::Class(class) => class,
-            _ => self.model_class_behind(call.file, c.scope, base, &model)?,
+            _ => match self.model_class_behind(call.file, c.scope, base, &model) {
+                Some(class) => class,
+                // `for task in project.task_set.all()`: the one project model of that
+                // name, wherever it is declared.
+                None => self
+                    .model_class_by_lower_name(&model.to_lowercase())
+                    .filter(|c| self.models[c.file].classes[c.class].name == model)?,
+            },
         };
         super::handlers::method_of(self, class, method)
     }

@@ -251,6 +251,22 @@ impl Project {
                     rows: false,
                 }
             }
+            // `project.task_set`: the `Task` rows that point at the project.
+            Origin::ModelInstance(_) => {
+                let suffix = &django.models.reverse_manager_suffix;
+                match name.strip_suffix(suffix.as_str()) {
+                    Some(lower) if !suffix.is_empty() && !lower.is_empty() => {
+                        match self.model_class_by_lower_name(lower) {
+                            Some(c) => Origin::QuerySet {
+                                model: Some(self.models[c.file].classes[c.class].name.to_string()),
+                                rows: false,
+                            },
+                            None => Origin::Unknown,
+                        }
+                    }
+                    _ => Origin::Unknown,
+                }
+            }
             _ => Origin::Unknown,
         }
     }
@@ -599,6 +615,44 @@ impl Project {
         })
     }
 
+    /// The project model class whose name, lowercased, is `lower` (`taskasset` for
+    /// `TaskAsset`, the name Django builds a reverse manager's from), when exactly one
+    /// is. Only files with such a class statement are parsed for it.
+    pub(crate) fn model_class_by_lower_name(&self, lower: &str) -> Option<ClassRef> {
+        let known = self
+            .model_names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(lower)
+            .copied();
+        if let Some(found) = known {
+            return found;
+        }
+        let mut found = Vec::new();
+        for f in 0..self.files.len() {
+            if self.models.language(f) != crate::model::Language::Python
+                || !declares_class(self.files[f].text.as_bytes(), lower)
+            {
+                continue;
+            }
+            for (i, c) in self.models[f].classes.iter().enumerate() {
+                let class = ClassRef { file: f, class: i };
+                if c.name.eq_ignore_ascii_case(lower) && self.is_model_class(class) {
+                    found.push(class);
+                }
+            }
+        }
+        let one = match found.as_slice() {
+            [c] => Some(*c),
+            _ => None,
+        };
+        self.model_names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(lower.to_string(), one);
+        one
+    }
+
     /// A project class deriving from `django.db.models.Model` (or another model base).
     pub fn is_model_class(&self, c: ClassRef) -> bool {
         self.class_matches(c, &self.knowledge.django.models.bases)
@@ -615,6 +669,27 @@ impl Project {
             .iter()
             .any(|cv| self.class_matches(c, &cv.bases))
     }
+}
+
+/// A `class X` statement in the bytes whose name is `lower`, whatever the case.
+fn declares_class(text: &[u8], lower: &str) -> bool {
+    memchr::memmem::find_iter(text, b"class").any(|at| {
+        let mut i = at + b"class".len();
+        if (at > 0 && is_word_byte(text[at - 1])) || !matches!(text.get(i), Some(b' ' | b'\t')) {
+            return false;
+        }
+        while matches!(text.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let end = i + lower.len();
+        end <= text.len()
+            && text[i..end].eq_ignore_ascii_case(lower.as_bytes())
+            && !text.get(end).is_some_and(|b| is_word_byte(*b))
+    })
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
 /// What iterating a value gives.

@@ -117,6 +117,8 @@ pub struct Project {
     /// task-name passes ask for the same few words from every call they look at, and
     /// each search reads every file's text.
     mentions: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[FileId]>>>,
+    /// Project model classes by lowercased name (`model_class_by_lower_name`).
+    model_names: std::sync::Mutex<std::collections::HashMap<String, Option<ClassRef>>>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -200,6 +202,7 @@ impl Project {
             self_attributes: (0..n).map(|_| OnceLock::new()).collect(),
             entry: Default::default(),
             mentions: Default::default(),
+            model_names: Default::default(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),

@@ -65,6 +65,11 @@ pub struct Models {
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub manager_bases: Vec<PathPattern>,
     pub manager_factory_methods: Vec<String>,
+    /// What Django appends to a model's lowercased name for the manager of the rows
+    /// that point at an instance (`project.task_set` for a `Task` with a foreign key to
+    /// `Project`).
+    #[serde(default)]
+    pub reverse_manager_suffix: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
