@@ -629,12 +629,13 @@ impl Project {
             return found;
         }
         let mut found = Vec::new();
-        for f in 0..self.files.len() {
-            if self.models.language(f) != crate::model::Language::Python
-                || !declares_class(self.files[f].text.as_bytes(), lower)
-            {
-                continue;
-            }
+        let files = self
+            .class_statements()
+            .by_name
+            .get(lower)
+            .cloned()
+            .unwrap_or_default();
+        for f in files {
             for (i, c) in self.models[f].classes.iter().enumerate() {
                 let class = ClassRef { file: f, class: i };
                 if c.name.eq_ignore_ascii_case(lower) && self.is_model_class(class) {
@@ -671,21 +672,56 @@ impl Project {
     }
 }
 
-/// A `class X` statement in the bytes whose name is `lower`, whatever the case.
-fn declares_class(text: &[u8], lower: &str) -> bool {
-    memchr::memmem::find_iter(text, b"class").any(|at| {
+/// Read from the Python files' bytes once: where classes of a name may be declared.
+#[derive(Default)]
+pub struct ClassStatements {
+    /// Lowercased class name → the files with a `class Name` statement.
+    by_name: std::collections::HashMap<String, Vec<FileId>>,
+}
+
+impl Project {
+    fn class_statements(&self) -> &ClassStatements {
+        self.class_statements.get_or_init(|| {
+            let mut out = ClassStatements::default();
+            for f in 0..self.files.len() {
+                if self.models.language(f) != crate::model::Language::Python {
+                    continue;
+                }
+                for name in class_statement_names(self.files[f].text.as_bytes()) {
+                    let files = out.by_name.entry(name).or_default();
+                    if files.last() != Some(&f) {
+                        files.push(f);
+                    }
+                }
+            }
+            out
+        })
+    }
+}
+
+/// The names, lowercased, of the `class X` statements in the bytes (a string or comment
+/// that looks like one only adds a name).
+fn class_statement_names(text: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    for at in memchr::memmem::find_iter(text, b"class") {
         let mut i = at + b"class".len();
         if (at > 0 && is_word_byte(text[at - 1])) || !matches!(text.get(i), Some(b' ' | b'\t')) {
-            return false;
+            continue;
         }
         while matches!(text.get(i), Some(b' ' | b'\t')) {
             i += 1;
         }
-        let end = i + lower.len();
-        end <= text.len()
-            && text[i..end].eq_ignore_ascii_case(lower.as_bytes())
-            && !text.get(end).is_some_and(|b| is_word_byte(*b))
-    })
+        let start = i;
+        while text.get(i).is_some_and(|b| is_word_byte(*b)) {
+            i += 1;
+        }
+        if start < i
+            && let Ok(name) = std::str::from_utf8(&text[start..i])
+        {
+            out.push(name.to_lowercase());
+        }
+    }
+    out
 }
 
 fn is_word_byte(b: u8) -> bool {

@@ -119,6 +119,9 @@ pub struct Project {
     mentions: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[FileId]>>>,
     /// Project model classes by lowercased name (`model_class_by_lower_name`).
     model_names: std::sync::Mutex<std::collections::HashMap<String, Option<ClassRef>>>,
+    /// The files with a `class` statement, by the class's lowercased name, read from the
+    /// bytes once (for the above).
+    class_statements: OnceLock<dataflow::ClassStatements>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -203,6 +206,7 @@ impl Project {
             entry: Default::default(),
             mentions: Default::default(),
             model_names: Default::default(),
+            class_statements: OnceLock::new(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
