@@ -496,7 +496,7 @@ fn sketch(ident: &[u8]) -> usize {
     ((first << 8) ^ (last << 2) ^ (len * 0x9e5)) % (SKETCH_WORDS * 64)
 }
 
-fn is_ident_byte(b: u8) -> bool {
+pub(crate) fn is_ident_byte(b: u8) -> bool {
     IDENT_BYTES[b as usize]
 }
 
@@ -708,7 +708,8 @@ struct StarImport {
 impl StarImporters {
     pub fn scan(project: &Project) -> StarImporters {
         let mut out = Vec::new();
-        for f in (0..project.files.len()).filter(|&f| is_python(project, f)) {
+        let python = |f: &FileId| project.models.language(*f) == crate::model::Language::Python;
+        for f in (0..project.files.len()).filter(python) {
             for imported in star_imports(project.files[f].text.as_bytes()) {
                 out.push(StarImport {
                     file: f,
@@ -719,13 +720,6 @@ impl StarImporters {
         }
         StarImporters(out)
     }
-}
-
-fn is_python(project: &Project, file: FileId) -> bool {
-    project.files[file]
-        .path
-        .extension()
-        .is_some_and(|e| e == "py" || e == "pyi")
 }
 
 /// The word every import of a module's names writes: the last part of its dotted name

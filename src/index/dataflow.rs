@@ -619,39 +619,27 @@ impl Project {
     /// `TaskAsset`, the name Django builds a reverse manager's from), when exactly one
     /// is. Only files with such a class statement are parsed for it.
     pub(crate) fn model_class_by_lower_name(&self, lower: &str) -> Option<ClassRef> {
-        let known = self
-            .model_names
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(lower)
-            .copied();
-        if let Some(found) = known {
-            return found;
-        }
-        let mut found = Vec::new();
-        let files = self
-            .class_statements()
-            .by_name
-            .get(lower)
-            .cloned()
-            .unwrap_or_default();
-        for f in files {
-            for (i, c) in self.models[f].classes.iter().enumerate() {
-                let class = ClassRef { file: f, class: i };
-                if c.name.eq_ignore_ascii_case(lower) && self.is_model_class(class) {
-                    found.push(class);
+        super::memoized(&self.model_names, lower, || {
+            let mut found = Vec::new();
+            for &f in self
+                .class_statements()
+                .by_name
+                .get(lower)
+                .into_iter()
+                .flatten()
+            {
+                for (i, c) in self.models[f].classes.iter().enumerate() {
+                    let class = ClassRef { file: f, class: i };
+                    if c.name.eq_ignore_ascii_case(lower) && self.is_model_class(class) {
+                        found.push(class);
+                    }
                 }
             }
-        }
-        let one = match found.as_slice() {
-            [c] => Some(*c),
-            _ => None,
-        };
-        self.model_names
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(lower.to_string(), one);
-        one
+            match found.as_slice() {
+                [c] => Some(*c),
+                _ => None,
+            }
+        })
     }
 
     /// A project class deriving from `django.db.models.Model` (or another model base).
@@ -705,14 +693,19 @@ fn class_statement_names(text: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     for at in memchr::memmem::find_iter(text, b"class") {
         let mut i = at + b"class".len();
-        if (at > 0 && is_word_byte(text[at - 1])) || !matches!(text.get(i), Some(b' ' | b'\t')) {
+        if (at > 0 && crate::prefilter::is_ident_byte(text[at - 1]))
+            || !matches!(text.get(i), Some(b' ' | b'\t'))
+        {
             continue;
         }
         while matches!(text.get(i), Some(b' ' | b'\t')) {
             i += 1;
         }
         let start = i;
-        while text.get(i).is_some_and(|b| is_word_byte(*b)) {
+        while text
+            .get(i)
+            .is_some_and(|b| crate::prefilter::is_ident_byte(*b))
+        {
             i += 1;
         }
         if start < i
@@ -722,10 +715,6 @@ fn class_statement_names(text: &[u8]) -> Vec<String> {
         }
     }
     out
-}
-
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
 /// What iterating a value gives.

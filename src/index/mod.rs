@@ -69,6 +69,30 @@ pub struct InputFile {
     pub report: bool,
 }
 
+/// `cache[key]`, computed and kept on the first ask. The lock is not held while
+/// computing (the computation may ask the cache again): two threads asking at once both
+/// compute, and the answers are the same.
+fn memoized<V: Clone>(
+    cache: &std::sync::Mutex<std::collections::HashMap<String, V>>,
+    key: &str,
+    compute: impl FnOnce() -> V,
+) -> V {
+    let known = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(key)
+        .cloned();
+    if let Some(v) = known {
+        return v;
+    }
+    let v = compute();
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key.to_string(), v.clone());
+    v
+}
+
 pub struct Project {
     pub files: Vec<SourceFile>,
     /// Each file's model; indexing parses a file nobody parsed yet (see [`Models`]).

@@ -14,25 +14,12 @@ impl Project {
     /// The files whose text contains `word`: only they can bind or pass it, so the
     /// others need not be parsed to look for it.
     fn files_mentioning(&self, word: &str) -> std::sync::Arc<[FileId]> {
-        let known = self
-            .mentions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(word)
-            .cloned();
-        if let Some(files) = known {
-            return files;
-        }
-        // Searched outside the lock: two threads asking at once both search, once.
-        let finder = memchr::memmem::Finder::new(word.as_bytes());
-        let files: std::sync::Arc<[FileId]> = (0..self.files.len())
-            .filter(|f| finder.find(self.files[*f].text.as_bytes()).is_some())
-            .collect();
-        self.mentions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(word.to_string(), files.clone());
-        files
+        super::memoized(&self.mentions, word, || {
+            let finder = memchr::memmem::Finder::new(word.as_bytes());
+            (0..self.files.len())
+                .filter(|f| finder.find(self.files[*f].text.as_bytes()).is_some())
+                .collect()
+        })
     }
 
     /// The models of the Python files whose text contains one of `words`, for a pass
