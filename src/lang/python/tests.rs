@@ -1,7 +1,7 @@
 //! Tests of the Python frontend: the model it lowers (scopes, bindings, imports, calls
 //! and their context, classes, expressions), spans, directive comments, and TL000.
 
-use super::{MAX_NESTING, parse};
+use super::{MAX_NESTING, parse, parse_tree, scan_with};
 use crate::model::*;
 
 fn text_of(text: &str, span: Span) -> &str {
@@ -762,4 +762,55 @@ fn deep_nesting_is_tl000_not_a_stack_overflow() {
     // Real code stays far below the limit: 40 levels lower fine.
     let ok_text = format!("x = {}1{}\n", "f(".repeat(40), ")".repeat(40));
     assert_eq!(ok(&ok_text).calls.len(), 40);
+}
+
+/// The scan walks only into nodes that can hold what it looks for: on every fixture file
+/// and on problems placed deep inside large code, it finds what the walk over every node
+/// finds, and the same problem first.
+#[test]
+fn the_pruned_scan_finds_what_the_full_walk_finds() {
+    let body: String = (0..60)
+        .map(|i| format!("        x{i} = compute(x{i}, [1, 2, {{'k': {i}}}])\n"))
+        .collect();
+    let class = |inner: &str| format!("class A:\n    def m(self):\n{body}{inner}{body}");
+    let mut texts = vec![
+        class("        y = 1  # noqa: TL301\n"),
+        class("        y = 1  # TaskLint: ignore\n        s = '# noqa in a string'\n"),
+        class("        y = (1,\n"),
+        class("        print 'old'\n"),
+        class("        def f(:\n            pass\n        print 'after the error'\n"),
+        class(&format!(
+            "        y = {}1{}\n",
+            "f(".repeat(MAX_NESTING + 5),
+            ")".repeat(MAX_NESTING + 5)
+        )),
+        class("        # noqa\n        y = printer(execute)  # plain\n"),
+    ];
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for entry in walkdir::WalkDir::new(fixtures) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "py") {
+            texts.push(std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    assert!(texts.len() > 50, "fixture files found: {}", texts.len());
+    for text in &texts {
+        let tree = parse_tree(text).unwrap();
+        let pruned = scan_with(tree.root_node(), text, true);
+        let full = scan_with(tree.root_node(), text, false);
+        let head: String = text.chars().take(60).collect();
+        assert_eq!(format!("{pruned:?}"), format!("{full:?}"), "{head}");
+    }
+    // The crafted texts do find what they hold.
+    let found = |t: &str| {
+        let tree = parse_tree(t).unwrap();
+        let (comments, problem) = scan_with(tree.root_node(), t, true);
+        (comments.len(), problem.map(|p| p.message))
+    };
+    assert_eq!(found(&texts[0]), (1, None));
+    assert_eq!(found(&texts[1]), (1, None));
+    assert!(found(&texts[3]).1.unwrap().contains("`print` statement"));
+    assert!(found(&texts[4]).1.unwrap().starts_with("syntax error"));
+    assert!(found(&texts[5]).1.unwrap().starts_with("nesting deeper"));
+    assert_eq!(found(&texts[6]), (1, None));
 }
