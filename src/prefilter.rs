@@ -80,8 +80,8 @@ pub const IMPORTED_FROM: &str = "=";
 pub struct KnownPaths {
     /// Every path and every dotted prefix of one (`celery`, `celery.Celery`).
     prefixes: HashSet<String>,
-    /// Paths below which every name counts (`django.views.generic`).
-    under: Vec<String>,
+    /// The paths themselves: every name below one counts (`django.views.generic`).
+    paths: HashSet<String>,
 }
 
 /// The method names that matter whatever they are called on: an enqueue method on a
@@ -231,7 +231,6 @@ impl KnownPaths {
 
     pub fn new(paths: &BTreeSet<String>) -> KnownPaths {
         let mut prefixes = HashSet::new();
-        let mut under = Vec::new();
         for p in paths {
             let mut prefix = String::new();
             for seg in p.split('.') {
@@ -241,14 +240,21 @@ impl KnownPaths {
                 prefix.push_str(seg);
                 prefixes.insert(prefix.clone());
             }
-            under.push(format!("{p}."));
         }
-        KnownPaths { prefixes, under }
+        KnownPaths {
+            prefixes,
+            paths: paths.iter().cloned().collect(),
+        }
     }
 
     /// `path` is a known path, a prefix of one, or below one.
     pub fn related(&self, path: &str) -> bool {
-        self.prefixes.contains(path) || self.under.iter().any(|u| path.starts_with(u.as_str()))
+        // Below a path: the part before one of its dots is a path (a hash lookup per dot;
+        // this is asked for every class ancestry and function the closure meets).
+        self.prefixes.contains(path)
+            || path
+                .match_indices('.')
+                .any(|(i, _)| self.paths.contains(&path[..i]))
     }
 }
 
