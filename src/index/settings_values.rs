@@ -16,10 +16,23 @@ impl Project {
     fn files_mentioning(&self, word: &str) -> std::sync::Arc<[FileId]> {
         super::memoized(&self.mentions, word, || {
             let finder = memchr::memmem::Finder::new(word.as_bytes());
-            (0..self.files.len())
+            let found: Vec<FileId> = (0..self.files.len())
+                .into_par_iter()
                 .filter(|f| finder.find(self.files[*f].text.as_bytes()).is_some())
-                .collect()
+                .collect();
+            found.into()
         })
+    }
+
+    /// [`Project::files_mentioning`], for a caller that reads every one of them: those
+    /// not parsed yet are parsed here, in parallel (they are mostly modules no rule
+    /// needed until now: settings, configuration).
+    fn parsed_mentioning(&self, word: &str) -> std::sync::Arc<[FileId]> {
+        let files = self.files_mentioning(word);
+        files.par_iter().for_each(|f| {
+            let _ = &self.models[*f];
+        });
+        files
     }
 
     /// The models of the Python files whose text contains one of `words`, for a pass
@@ -64,7 +77,7 @@ impl Project {
     /// the name are parsed for it: a binding of a name is written with the name.
     pub fn settings_bindings(&self, name: &str) -> Vec<(FileId, &Binding)> {
         let mut out = Vec::new();
-        for &file in self.files_mentioning(name).iter() {
+        for &file in self.parsed_mentioning(name).iter() {
             let model = &self.models[file];
             if let Some(module) = model.scopes.first() {
                 out.extend(
@@ -82,7 +95,7 @@ impl Project {
     /// Every `name=<value>` keyword argument of every call in the project.
     pub fn keyword_arguments(&self, name: &str) -> Vec<(CallRef, &Expr)> {
         let mut out = Vec::new();
-        for &file in self.files_mentioning(name).iter() {
+        for &file in self.parsed_mentioning(name).iter() {
             let model = &self.models[file];
             for (call, c) in model.calls.iter().enumerate() {
                 if let Some(a) = c.keyword(name) {
