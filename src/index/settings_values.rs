@@ -49,15 +49,24 @@ impl Project {
             .collect();
         files.sort_unstable();
         files.dedup();
-        // Most are parsed here, on demand, for a pass that runs on its own: a few at a
+        // Some are parsed here, on demand, for a pass that runs on its own: a few at a
         // time in parallel, ahead of the caller, who may stop early (then at most a
-        // batch is parsed for nothing).
+        // batch is parsed for nothing). A batch is of files not parsed yet: they are
+        // spread thinly among the others, and a batch of neighbours held one or two.
         const AHEAD: usize = 16;
         let mut parsed_until = 0;
         (0..files.len()).map(move |i| {
             if i >= parsed_until {
-                parsed_until = (i + AHEAD).min(files.len());
-                files[i..parsed_until].par_iter().for_each(|f| {
+                let mut batch = Vec::with_capacity(AHEAD);
+                let mut j = i;
+                while j < files.len() && batch.len() < AHEAD {
+                    if !self.models.is_loaded(files[j]) {
+                        batch.push(files[j]);
+                    }
+                    j += 1;
+                }
+                parsed_until = j;
+                batch.par_iter().for_each(|f| {
                     let _ = &self.models[*f];
                 });
             }
