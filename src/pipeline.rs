@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+use rayon::Scope;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -990,27 +991,28 @@ fn needed_from(project: &Project, relevant: &[bool]) -> Vec<bool> {
 }
 
 /// Parses the files of `todo` (already marked in `needed`) and every project module they
-/// import, transitively, marking each one in `needed`.
-fn parse_with_imports(project: &Project, needed: &mut [bool], mut todo: Vec<FileId>) {
-    while !todo.is_empty() {
-        todo.par_iter().for_each(|&f| parse_ahead(project, f));
-        let imported: BTreeSet<FileId> = todo
-            .par_iter()
-            .map(|&f| {
-                project
-                    .imported_files(f)
-                    .iter()
-                    .copied()
-                    .collect::<BTreeSet<_>>()
-            })
-            .reduce(BTreeSet::new, |mut a, b| {
-                a.extend(b);
-                a
-            });
-        todo = imported.into_iter().filter(|f| !needed[*f]).collect();
-        for f in &todo {
-            needed[*f] = true;
+/// import, transitively, marking each one in `needed`. Each file, once parsed, hands
+/// the modules it imports to the pool at once: no wait for a whole level of the import
+/// graph to finish (with levels, one large file at the end of each kept the other
+/// threads idle).
+fn parse_with_imports(project: &Project, needed: &mut [bool], todo: Vec<FileId>) {
+    let claimed: Vec<AtomicBool> = needed.iter().map(|&n| AtomicBool::new(n)).collect();
+    let claimed = &claimed;
+    fn visit<'s>(project: &'s Project, claimed: &'s [AtomicBool], f: FileId, s: &Scope<'s>) {
+        parse_ahead(project, f);
+        for &g in project.imported_files(f).iter() {
+            if !claimed[g].swap(true, Ordering::Relaxed) {
+                s.spawn(move |s| visit(project, claimed, g, s));
+            }
         }
+    }
+    rayon::scope(|s| {
+        for f in todo {
+            s.spawn(move |s| visit(project, claimed, f, s));
+        }
+    });
+    for (n, c) in needed.iter_mut().zip(claimed) {
+        *n = c.load(Ordering::Relaxed);
     }
 }
 
