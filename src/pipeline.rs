@@ -6,11 +6,10 @@
 use std::collections::HashMap;
 use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use rayon::Scope;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -991,29 +990,12 @@ fn needed_from(project: &Project, relevant: &[bool]) -> Vec<bool> {
 }
 
 /// Parses the files of `todo` (already marked in `needed`) and every project module they
-/// import, transitively, marking each one in `needed`. Each file, once parsed, hands
-/// the modules it imports to the pool at once: no wait for a whole level of the import
-/// graph to finish (with levels, one large file at the end of each kept the other
-/// threads idle).
+/// import, transitively, marking each one in `needed`.
 fn parse_with_imports(project: &Project, needed: &mut [bool], todo: Vec<FileId>) {
-    let claimed: Vec<AtomicBool> = needed.iter().map(|&n| AtomicBool::new(n)).collect();
-    let claimed = &claimed;
-    fn visit<'s>(project: &'s Project, claimed: &'s [AtomicBool], f: FileId, s: &Scope<'s>) {
+    crate::index::file_walk::visit_reachable(needed, &todo, |f| {
         parse_ahead(project, f);
-        for &g in project.imported_files(f).iter() {
-            if !claimed[g].swap(true, Ordering::Relaxed) {
-                s.spawn(move |s| visit(project, claimed, g, s));
-            }
-        }
-    }
-    rayon::scope(|s| {
-        for f in todo {
-            s.spawn(move |s| visit(project, claimed, f, s));
-        }
+        project.imported_files(f).to_vec()
     });
-    for (n, c) in needed.iter_mut().zip(claimed) {
-        *n = c.load(Ordering::Relaxed);
-    }
 }
 
 /// The prefilter's closure: parse the relevant files and the modules they import

@@ -716,11 +716,16 @@ impl StarImporters {
         let mut out = Vec::new();
         let python = |f: &FileId| project.models.language(*f) == crate::model::Language::Python;
         for f in (0..project.files.len()).filter(python) {
-            for imported in star_imports(project.files[f].text.as_bytes()) {
+            let imports = star_imports(project.files[f].text.as_bytes());
+            if imports.is_empty() {
+                continue;
+            }
+            let word = module_word(project, f);
+            for imported in imports {
                 out.push(StarImport {
                     file: f,
                     imported,
-                    word: module_word(project, f),
+                    word: word.clone(),
                 });
             }
         }

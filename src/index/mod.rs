@@ -5,6 +5,7 @@
 pub mod callgraph;
 pub mod dataflow;
 pub mod entry_points;
+pub mod file_walk;
 pub mod form_fields;
 pub mod handlers;
 pub mod models;
@@ -258,9 +259,15 @@ impl Project {
                 self.callees[f] = OnceLock::new();
             }
         }
-        // Resolve every call of the roots in parallel, ahead of the passes below.
+        // Resolve every call of the roots in parallel, ahead of the passes below; and of
+        // every Rust file, all of whose calls the wrapper rounds read.
         let roots: Vec<FileId> = self.roots().map(|(f, _)| f).collect();
-        roots.par_iter().for_each(|&f| {
+        let rust = self
+            .rust_models()
+            .map(|(f, _)| f)
+            .filter(|f| !self.roots[*f]);
+        let ahead: Vec<FileId> = roots.iter().copied().chain(rust).collect();
+        ahead.par_iter().for_each(|&f| {
             self.file_callees(f);
         });
         let (wrappers, wrapper_methods) = rust::context::derive_wrappers(self);

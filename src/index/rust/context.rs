@@ -2,7 +2,6 @@
 //! (closures handed to `spawn_blocking` and friends, or to a project wrapper around
 //! them); project wrappers found automatically; rusty-celery tasks.
 
-use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{BoundValue, Expr, ExprKind, FileModel, Language, Name, ScopeId, ScopeKind};
@@ -216,12 +215,6 @@ impl Project {
 /// they drop (`spawn_try_task(fut)` → `tokio::spawn(async move { fut.await })`); wrappers
 /// of wrappers too.
 pub fn derive_wrappers(project: &Project) -> (HashMap<FuncRef, WrapperKind>, HashSet<String>) {
-    // The rounds below resolve every call of every Rust file: done first, in parallel
-    // (each file's calls are resolved together, once).
-    let files: Vec<_> = project.rust_models().map(|(f, _)| f).collect();
-    files.par_iter().for_each(|&f| {
-        project.file_callees(f);
-    });
     let mut wrappers: HashMap<FuncRef, WrapperKind> = HashMap::new();
     for _round in 0..4 {
         let mut changed = false;

@@ -73,13 +73,13 @@ fn file_handlers(
         let call = CallRef { file, call: id };
         let callee = project.callee(call);
         let entry = k.registrations.iter().find(|r| {
-                r.calls.iter().any(|p| project.matches(callee, p))
-                    || c.method_name().is_some_and(|m| {
-                        r.methods.iter().any(|x| x == m || x == "*")
-                            && matches!(callee, Value::Attr(base, _)
-                                if origin(base).is_some_and(|o| r.receivers.iter().any(|p| path_under(o, &p.root))))
-                    })
-            });
+            r.calls.iter().any(|p| project.matches(callee, p))
+                || c.method_name().is_some_and(|m| {
+                    r.methods.iter().any(|x| x == m || x == "*")
+                        && matches!(callee, Value::Attr(base, _)
+                            if origin(base).is_some_and(|o| r.receivers.iter().any(|p| path_under(o, &p.root))))
+                })
+        });
         let Some(entry) = entry else { continue };
         let positional = c.args.iter().filter(|a| a.kind == ArgKind::Positional);
         for (_, a) in positional

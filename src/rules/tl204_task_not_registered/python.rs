@@ -14,8 +14,6 @@
 
 use std::collections::BTreeSet;
 
-use rayon::prelude::*;
-
 use crate::index::reuse::Pass;
 use crate::index::{CallRef, Project, Value};
 use crate::knowledge::{PathPattern, last_names};
@@ -453,22 +451,13 @@ fn module_and_parents(project: &Project, name: &str) -> Vec<FileId> {
 
 /// Every file the roots import, transitively.
 fn reachable(project: &Project, roots: &[FileId]) -> BTreeSet<FileId> {
-    let mut seen: BTreeSet<FileId> = roots.iter().copied().collect();
-    let mut level: Vec<FileId> = seen.iter().copied().collect();
-    while !level.is_empty() {
-        // A level at a time, in parallel: most of these modules are parsed here, on
-        // demand (the prefilter had no reason to), and this rule runs on its own.
-        let imports: Vec<Vec<FileId>> = level
-            .par_iter()
-            .map(|&file| project.per_file(Pass::WorkerImports, file, || imports_of(project, file)))
-            .collect();
-        level = imports
-            .into_iter()
-            .flatten()
-            .filter(|f| seen.insert(*f))
-            .collect();
-    }
-    seen
+    let mut seen = vec![false; project.files.len()];
+    // In parallel: most of these modules are parsed here, on demand (the prefilter had
+    // no reason to), and this rule runs on its own.
+    crate::index::file_walk::visit_reachable(&mut seen, roots, |file| {
+        project.per_file(Pass::WorkerImports, file, || imports_of(project, file))
+    });
+    (0..seen.len()).filter(|f| seen[*f]).collect()
 }
 
 /// The project modules a file imports, anywhere in it (imports inside functions run when
