@@ -1,10 +1,12 @@
 //! The persistent per-file model cache: re-runs (pre-commit, editors) parse only what
 //! changed.
 //!
-//! One file per set of checked roots, `<cache dir>/<hash of the roots>.bin`, holding the
-//! models of the files parsed so far, keyed by the hash of each file's content. The whole
-//! cache is also keyed (in its header) by tasklint's version, the binary that wrote it and
-//! a secret of the user running it: any change starts an empty cache. Findings are kept
+//! Per set of checked roots, the models of the files parsed so far, keyed by the hash of
+//! each file's content and spread by that hash over [`MODEL_SHARDS`] files,
+//! `<cache dir>/<hash of the roots>.<k>.bin`: an edit rewrites the one or two files its
+//! entries fall in, not every model of the project. Every file is also keyed (in its
+//! header) by tasklint's version, the binary that wrote it and a secret of the user
+//! running it: any change starts an empty cache. Findings are kept
 //! apart, for the whole run, in `<hash of the roots>.findings` (`crate::findings_cache`):
 //! rules are cross-file, so a change to any file works every finding out again.
 //!
@@ -97,30 +99,81 @@ fn codec() -> impl Options {
     bincode::DefaultOptions::new()
 }
 
+/// How many files the models are spread over (by content hash): an edit rewrites the
+/// one or two files its entries fall in, not every model of the project.
+pub const MODEL_SHARDS: usize = 16;
+
+/// The file names of a cache named `name` spread over `shards` files: `name` itself for
+/// one, else `<stem>.<k>.<ext>`.
+pub fn shard_names(name: &str, shards: usize) -> Vec<String> {
+    if shards <= 1 {
+        return vec![name.to_string()];
+    }
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "bin"));
+    (0..shards)
+        .map(|k| format!("{stem}.{k:02}.{ext}"))
+        .collect()
+}
+
 pub struct Cache {
     dir: Option<safe::Dir>,
     name: String,
     key: u128,
     /// Seeds the entries' checksums (derived from the key: forging one needs the secret).
     seed: u64,
-    /// The largest cache file read or written.
+    /// The most bytes read, and written, over all the cache's files.
     cap: u64,
-    data: Vec<u8>,
-    /// content hash → (offset, length, checksum) in `data`.
-    entries: HashMap<u128, (usize, usize, u64)>,
+    shards: Vec<Shard>,
     /// What happened when the cache was opened, for `--timings`.
     pub status: String,
 }
 
+/// One file of the cache.
+#[derive(Default)]
+struct Shard {
+    name: String,
+    data: Vec<u8>,
+    /// content hash → (offset, length, checksum) in `data`.
+    entries: HashMap<u128, (usize, usize, u64)>,
+}
+
+/// What [`Cache::write_with`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Entries in the files written.
+    pub entries: usize,
+    /// Files written, of `of`.
+    pub files: usize,
+    pub of: usize,
+}
+
+impl std::fmt::Display for Written {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        if self.of == 1 {
+            write!(f, "wrote {} entries", self.entries)
+        } else {
+            write!(
+                f,
+                "wrote {} entries in {} of {} files",
+                self.entries, self.files, self.of
+            )
+        }
+    }
+}
+
 impl Cache {
-    /// Opens the cache for `roots` in the folder `dir`, reading at most `cap` bytes;
+    /// Opens the model cache for `roots` in the folder `dir`, reading at most `cap` bytes;
     /// whatever goes wrong (an unsafe folder, no key store, a corrupt file), the cache is
     /// empty, and when the folder cannot be trusted nothing is written either.
     pub fn for_roots(dir: &Path, roots: &[PathBuf], cap: u64) -> Cache {
-        Cache::for_roots_named(dir, roots, "bin", cap)
+        let name = cache_file_name(roots);
+        match safe::secret() {
+            Ok(s) => Cache::open_sharded(dir, name, cache_key(&s), cap, MODEL_SHARDS),
+            Err(why) => Cache::off(name, format!("off: {why}")),
+        }
     }
 
-    /// [`Cache::for_roots`], for the file with extension `ext` (another kind of entry:
+    /// [`Cache::for_roots`], for the one file with extension `ext` (another kind of entry:
     /// `crate::findings_cache`).
     pub fn for_roots_named(dir: &Path, roots: &[PathBuf], ext: &str, cap: u64) -> Cache {
         let name = cache_file_name_ext(roots, ext);
@@ -133,32 +186,60 @@ impl Cache {
 
     /// Opens the cache file `name` in `dir` under `key` (see [`Cache::for_roots`]).
     pub fn open(dir: &Path, name: String, key: u128, cap: u64) -> Cache {
+        Cache::open_sharded(dir, name, key, cap, 1)
+    }
+
+    /// Opens the cache `name` spread over `shards` files ([`shard_names`]).
+    pub fn open_sharded(dir: &Path, name: String, key: u128, cap: u64, shards: usize) -> Cache {
         let dir = match safe::Dir::open_or_create(dir) {
             Ok(d) => d,
             Err(why) => return Cache::off(name, format!("off: {why}")),
         };
         let mut cache = Cache {
             dir: None,
-            name,
             key,
             seed: (key >> 64) as u64 ^ key as u64,
             cap,
-            data: Vec::new(),
-            entries: HashMap::new(),
+            shards: Vec::new(),
             status: String::new(),
+            name,
         };
-        match dir.read(&cache.name, cap) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => cache.status = "new".into(),
-            Err(e) => cache.status = format!("unreadable ({e}), starting empty"),
-            Ok(data) => match parse_index(&data, key) {
-                Ok(entries) => {
-                    cache.status = format!("{} entries", entries.len());
-                    cache.entries = entries;
-                    cache.data = data;
+        let mut budget = cap;
+        let mut problems = Vec::new();
+        let mut found = false;
+        for shard_name in shard_names(&cache.name, shards) {
+            let mut shard = Shard {
+                name: shard_name,
+                ..Shard::default()
+            };
+            match dir.read(&shard.name, budget) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => problems.push(format!("unreadable ({e})")),
+                Ok(data) => {
+                    found = true;
+                    match parse_index(&data, key) {
+                        Ok(entries) => {
+                            budget -= data.len() as u64;
+                            shard.entries = entries;
+                            shard.data = data;
+                        }
+                        Err(why) => problems.push(why),
+                    }
                 }
-                Err(why) => cache.status = format!("{why}, starting empty"),
-            },
+            }
+            cache.shards.push(shard);
         }
+        problems.dedup();
+        cache.status = match (problems.is_empty(), found) {
+            (true, false) => "new".into(),
+            (true, true) => format!("{} entries", cache.len()),
+            (false, _) if shards == 1 => format!("{}, starting empty", problems.join("; ")),
+            (false, _) => format!(
+                "{} entries; {}, those files start empty",
+                cache.len(),
+                problems.join("; ")
+            ),
+        };
         cache.dir = Some(dir);
         cache
     }
@@ -170,8 +251,7 @@ impl Cache {
             key: 0,
             seed: 0,
             cap: 0,
-            data: Vec::new(),
-            entries: HashMap::new(),
+            shards: Vec::new(),
             status,
         }
     }
@@ -182,15 +262,22 @@ impl Cache {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.shards.iter().map(|s| s.entries.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
+    }
+
+    /// The file an entry under `hash` lives in.
+    fn shard_of(&self, hash: u128) -> Option<&Shard> {
+        let n = self.shards.len();
+        (n > 0).then(|| &self.shards[shard_index(hash, n)])
     }
 
     pub fn contains(&self, hash: u128) -> bool {
-        self.entries.contains_key(&hash)
+        self.shard_of(hash)
+            .is_some_and(|s| s.entries.contains_key(&hash))
     }
 
     /// The cached model of a file with this content (`text`), if it is there, intact and
@@ -204,24 +291,29 @@ impl Cache {
     }
 
     fn blob(&self, hash: u128) -> Option<&[u8]> {
-        let &(offset, len, checksum) = self.entries.get(&hash)?;
-        let blob = self.data.get(offset..offset.checked_add(len)?)?;
+        let shard = self.shard_of(hash)?;
+        let &(offset, len, checksum) = shard.entries.get(&hash)?;
+        let blob = shard.data.get(offset..offset.checked_add(len)?)?;
         (self.checksum(hash, blob) == checksum).then_some(blob)
     }
 
     /// Writes the cache: `fresh` models (parsed this run) plus the entries already there
-    /// whose hash `keep` still wants. Returns how many entries were written.
+    /// whose hash `keep` still wants.
     pub fn write(
         &self,
         fresh: &[(u128, &FileModel)],
         keep: impl Fn(u128) -> bool,
-    ) -> std::io::Result<usize> {
+    ) -> std::io::Result<Written> {
         self.write_with(fresh, &[], keep)
     }
 
     /// Every entry, as raw bytes, in key order (for tests and tools).
     pub fn raw_entries(&self) -> Vec<(u128, Vec<u8>)> {
-        let mut keys: Vec<u128> = self.entries.keys().copied().collect();
+        let mut keys: Vec<u128> = self
+            .shards
+            .iter()
+            .flat_map(|s| s.entries.keys().copied())
+            .collect();
         keys.sort_unstable();
         keys.into_iter()
             .filter_map(|k| Some((k, self.blob(k)?.to_vec())))
@@ -234,65 +326,108 @@ impl Cache {
     }
 
     /// [`Cache::write`], plus raw entries (`extra`) stored under their own keys.
+    ///
+    /// Only the files that gain an entry, whose raw entries change, or that would drop
+    /// more than a quarter of their entries are written again; the others keep entries
+    /// no file wants any more until then (they are never read: the key is the content).
     pub fn write_with(
         &self,
         fresh: &[(u128, &FileModel)],
         extra: &[(u128, Vec<u8>)],
         keep: impl Fn(u128) -> bool,
-    ) -> std::io::Result<usize> {
+    ) -> std::io::Result<Written> {
         let Some(dir) = &self.dir else {
             return Err(std::io::Error::other("the cache is off"));
         };
-        let mut blobs: Vec<(u128, std::borrow::Cow<[u8]>)> = Vec::new();
+        let n = self.shards.len();
+        let mut blobs: Vec<Vec<(u128, std::borrow::Cow<[u8]>)>> = vec![Vec::new(); n];
+        let mut changed = vec![false; n];
         let mut seen = std::collections::HashSet::new();
         for (key, bytes) in extra {
             if seen.insert(*key) {
-                blobs.push((*key, bytes.as_slice().into()));
+                let k = shard_index(*key, n);
+                changed[k] |= self.blob(*key) != Some(bytes.as_slice());
+                blobs[k].push((*key, bytes.as_slice().into()));
             }
         }
         for (hash, model) in fresh {
-            if !seen.insert(*hash) {
-                continue;
-            }
-            blobs.push((*hash, encode(model)?.into()));
-        }
-        let mut old: Vec<u128> = self.entries.keys().copied().collect();
-        old.sort_unstable();
-        for hash in old {
-            if !seen.contains(&hash)
-                && keep(hash)
-                && let Some(blob) = self.blob(hash)
-            {
-                seen.insert(hash);
-                blobs.push((hash, blob.into()));
+            if seen.insert(*hash) {
+                let k = shard_index(*hash, n);
+                changed[k] = true;
+                blobs[k].push((*hash, encode(model)?.into()));
             }
         }
-        let total =
-            HEADER + blobs.len() * ENTRY + blobs.iter().map(|(_, b)| b.len()).sum::<usize>();
+        for (k, shard) in self.shards.iter().enumerate() {
+            let mut old: Vec<u128> = shard.entries.keys().copied().collect();
+            old.sort_unstable();
+            let mut dropped = 0;
+            for hash in old {
+                if seen.contains(&hash) {
+                    continue;
+                }
+                match self.blob(hash).filter(|_| keep(hash)) {
+                    Some(blob) => blobs[k].push((hash, blob.into())),
+                    None => dropped += 1,
+                }
+            }
+            changed[k] |= dropped * 4 > shard.entries.len();
+        }
+        let total: usize = blobs
+            .iter()
+            .map(|b| HEADER + b.len() * ENTRY + b.iter().map(|(_, b)| b.len()).sum::<usize>())
+            .sum();
         if total as u64 > self.cap {
             return Err(std::io::Error::other(format!(
                 "{total} bytes, over the cap of {}",
                 self.cap
             )));
         }
+        let mut written = Written {
+            entries: 0,
+            files: 0,
+            of: n,
+        };
+        for (k, shard_blobs) in blobs.iter().enumerate() {
+            if !changed[k] {
+                continue;
+            }
+            dir.replace(&self.shards[k].name, &self.file_bytes(shard_blobs))?;
+            written.entries += shard_blobs.len();
+            written.files += 1;
+        }
+        if n > 1 {
+            // The one-file layout of earlier versions: never read again.
+            dir.remove(&self.name);
+        }
+        Ok(written)
+    }
+
+    /// One cache file holding `blobs`.
+    fn file_bytes(&self, blobs: &[(u128, std::borrow::Cow<[u8]>)]) -> Vec<u8> {
+        let total =
+            HEADER + blobs.len() * ENTRY + blobs.iter().map(|(_, b)| b.len()).sum::<usize>();
         let mut out = Vec::with_capacity(total);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.key.to_le_bytes());
         out.extend_from_slice(&(blobs.len() as u64).to_le_bytes());
         let mut offset = HEADER + blobs.len() * ENTRY;
-        for (hash, blob) in &blobs {
+        for (hash, blob) in blobs {
             out.extend_from_slice(&hash.to_le_bytes());
             out.extend_from_slice(&(offset as u64).to_le_bytes());
             out.extend_from_slice(&(blob.len() as u64).to_le_bytes());
             out.extend_from_slice(&self.checksum(*hash, blob).to_le_bytes());
             offset += blob.len();
         }
-        for (_, blob) in &blobs {
+        for (_, blob) in blobs {
             out.extend_from_slice(blob);
         }
-        dir.replace(&self.name, &out)?;
-        Ok(blobs.len())
+        out
     }
+}
+
+/// Which of `n` files holds the entry under `hash` (hashes are uniform: the low bits).
+fn shard_index(hash: u128, n: usize) -> usize {
+    (hash as u64 % n.max(1) as u64) as usize
 }
 
 /// Any value as a raw entry stores it ([`Cache::write_with`]).
@@ -630,6 +765,11 @@ mod safe {
             std::fs::File::from(fd).write_all(bytes)
         }
 
+        /// Removes the file `name` if it is there (a link is removed, never followed).
+        pub fn remove(&self, name: &str) {
+            let _ = rustix::fs::unlinkat(&self.fd, name, AtFlags::empty());
+        }
+
         /// Replaces the file `name` with `bytes`: written to a new private file under an
         /// unpredictable name, then renamed over it (a link there is replaced, not
         /// followed; a concurrent run never sees half a file).
@@ -718,6 +858,8 @@ mod safe {
         pub fn replace(&self, _: &str, _: &[u8]) -> std::io::Result<()> {
             Err(std::io::Error::other("not supported"))
         }
+
+        pub fn remove(&self, _: &str) {}
     }
 
     pub fn secret() -> Result<[u8; 32], String> {
@@ -763,6 +905,42 @@ mod tests {
         assert!(cache.get(2, "import os\n").is_some());
         // Another key (another build, another user): empty.
         assert!(open(dir, 8).is_empty());
+    }
+
+    #[test]
+    fn an_edit_rewrites_only_the_files_its_entries_fall_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let open = || Cache::open_sharded(dir, "c.bin".into(), 7, CAP, 4);
+        let files = shard_names("c.bin", 4);
+        assert_eq!(files[2], "c.02.bin");
+        let m = model("import os\n");
+        // Hashes 0..8 fall two in each file (by their low bits).
+        let all: Vec<(u128, &FileModel)> = (0..8).map(|h| (h, &m)).collect();
+        std::fs::write(dir.join("c.bin"), b"an old one-file cache").unwrap();
+        let w = open().write(&all, |_| true).unwrap();
+        assert_eq!((w.entries, w.files, w.of), (8, 4, 4));
+        assert!(!dir.join("c.bin").exists(), "the old layout is left behind");
+        let stamp = |f: &str| std::fs::read(dir.join(f)).unwrap();
+        let before: Vec<Vec<u8>> = files.iter().map(|f| stamp(f)).collect();
+        // Hash 1 gone, hash 9 new: both in file 1; the others are not written.
+        let cache = open();
+        assert_eq!(cache.len(), 8);
+        let w = cache.write(&[(9, &m)], |h| h != 1).unwrap();
+        assert_eq!((w.entries, w.files), (2, 1));
+        for (k, f) in files.iter().enumerate() {
+            assert_eq!(stamp(f) == before[k], k != 1, "{f}");
+        }
+        let cache = open();
+        assert!(cache.contains(9) && !cache.contains(1) && cache.contains(5));
+        // An entry no file wants any more stays while it is at most a quarter of its
+        // file (it is never read: the key is the content).
+        let w = cache.write(&[], |h| h != 2).unwrap();
+        assert_eq!(w.files, 1, "file 2 loses one of two: written");
+        let cache = open();
+        assert!(!cache.contains(2) && cache.contains(6));
+        // Nothing new, nothing dropped: nothing written.
+        assert_eq!(cache.write(&[], |_| true).unwrap().files, 0);
     }
 
     #[test]

@@ -1155,7 +1155,7 @@ impl Parsed {
         extra.extend(state.map(|s| (state_key, s)));
         Some(
             match cache.write_with(&fresh, &extra, |h| current.contains(&h)) {
-                Ok(n) => format!("wrote {n} entries"),
+                Ok(written) => written.to_string(),
                 Err(e) => format!("not written ({e})"),
             },
         )

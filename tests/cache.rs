@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use tasklint::cache::{Cache, cache_file_name, cache_key_for, content_hash};
+use tasklint::cache::{
+    Cache, MODEL_SHARDS, cache_file_name, cache_key_for, content_hash, shard_names,
+};
 use tasklint::model::Language;
 
 const VIEWS: &str = "from django.urls import path\nfrom .tasks import ping\n\ndef home(request):\n    ping(1)\n    return None\n\nurlpatterns = [path('', home)]\n";
@@ -82,9 +84,14 @@ impl Setup {
         child.wait_with_output().unwrap()
     }
 
-    /// The cache file's name for this project.
+    /// The cache's name for this project (the findings file's, with its extension).
     fn cache_name(&self) -> String {
         cache_file_name(&[self.path().to_path_buf()])
+    }
+
+    /// The files the models are kept in.
+    fn model_files(&self) -> Vec<String> {
+        shard_names(&self.cache_name(), MODEL_SHARDS)
     }
 }
 
@@ -126,8 +133,10 @@ fn a_planted_link_in_the_cache_folder_is_replaced_never_written_through() {
     std::fs::create_dir(&cache).unwrap();
     let victim = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(victim.path(), "precious\n").unwrap();
-    // At the cache file's name, and a dangling .gitignore link to a file to create.
-    std::os::unix::fs::symlink(victim.path(), cache.join(s.cache_name())).unwrap();
+    // At every cache file's name, and a dangling .gitignore link to a file to create.
+    for name in s.model_files() {
+        std::os::unix::fs::symlink(victim.path(), cache.join(name)).unwrap();
+    }
     let elsewhere = tempfile::tempdir().unwrap();
     let target = elsewhere.path().join("created");
     std::os::unix::fs::symlink(&target, cache.join(".gitignore")).unwrap();
@@ -141,13 +150,21 @@ fn a_planted_link_in_the_cache_folder_is_replaced_never_written_through() {
         !target.exists(),
         "created a file through the .gitignore link"
     );
-    let meta = std::fs::symlink_metadata(cache.join(s.cache_name())).unwrap();
-    assert!(meta.file_type().is_file(), "the link was not replaced");
-    assert_eq!(
-        meta.permissions().mode() & 0o077,
-        0,
-        "the cache file is private"
-    );
+    // The files that got entries replaced their links; the others still hold theirs,
+    // unread and unwritten.
+    let mut replaced = 0;
+    for name in s.model_files() {
+        let meta = std::fs::symlink_metadata(cache.join(name)).unwrap();
+        if meta.file_type().is_file() {
+            replaced += 1;
+            assert_eq!(
+                meta.permissions().mode() & 0o077,
+                0,
+                "the cache file is private"
+            );
+        }
+    }
+    assert!(replaced > 0, "no link was replaced");
     // Temporary files are gone, whatever their names.
     let left: Vec<String> = std::fs::read_dir(&cache)
         .unwrap()
@@ -216,11 +233,12 @@ fn poison(s: &Setup) {
     std::fs::remove_file(findings).unwrap();
     let secret = std::fs::read(s.keys.path().join("tasklint/key")).unwrap();
     let key = cache_key_for(Path::new(env!("CARGO_BIN_EXE_tasklint")), &secret);
-    let cache = Cache::open(
+    let cache = Cache::open_sharded(
         &s.path().join(".tasklint_cache"),
         s.cache_name(),
         key,
         1 << 30,
+        MODEL_SHARDS,
     );
     assert!(cache.is_usable() && !cache.is_empty(), "{}", cache.status);
     let model = tasklint::lang::parse_text(Language::Python, &poisoned);
@@ -249,7 +267,7 @@ fn a_fifo_in_place_of_the_cache_file_is_a_miss_not_a_hang() {
     let s = Setup::new();
     let cache = s.path().join(".tasklint_cache");
     std::fs::create_dir(&cache).unwrap();
-    let fifo = cache.join(s.cache_name());
+    let fifo = cache.join(&s.model_files()[0]);
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
     let o = s.run_within(&["--timings"], Duration::from_secs(60));
@@ -263,7 +281,7 @@ fn an_oversized_or_device_cache_file_is_a_miss() {
         let s = Setup::new();
         let cache = s.path().join(".tasklint_cache");
         std::fs::create_dir(&cache).unwrap();
-        let file = cache.join(s.cache_name());
+        let file = cache.join(&s.model_files()[0]);
         if what == "sparse" {
             // Far over the cap for three small files, and costs no disk.
             let f = std::fs::File::create(&file).unwrap();
