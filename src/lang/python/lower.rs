@@ -442,8 +442,8 @@ impl<'a> Lowerer<'a> {
     /// it is. Written without lowering anything (no calls are recorded).
     fn empty_test(&self, cond: Node) -> Option<EmptyTest> {
         match cond.kind_name() {
-            "identifier" | "attribute" => Some(EmptyTest {
-                expr: self.plain_dotted(cond)?,
+            "identifier" | "attribute" | "call" => Some(EmptyTest {
+                expr: self.tested_value(cond)?,
                 empty_when: false,
             }),
             "comparison_operator" => {
@@ -455,7 +455,7 @@ impl<'a> Lowerer<'a> {
                 match op {
                     "is" | "==" | "is not" | "!=" if right.kind_name() == "none" => {
                         Some(EmptyTest {
-                            expr: self.plain_dotted(*left)?,
+                            expr: self.tested_value(*left)?,
                             empty_when: matches!(op, "is" | "=="),
                         })
                     }
@@ -475,6 +475,42 @@ impl<'a> Lowerer<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The value a condition tests: `a`, `a.b.c`, or the attribute that
+    /// `hasattr(a, "b")` / `getattr(a, "b", default)` look for (`a.b`: the memo idiom
+    /// `if not hasattr(cls, "_x"): cls._x = load()`).
+    fn tested_value(&self, n: Node) -> Option<Expr> {
+        if n.kind_name() != "call" {
+            return self.plain_dotted(n);
+        }
+        let function = field(n, "function").filter(|f| f.kind_name() == "identifier")?;
+        let args = named_children(field(n, "arguments")?);
+        let arity = match self.text(function) {
+            "hasattr" => 2,
+            "getattr" => 3,
+            _ => return None,
+        };
+        if args.len() != arity || args[1].kind_name() != "string" {
+            return None;
+        }
+        // A plain literal naming an attribute: its content is an identifier.
+        let mut name = "";
+        for c in named_children(args[1]) {
+            match c.kind_name() {
+                "string_content" if name.is_empty() => name = self.text(c),
+                "string_start" | "string_end" => {}
+                _ => return None,
+            }
+        }
+        if name.is_empty() || !name.chars().all(|c| c == '_' || c.is_alphanumeric()) {
+            return None;
+        }
+        let base = self.plain_dotted(args[0])?;
+        Some(Expr::new(
+            ExprKind::Attr(Box::new(base), name.into()),
+            span(n),
+        ))
     }
 
     /// `a`, `a.b.c` as an expression, without lowering (nothing else).
