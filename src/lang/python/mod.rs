@@ -151,7 +151,9 @@ fn scan_with(root: Node, text: &str, prune: bool) -> (Vec<Comment>, Option<Probl
             }
         } else if problem.is_none() {
             let span = Span::new(node.start_byte() as u32, node.end_byte() as u32);
-            if node.is_error() || node.is_missing() {
+            if node.is_error() && syntax_error::continues_annotation(node, text) {
+                // Valid Python the grammar rejects: see `continues_annotation`.
+            } else if node.is_error() || node.is_missing() {
                 problem = Some(syntax_error::describe(root, text, node));
             } else if matches!(kind, "print_statement" | "exec_statement") {
                 let what = kind.trim_end_matches("_statement");

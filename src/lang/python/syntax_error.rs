@@ -207,6 +207,38 @@ fn missing_colon(text: &str, error: &[Token]) -> Option<Problem> {
     ))
 }
 
+/// An ERROR right after an annotation that only continues it with an operator:
+/// `-> Tuple[A, B] or None`, `x: List[int] | None`-like shapes the grammar cannot place
+/// after a generic type (`T[...]` is read as a type, and a type takes no operator:
+/// tree-sitter-python issue 252). CPython accepts any expression there, the rest of the
+/// tree is intact, and annotations carry nothing a rule needs: not a syntax error.
+pub fn continues_annotation(error: Node, text: &str) -> bool {
+    const OPERATOR_WORDS: [&str; 7] = ["or", "and", "if", "else", "is", "in", "not"];
+    const OPERATOR_CHARS: &str = "|&^+-*/%@<>=!~";
+    if error.prev_named_sibling().map(|n| n.kind()) != Some("type") {
+        return false;
+    }
+    let mut cursor = error.walk();
+    if error
+        .children(&mut cursor)
+        .any(|c| c.is_error() || c.is_missing() || c.has_error())
+    {
+        return false;
+    }
+    let Some(body) = text.get(error.start_byte()..error.end_byte()) else {
+        return false;
+    };
+    if body.contains('\n') {
+        return false;
+    }
+    let word: &str = body
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    OPERATOR_WORDS.contains(&word)
+        || (word.is_empty() && body.starts_with(|c: char| OPERATOR_CHARS.contains(c)))
+}
+
 /// The innermost ERROR on the first path down from `error`.
 fn innermost_error(error: Node) -> Node {
     let mut current = error;
