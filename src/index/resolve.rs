@@ -157,7 +157,9 @@ impl Project {
     fn returned_by(&self, callee: Value, depth: u32) -> Value {
         if let Value::Attr(base, method) = &callee
             && let Value::Instance(view) = base.as_ref()
-            && let Some(v) = self.view_serializer(*view, method, depth + 1)
+            && let Some(v) = self
+                .view_serializer(*view, method, depth + 1)
+                .or_else(|| self.view_form(*view, method, depth + 1))
         {
             return v;
         }
@@ -215,6 +217,34 @@ impl Project {
             return None;
         }
         match self.class_member(view, &views.serializer_attribute, false, depth + 1) {
+            Value::Class(c) => Some(Value::Instance(c)),
+            _ => None,
+        }
+    }
+
+    /// `self.get_form()` in a Django editing view: an instance of its `form_class` (its
+    /// own or a project ancestor's), unless the project overrides `get_form_class`.
+    fn view_form(&self, view: ClassRef, method: &str, depth: u32) -> Option<Value> {
+        let forms = &self.knowledge.django.form_views;
+        if !forms.methods.iter().any(|m| m == method) {
+            return None;
+        }
+        self.view_form_class(view, depth)
+    }
+
+    /// The form class a Django editing view makes ([`Self::view_form`]).
+    fn view_form_class(&self, view: ClassRef, depth: u32) -> Option<Value> {
+        let forms = &self.knowledge.django.form_views;
+        if depth > MAX_DEPTH
+            || !self.class_matches(view, &forms.bases)
+            || forms
+                .choosers
+                .iter()
+                .any(|m| super::handlers::method_of(self, view, m).is_some())
+        {
+            return None;
+        }
+        match self.class_member(view, &forms.attribute, false, depth + 1) {
             Value::Class(c) => Some(Value::Instance(c)),
             _ => None,
         }
@@ -388,6 +418,19 @@ impl Project {
         if let Some(annotation) = &p.annotation {
             let outer = s.parent.unwrap_or(0);
             return self.annotation_value(file, outer, annotation, depth + 1);
+        }
+        // `form_valid(self, form)` of an editing view: the form it made.
+        if let Some(class) = s.class
+            && self
+                .knowledge
+                .django
+                .form_views
+                .parameters
+                .iter()
+                .any(|p| p.method == s.name && p.index == index)
+            && let Some(v) = self.view_form_class(ClassRef { file, class }, depth + 1)
+        {
+            return v;
         }
         Value::Unknown
     }

@@ -12,6 +12,8 @@ pub struct DjangoModels {
     pub querysets: QuerySets,
     pub forms: Forms,
     pub views: ObjectViews,
+    #[serde(default)]
+    pub form_views: FormViews,
     pub request: Request,
     pub files: Files,
     #[serde(default)]
@@ -105,6 +107,21 @@ pub struct Forms {
 pub struct InstanceParameter {
     pub method: String,
     pub index: usize,
+}
+
+/// Class-based views that make a form of their `attribute` class (Django's editing
+/// views): `self.get_form()` and the `form` parameter of `form_valid` are instances of
+/// it, unless the project overrides one of `choosers` (which may pick another class).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormViews {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub bases: Vec<PathPattern>,
+    pub methods: Vec<String>,
+    pub attribute: String,
+    pub choosers: Vec<String>,
+    /// Parameters the framework fills with the form (`index` 0 is `self`).
+    pub parameters: Vec<InstanceParameter>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
