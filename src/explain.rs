@@ -716,6 +716,28 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
     } else {
         "not in the slow-call catalogue, not a task: nothing to report".to_string()
     };
+    // A hook the class leaves to its subclasses: what runs is their overrides.
+    let overrides = project.overrides_run_by(call);
+    let verdict = if overrides.is_empty() {
+        verdict
+    } else {
+        let names: Vec<String> = overrides
+            .iter()
+            .map(|f| format!("`{}`", project.display_name(*f)))
+            .collect();
+        let runs = format!(
+            "the class leaves it to its subclasses, so it runs their overrides: {}",
+            names.join(", ")
+        );
+        if project.call_target(call).is_some() {
+            format!("{verdict}; {runs}")
+        } else {
+            format!(
+                "{runs}; tasklint follows them (up to max-call-depth {})",
+                project.settings.max_call_depth
+            )
+        }
+    };
     CallFacts {
         text,
         resolves_to,

@@ -255,3 +255,32 @@ fn bad_targets_are_usage_errors() {
         assert!(err.contains(message), "{target}: {err}");
     }
 }
+
+#[test]
+fn a_hook_left_to_subclasses_names_the_overrides_it_runs() {
+    // A copy of the fixture, so that the project is the fixture alone.
+    let t = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python/template_methods");
+    for rel in ["portal/__init__.py", "portal/views.py", "portal/urls.py"] {
+        write(
+            t.path(),
+            rel,
+            &std::fs::read_to_string(fixture.join(rel)).unwrap(),
+        );
+    }
+    write(t.path(), "pyproject.toml", "[tool.tasklint]\n");
+    let o = tasklint(&["explain", "portal/views.py:15"], t.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("runs their overrides: `StatusView.run`, `SyncView.run`"),
+        "{out}"
+    );
+    // A subclass that overrides the caller is not among them.
+    let o = tasklint(&["explain", "portal/views.py:34"], t.path());
+    let out = stdout(&o);
+    assert!(
+        out.contains("self.fetch") && !out.contains("CachedProxy.fetch"),
+        "{out}"
+    );
+}

@@ -629,7 +629,18 @@ fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> F
             continue;
         };
         graph.calls.entry(owner).or_default().push(c);
-        if let Some(target) = project.call_target(c) {
+        let target = project.call_target(c);
+        // A hook the class leaves to its subclasses: their overrides run.
+        for f in project.overrides_run_by(c) {
+            if Some(f) != target {
+                graph
+                    .out
+                    .entry(owner)
+                    .or_default()
+                    .push(Edge { call: c, target: f });
+            }
+        }
+        if let Some(target) = target {
             graph
                 .out
                 .entry(owner)

@@ -665,6 +665,9 @@ impl Project {
 pub struct ClassStatements {
     /// Lowercased class name → the files with a `class Name` statement.
     by_name: std::collections::HashMap<String, Vec<FileId>>,
+    /// A base's name, as written last in its dotted path (`views.Base` → `Base`) → the
+    /// files with a `class X(..., Base, ...)` statement.
+    by_base: std::collections::HashMap<String, Vec<FileId>>,
 }
 
 impl Project {
@@ -675,8 +678,15 @@ impl Project {
                 if self.models.language(f) != crate::model::Language::Python {
                     continue;
                 }
-                for name in class_statement_names(self.files[f].text.as_bytes()) {
+                let (names, bases) = class_statement_names(self.files[f].text.as_bytes());
+                for name in names {
                     let files = out.by_name.entry(name).or_default();
+                    if files.last() != Some(&f) {
+                        files.push(f);
+                    }
+                }
+                for base in bases {
+                    let files = out.by_base.entry(base).or_default();
                     if files.last() != Some(&f) {
                         files.push(f);
                     }
@@ -685,12 +695,24 @@ impl Project {
             out
         })
     }
+
+    /// The files with a class statement naming `base` (the last part of its dotted
+    /// path) among its bases.
+    pub(crate) fn files_with_base(&self, base: &str) -> &[FileId] {
+        self.class_statements()
+            .by_base
+            .get(base)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
 }
 
-/// The names, lowercased, of the `class X` statements in the bytes (a string or comment
-/// that looks like one only adds a name).
-fn class_statement_names(text: &[u8]) -> Vec<String> {
+/// The names, lowercased, of the `class X` statements in the bytes, and the names of
+/// their bases as written last (`class X(views.Base, Mixin, metaclass=M)` → `Base`,
+/// `Mixin`); a string or comment that looks like one only adds names.
+fn class_statement_names(text: &[u8]) -> (Vec<String>, Vec<String>) {
     let mut out = Vec::new();
+    let mut bases = Vec::new();
     for at in memchr::memmem::find_iter(text, b"class") {
         let mut i = at + b"class".len();
         if (at > 0 && crate::prefilter::is_ident_byte(text[at - 1]))
@@ -712,9 +734,73 @@ fn class_statement_names(text: &[u8]) -> Vec<String> {
             && let Ok(name) = std::str::from_utf8(&text[start..i])
         {
             out.push(name.to_lowercase());
+            base_names(text, i, &mut bases);
         }
     }
-    out
+    (out, bases)
+}
+
+/// The bases of a class statement whose name ends at `i`: the last name of the leading
+/// dotted path of each item at the top level of the parentheses that follow (keywords
+/// left out).
+fn base_names(text: &[u8], mut i: usize, out: &mut Vec<String>) {
+    while matches!(text.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    if text.get(i) != Some(&b'(') {
+        return;
+    }
+    i += 1;
+    let mut depth = 1usize;
+    let mut item: Vec<u8> = Vec::new();
+    // The item's leading name has ended (`Generic[T]`, `Base  # comment`).
+    let mut closed = false;
+    let mut keyword = false;
+    let flush = |item: &mut Vec<u8>, keyword: bool, out: &mut Vec<String>| {
+        if !keyword
+            && let Some(last) = item.rsplit(|b| *b == b'.').next()
+            && !last.is_empty()
+            && let Ok(name) = std::str::from_utf8(last)
+        {
+            out.push(name.to_string());
+        }
+        item.clear();
+    };
+    // A class statement's bases fit in a few lines.
+    let limit = text.len().min(i + 4096);
+    while i < limit {
+        let b = text[i];
+        i += 1;
+        match b {
+            b'#' => {
+                while i < limit && text[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                closed = true;
+            }
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    flush(&mut item, keyword, out);
+                    return;
+                }
+            }
+            b',' if depth == 1 => {
+                flush(&mut item, keyword, out);
+                closed = false;
+                keyword = false;
+            }
+            b'=' if depth == 1 => keyword = true,
+            _ if depth == 1 && !closed && (crate::prefilter::is_ident_byte(b) || b == b'.') => {
+                item.push(b)
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | b'\\' => closed |= !item.is_empty(),
+            _ => closed |= depth == 1,
+        }
+    }
 }
 
 /// What iterating a value gives.

@@ -11,6 +11,7 @@ pub mod handlers;
 pub mod models;
 pub mod modules;
 pub mod once;
+pub mod overrides;
 pub mod resolve;
 pub mod reuse;
 pub mod rust;
@@ -142,6 +143,8 @@ pub struct Project {
     /// task-name passes ask for the same few words from every call they look at, and
     /// each search reads every file's text.
     mentions: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[FileId]>>>,
+    /// `overrides::subclasses`, by the class's `file:class`.
+    subclasses: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[ClassRef]>>>,
     /// Project model classes by lowercased name (`model_class_by_lower_name`).
     model_names: std::sync::Mutex<std::collections::HashMap<String, Option<ClassRef>>>,
     /// The files with a `class` statement, by the class's lowercased name, read from the
@@ -230,6 +233,7 @@ impl Project {
             self_attributes: (0..n).map(|_| OnceLock::new()).collect(),
             entry: Default::default(),
             mentions: Default::default(),
+            subclasses: Default::default(),
             model_names: Default::default(),
             class_statements: OnceLock::new(),
             tasks: TaskRegistry::default(),

@@ -96,19 +96,17 @@ fn check(cx: &mut Checker, func: FuncRef) {
             continue;
         }
         // The function the call runs, then the signal receivers it runs
-        // (`order.save()` runs the `post_save` receivers of `Order`) and the functions
-        // it hands the target to call (`with_retry(fetch)` runs `fetch`).
-        let mut targets: Vec<FuncRef> = project.call_target(call).into_iter().collect();
+        // (`order.save()` runs the `post_save` receivers of `Order`), the functions
+        // it hands the target to call (`with_retry(fetch)` runs `fetch`) and the
+        // subclasses' overrides of a hook the class leaves to them (`self.run()`).
+        let target = project.call_target(call);
+        let mut targets: Vec<FuncRef> = target.into_iter().collect();
         targets.extend(
             project
                 .graph
                 .edges(func)
                 .iter()
-                .filter(|e| {
-                    e.call == call
-                        && (project.graph.signal_edge(call, e.target).is_some()
-                            || project.graph.is_callback(call, e.target))
-                })
+                .filter(|e| e.call == call && Some(e.target) != target)
                 .map(|e| e.target),
         );
         if depth == 0 {
