@@ -679,16 +679,12 @@ impl Project {
                     continue;
                 }
                 let (names, bases) = class_statement_names(self.files[f].text.as_bytes());
-                for name in names {
-                    let files = out.by_name.entry(name).or_default();
-                    if files.last() != Some(&f) {
-                        files.push(f);
-                    }
-                }
-                for base in bases {
-                    let files = out.by_base.entry(base).or_default();
-                    if files.last() != Some(&f) {
-                        files.push(f);
+                for (map, words) in [(&mut out.by_name, names), (&mut out.by_base, bases)] {
+                    for word in words {
+                        let files = map.entry(word).or_default();
+                        if files.last() != Some(&f) {
+                            files.push(f);
+                        }
                     }
                 }
             }

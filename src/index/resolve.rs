@@ -202,24 +202,17 @@ impl Project {
     /// `serializer_class` (its own or a project ancestor's) names.
     fn view_serializer(&self, view: ClassRef, method: &str, depth: u32) -> Option<Value> {
         let views = &self.knowledge.django.views;
-        if depth > MAX_DEPTH
-            || !views.serializer_methods.iter().any(|m| m == method)
-            || !self.class_matches(view, &views.bases)
-        {
+        if !views.serializer_methods.iter().any(|m| m == method) {
             return None;
         }
         // A project `get_serializer_class` may choose per action.
-        if views
-            .serializer_choosers
-            .iter()
-            .any(|m| super::handlers::method_of(self, view, m).is_some())
-        {
-            return None;
-        }
-        match self.class_member(view, &views.serializer_attribute, false, depth + 1) {
-            Value::Class(c) => Some(Value::Instance(c)),
-            _ => None,
-        }
+        self.view_made(
+            view,
+            &views.bases,
+            &views.serializer_attribute,
+            &views.serializer_choosers,
+            depth,
+        )
     }
 
     /// `self.get_form()` in a Django editing view: an instance of its `form_class` (its
@@ -235,16 +228,29 @@ impl Project {
     /// The form class a Django editing view makes ([`Self::view_form`]).
     fn view_form_class(&self, view: ClassRef, depth: u32) -> Option<Value> {
         let forms = &self.knowledge.django.form_views;
+        self.view_made(view, &forms.bases, &forms.attribute, &forms.choosers, depth)
+    }
+
+    /// An instance of the class a view of one of `bases` names in its `attribute` (its
+    /// own or a project ancestor's), unless the project overrides one of `choosers`
+    /// (which may pick another class).
+    fn view_made(
+        &self,
+        view: ClassRef,
+        bases: &[PathPattern],
+        attribute: &str,
+        choosers: &[String],
+        depth: u32,
+    ) -> Option<Value> {
         if depth > MAX_DEPTH
-            || !self.class_matches(view, &forms.bases)
-            || forms
-                .choosers
+            || !self.class_matches(view, bases)
+            || choosers
                 .iter()
                 .any(|m| super::handlers::method_of(self, view, m).is_some())
         {
             return None;
         }
-        match self.class_member(view, &forms.attribute, false, depth + 1) {
+        match self.class_member(view, attribute, false, depth + 1) {
             Value::Class(c) => Some(Value::Instance(c)),
             _ => None,
         }
