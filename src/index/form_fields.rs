@@ -1,7 +1,8 @@
 //! The fields of a form or serializer class, when they can all be listed.
 //!
-//! Django calls a form's `clean_<field>` (DRF a serializer's `validate_<field>`, WTForms a
-//! form's `validate_<field>`) once for each field the class has: one named after no
+//! Django calls a form's `clean_<field>` (DRF a serializer's `validate_<field>` and, for a
+//! `SerializerMethodField`, `get_<field>`; WTForms a form's `validate_<field>`) once for
+//! each field the class has: one named after no
 //! field never runs, so it is no request path. The fields are what the class bodies of
 //! the class and its project ancestors bind, plus the names in their `Meta.fields`. They
 //! cannot be listed, and every such method stays a handler, when the class derives from a
@@ -70,6 +71,9 @@ pub fn names_no_field(
     fields: &HashSet<String>,
 ) -> bool {
     let name = project.scope(f).name.as_str();
+    if fm.framework_methods.iter().any(|m| m == name) {
+        return false;
+    }
     fm.prefixes.iter().any(|p| {
         name.strip_prefix(p.as_str())
             .is_some_and(|field| !field.is_empty() && !fields.contains(field))

@@ -233,6 +233,10 @@ pub struct FieldMethods {
     pub dynamic_attributes: Vec<String>,
     /// Methods whose override decides the fields at run time (`get_fields`).
     pub dynamic_methods: Vec<String>,
+    /// Methods with one of the prefixes that the framework calls whatever the fields
+    /// (`get_value`): always handlers.
+    #[serde(default)]
+    pub framework_methods: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
