@@ -738,6 +738,21 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
             )
         }
     };
+    // An entry of a dispatch table: any of the table's functions may run.
+    let alternatives = project.alternatives_run_by(call);
+    let verdict = if alternatives.is_empty() {
+        verdict
+    } else {
+        let names: Vec<String> = alternatives
+            .iter()
+            .map(|f| format!("`{}`", project.display_name(*f)))
+            .collect();
+        format!(
+            "an entry of a dispatch table, so it may run any of {}; tasklint follows them (up to max-call-depth {})",
+            names.join(", "),
+            project.settings.max_call_depth
+        )
+    };
     CallFacts {
         text,
         resolves_to,
@@ -764,5 +779,9 @@ fn describe_value(project: &Project, v: &Value) -> String {
         Value::Attr(inner, name) => format!("`.{name}` of {}", describe_value(project, inner)),
         Value::Iterated(inner) => format!("an element of {}", describe_value(project, inner)),
         Value::Subscripted(inner) => format!("an item of {}", describe_value(project, inner)),
+        Value::OneOf(values) => {
+            let each: Vec<String> = values.iter().map(|v| describe_value(project, v)).collect();
+            format!("one of {}", each.join(", "))
+        }
     }
 }

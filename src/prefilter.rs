@@ -932,6 +932,17 @@ fn needs(project: &Project, known: &Known, v: &Value, seen: &mut Vec<FuncRef>) -
         Value::Attr(x, _) | Value::Iterated(x) | Value::Subscripted(x) => {
             needs(project, known, x, seen)
         }
+        Value::OneOf(values) => {
+            let mut out: Needs = Vec::new();
+            for v in values {
+                for n in needs(project, known, v, seen) {
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+            out
+        }
         Value::Class(c) | Value::Instance(c) => {
             let (classes, external) = project.class_ancestry(*c);
             let ancestry: Vec<String> = external

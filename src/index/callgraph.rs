@@ -630,8 +630,11 @@ fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> F
         };
         graph.calls.entry(owner).or_default().push(c);
         let target = project.call_target(c);
-        // A hook the class leaves to its subclasses: their overrides run.
-        for f in project.overrides_run_by(c) {
+        // A hook the class leaves to its subclasses: their overrides run. An entry of a
+        // dispatch table: any of the table's functions may.
+        let overrides = project.overrides_run_by(c);
+        let alternatives = project.alternatives_run_by(c);
+        for f in overrides.into_iter().chain(alternatives) {
             if Some(f) != target {
                 graph
                     .out

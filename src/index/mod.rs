@@ -4,6 +4,7 @@
 
 pub mod callgraph;
 pub mod dataflow;
+pub mod dispatch;
 pub mod entry_points;
 pub mod file_walk;
 pub mod form_fields;

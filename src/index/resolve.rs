@@ -68,7 +68,16 @@ pub enum Value {
     Iterated(Box<Value>),
     /// `<value>[...]`
     Subscripted(Box<Value>),
+    /// One of several project classes or functions, not known which: an entry of a dict
+    /// of them read with a key that is not a literal (`PROVIDERS[name]`), and what
+    /// reading an attribute of it or calling it gives. Two to [`MAX_ALTERNATIVES`]
+    /// distinct values, in the dict's order.
+    OneOf(Vec<Value>),
 }
+
+/// At most this many alternatives make a [`Value::OneOf`]: a bigger table is a registry
+/// of everything, where following every entry says nothing about this call.
+pub const MAX_ALTERNATIVES: usize = 8;
 
 impl Value {
     pub fn is_unknown(&self) -> bool {
@@ -155,6 +164,16 @@ impl Project {
     /// same value gives that value, so a factory (`app = create_application()` returning
     /// a `Celery(...)`) is seen through.
     fn returned_by(&self, callee: Value, depth: u32) -> Value {
+        if let Value::OneOf(values) = callee {
+            return one_of(
+                values
+                    .into_iter()
+                    .map(|v| self.returned_by(v, depth + 1))
+                    .filter(is_project_value)
+                    .collect(),
+            )
+            .unwrap_or(Value::Unknown);
+        }
         if let Value::Attr(base, method) = &callee
             && let Value::Instance(view) = base.as_ref()
             && let Some(v) = self
@@ -465,9 +484,23 @@ impl Project {
         if entries.is_empty() || entries.len() > 32 || entries.iter().any(|(k, _)| k.is_none()) {
             return None;
         }
-        let mut values = entries.iter().map(|(_, v)| resolve(v));
-        let first = values.next()?;
-        (!first.is_unknown() && values.all(|v| v == first)).then_some(first)
+        let values: Vec<Value> = entries.iter().map(|(_, v)| resolve(v)).collect();
+        let first = values.first()?;
+        if first.is_unknown() {
+            return None;
+        }
+        if values.iter().all(|v| v == first) {
+            return Some(first.clone());
+        }
+        // A dispatch table of project classes or functions (`{"smtp": SmtpProvider,
+        // "mailgun": MailgunProvider}`): the key picks one of them.
+        if values
+            .iter()
+            .all(|v| matches!(v, Value::Class(_) | Value::Function(_)))
+        {
+            return one_of(values);
+        }
+        None
     }
 
     /// The dict literal a name (or a module's attribute) is bound to, with where it is
@@ -663,6 +696,16 @@ impl Project {
             Value::External(p) => Value::External(format!("{p}.{name}")),
             Value::Class(c) => self.class_member(c, name, false, depth + 1),
             Value::Instance(c) => self.class_member(c, name, true, depth + 1),
+            // What each alternative holds under that name; the alternatives that do not
+            // hold a project value there say nothing about what runs.
+            Value::OneOf(values) => one_of(
+                values
+                    .into_iter()
+                    .map(|v| self.attr(v, name, depth + 1))
+                    .filter(is_project_value)
+                    .collect(),
+            )
+            .unwrap_or(Value::Unknown),
             other => Value::Attr(Box::new(other), name.to_string()),
         }
     }
@@ -1014,4 +1057,26 @@ pub(super) fn self_attribute_index(
         out.entry((class, attr.to_string())).or_default().push(i);
     }
     out
+}
+
+/// A project class, function or instance: what a [`Value::OneOf`] is made of.
+fn is_project_value(v: &Value) -> bool {
+    matches!(v, Value::Class(_) | Value::Function(_) | Value::Instance(_))
+}
+
+/// The value that is one of `values`: the value itself when they all agree, `None` when
+/// there are none or more than [`MAX_ALTERNATIVES`] distinct ones.
+fn one_of(values: Vec<Value>) -> Option<Value> {
+    let mut distinct: Vec<Value> = Vec::new();
+    for v in values {
+        if !distinct.contains(&v) {
+            distinct.push(v);
+        }
+    }
+    match distinct.len() {
+        0 => None,
+        1 => distinct.pop(),
+        n if n <= MAX_ALTERNATIVES => Some(Value::OneOf(distinct)),
+        _ => None,
+    }
 }
