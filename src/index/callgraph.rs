@@ -48,13 +48,13 @@ impl CallGraph {
     /// transitively (files are added as calls reach them).
     pub fn build_from(project: &Project, files: BTreeSet<FileId>) -> CallGraph {
         let mut graph = CallGraph::default();
-        let receivers = SignalReceivers::build(project);
+        let receivers = project.signal_receivers();
         let mut done: BTreeSet<FileId> = BTreeSet::new();
         let mut todo: Vec<FileId> = files.into_iter().collect();
         while !todo.is_empty() {
             let parts: Vec<FileGraph> = todo
                 .par_iter()
-                .map(|&f| file_graph(project, &receivers, f))
+                .map(|&f| file_graph(project, receivers, f))
                 .collect();
             done.extend(todo.drain(..));
             let mut next = BTreeSet::new();

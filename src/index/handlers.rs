@@ -72,6 +72,7 @@ impl HandlerSet {
         set.add_registrations(project);
         set.add_setting_handlers(project);
         set.add_signal_receivers(project);
+        set.add_framework_save_receivers(project);
         set.add_rust(project);
         set
     }
@@ -493,6 +494,55 @@ impl HandlerSet {
                 }
             }
         });
+    }
+}
+
+impl HandlerSet {
+    /// Receivers of the save signals of a model that the framework saves in a request
+    /// (a DRF generic view, a Django editing view, a ModelAdmin the project only
+    /// declares): they run in that request, though no project code calls `save()`.
+    fn add_framework_save_receivers(&mut self, project: &Project) {
+        let saves = project.framework_saves();
+        if saves.is_empty() {
+            return;
+        }
+        let receivers = project.signal_receivers();
+        // Each receiver with the classes whose requests run it, in source order.
+        let mut by_receiver: BTreeMap<FuncRef, (String, Vec<String>)> = BTreeMap::new();
+        let mut first_class: HashMap<FuncRef, (FileId, Span)> = HashMap::new();
+        for s in &saves {
+            let class = &project.models[s.class.file].classes[s.class.class];
+            for (f, signal) in receivers.save_receivers(project, &s.model) {
+                let saved_by = format!("`{}` ({}: {})", class.name, s.how.framework, s.how.how);
+                let entry = by_receiver
+                    .entry(f)
+                    .or_insert_with(|| (format!("`{signal}` of `{}`", s.model), Vec::new()));
+                if !entry.1.contains(&saved_by) {
+                    entry.1.push(saved_by);
+                }
+                first_class
+                    .entry(f)
+                    .or_insert((s.class.file, class.name_span));
+            }
+        }
+        for (f, (what, classes)) in by_receiver {
+            let shown: Vec<&str> = classes.iter().take(3).map(String::as_str).collect();
+            let more = match classes.len().saturating_sub(3) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let note = format!(
+                "`{}` receives {what}, which the framework saves in the requests of {}{more}, so it runs in those requests",
+                project.display_name(f),
+                shown.join(", "),
+            );
+            self.add_noted(
+                f,
+                "receiver of a save the framework makes",
+                first_class.get(&f).copied(),
+                Some(note),
+            );
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod entry_points;
 pub mod file_walk;
 pub mod form_fields;
+pub mod framework_saves;
 pub mod handlers;
 pub mod models;
 pub mod modules;
@@ -151,6 +152,8 @@ pub struct Project {
     /// The files with a `class` statement, by the class's lowercased name, read from the
     /// bytes once (for the above).
     class_statements: OnceLock<dataflow::ClassStatements>,
+    /// The receivers of model and project signals, found when first asked.
+    signal_receivers: OnceLock<signals::SignalReceivers>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -237,6 +240,7 @@ impl Project {
             subclasses: Default::default(),
             model_names: Default::default(),
             class_statements: OnceLock::new(),
+            signal_receivers: OnceLock::new(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),

@@ -152,6 +152,22 @@ impl SignalReceivers {
             .collect()
     }
 
+    /// The receivers a `save()` of the model named `model` runs, with their signal as
+    /// written where they are connected.
+    pub fn save_receivers(&self, project: &Project, model: &str) -> Vec<(FuncRef, String)> {
+        let groups = &project.knowledge.django.signals.model;
+        let mut out = Vec::new();
+        for (i, g) in groups.iter().enumerate() {
+            if !g.instance_methods.iter().any(|m| m == "save") {
+                continue;
+            }
+            if let Some(rs) = self.model.get(&(i, model.to_string())) {
+                out.extend(rs.iter().cloned());
+            }
+        }
+        out
+    }
+
     fn receivers_of(&self, sent: &[Sent]) -> Vec<(FuncRef, SignalEdge)> {
         let mut out = Vec::new();
         for s in sent {

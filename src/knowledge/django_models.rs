@@ -18,6 +18,39 @@ pub struct DjangoModels {
     pub files: Files,
     #[serde(default)]
     pub signals: Signals,
+    #[serde(default)]
+    pub framework_saves: Vec<FrameworkSave>,
+}
+
+/// A save the framework makes for a class the project only declares (a DRF generic
+/// view, a Django editing view, a ModelAdmin): the receivers of the saved model's save
+/// signals run in that class's requests.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkSave {
+    /// What the class is, for the note (`Django admin`).
+    pub framework: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub bases: Vec<PathPattern>,
+    /// The framework methods the save goes through: a project override of one is
+    /// project code, followed as such, so the framework's save is not assumed.
+    #[serde(default)]
+    pub through: Vec<String>,
+    /// The attribute naming the form or serializer class whose `Meta.model` is saved.
+    #[serde(default)]
+    pub form_attribute: Option<String>,
+    /// Methods whose override may choose another form class.
+    #[serde(default)]
+    pub choosers: Vec<String>,
+    /// Without a form class, the class's own `model` (or `queryset`) is saved.
+    #[serde(default)]
+    pub own_model: bool,
+    /// Class decorators naming the saved model as their first argument
+    /// (`@admin.register(Project)`).
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub registered_by: Vec<PathPattern>,
+    /// How the framework saves, for the note.
+    pub how: String,
 }
 
 /// Signals whose receivers run inside the call that sends them.

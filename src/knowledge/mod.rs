@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 pub use celery_worker::CeleryWorker;
-pub use django_models::DjangoModels;
+pub use django_models::{DjangoModels, FrameworkSave};
 pub use pattern::{PathPattern, Step, file_words, last_names};
 pub use python_code::{EntryPoints, TestCode, Values};
 pub use task_calls::{ArgumentLayout, Returns, SerializerKind, TaskCalls, TaskNameKind};

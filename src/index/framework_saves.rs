@@ -1,0 +1,133 @@
+//! Saves the framework makes for a class the project only declares: a DRF generic view
+//! saves an instance of its `serializer_class`, a Django `CreateView` its `form_class`'s
+//! (or its own `model`), a `ModelAdmin` the model it is registered for. No project code
+//! calls `save()` on the way, so the call graph has no edge to the receivers of that
+//! model's save signals; they run in those requests all the same, and are request paths
+//! ([`super::handlers`]). Knowledge: `rules/python/django_models.toml`,
+//! `[[framework_saves]]`.
+
+use crate::knowledge::FrameworkSave;
+use crate::model::ExprKind;
+
+use super::handlers::method_of;
+use super::signals::SignalReceivers;
+use super::{ClassRef, Project, Value};
+
+/// A project class whose requests save a model through the framework.
+pub struct FrameworkSaved<'k> {
+    pub class: ClassRef,
+    /// The model's class name (as signal senders are keyed).
+    pub model: String,
+    pub how: &'k FrameworkSave,
+}
+
+impl Project {
+    /// The receivers of model and project signals (built once).
+    pub fn signal_receivers(&self) -> &SignalReceivers {
+        self.signal_receivers
+            .get_or_init(|| SignalReceivers::build(self))
+    }
+
+    /// Every class of the root files whose requests save a model through the framework.
+    pub fn framework_saves(&self) -> Vec<FrameworkSaved<'_>> {
+        let shapes = &self.knowledge.django.framework_saves;
+        let mut out = Vec::new();
+        if shapes.is_empty() {
+            return out;
+        }
+        for (file, model) in self.roots() {
+            if model.language != crate::model::Language::Python {
+                continue;
+            }
+            for (i, class) in model.classes.iter().enumerate() {
+                if class.bases.is_empty() {
+                    continue;
+                }
+                let c = ClassRef { file, class: i };
+                let Some(how) = shapes.iter().find(|s| self.class_matches(c, &s.bases)) else {
+                    continue;
+                };
+                if how.through.iter().any(|m| method_of(self, c, m).is_some()) {
+                    continue;
+                }
+                for model in self.saved_models(c, how) {
+                    out.push(FrameworkSaved {
+                        class: c,
+                        model,
+                        how,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The models the framework saves for `c`: its form class's `Meta.model`, else its
+    /// own `model`, else the models a registration decorator names.
+    fn saved_models(&self, c: ClassRef, how: &FrameworkSave) -> Vec<String> {
+        if how.choosers.iter().any(|m| method_of(self, c, m).is_some()) {
+            return Vec::new();
+        }
+        if let Some(attr) = &how.form_attribute
+            && let Value::Class(form) = self.attr(Value::Class(c), attr, 0)
+        {
+            if self.overrides_save(form) {
+                return Vec::new();
+            }
+            if let Some(m) = self.form_saves(form) {
+                return vec![m];
+            }
+            // A form from a library class tasklint cannot see into (a model form of
+            // another package): the view's own model, when it declares one, is what
+            // its `form_valid` saves.
+            if !how.own_model {
+                return Vec::new();
+            }
+        }
+        if how.own_model {
+            return self.declared_model(c, 0).into_iter().collect();
+        }
+        let model = &self.models[c.file];
+        let class = &model.classes[c.class];
+        let mut out = Vec::new();
+        for d in &class.decorators {
+            let ExprKind::Call(id) = d.expr.kind else {
+                continue;
+            };
+            let call = &model.calls[id];
+            let v = self.resolve(c.file, class.parent, &call.callee);
+            if !how.registered_by.iter().any(|p| self.matches(&v, p)) {
+                continue;
+            }
+            for a in call.positional() {
+                if let Value::Class(m) = self.resolve(c.file, class.parent, &a.value) {
+                    out.push(self.models[m.file].classes[m.class].name.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// The model a form or serializer class saves: its `Meta.model`, when it is a model
+    /// form (or model serializer).
+    fn form_saves(&self, form: ClassRef) -> Option<String> {
+        let forms = &self.knowledge.django.forms.model_forms;
+        if !forms.iter().any(|p| self.derives_from(form, p)) {
+            return None;
+        }
+        self.declared_model(form, 0)
+    }
+
+    /// The form or serializer class (or a project ancestor) overrides `save`, `create`
+    /// or `update`: what it saves is its own code's business.
+    fn overrides_save(&self, form: ClassRef) -> bool {
+        let (ancestry, _) = self.class_ancestry(form);
+        ancestry.iter().any(|a| {
+            let m = &self.models[a.file];
+            m.classes[a.class]
+                .methods
+                .iter()
+                .any(|s| matches!(m.scopes[*s].name.as_str(), "save" | "create" | "update"))
+        })
+    }
+}
