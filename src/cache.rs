@@ -44,7 +44,7 @@ use crate::model::{BoundValue, Expr, ExprKind, FileModel, Span};
 
 const MAGIC: &[u8; 8] = b"TLCACHE2";
 /// Bump when the file layout changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const HEADER: usize = 8 + 16 + 8;
 const ENTRY: usize = 16 + 8 + 8 + 8;
 
@@ -607,9 +607,10 @@ fn expr_ok(e: &Expr, scopes: usize, calls: usize, span: &dyn Fn(&Span) -> bool) 
             ExprKind::Call(c) if *c >= calls => return false,
             ExprKind::Lambda(s) if *s >= scopes => return false,
             ExprKind::Attr(x, _) | ExprKind::Starred(x) | ExprKind::Not(x) => stack.push(x),
-            ExprKind::Subscript(x, y) | ExprKind::Or(x, y) | ExprKind::And(x, y) => {
-                stack.extend([x.as_ref(), y.as_ref()])
-            }
+            ExprKind::Subscript(x, y)
+            | ExprKind::Or(x, y)
+            | ExprKind::And(x, y)
+            | ExprKind::IfElse(x, y) => stack.extend([x.as_ref(), y.as_ref()]),
             ExprKind::List(xs) | ExprKind::Tuple(xs) => stack.extend(xs),
             ExprKind::Dict(kvs) => {
                 for (k, v) in kvs {

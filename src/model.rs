@@ -451,6 +451,9 @@ pub enum ExprKind {
     Starred(Box<Expr>),
     /// `a or b`: `a` when it is truthy, else `b` (`client or requests.Session()`).
     Or(Box<Expr>, Box<Expr>),
+    /// `a if cond else b`: one of the two values (the condition's calls are recorded,
+    /// its value is not kept).
+    IfElse(Box<Expr>, Box<Expr>),
     /// `not a` (its value is not tracked: a condition's truth is).
     Not(Box<Expr>),
     /// `a and b` (its value is not tracked: a condition's truth is).

@@ -69,8 +69,9 @@ pub enum Value {
     /// `<value>[...]`
     Subscripted(Box<Value>),
     /// One of several project classes or functions, not known which: an entry of a dict
-    /// of them read with a key that is not a literal (`PROVIDERS[name]`), and what
-    /// reading an attribute of it or calling it gives. Two to [`MAX_ALTERNATIVES`]
+    /// of them read with a key that is not a literal (`PROVIDERS[name]`), a conditional
+    /// expression between them (`A() if x else B()`), and what reading an attribute of
+    /// it or calling it gives. Two to [`MAX_ALTERNATIVES`]
     /// distinct values, in the dict's order.
     OneOf(Vec<Value>),
 }
@@ -146,6 +147,31 @@ impl Project {
                 let l = self.resolve_at(file, scope, left, at, depth + 1);
                 let r = self.resolve_at(file, scope, right, at, depth + 1);
                 self.either(l, r)
+            }
+            // `None` on one side is the absence of the other side's value
+            // (`boto3.client("s3") if settings.USE_S3 else None`); two project values
+            // are one of them.
+            ExprKind::IfElse(value, alternative) => {
+                if matches!(alternative.kind, ExprKind::None) {
+                    return self.resolve_at(file, scope, value, at, depth + 1);
+                }
+                if matches!(value.kind, ExprKind::None) {
+                    return self.resolve_at(file, scope, alternative, at, depth + 1);
+                }
+                let v = self.resolve_at(file, scope, value, at, depth + 1);
+                let a = self.resolve_at(file, scope, alternative, at, depth + 1);
+                if v == a {
+                    return v;
+                }
+                let mut values = Vec::new();
+                for x in [v, a] {
+                    match x {
+                        Value::OneOf(xs) => values.extend(xs),
+                        x if is_project_value(&x) => values.push(x),
+                        _ => return Value::Unknown,
+                    }
+                }
+                one_of(values).unwrap_or(Value::Unknown)
             }
             ExprKind::Subscript(value, index) => {
                 if let Some(v) = self.dict_entry(file, scope, value, index, at, depth + 1) {

@@ -1463,6 +1463,26 @@ impl<'a> Lowerer<'a> {
                 Some(a) => ExprKind::Not(Box::new(self.expr(a))),
                 None => ExprKind::Other,
             },
+            // `SmtpSender() if settings.SMTP else ConsoleSender()`: the grammar names no
+            // fields; the parts are the value, the condition and the alternative.
+            "conditional_expression" => {
+                let parts: Vec<Node> = named_children(n)
+                    .into_iter()
+                    .filter(|c| c.kind_name() != "comment")
+                    .collect();
+                match parts.as_slice() {
+                    [value, cond, alternative] => {
+                        let v = self.expr(*value);
+                        self.expr(*cond);
+                        let a = self.expr(*alternative);
+                        ExprKind::IfElse(Box::new(v), Box::new(a))
+                    }
+                    _ => {
+                        self.generic(n);
+                        ExprKind::Other
+                    }
+                }
+            }
             // `sender or DefaultSender()`: a default for an optional dependency.
             // `wait and ready`: a condition a known parameter may decide.
             "boolean_operator" => match self.operands(n) {
