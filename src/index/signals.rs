@@ -237,6 +237,22 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
     if !model {
         return Vec::new();
     }
+    // `super().save()` in a model form's own `save`, `super().create(...)` /
+    // `super().update(...)` in a model serializer's: the framework's implementation
+    // saves the class's `Meta.model`.
+    if let Some((model, created)) = super_save(project, call, c, method, recv) {
+        return sig
+            .model
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.instance_methods.iter().any(|m| m == "save"))
+            .map(|(group, _)| Sent::Model {
+                group,
+                model: model.clone(),
+                created,
+            })
+            .collect();
+    }
     let mut out = Vec::new();
     for (group, g) in sig.model.iter().enumerate() {
         let on_instance = g.instance_methods.iter().any(|m| m == method);
@@ -264,6 +280,51 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
         });
     }
     out
+}
+
+/// `super().save(...)` (or a serializer's `super().create(...)` / `super().update(...)`)
+/// in a method of a project model form or model serializer, where the framework's own
+/// method runs (no project ancestor overrides it): the model its `Meta` names, and
+/// whether the save creates the row. Not with a literal `commit` other than `True`.
+fn super_save(
+    project: &Project,
+    call: CallRef,
+    c: &Call,
+    method: &str,
+    recv: &Expr,
+) -> Option<(String, bool)> {
+    if !matches!(method, "save" | "create" | "update") {
+        return None;
+    }
+    let ExprKind::Call(id) = recv.kind else {
+        return None;
+    };
+    let inner = &project.models[call.file].calls[id];
+    if !matches!(&inner.callee.kind, ExprKind::Name(n) if n == "super") {
+        return None;
+    }
+    if method == "save"
+        && let Some(commit) = c.keyword("commit").or_else(|| c.positional().next())
+        && matches!(commit.value.kind, ExprKind::Bool(false) | ExprKind::None)
+    {
+        return None;
+    }
+    // The framework's method, not a project ancestor's (that one is followed as a call).
+    if project.call_target(call).is_some() {
+        return None;
+    }
+    let model = &project.models[call.file];
+    let class = model.scopes[model.enclosing_function(c.scope)].class?;
+    let class = super::ClassRef {
+        file: call.file,
+        class,
+    };
+    let forms = &project.knowledge.django.forms.model_forms;
+    if !forms.iter().any(|p| project.derives_from(class, p)) {
+        return None;
+    }
+    let saved = project.declared_model(class, 0)?;
+    Some((saved, method == "create"))
 }
 
 /// The model `form.save()` saves: `form` an instance of a project `ModelForm` (or DRF
