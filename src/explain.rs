@@ -738,7 +738,8 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
             )
         }
     };
-    // An entry of a dispatch table: any of the table's functions may run.
+    // One of several values (a dispatch table's entry, a conditional expression): any
+    // of them may run.
     let alternatives = project.alternatives_run_by(call);
     let verdict = if alternatives.is_empty() {
         verdict
@@ -748,7 +749,7 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
             .map(|f| format!("`{}`", project.display_name(*f)))
             .collect();
         format!(
-            "an entry of a dispatch table, so it may run any of {}; tasklint follows them (up to max-call-depth {})",
+            "one of several project values (a dispatch table's entry, or a conditional expression), so it may run any of {}; tasklint follows them (up to max-call-depth {})",
             names.join(", "),
             project.settings.max_call_depth
         )

@@ -284,3 +284,38 @@ fn a_hook_left_to_subclasses_names_the_overrides_it_runs() {
         "{out}"
     );
 }
+
+#[test]
+fn a_call_through_a_dispatch_table_names_every_entry_it_may_run() {
+    let t = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python/dispatch_tables");
+    for rel in [
+        "portal/__init__.py",
+        "portal/providers.py",
+        "portal/backends.py",
+        "portal/views.py",
+        "portal/urls.py",
+    ] {
+        write(
+            t.path(),
+            rel,
+            &std::fs::read_to_string(fixture.join(rel)).unwrap(),
+        );
+    }
+    write(t.path(), "pyproject.toml", "[tool.tasklint]\n");
+    // `provider.send(...)` on an entry of `PROVIDERS`.
+    let o = tasklint(&["explain", "portal/providers.py:35"], t.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("may run any of `SmtpProvider.send`, `LogProvider.send`"),
+        "{out}"
+    );
+    // A conditional expression between two backends.
+    let o = tasklint(&["explain", "portal/views.py:41"], t.path());
+    let out = stdout(&o);
+    assert!(
+        out.contains("may run any of `ConsoleBackend.deliver`, `NullBackend.deliver`"),
+        "{out}"
+    );
+}
