@@ -721,13 +721,9 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
     let verdict = if overrides.is_empty() {
         verdict
     } else {
-        let names: Vec<String> = overrides
-            .iter()
-            .map(|f| format!("`{}`", project.display_name(*f)))
-            .collect();
         let runs = format!(
             "the class leaves it to its subclasses, so it runs their overrides: {}",
-            names.join(", ")
+            function_names(project, &overrides)
         );
         if project.call_target(call).is_some() {
             format!("{verdict}; {runs}")
@@ -744,13 +740,9 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
     let verdict = if alternatives.is_empty() {
         verdict
     } else {
-        let names: Vec<String> = alternatives
-            .iter()
-            .map(|f| format!("`{}`", project.display_name(*f)))
-            .collect();
         format!(
             "one of several project values (a dispatch table's entry, or a conditional expression), so it may run any of {}; tasklint follows them (up to max-call-depth {})",
-            names.join(", "),
+            function_names(project, &alternatives),
             project.settings.max_call_depth
         )
     };
@@ -759,6 +751,15 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
         resolves_to,
         verdict,
     }
+}
+
+/// Functions by their display names, in backquotes, comma-separated.
+fn function_names(project: &Project, functions: &[FuncRef]) -> String {
+    let names: Vec<String> = functions
+        .iter()
+        .map(|f| format!("`{}`", project.display_name(*f)))
+        .collect();
+    names.join(", ")
 }
 
 /// A resolved value in words.

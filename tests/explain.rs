@@ -256,12 +256,14 @@ fn bad_targets_are_usage_errors() {
     }
 }
 
-#[test]
-fn a_hook_left_to_subclasses_names_the_overrides_it_runs() {
-    // A copy of the fixture, so that the project is the fixture alone.
+/// A copy of `files` of the Python fixture `name` with a configuration of its own, so
+/// that the project is the fixture alone.
+fn fixture_alone(name: &str, files: &[&str]) -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python/template_methods");
-    for rel in ["portal/__init__.py", "portal/views.py", "portal/urls.py"] {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/python")
+        .join(name);
+    for rel in files {
         write(
             t.path(),
             rel,
@@ -269,6 +271,15 @@ fn a_hook_left_to_subclasses_names_the_overrides_it_runs() {
         );
     }
     write(t.path(), "pyproject.toml", "[tool.tasklint]\n");
+    t
+}
+
+#[test]
+fn a_hook_left_to_subclasses_names_the_overrides_it_runs() {
+    let t = fixture_alone(
+        "template_methods",
+        &["portal/__init__.py", "portal/views.py", "portal/urls.py"],
+    );
     let o = tasklint(&["explain", "portal/views.py:15"], t.path());
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
@@ -287,22 +298,16 @@ fn a_hook_left_to_subclasses_names_the_overrides_it_runs() {
 
 #[test]
 fn a_call_through_a_dispatch_table_names_every_entry_it_may_run() {
-    let t = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python/dispatch_tables");
-    for rel in [
-        "portal/__init__.py",
-        "portal/providers.py",
-        "portal/backends.py",
-        "portal/views.py",
-        "portal/urls.py",
-    ] {
-        write(
-            t.path(),
-            rel,
-            &std::fs::read_to_string(fixture.join(rel)).unwrap(),
-        );
-    }
-    write(t.path(), "pyproject.toml", "[tool.tasklint]\n");
+    let t = fixture_alone(
+        "dispatch_tables",
+        &[
+            "portal/__init__.py",
+            "portal/providers.py",
+            "portal/backends.py",
+            "portal/views.py",
+            "portal/urls.py",
+        ],
+    );
     // `provider.send(...)` on an entry of `PROVIDERS`.
     let o = tasklint(&["explain", "portal/providers.py:35"], t.path());
     let out = stdout(&o);

@@ -74,7 +74,9 @@ impl Project {
             if self.overrides_save(form) {
                 return Vec::new();
             }
-            if let Some(m) = self.form_saves(form) {
+            if self.is_model_form(form)
+                && let Some(m) = self.declared_model(form, 0)
+            {
                 return vec![m];
             }
             // A form from a library class tasklint cannot see into (a model form of
@@ -108,19 +110,16 @@ impl Project {
         out
     }
 
-    /// The model a form or serializer class saves: its `Meta.model`, when it is a model
-    /// form (or model serializer).
-    fn form_saves(&self, form: ClassRef) -> Option<String> {
+    /// A project `ModelForm` or DRF model serializer (a class whose `Meta.model` is what
+    /// its `save()` saves).
+    pub(crate) fn is_model_form(&self, class: ClassRef) -> bool {
         let forms = &self.knowledge.django.forms.model_forms;
-        if !forms.iter().any(|p| self.derives_from(form, p)) {
-            return None;
-        }
-        self.declared_model(form, 0)
+        forms.iter().any(|p| self.derives_from(class, p))
     }
 
     /// The form or serializer class (or a project ancestor) overrides `save`, `create`
     /// or `update`: what it saves is its own code's business.
-    fn overrides_save(&self, form: ClassRef) -> bool {
+    pub(crate) fn overrides_save(&self, form: ClassRef) -> bool {
         let (ancestry, _) = self.class_ancestry(form);
         ancestry.iter().any(|a| {
             let m = &self.models[a.file];

@@ -155,13 +155,9 @@ impl SignalReceivers {
     /// The receivers a `save()` of the model named `model` runs, with their signal as
     /// written where they are connected.
     pub fn save_receivers(&self, project: &Project, model: &str) -> Vec<(FuncRef, String)> {
-        let groups = &project.knowledge.django.signals.model;
         let mut out = Vec::new();
-        for (i, g) in groups.iter().enumerate() {
-            if !g.instance_methods.iter().any(|m| m == "save") {
-                continue;
-            }
-            if let Some(rs) = self.model.get(&(i, model.to_string())) {
+        for group in save_groups(project) {
+            if let Some(rs) = self.model.get(&(group, model.to_string())) {
                 out.extend(rs.iter().cloned());
             }
         }
@@ -241,12 +237,8 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
     // `super().update(...)` in a model serializer's: the framework's implementation
     // saves the class's `Meta.model`.
     if let Some((model, created)) = super_save(project, call, c, method, recv) {
-        return sig
-            .model
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.instance_methods.iter().any(|m| m == "save"))
-            .map(|(group, _)| Sent::Model {
+        return save_groups(project)
+            .map(|group| Sent::Model {
                 group,
                 model: model.clone(),
                 created,
@@ -280,6 +272,19 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
         });
     }
     out
+}
+
+/// The `[[signals.model]]` groups an instance's `save()` sends (pre_save / post_save).
+fn save_groups(project: &Project) -> impl Iterator<Item = usize> + '_ {
+    project
+        .knowledge
+        .django
+        .signals
+        .model
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.instance_methods.iter().any(|m| m == "save"))
+        .map(|(group, _)| group)
 }
 
 /// `super().save(...)` (or a serializer's `super().create(...)` / `super().update(...)`)
@@ -319,8 +324,7 @@ fn super_save(
         file: call.file,
         class,
     };
-    let forms = &project.knowledge.django.forms.model_forms;
-    if !forms.iter().any(|p| project.derives_from(class, p)) {
+    if !project.is_model_form(class) {
         return None;
     }
     let saved = project.declared_model(class, 0)?;
@@ -335,8 +339,7 @@ fn form_model(project: &Project, call: CallRef, form: Value) -> Option<String> {
     let Value::Instance(class) = form else {
         return None;
     };
-    let forms = &project.knowledge.django.forms.model_forms;
-    if !forms.iter().any(|p| project.derives_from(class, p)) {
+    if !project.is_model_form(class) {
         return None;
     }
     let c = project.call(call);
@@ -344,16 +347,8 @@ fn form_model(project: &Project, call: CallRef, form: Value) -> Option<String> {
     if commit.is_some_and(|a| !matches!(a.value.kind, ExprKind::Bool(true))) {
         return None;
     }
-    let (ancestry, _) = project.class_ancestry(class);
-    for a in ancestry.iter() {
-        let model = &project.models[a.file];
-        let overrides = model.classes[a.class]
-            .methods
-            .iter()
-            .any(|m| matches!(model.scopes[*m].name.as_str(), "save" | "create" | "update"));
-        if overrides {
-            return None;
-        }
+    if project.overrides_save(class) {
+        return None;
     }
     project.declared_model(class, 0)
 }
