@@ -888,11 +888,13 @@ impl<'a> Lowerer<'a> {
 
     // ----- statements -----
 
-    fn block(&mut self, b: &Block) {
+    /// Lowers a block's statements; returns the value of its tail expression, if any.
+    fn block(&mut self, b: &Block) -> Option<Expr> {
         let n = b.stmts.len();
         let depth = self.guards.len();
+        let mut tail = None;
         for (i, s) in b.stmts.iter().enumerate() {
-            self.stmt(s, i + 1 < n);
+            tail = self.stmt(s, i + 1 < n);
             // `let Some(p) = password else { return .. };`: what follows runs only when
             // `password` is `Some`.
             if let Stmt::Local(local) = s
@@ -905,13 +907,16 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.guards.truncate(depth);
+        tail
     }
 
-    fn stmt(&mut self, s: &Stmt, followed: bool) {
+    /// Lowers a statement; returns the value of an expression statement without `;`.
+    fn stmt(&mut self, s: &Stmt, followed: bool) -> Option<Expr> {
         if self.too_deep() {
-            return;
+            return None;
         }
         self.depth += 1;
+        let mut tail = None;
         match s {
             Stmt::Local(local) => {
                 let value = local.init.as_ref().map(|init| {
@@ -941,6 +946,9 @@ impl<'a> Lowerer<'a> {
                     self.m.calls[id].followed_by_statement = followed;
                 }
                 self.note_evaluated(&v);
+                if semi.is_none() {
+                    tail = Some(v);
+                }
             }
             Stmt::Macro(m) => {
                 let start = match m.mac.path.segments.first() {
@@ -954,6 +962,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.depth -= 1;
+        tail
     }
 
     // ----- expressions -----
@@ -1153,12 +1162,18 @@ impl<'a> Lowerer<'a> {
                 );
                 let id = self.new_scope(ScopeKind::Lambda, "<async block>".into(), span, span);
                 self.m.scopes[id].is_async = true;
-                self.enter(id, |l| l.block(&a.block));
+                self.enter(id, |l| {
+                    l.block(&a.block);
+                });
                 Expr::new(ExprKind::Lambda(id), span)
             }
             SynExpr::Block(b) => {
-                self.block(&b.block);
-                other(self, self.hi(b.block.brace_token.span.close()))
+                // `spawn_blocking({ let db = db.clone(); move || db.dump() })`: a block
+                // whose value is a closure is that closure (it runs where the closure does).
+                match self.block(&b.block) {
+                    Some(v) if matches!(v.kind, ExprKind::Lambda(_)) => v,
+                    _ => other(self, self.hi(b.block.brace_token.span.close())),
+                }
             }
             SynExpr::Unsafe(u) => {
                 self.block(&u.block);
