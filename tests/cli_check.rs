@@ -388,3 +388,30 @@ fn handlers_of_the_same_name_are_told_apart_in_notes() {
         "{out}"
     );
 }
+
+#[test]
+fn a_note_points_into_the_file_it_quotes() {
+    // `bind=True` comes from the project's wrapper in decorators.py, not from tasks.py.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tasklint(
+        &[
+            "check",
+            "fixtures/python/task_wrappers",
+            "--no-cache",
+            "--format",
+            "json",
+            "--select",
+            "TL203",
+        ],
+        root,
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let related = &diagnostics[0]["related"][0];
+    assert_eq!(
+        related["path"], "fixtures/python/task_wrappers/jobs/decorators.py",
+        "{related}"
+    );
+    assert_eq!(related["range"]["start"]["line"], 12, "{related}");
+}

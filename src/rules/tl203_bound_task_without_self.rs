@@ -4,8 +4,9 @@
 use super::task_arguments::task_decorates_function;
 use super::{Check, Checker, Rule};
 use crate::catalogue;
-use crate::index::FuncRef;
-use crate::model::ParamKind;
+use crate::index::{FuncRef, Project, Task};
+use crate::model::{ParamKind, Span};
+use crate::source::FileId;
 
 pub static RULE: Rule = Rule {
     info: &catalogue::TL203,
@@ -19,6 +20,11 @@ fn check(cx: &mut Checker, func: FuncRef) {
     };
     let framework = &project.knowledge.frameworks[task.framework];
     if !task.binds_first_param(framework) {
+        return;
+    }
+    // A test that defines a task only to register its name never runs it; a task a
+    // test does run fails that test.
+    if project.is_test_function(func) {
         return;
     }
     let scope = project.scope(func);
@@ -58,9 +64,11 @@ fn check(cx: &mut Checker, func: FuncRef) {
         "every run fails: `TypeError: {}() takes 0 positional arguments but 1 was given`",
         scope.name
     ));
-    if let Some(opt) = task.option(option) {
+    if let Some(opt) = task.option(option)
+        && let Some(file) = option_file(project, task, opt.span)
+    {
         d.related(
-            func.file,
+            file,
             opt.span,
             format!(
                 "`{option}=True` passes the {} as the first argument",
@@ -76,4 +84,20 @@ fn check(cx: &mut Checker, func: FuncRef) {
         "add `{receiver}` as the first parameter: `def {}({receiver}, ...)`, or drop `{option}=True`",
         scope.name
     ));
+}
+
+/// The file an option of the task decorator is written in: the decorator itself, or the
+/// project's wrapper that adds it (`def job(**kw): return shared_task(bind=True, **kw)`).
+fn option_file(project: &Project, task: &Task, span: Span) -> Option<FileId> {
+    let within = |outer: Span| outer.start <= span.start && span.end <= outer.end;
+    let scope = project.scope(task.func);
+    if scope
+        .decorators
+        .get(task.decorator)
+        .is_some_and(|d| within(d.span))
+    {
+        return Some(task.func.file);
+    }
+    let wrapper = task.wrapper?;
+    within(project.scope(wrapper).span).then_some(wrapper.file)
 }
