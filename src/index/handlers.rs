@@ -351,6 +351,31 @@ impl HandlerSet {
                     }
                 }
             }
+            // `bp.route("/x", methods=["GET"])(view)`: the decorator applied by a call.
+            for call in &model.calls {
+                let ExprKind::Call(maker) = call.callee.kind else {
+                    continue;
+                };
+                let [arg] = call.args.as_slice() else {
+                    continue;
+                };
+                if arg.kind != ArgKind::Positional {
+                    continue;
+                }
+                let Value::Function(func) = project.resolve(file, call.scope, &arg.value) else {
+                    continue;
+                };
+                let v = project.callee(CallRef { file, call: maker });
+                let candidates = candidates_of(&by_last, last_name_of(project, v));
+                if let Some(h) = candidates
+                    .iter()
+                    .map(|i| &tables[*i])
+                    .find(|h| h.decorators.iter().any(|p| project.matches(v, p)))
+                {
+                    let note = note_for(project, func, &h.notes(), Some(&model.calls[maker]));
+                    set.add_noted(func, &h.framework, None, note);
+                }
+            }
         });
     }
 
