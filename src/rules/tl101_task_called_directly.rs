@@ -44,10 +44,18 @@ fn check(cx: &mut Checker, call: CallRef) {
         Some(f) => project.is_test_function(f),
         None => project.is_test[call.file],
     };
-    // Calling the body directly is Celery's recommended unit-test style, and a management
-    // command runs in its own process, where running the task now is usually the point.
-    // A django.tasks Task, though, cannot be called anywhere.
-    if (in_tests || project.is_management_command(call.file)) && !not_callable {
+    // Calling the body directly is Celery's recommended unit-test style, and a
+    // command-line command (a management command, a click / typer / Flask CLI command, a
+    // console script, or a function only they call) runs in its own process, where
+    // running the task now is usually the point. A django.tasks Task, though, cannot be
+    // called anywhere.
+    let from_command_line = || {
+        project.is_management_command(call.file)
+            || owner.is_some_and(|f| {
+                project.handlers.get(f).is_none() && project.runs_outside_requests(f)
+            })
+    };
+    if !not_callable && (in_tests || from_command_line()) {
         return;
     }
     if !not_callable {
