@@ -34,7 +34,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::index::{FuncRef, Project, Value};
 use crate::knowledge::{Knowledge, PathPattern};
-use crate::model::ScopeKind;
+use crate::model::{ExprKind, ScopeId, ScopeKind};
 use crate::source::FileId;
 
 /// Python keywords whose presence makes a file a root: `async def` functions are where
@@ -848,6 +848,7 @@ pub fn interesting_names(
         return out;
     }
     let mut module_words: Option<Option<Vec<String>>> = None;
+    let mut registering: Option<Vec<ScopeId>> = None;
     for (scope, s) in model.scopes.iter().enumerate() {
         if !matches!(s.kind, ScopeKind::Module | ScopeKind::Class) {
             continue;
@@ -862,7 +863,21 @@ pub fn interesting_names(
                 continue;
             }
             let v = project.lookup(file, scope, &b.name, b.span.end, 0);
-            for rest in needs(project, known, &v, &mut Vec::new()) {
+            let mut rests = needs(project, known, &v, &mut Vec::new());
+            // A decorator of the project's that registers what it decorates (or the
+            // factory returning one): the functions it decorates are handlers.
+            if rests.is_empty()
+                && let Value::Function(f) = &v
+                && f.file == file
+                && registers_what_it_decorates(
+                    project,
+                    *f,
+                    registering.get_or_insert_with(|| registering_scopes(project, file)),
+                )
+            {
+                rests = anywhere();
+            }
+            for rest in rests {
                 let mut r = vec![b.name.as_str().to_owned()];
                 let derive_only = rest.len() == 1 && rest[0] == DERIVED_FROM;
                 r.extend(rest.into_iter().filter(|w| !w.is_empty()));
@@ -895,6 +910,59 @@ pub fn interesting_names(
         }
     }
     out
+}
+
+/// The functions of `file` that hand one of their own parameters to a registration
+/// call of the knowledge (`def deco(f): server.register_procedure(f); return f`).
+fn registering_scopes(project: &Project, file: FileId) -> Vec<ScopeId> {
+    let regs = &project.knowledge.registrations;
+    let model = &project.models[file];
+    let mut out = Vec::new();
+    for (id, c) in model.calls.iter().enumerate() {
+        let s = &model.scopes[c.scope];
+        if s.kind != ScopeKind::Function || out.contains(&c.scope) {
+            continue;
+        }
+        let last = match &c.callee.kind {
+            ExprKind::Attr(_, name) | ExprKind::Name(name) => name.as_str(),
+            _ => continue,
+        };
+        let passes_param = c.args.iter().any(
+            |a| matches!(&a.value.kind, ExprKind::Name(n) if s.params.iter().any(|p| p.name == *n)),
+        );
+        if !passes_param
+            || !regs
+                .iter()
+                .any(|r| r.calls.iter().any(|p| p.last_name() == last))
+        {
+            continue;
+        }
+        let callee = project.callee(crate::index::CallRef { file, call: id });
+        if regs
+            .iter()
+            .any(|r| r.calls.iter().any(|p| project.matches(callee, p)))
+        {
+            out.push(c.scope);
+        }
+    }
+    out
+}
+
+/// `f` is one of `registering`, or returns one it defines.
+fn registers_what_it_decorates(project: &Project, f: FuncRef, registering: &[ScopeId]) -> bool {
+    if registering.is_empty() {
+        return false;
+    }
+    if registering.contains(&f.scope) {
+        return true;
+    }
+    let model = &project.models[f.file];
+    project.scope(f).returns.iter().any(|e| {
+        matches!(&e.kind, ExprKind::Name(n) if registering.iter().any(|r| {
+            let s = &model.scopes[*r];
+            s.parent == Some(f.scope) && s.name == *n
+        }))
+    })
 }
 
 /// `seen`: the functions on the way, so recursion (`def f(): return f()`) ends.

@@ -61,6 +61,10 @@ impl Handler {
 pub struct HandlerSet {
     // BTreeMap: iteration order is deterministic, and so is everything derived from it.
     by_func: BTreeMap<FuncRef, Handler>,
+    /// Project functions that hand their own parameter to a registration call (the
+    /// decorator inside `def rpc(name): def deco(f): server.register_procedure(f);
+    /// return f; return deco`), with the registration table's index and the call.
+    registering: Vec<(FuncRef, usize, FileId, Span)>,
 }
 
 impl HandlerSet {
@@ -70,6 +74,7 @@ impl HandlerSet {
         set.add_view_classes(project);
         set.add_decorated(project);
         set.add_registrations(project);
+        set.add_registered_by_wrappers(project);
         set.add_setting_handlers(project);
         set.add_signal_receivers(project);
         set.add_framework_save_receivers(project);
@@ -125,6 +130,7 @@ impl HandlerSet {
             for (func, h) in part.by_func {
                 self.by_func.entry(func).or_insert(h);
             }
+            self.registering.extend(part.registering);
         }
     }
 
@@ -398,13 +404,14 @@ impl HandlerSet {
             for (id, call) in model.calls.iter().enumerate() {
                 let callee = project.callee(CallRef { file, call: id });
                 let candidates = candidates_of(&by_last, last_name_of(project, callee));
-                let Some(reg) = candidates
+                let Some(index) = candidates
                     .iter()
-                    .map(|i| &regs[*i])
-                    .find(|r| r.calls.iter().any(|p| project.matches(callee, p)))
+                    .copied()
+                    .find(|i| regs[*i].calls.iter().any(|p| project.matches(callee, p)))
                 else {
                     continue;
                 };
+                let reg = &regs[index];
                 let args = call.args.iter().filter(|a| match a.kind {
                     ArgKind::Positional => true,
                     ArgKind::Keyword => a
@@ -419,6 +426,20 @@ impl HandlerSet {
                     _ => vec![&a.value],
                 });
                 for v in values {
+                    // The decorator of a project wrapper registers what it decorates.
+                    if let ExprKind::Name(n) = &v.kind {
+                        let scope = &model.scopes[call.scope];
+                        if scope.kind == ScopeKind::Function
+                            && scope.params.iter().any(|p| p.name == *n)
+                        {
+                            let wrapper = FuncRef {
+                                file,
+                                scope: call.scope,
+                            };
+                            set.registering.push((wrapper, index, file, call.span));
+                            continue;
+                        }
+                    }
                     let value = project.resolve(file, call.scope, v);
                     let called = match value {
                         Value::Instance(c) if reg.calls_objects => {
@@ -440,6 +461,42 @@ impl HandlerSet {
                 }
             }
         });
+    }
+
+    /// Functions decorated with a project wrapper that registers what it decorates
+    /// (found by [`HandlerSet::add_registrations`]): `@wrapper`, or `@factory(...)` where
+    /// `factory` returns the wrapper it defines.
+    fn add_registered_by_wrappers(&mut self, project: &Project) {
+        if self.registering.is_empty() {
+            return;
+        }
+        let wrappers = std::mem::take(&mut self.registering);
+        let regs = &project.knowledge.registrations;
+        let roots: Vec<FileId> = project.roots().map(|(f, _)| f).collect();
+        for file in roots {
+            let model = &project.models[file];
+            if model.language != crate::model::Language::Python {
+                continue;
+            }
+            for (scope, s) in model.functions() {
+                let parent = s.parent.unwrap_or(0);
+                let applied = |w: FuncRef| {
+                    s.decorators.iter().any(|d| match d.expr.as_call() {
+                        None => project.resolve(file, parent, &d.expr) == Value::Function(w),
+                        Some(c) => matches!(
+                            project.callee(CallRef { file, call: c }),
+                            Value::Function(factory) if returns_function(project, *factory, w)
+                        ),
+                    })
+                };
+                if let Some((_, index, at_file, at)) = wrappers.iter().find(|(w, ..)| applied(*w)) {
+                    let func = FuncRef { file, scope };
+                    let reg = &regs[*index];
+                    let note = note_for(project, func, &reg.notes(), None);
+                    self.add_noted(func, &reg.framework, Some((*at_file, *at)), note);
+                }
+            }
+        }
     }
 
     /// Classes and functions named by dotted strings in settings: `MIDDLEWARE`, the
@@ -774,4 +831,16 @@ fn decorator_value(project: &Project, file: FileId, scope: usize, expr: &Expr) -
         ExprKind::Call(c) => project.callee(CallRef { file, call: *c }).clone(),
         _ => project.resolve(file, scope, expr),
     }
+}
+
+/// `factory` defines `wrapper` and returns it (`def rpc(name): def deco(f): ...; return deco`).
+fn returns_function(project: &Project, factory: FuncRef, wrapper: FuncRef) -> bool {
+    let w = project.scope(wrapper);
+    factory.file == wrapper.file
+        && w.parent == Some(factory.scope)
+        && project
+            .scope(factory)
+            .returns
+            .iter()
+            .any(|e| matches!(&e.kind, ExprKind::Name(n) if *n == w.name))
 }
