@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 
 use crate::knowledge::{ClassView, NamedFunction, PathNotes};
-use crate::model::{ArgKind, BoundValue, Call, Expr, ExprKind, ScopeKind, Span};
+use crate::model::{ArgKind, BoundValue, Call, Expr, ExprKind, ScopeId, ScopeKind, Span};
 use crate::source::FileId;
 
 use super::form_fields;
@@ -368,7 +368,7 @@ impl HandlerSet {
                 if arg.kind != ArgKind::Positional {
                     continue;
                 }
-                let Value::Function(func) = project.resolve(file, call.scope, &arg.value) else {
+                let Some(func) = view_function(project, file, model, call.scope, &arg.value) else {
                     continue;
                 };
                 let v = project.callee(CallRef { file, call: maker });
@@ -426,6 +426,8 @@ impl HandlerSet {
                     _ => vec![&a.value],
                 });
                 for v in values {
+                    // `view_func=login_required(view)`: the view, wrapped.
+                    let v = unwrapped(project, file, model, call.scope, v);
                     // The decorator of a project wrapper registers what it decorates.
                     if let ExprKind::Name(n) = &v.kind {
                         let scope = &model.scopes[call.scope];
@@ -843,4 +845,52 @@ fn returns_function(project: &Project, factory: FuncRef, wrapper: FuncRef) -> bo
             .returns
             .iter()
             .any(|e| matches!(&e.kind, ExprKind::Name(n) if *n == w.name))
+}
+
+/// The project function an expression is, or wraps with decorators applied by calls
+/// (`login_required(view)`, `cache_page(60)(view)`): the view stays the view.
+fn view_function(
+    project: &Project,
+    file: FileId,
+    model: &crate::model::FileModel,
+    scope: ScopeId,
+    e: &Expr,
+) -> Option<FuncRef> {
+    match project.resolve(file, scope, unwrapped(project, file, model, scope, e)) {
+        Value::Function(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// `e` without the decorator calls around it: `login_required(view)` and
+/// `cache_page(60)(view)` are `view`, when `view` is a project function and the
+/// decorator is not one (a project function called with it is a call like any other).
+fn unwrapped<'e>(
+    project: &Project,
+    file: FileId,
+    model: &'e crate::model::FileModel,
+    scope: ScopeId,
+    mut e: &'e Expr,
+) -> &'e Expr {
+    for _ in 0..3 {
+        let Some(c) = e.as_call() else {
+            return e;
+        };
+        let call = &model.calls[c];
+        let [arg] = call.args.as_slice() else {
+            return e;
+        };
+        if arg.kind != ArgKind::Positional
+            || matches!(
+                project.callee(CallRef { file, call: c }),
+                Value::Function(_) | Value::Class(_) | Value::Unknown
+            )
+            || !matches!(project.resolve(file, scope, &arg.value), Value::Function(_))
+                && arg.value.as_call().is_none()
+        {
+            return e;
+        }
+        e = &arg.value;
+    }
+    e
 }
