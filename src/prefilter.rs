@@ -32,6 +32,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::index::handlers::{own_parameter, returns_function};
 use crate::index::{FuncRef, Project, Value};
 use crate::knowledge::{Knowledge, PathPattern};
 use crate::model::{ExprKind, ScopeId, ScopeKind};
@@ -919,17 +920,17 @@ fn registering_scopes(project: &Project, file: FileId) -> Vec<ScopeId> {
     let model = &project.models[file];
     let mut out = Vec::new();
     for (id, c) in model.calls.iter().enumerate() {
-        let s = &model.scopes[c.scope];
-        if s.kind != ScopeKind::Function || out.contains(&c.scope) {
+        if out.contains(&c.scope) {
             continue;
         }
         let last = match &c.callee.kind {
             ExprKind::Attr(_, name) | ExprKind::Name(name) => name.as_str(),
             _ => continue,
         };
-        let passes_param = c.args.iter().any(
-            |a| matches!(&a.value.kind, ExprKind::Name(n) if s.params.iter().any(|p| p.name == *n)),
-        );
+        let passes_param = c
+            .args
+            .iter()
+            .any(|a| own_parameter(model, c.scope, &a.value));
         if !passes_param
             || !regs
                 .iter()
@@ -953,16 +954,17 @@ fn registers_what_it_decorates(project: &Project, f: FuncRef, registering: &[Sco
     if registering.is_empty() {
         return false;
     }
-    if registering.contains(&f.scope) {
-        return true;
-    }
-    let model = &project.models[f.file];
-    project.scope(f).returns.iter().any(|e| {
-        matches!(&e.kind, ExprKind::Name(n) if registering.iter().any(|r| {
-            let s = &model.scopes[*r];
-            s.parent == Some(f.scope) && s.name == *n
-        }))
-    })
+    registering.contains(&f.scope)
+        || registering.iter().any(|&scope| {
+            returns_function(
+                project,
+                f,
+                FuncRef {
+                    file: f.file,
+                    scope,
+                },
+            )
+        })
 }
 
 /// `seen`: the functions on the way, so recursion (`def f(): return f()`) ends.

@@ -10,7 +10,6 @@ use crate::knowledge::FrameworkSave;
 use crate::model::ExprKind;
 
 use super::handlers::method_of;
-use super::signals::SignalReceivers;
 use super::{ClassRef, Project, Value};
 
 /// A project class whose requests save a model through the framework.
@@ -22,12 +21,6 @@ pub struct FrameworkSaved<'k> {
 }
 
 impl Project {
-    /// The receivers of model and project signals (built once).
-    pub fn signal_receivers(&self) -> &SignalReceivers {
-        self.signal_receivers
-            .get_or_init(|| SignalReceivers::build(self))
-    }
-
     /// Every class of the root files whose requests save a model through the framework.
     pub fn framework_saves(&self) -> Vec<FrameworkSaved<'_>> {
         let shapes = &self.knowledge.django.framework_saves;

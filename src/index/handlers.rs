@@ -339,16 +339,18 @@ impl HandlerSet {
                 }
             }
         }
+        // The handler table a decorator's value belongs to.
+        let table_of = |v: &Value| {
+            candidates_of(&by_last, last_name_of(project, v))
+                .iter()
+                .map(|i| &tables[*i])
+                .find(|h| h.decorators.iter().any(|p| project.matches(v, p)))
+        };
         self.per_root_file(project, Pass::DecoratedHandlers, |set, file, model| {
             for (scope, s) in model.functions() {
                 for d in &s.decorators {
                     let v = decorator_value(project, file, s.parent.unwrap_or(0), &d.expr);
-                    let candidates = candidates_of(&by_last, last_name_of(project, &v));
-                    if let Some(h) = candidates
-                        .iter()
-                        .map(|i| &tables[*i])
-                        .find(|h| h.decorators.iter().any(|p| project.matches(&v, p)))
-                    {
+                    if let Some(h) = table_of(&v) {
                         let func = FuncRef { file, scope };
                         let registration = d.expr.as_call().map(|c| &model.calls[c]);
                         let note = note_for(project, func, &h.notes(), registration);
@@ -368,16 +370,10 @@ impl HandlerSet {
                 if arg.kind != ArgKind::Positional {
                     continue;
                 }
-                let Some(func) = view_function(project, file, model, call.scope, &arg.value) else {
+                let Some(h) = table_of(project.callee(CallRef { file, call: maker })) else {
                     continue;
                 };
-                let v = project.callee(CallRef { file, call: maker });
-                let candidates = candidates_of(&by_last, last_name_of(project, v));
-                if let Some(h) = candidates
-                    .iter()
-                    .map(|i| &tables[*i])
-                    .find(|h| h.decorators.iter().any(|p| project.matches(v, p)))
-                {
+                if let Some(func) = view_function(project, file, model, call.scope, &arg.value) {
                     let note = note_for(project, func, &h.notes(), Some(&model.calls[maker]));
                     set.add_noted(func, &h.framework, None, note);
                 }
@@ -429,18 +425,13 @@ impl HandlerSet {
                     // `view_func=login_required(view)`: the view, wrapped.
                     let v = unwrapped(project, file, model, call.scope, v);
                     // The decorator of a project wrapper registers what it decorates.
-                    if let ExprKind::Name(n) = &v.kind {
-                        let scope = &model.scopes[call.scope];
-                        if scope.kind == ScopeKind::Function
-                            && scope.params.iter().any(|p| p.name == *n)
-                        {
-                            let wrapper = FuncRef {
-                                file,
-                                scope: call.scope,
-                            };
-                            set.registering.push((wrapper, index, file, call.span));
-                            continue;
-                        }
+                    if own_parameter(model, call.scope, v) {
+                        let wrapper = FuncRef {
+                            file,
+                            scope: call.scope,
+                        };
+                        set.registering.push((wrapper, index, file, call.span));
+                        continue;
                     }
                     let value = project.resolve(file, call.scope, v);
                     let called = match value {
@@ -835,8 +826,15 @@ fn decorator_value(project: &Project, file: FileId, scope: usize, expr: &Expr) -
     }
 }
 
+/// `e` is a parameter of the function `scope` (`f` in `def deco(f): register(f)`).
+pub(crate) fn own_parameter(model: &crate::model::FileModel, scope: ScopeId, e: &Expr) -> bool {
+    let s = &model.scopes[scope];
+    s.kind == ScopeKind::Function
+        && matches!(&e.kind, ExprKind::Name(n) if s.params.iter().any(|p| p.name == *n))
+}
+
 /// `factory` defines `wrapper` and returns it (`def rpc(name): def deco(f): ...; return deco`).
-fn returns_function(project: &Project, factory: FuncRef, wrapper: FuncRef) -> bool {
+pub(crate) fn returns_function(project: &Project, factory: FuncRef, wrapper: FuncRef) -> bool {
     let w = project.scope(wrapper);
     factory.file == wrapper.file
         && w.parent == Some(factory.scope)

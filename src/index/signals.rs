@@ -455,6 +455,12 @@ fn sender_model(project: &Project, file: FileId, scope: ScopeId, e: &Expr) -> Op
 }
 
 impl Project {
+    /// The receivers of model and project signals (built once).
+    pub fn signal_receivers(&self) -> &SignalReceivers {
+        self.signal_receivers
+            .get_or_init(|| SignalReceivers::build(self))
+    }
+
     /// The module-level `Signal()` of the project an expression names, as (module, name),
     /// through imports and module attributes.
     fn signal_definition(
