@@ -260,12 +260,12 @@ impl Project {
     /// `**kwargs` count as passed.
     fn known_params_from(&self, call: CallRef, target: FuncRef, caller: &Known) -> Known {
         // A receiver gets the signal's arguments, not the call's: of those, only
-        // `created` is known (true when a manager call creates the row).
+        // `created` may be known (true when a manager call creates the row, false when a
+        // save writes a row that exists).
         if let Some(s) = self.graph.signal_edge(call, target) {
-            return if s.created {
-                vec![("created".to_string(), true)]
-            } else {
-                Vec::new()
+            return match s.created {
+                Some(created) => vec![("created".to_string(), created)],
+                None => Vec::new(),
             };
         }
         // A callback gets what its caller's callee gives it: unknown here.

@@ -24,8 +24,10 @@ pub struct SignalEdge {
     pub signal: String,
     /// The model sending it, for a model signal.
     pub sender: Option<String>,
-    /// `created` is true for the receiver (a manager call that creates the row).
-    pub created: bool,
+    /// The receiver's `created`: true for a manager call that creates the row, false
+    /// for a save of a row that exists (`save(update_fields=...)`, an instance read from
+    /// the database), unknown otherwise.
+    pub created: Option<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -175,7 +177,7 @@ impl SignalReceivers {
                             SignalEdge {
                                 signal: written.clone(),
                                 sender: None,
-                                created: false,
+                                created: None,
                             },
                         ));
                     }
@@ -211,7 +213,7 @@ enum Sent {
     Model {
         group: usize,
         model: String,
-        created: bool,
+        created: Option<bool>,
     },
 }
 
@@ -241,7 +243,7 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
             .map(|group| Sent::Model {
                 group,
                 model: model.clone(),
-                created,
+                created: created.then_some(true),
             })
             .collect();
     }
@@ -264,7 +266,13 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
             }
             _ => continue,
         };
-        let created = g.creating_methods.iter().any(|m| m == method);
+        let created = if g.creating_methods.iter().any(|m| m == method) {
+            Some(true)
+        } else if on_instance && saves_existing_row(project, call.file, c, recv) {
+            Some(false)
+        } else {
+            None
+        };
         out.push(Sent::Model {
             group,
             model,
@@ -272,6 +280,82 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
         });
     }
     out
+}
+
+/// `recv.save(...)` writes a row that already exists, so `created` is false for the
+/// receivers: `update_fields=` or `force_update=True` (Django refuses either for a new
+/// row), an instance read from the database (`Model.objects.get(...)`,
+/// `get_object_or_404(...)`, an element of a queryset, `request.user`), or a model form
+/// built around one (`Form(data, instance=obj)`). An instance built by its constructor
+/// may be new; a parameter may be either.
+fn saves_existing_row(project: &Project, file: FileId, c: &Call, recv: &Expr) -> bool {
+    if c.keyword("update_fields").is_some()
+        || c.keyword("force_update")
+            .is_some_and(|a| matches!(a.value.kind, ExprKind::Bool(true)))
+    {
+        return true;
+    }
+    let ExprKind::Name(name) = &recv.kind else {
+        return read_from_database(project, file, c.scope, recv);
+    };
+    let Some(b) = project.binding_at(file, c.scope, name, c.span.start) else {
+        return false;
+    };
+    match &b.binding.value {
+        BoundValue::Expr(e) => {
+            read_from_database(project, file, b.scope, e)
+                || model_form_of_existing_row(project, file, b.scope, e)
+        }
+        BoundValue::IterOf(e) => matches!(
+            project.origin(file, b.scope, e),
+            Origin::QuerySet { rows: false, .. }
+        ),
+        _ => false,
+    }
+}
+
+/// `e` is a model instance that came from the database, not from its constructor.
+fn read_from_database(project: &Project, file: FileId, scope: ScopeId, e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call(id) => {
+            let call = &project.models[file].calls[*id];
+            matches!(project.origin(file, scope, e), Origin::ModelInstance(_))
+                && !matches!(
+                    project.origin(file, scope, &call.callee),
+                    Origin::ModelClass(_)
+                )
+        }
+        // `request.user`
+        ExprKind::Attr(base, attr) => {
+            attr.as_str() == "user" && matches!(project.origin(file, scope, base), Origin::Request)
+        }
+        _ => false,
+    }
+}
+
+/// `e` builds a project model form around an instance (`UserForm(data, instance=user)`):
+/// its `save()` updates that row.
+fn model_form_of_existing_row(project: &Project, file: FileId, scope: ScopeId, e: &Expr) -> bool {
+    let ExprKind::Call(id) = &e.kind else {
+        return false;
+    };
+    let call = &project.models[file].calls[*id];
+    let Some(instance) = call.keyword("instance") else {
+        return false;
+    };
+    let new_instance = match &instance.value.kind {
+        ExprKind::None => true,
+        ExprKind::Call(i) => matches!(
+            project.origin(file, scope, &project.models[file].calls[*i].callee),
+            Origin::ModelClass(_)
+        ),
+        _ => false,
+    };
+    !new_instance
+        && matches!(
+            project.resolve(file, scope, &call.callee),
+            Value::Class(form) if project.is_model_form(form)
+        )
 }
 
 /// The `[[signals.model]]` groups an instance's `save()` sends (pre_save / post_save).
@@ -443,13 +527,10 @@ fn sender_model(project: &Project, file: FileId, scope: ScopeId, e: &Expr) -> Op
         let (_, name) = s.split_once('.')?;
         return (!name.is_empty() && !name.contains('.')).then(|| name.to_string());
     }
-    match project.resolve(file, scope, e) {
-        Value::Class(c) if project.is_model_class(c) => Some(
-            project.models[c.file].classes[c.class]
-                .name
-                .as_str()
-                .to_owned(),
-        ),
+    // A project model, or one of Django's (`sender=User` of `django.contrib.auth`):
+    // saves are keyed by the class name either way.
+    match project.classify(&project.resolve(file, scope, e)) {
+        Origin::ModelClass(name) => Some(name),
         _ => None,
     }
 }
