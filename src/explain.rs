@@ -679,6 +679,14 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
                 Context::Reached { first: None, .. } => {
                     "and it is in a request handler: TL301".to_string()
                 }
+                Context::Reached { first: Some(_), .. }
+                    if let Some(n) =
+                        crate::rules::tl301_slow_call_in_handler::shared_by(project, call) =>
+                {
+                    format!(
+                        "and {n} request handlers reach this function: TL301 reports it here, once for them all"
+                    )
+                }
                 Context::Reached {
                     handler,
                     first: Some(first),

@@ -324,3 +324,32 @@ fn a_call_through_a_dispatch_table_names_every_entry_it_may_run() {
         "{out}"
     );
 }
+
+#[test]
+fn a_slow_call_shared_by_handlers_is_said_to_be_reported_where_it_is() {
+    let t = fixture_alone(
+        "model_signals",
+        &[
+            "shop/__init__.py",
+            "shop/accounts.py",
+            "shop/account_views.py",
+            "shop/urls.py",
+            "shop/views.py",
+            "shop/models.py",
+            "shop/forms.py",
+            "shop/events.py",
+            "shop/signals.py",
+            "shop/tasks.py",
+        ],
+    );
+    // Four handlers save a `User`: TL301 reports the receiver's call itself, and
+    // `explain` says so (not "at the handler's own call").
+    let o = tasklint(&["explain", "shop/accounts.py:20"], t.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("4 request handlers reach this function: TL301 reports it here"),
+        "{out}"
+    );
+    assert!(out.contains("TL301 slow-call-in-handler"), "{out}");
+}

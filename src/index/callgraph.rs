@@ -207,6 +207,9 @@ fn truth(e: &Expr, known: &Known) -> Option<bool> {
 /// (`save(broadcast=False)` through `def save(self, *args, **kwargs): super().save(**kwargs)`).
 const FORWARDED: &str = "**";
 
+/// How many times a search enters one function with different known arguments.
+const MAX_VISITS: usize = 4;
+
 impl Project {
     /// Breadth-first search from `start` (depth ≤ `max_depth` calls) for the first call
     /// matching `pred`, following only the edges `follow` accepts. `entry` is the call
@@ -225,8 +228,12 @@ impl Project {
         let start_known = entry
             .map(|c| self.known_params(c, start))
             .unwrap_or_default();
+        // A function is searched again (a few times at most) when reached with other
+        // known arguments: `fetch(local=True)` after `fetch()` runs the branch the first
+        // call ruled out.
+        let mut visits: HashMap<FuncRef, usize> = HashMap::from([(start, 1)]);
+        let mut seen = HashSet::from([(start, start_known.clone())]);
         let mut queue = VecDeque::from([(start, start_known, Vec::<Edge>::new())]);
-        let mut seen = HashSet::from([start]);
         while let Some((f, known, path)) = queue.pop_front() {
             let runs = |c: CallRef| self.may_run(c, &known);
             for &c in self.graph.calls_in(f) {
@@ -240,10 +247,18 @@ impl Project {
                 continue;
             }
             for e in self.graph.edges(f) {
-                if runs(e.call) && follow(e) && seen.insert(e.target) {
+                if !runs(e.call) || !follow(e) {
+                    continue;
+                }
+                let n = visits.entry(e.target).or_default();
+                if *n >= MAX_VISITS {
+                    continue;
+                }
+                let next = self.known_params_from(e.call, e.target, &known);
+                if seen.insert((e.target, next.clone())) {
+                    *n += 1;
                     let mut p = path.clone();
                     p.push(*e);
-                    let next = self.known_params_from(e.call, e.target, &known);
                     queue.push_back((e.target, next, p));
                 }
             }
@@ -699,36 +714,47 @@ impl Reach {
         let mut by_func: BTreeMap<FuncRef, Reached> = BTreeMap::new();
         // Handlers first (depth 0), then breadth-first, so each function keeps a shortest
         // path, from the first handler in a stable order.
-        let mut queue: VecDeque<(FuncRef, FuncRef, Vec<Edge>)> = VecDeque::new();
+        // A function is searched again when reached with other known arguments (at most
+        // a few times): a branch its first caller's literal arguments rule out may run
+        // for another caller. Calls those arguments rule out are not followed, as
+        // [`Project::find_reachable`] does for the rules.
+        let mut seen: HashSet<(FuncRef, Known)> = HashSet::new();
+        let mut visits: HashMap<FuncRef, usize> = HashMap::new();
+        let mut queue: VecDeque<(FuncRef, FuncRef, Vec<Edge>, Known)> = VecDeque::new();
         for h in project.handlers.iter() {
             if let std::collections::btree_map::Entry::Vacant(e) = by_func.entry(h.func) {
                 e.insert(Reached {
                     handler: h.func,
                     path: Vec::new(),
                 });
-                queue.push_back((h.func, h.func, Vec::new()));
+                seen.insert((h.func, Known::new()));
+                queue.push_back((h.func, h.func, Vec::new(), Known::new()));
             }
         }
-        while let Some((f, handler, path)) = queue.pop_front() {
+        while let Some((f, handler, path, known)) = queue.pop_front() {
             if path.len() >= max_depth {
                 continue;
             }
             for e in project.graph.edges(f) {
                 // A task's body runs on a worker; calling it inline is TL101's finding at
                 // that call, and what the body does is not the request's doing.
-                if by_func.contains_key(&e.target) || project.tasks.get(e.target).is_some() {
+                if project.tasks.get(e.target).is_some() || !project.may_run(e.call, &known) {
                     continue;
                 }
+                let next = project.known_params_from(e.call, e.target, &known);
                 let mut p = path.clone();
                 p.push(*e);
-                by_func.insert(
-                    e.target,
-                    Reached {
+                if let std::collections::btree_map::Entry::Vacant(v) = by_func.entry(e.target) {
+                    v.insert(Reached {
                         handler,
                         path: p.clone(),
-                    },
-                );
-                queue.push_back((e.target, handler, p));
+                    });
+                }
+                let n = visits.entry(e.target).or_default();
+                if *n < MAX_VISITS && seen.insert((e.target, next.clone())) {
+                    *n += 1;
+                    queue.push_back((e.target, handler, p, next));
+                }
             }
         }
         Reach { by_func }

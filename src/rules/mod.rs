@@ -27,7 +27,7 @@ mod tl202_task_decorator_not_outermost;
 mod tl203_bound_task_without_self;
 mod tl204_task_not_registered;
 mod tl205_retry_swallowed;
-mod tl301_slow_call_in_handler;
+pub(crate) mod tl301_slow_call_in_handler;
 mod tl302_blocking_call_in_async;
 mod tl303_waiting_on_task_result;
 mod tl304_block_on_in_async;

@@ -40,9 +40,15 @@ fn handlers_reaching(project: &Project, f: FuncRef, site: CallRef) -> Vec<(FuncR
 
 /// A slow call in a function that several handlers reach: reported there, once.
 fn is_shared(project: &Project, site: CallRef) -> bool {
-    project
-        .call_owner(site)
-        .is_some_and(|f| handlers_reaching(project, f, site).len() >= SHARED_BY)
+    shared_by(project, site).is_some()
+}
+
+/// How many handlers reach `site` when TL301 reports it at the site itself, once for
+/// them all (`SHARED_BY` or more); `None` when each handler's own call is reported.
+pub(crate) fn shared_by(project: &Project, site: CallRef) -> Option<usize> {
+    let f = project.call_owner(site)?;
+    let n = handlers_reaching(project, f, site).len();
+    (n >= SHARED_BY).then_some(n)
 }
 
 fn check(cx: &mut Checker, func: FuncRef) {
