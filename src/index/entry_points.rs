@@ -51,7 +51,7 @@ impl Project {
     /// in a Django management command module.
     pub fn is_entry_point(&self, f: FuncRef) -> bool {
         self.models.language(f.file) == crate::model::Language::Python
-            && (self.is_management_command(f.file)
+            && (self.is_command_module(f.file)
                 || self.entry_decorated(f, 0)
                 || self.console_scripts().contains(&self.qualname(f)))
     }

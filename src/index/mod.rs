@@ -664,13 +664,28 @@ impl Project {
         })
     }
 
-    /// A Django management command (`<app>/management/commands/<name>.py`): it runs in
-    /// its own process, where running a task inline is usually the point.
-    pub fn is_management_command(&self, file: FileId) -> bool {
-        let comps: Vec<_> = self.relative[file].components().collect();
-        comps.len() >= 3
-            && comps[comps.len() - 3].as_os_str() == "management"
-            && comps[comps.len() - 2].as_os_str() == "commands"
+    /// A module only a command runs, by its folder (`<app>/management/commands/`, Django
+    /// migrations, Alembic revisions: `[command_line] folders` of
+    /// `rules/python/entry_points.toml`): it runs in its own process, where running a
+    /// task inline is usually the point.
+    pub fn is_command_module(&self, file: FileId) -> bool {
+        let Some(dir) = self.relative[file].parent() else {
+            return false;
+        };
+        let dirs: Vec<&std::ffi::OsStr> = dir.iter().collect();
+        self.knowledge
+            .entry_points
+            .command_line
+            .folders
+            .iter()
+            .any(|f| {
+                let want: Vec<&str> = f.split('/').collect();
+                dirs.len() >= want.len()
+                    && dirs[dirs.len() - want.len()..]
+                        .iter()
+                        .zip(&want)
+                        .all(|(d, w)| *d == std::ffi::OsStr::new(w))
+            })
     }
 
     /// The function whose execution runs this call: lambdas belong to the function they

@@ -52,6 +52,10 @@ pub struct CommandLine {
     pub setup_calls: Vec<PathPattern>,
     pub entry_points_keyword: String,
     pub script_groups: Vec<String>,
+    /// Folders whose modules only a command runs (`management/commands`,
+    /// `migrations`), as the last folders of a module's path.
+    #[serde(default)]
+    pub folders: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

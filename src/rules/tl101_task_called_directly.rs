@@ -50,7 +50,7 @@ fn check(cx: &mut Checker, call: CallRef) {
     // running the task now is usually the point. A django.tasks Task, though, cannot be
     // called anywhere.
     let from_command_line = || {
-        project.is_management_command(call.file)
+        project.is_command_module(call.file)
             || owner.is_some_and(|f| {
                 project.handlers.get(f).is_none() && project.runs_outside_requests(f)
             })
