@@ -362,6 +362,10 @@ pub struct Guard {
     /// compute-once guard.
     #[serde(default)]
     pub fills: bool,
+    /// The guard is an earlier early exit's (`if not ok: return` before the call), not
+    /// an `if` enclosing the call.
+    #[serde(default)]
+    pub after_exit: bool,
 }
 
 /// `x is None` (`empty_when: true`), `x is not None` (`false`), `key not in x` (`true`),
@@ -380,6 +384,7 @@ impl Guard {
             when: !self.when,
             tests: self.tests.clone(),
             fills: self.fills,
+            after_exit: self.after_exit,
         }
     }
 

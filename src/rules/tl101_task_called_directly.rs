@@ -73,7 +73,7 @@ fn check(cx: &mut Checker, call: CallRef) {
                 return;
             }
         }
-        if is_fallback(project, call, task.func) {
+        if is_fallback(project, call, task.func) || hands_its_work_on(project, task.func) {
             return;
         }
     }
@@ -136,6 +136,37 @@ fn check(cx: &mut Checker, call: CallRef) {
     if let Some(h) = &handler {
         d.note(handler_note(project, h));
     }
+}
+
+/// A task whose body always hands its work to other tasks (`_rebuild.s(...).apply_async()`,
+/// `chord(parts)(done.si(key))`) and reaches no slow call itself: calling it directly
+/// starts the work on workers all the same, and only its small setup runs here (a
+/// progress record, the list of parts).
+fn hands_its_work_on(project: &Project, task: FuncRef) -> bool {
+    let mut dispatches = false;
+    for &c in project.graph.calls_in(task) {
+        if project.call_owner(c) != Some(task) {
+            continue;
+        }
+        // On the body's own path: not inside an `if` (past early returns is fine).
+        let unconditional = project.call(c).guards.iter().all(|g| g.after_exit);
+        if unconditional && enqueue(project, c).is_some() {
+            dispatches = true;
+        }
+        if crate::rules::slow_calls::slow_call(project, c, false).is_some() {
+            return false;
+        }
+    }
+    dispatches
+        && project
+            .find_reachable(
+                None,
+                task,
+                project.settings.max_call_depth,
+                |e| project.tasks.get(e.target).is_none(),
+                |c| crate::rules::slow_calls::slow_call(project, c, false),
+            )
+            .is_none()
 }
 
 /// The direct call is the other branch of an `if` that enqueues the same task (or the

@@ -197,7 +197,8 @@ impl<'a> Lowerer<'a> {
             // `if not sync: return` — the rest of the block runs only when the condition
             // was false.
             if let Some(cond) = early_exit_condition(*s) {
-                let g = self.guard_quiet(cond).negated();
+                let mut g = self.guard_quiet(cond).negated();
+                g.after_exit = true;
                 if g.while_empty().is_some() {
                     memo_exits.push((g.clone(), self.mark()));
                 }
@@ -434,6 +435,7 @@ impl<'a> Lowerer<'a> {
             when: true,
             tests: self.empty_test(cond),
             fills: false,
+            after_exit: false,
         }
     }
 
@@ -538,6 +540,7 @@ impl<'a> Lowerer<'a> {
             when: true,
             tests: self.empty_test(cond),
             fills: false,
+            after_exit: false,
         }
     }
 

@@ -2036,6 +2036,7 @@ fn option_test(pat: &Pat, value: &SynExpr) -> Option<Guard> {
         when,
         tests: None,
         fills: false,
+        after_exit: false,
     })
 }
 
@@ -2058,6 +2059,7 @@ fn condition_test(cond: &SynExpr) -> Option<Guard> {
                 when,
                 tests: None,
                 fills: false,
+                after_exit: false,
             })
         }
         _ => None,
