@@ -58,13 +58,21 @@ pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Optio
 }
 
 /// Does the receiver of a method call come from a slow call, directly (`a().b()`) or
-/// through a local name bound to one (`x = a(); x.b()`, `x = x.b()`)?
+/// through a local name bound to one (`x = a(); x.b()`, `x = x.b()`), attributes read
+/// on the way included (`sf = Salesforce(...); sf.Lead.create(...)`)?
 fn receiver_is_slow(project: &Project, call: CallRef, async_context: bool, budget: u32) -> bool {
     if budget == 0 {
         return false;
     }
     let c = project.call(call);
     let mut recv = c.receiver();
+    while let Some(crate::model::Expr {
+        kind: ExprKind::Attr(base, _),
+        ..
+    }) = recv
+    {
+        recv = Some(base);
+    }
     // `x`: the value it was bound to where the call is made, when that is a call made
     // in the same function (a client connected once at module level is not this
     // request's slow call: what the request does with it is).
