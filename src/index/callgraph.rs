@@ -644,7 +644,10 @@ fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> F
             continue;
         };
         graph.calls.entry(owner).or_default().push(c);
-        let target = project.call_target(c);
+        // A function whose decorator runs it on a thread: the call starts it and returns.
+        let target = project
+            .call_target(c)
+            .filter(|t| !project.runs_elsewhere_when_called(*t));
         // A hook the class leaves to its subclasses: their overrides run. An entry of a
         // dispatch table: any of the table's functions may.
         let overrides = project.overrides_run_by(c);

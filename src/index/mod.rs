@@ -154,6 +154,9 @@ pub struct Project {
     class_statements: OnceLock<dataflow::ClassStatements>,
     /// The receivers of model and project signals, found when first asked.
     signal_receivers: OnceLock<signals::SignalReceivers>,
+    /// Project decorators whose wrapper runs the decorated function on a thread or an
+    /// executor, by decorator (`runs_elsewhere_when_called`).
+    offloading_decorators: std::sync::Mutex<std::collections::HashMap<FuncRef, bool>>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -241,6 +244,7 @@ impl Project {
             model_names: Default::default(),
             class_statements: OnceLock::new(),
             signal_receivers: OnceLock::new(),
+            offloading_decorators: Default::default(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
@@ -730,6 +734,60 @@ impl Project {
                 }
             }
         }
+    }
+
+    /// `f` is decorated by a project decorator whose wrapper hands the function it
+    /// decorates to a thread or an executor (`def postpone(fn): def run(*a, **kw):
+    /// Thread(target=fn, args=a).start(); return run`): calling `f` runs its body there,
+    /// not in the caller. A wrapper that may also call it inline (under a setting) counts:
+    /// handing it on is what the decorator is for.
+    pub fn runs_elsewhere_when_called(&self, f: FuncRef) -> bool {
+        if self.models.language(f.file) != Language::Python {
+            return false;
+        }
+        let s = self.scope(f);
+        let Some(parent) = s.parent else {
+            return false;
+        };
+        s.decorators.iter().any(|d| {
+            matches!(self.resolve(f.file, parent, &d.expr), Value::Function(deco)
+                if self.offloading_decorator(deco))
+        })
+    }
+
+    fn offloading_decorator(&self, deco: FuncRef) -> bool {
+        let known = self
+            .offloading_decorators
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&deco)
+            .copied();
+        if let Some(v) = known {
+            return v;
+        }
+        let model = &self.models[deco.file];
+        let v = model.scopes[deco.scope].params.first().is_some_and(|param| {
+            model.calls.iter().enumerate().any(|(i, c)| {
+                let wrapper = FuncRef {
+                    file: deco.file,
+                    scope: model.enclosing_function(c.scope),
+                };
+                wrapper != deco
+                    && handlers::returns_function(self, deco, wrapper)
+                    && c.args
+                        .iter()
+                        .any(|a| matches!(&a.value.kind, crate::model::ExprKind::Name(n) if *n == param.name))
+                    && self.is_offload(CallRef {
+                        file: deco.file,
+                        call: i,
+                    })
+            })
+        });
+        self.offloading_decorators
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(deco, v);
+        v
     }
 
     /// A call that runs the function it is given somewhere else (thread, executor).

@@ -28,6 +28,9 @@ pub struct SignalEdge {
     /// for a save of a row that exists (`save(update_fields=...)`, an instance read from
     /// the database), unknown otherwise.
     pub created: Option<bool>,
+    /// The receiver is a model method hooked to the save (`@hook(AFTER_CREATE)`), not a
+    /// signal receiver.
+    pub hook: bool,
 }
 
 #[derive(Debug, Default)]
@@ -36,6 +39,9 @@ pub struct SignalReceivers {
     model: HashMap<(usize, String), Vec<(FuncRef, String)>>,
     /// A project signal, by the module and name of its `Signal()` → receivers.
     custom: HashMap<(FileId, String), Vec<(FuncRef, String)>>,
+    /// Model methods hooked to their model's save or delete, with the value of
+    /// `created` they run for when only one (`AFTER_CREATE`: true).
+    hooks: HashMap<FuncRef, Option<bool>>,
 }
 
 impl SignalReceivers {
@@ -85,11 +91,96 @@ impl SignalReceivers {
                 }
             }
         }
+        out.add_hooks(project);
         for v in out.model.values_mut().chain(out.custom.values_mut()) {
             v.sort();
             v.dedup();
         }
         out
+    }
+
+    /// Model methods a decorator hooks to the model's own `save()` / `delete()`
+    /// (`[[signals.hooks]]`), as receivers of that model's save or delete group, for the
+    /// model and every project model deriving from it.
+    fn add_hooks(&mut self, project: &Project) {
+        let sig = &project.knowledge.django.signals;
+        if sig.hooks.is_empty() {
+            return;
+        }
+        let group_of = |method: &str| {
+            sig.model
+                .iter()
+                .position(|g| g.instance_methods.iter().any(|m| m == method))
+        };
+        // A hook's decorator is imported where it is used: the files naming its package.
+        let mut words: Vec<&str> = sig
+            .hooks
+            .iter()
+            .flat_map(|h| h.decorators.iter())
+            .filter_map(|p| p.root.split('.').next())
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        let mut hooked = Vec::new();
+        for (file, model) in project.python_models_mentioning(&words) {
+            for (scope, s) in model.functions() {
+                let Some(class) = s.class else {
+                    continue;
+                };
+                for d in &s.decorators {
+                    let Some(id) = d.expr.as_call() else {
+                        continue;
+                    };
+                    let callee = project.callee(CallRef { file, call: id });
+                    let Some(h) = sig
+                        .hooks
+                        .iter()
+                        .find(|h| h.decorators.iter().any(|p| project.matches(callee, p)))
+                    else {
+                        continue;
+                    };
+                    let Some(moment) = model.calls[id]
+                        .positional()
+                        .next()
+                        .and_then(|a| moment_name(&a.value))
+                    else {
+                        continue;
+                    };
+                    let has = |list: &[String]| list.contains(&moment);
+                    let method = if has(&h.save) {
+                        "save"
+                    } else if has(&h.delete) {
+                        "delete"
+                    } else {
+                        continue;
+                    };
+                    let Some(group) = group_of(method) else {
+                        continue;
+                    };
+                    let only = if has(&h.creating) {
+                        Some(true)
+                    } else if has(&h.updating) {
+                        Some(false)
+                    } else {
+                        None
+                    };
+                    let c = super::ClassRef { file, class };
+                    if project.is_model_class(c) {
+                        let f = FuncRef { file, scope };
+                        hooked.push((c, f, group, format!("@hook({moment})"), only));
+                    }
+                }
+            }
+        }
+        for (c, f, group, written, only) in hooked {
+            for model in project.model_and_subclasses(c) {
+                self.model
+                    .entry((group, model))
+                    .or_default()
+                    .push((f, written.clone()));
+            }
+            self.hooks.insert(f, only);
+        }
     }
 
     fn add(
@@ -178,6 +269,7 @@ impl SignalReceivers {
                                 signal: written.clone(),
                                 sender: None,
                                 created: None,
+                                hook: false,
                             },
                         ));
                     }
@@ -189,12 +281,20 @@ impl SignalReceivers {
                 } => {
                     let key = (*group, model.clone());
                     for (f, written) in self.model.get(&key).into_iter().flatten() {
+                        let hook = self.hooks.get(f);
+                        // `AFTER_CREATE` does not run for a save of an existing row.
+                        if let (Some(Some(only)), Some(created)) = (hook, created)
+                            && only != created
+                        {
+                            continue;
+                        }
                         out.push((
                             *f,
                             SignalEdge {
                                 signal: written.clone(),
                                 sender: Some(model.clone()),
                                 created: *created,
+                                hook: hook.is_some(),
                             },
                         ));
                     }
@@ -516,6 +616,16 @@ pub fn connections<'m>(
     out
 }
 
+/// The moment a hook decorator names: `AFTER_CREATE`, `lifecycle.AFTER_CREATE` or
+/// `"after_create"`, upper case.
+fn moment_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) | ExprKind::Attr(_, n) => Some(n.as_str().to_owned()),
+        ExprKind::Str(s) => Some(s.as_str().to_uppercase()),
+        _ => None,
+    }
+}
+
 fn name_expr(name: &str) -> Expr {
     Expr::new(ExprKind::Name(name.into()), Default::default())
 }
@@ -536,6 +646,27 @@ fn sender_model(project: &Project, file: FileId, scope: ScopeId, e: &Expr) -> Op
 }
 
 impl Project {
+    /// The name of model class `c` and of every project model deriving from it (the
+    /// files naming it hold them).
+    fn model_and_subclasses(&self, c: super::ClassRef) -> Vec<String> {
+        let name = self.models[c.file].classes[c.class]
+            .name
+            .as_str()
+            .to_owned();
+        let mut out = vec![name.clone()];
+        for (file, model) in self.python_models_mentioning(&[name.as_str()]) {
+            for (i, class) in model.classes.iter().enumerate() {
+                let sub = super::ClassRef { file, class: i };
+                if sub != c && !class.bases.is_empty() && self.class_ancestry(sub).0.contains(&c) {
+                    out.push(class.name.as_str().to_owned());
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// The receivers of model and project signals (built once).
     pub fn signal_receivers(&self) -> &SignalReceivers {
         self.signal_receivers

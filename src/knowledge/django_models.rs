@@ -65,6 +65,28 @@ pub struct Signals {
     /// Methods of such a signal that run its receivers before returning.
     #[serde(default)]
     pub send_methods: Vec<String>,
+    /// Model methods a decorator makes run inside the model's own `save()` / `delete()`.
+    #[serde(default)]
+    pub hooks: Vec<ModelHooks>,
+}
+
+/// A decorator that makes a model method run inside the model's `save()` or `delete()`
+/// (django-lifecycle's `@hook(AFTER_CREATE)`), by the moment named as its first argument.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelHooks {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub decorators: Vec<PathPattern>,
+    /// Moments (upper case, as the library's constants) run by `save()`.
+    pub save: Vec<String>,
+    /// Moments run by `delete()`.
+    pub delete: Vec<String>,
+    /// Of the save moments, those run only for a new row, and those only for an
+    /// existing one.
+    #[serde(default)]
+    pub creating: Vec<String>,
+    #[serde(default)]
+    pub updating: Vec<String>,
 }
 
 /// Model signals sent by instance and manager methods of the model named as `sender`.

@@ -105,7 +105,9 @@ fn check(cx: &mut Checker, func: FuncRef) {
         // (`order.save()` runs the `post_save` receivers of `Order`), the functions
         // it hands the target to call (`with_retry(fetch)` runs `fetch`) and the
         // subclasses' overrides of a hook the class leaves to them (`self.run()`).
-        let target = project.call_target(call);
+        let target = project
+            .call_target(call)
+            .filter(|t| !project.runs_elsewhere_when_called(*t));
         let mut targets: Vec<FuncRef> = target.into_iter().collect();
         targets.extend(
             project
@@ -179,6 +181,10 @@ fn signal_note<'a>(project: &Project, mut path: impl Iterator<Item = &'a Edge>) 
         let s: &SignalEdge = project.graph.signal_edge(e.call, e.target)?;
         let receiver = project.display_name(e.target);
         Some(match &s.sender {
+            Some(model) if s.hook => format!(
+                "`{receiver}` is hooked to `{model}` with `{}`: the model's own `save()` / `delete()` calls it before returning",
+                s.signal
+            ),
             Some(model) => format!(
                 "`{receiver}` receives `{}` from `{model}`: Django runs it inside the call that sends it, before that call returns",
                 s.signal

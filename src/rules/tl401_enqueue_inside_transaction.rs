@@ -163,7 +163,10 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
     let Context::Atomic(atomic) = context(project, call) else {
         return;
     };
-    let Some(target) = project.call_target(call) else {
+    let Some(target) = project
+        .call_target(call)
+        .filter(|t| !project.runs_elsewhere_when_called(*t))
+    else {
         return;
     };
     let Some(owner) = project.call_owner(call) else {
