@@ -667,6 +667,14 @@ fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> F
                 .entry(owner)
                 .or_default()
                 .push(Edge { call: c, target });
+            // The wrappers its project decorators put around it run first.
+            for &w in project.wrappers_of(target).iter() {
+                graph
+                    .out
+                    .entry(owner)
+                    .or_default()
+                    .push(Edge { call: c, target: w });
+            }
             for f in project.callbacks_run_by(c, target) {
                 if graph.callbacks.insert((c, f)) {
                     graph

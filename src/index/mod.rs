@@ -157,6 +157,8 @@ pub struct Project {
     /// Project decorators whose wrapper runs the decorated function on a thread or an
     /// executor, by decorator (`runs_elsewhere_when_called`).
     offloading_decorators: std::sync::Mutex<std::collections::HashMap<FuncRef, bool>>,
+    /// The wrappers project decorators put around a function, by function (`wrappers_of`).
+    wrappers: std::sync::Mutex<std::collections::HashMap<FuncRef, std::sync::Arc<[FuncRef]>>>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -245,6 +247,7 @@ impl Project {
             class_statements: OnceLock::new(),
             signal_receivers: OnceLock::new(),
             offloading_decorators: Default::default(),
+            wrappers: Default::default(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),
@@ -753,6 +756,68 @@ impl Project {
             matches!(self.resolve(f.file, parent, &d.expr), Value::Function(deco)
                 if self.offloading_decorator(deco))
         })
+    }
+
+    /// The wrappers `f`'s project decorators put around it: a call of `f` runs them (and
+    /// they call `f`).
+    pub fn wrappers_of(&self, f: FuncRef) -> std::sync::Arc<[FuncRef]> {
+        let s = self.scope(f);
+        if s.decorators.is_empty() || self.models.language(f.file) != Language::Python {
+            return std::sync::Arc::from([]);
+        }
+        let known = self
+            .wrappers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&f)
+            .cloned();
+        if let Some(v) = known {
+            return v;
+        }
+        let v: std::sync::Arc<[FuncRef]> = s
+            .decorators
+            .iter()
+            .filter_map(|d| self.decorator_wrapper(f, &d.expr))
+            .filter(|w| *w != f)
+            .collect();
+        self.wrappers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(f, v.clone());
+        v
+    }
+
+    /// The function that runs in place of `f` when `decorator` (one of `f`'s decorators)
+    /// is a project decorator wrapping it: the function defined in the decorator and
+    /// returned by it (`def require_token(fn): def check(*a, **kw): ...; return check`),
+    /// or in what a decorator factory returns (`@retry(3)`). `None` for a decorator that
+    /// registers or returns the function itself.
+    pub fn decorator_wrapper(&self, f: FuncRef, decorator: &crate::model::Expr) -> Option<FuncRef> {
+        let parent = self.scope(f).parent?;
+        let inner = |outer: FuncRef| -> Option<FuncRef> {
+            self.models[outer.file]
+                .functions()
+                .map(|(scope, _)| FuncRef {
+                    file: outer.file,
+                    scope,
+                })
+                .find(|w| handlers::returns_function(self, outer, *w))
+        };
+        match &decorator.kind {
+            crate::model::ExprKind::Call(id) => {
+                let Value::Function(factory) = self.callee(CallRef {
+                    file: f.file,
+                    call: *id,
+                }) else {
+                    return None;
+                };
+                inner(inner(*factory)?)
+            }
+            _ => match self.resolve(f.file, parent, decorator) {
+                Value::Function(deco) => inner(deco),
+                _ => None,
+            },
+        }
     }
 
     fn offloading_decorator(&self, deco: FuncRef) -> bool {

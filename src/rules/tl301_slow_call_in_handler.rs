@@ -63,6 +63,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
     }
     let name = project.display_name(func);
     let depth = project.settings.max_call_depth;
+    report_decorators(cx, func, &name);
     for &call in project.graph.calls_in(func) {
         let c = project.call(call);
         // Work the process keeps (`@lru_cache`, a compute-once guard) runs once, not in
@@ -170,6 +171,67 @@ fn check(cx: &mut Checker, func: FuncRef) {
             d.note(format!("how slow: {how}"));
         }
         if let Some(instead) = instead(project, slow.entry, &slow.name, &name) {
+            d.help(instead);
+        }
+    }
+}
+
+/// A project decorator on the handler runs its wrapper around every request: a slow call
+/// the wrapper makes before or after calling the handler (`@require_token` fetching an
+/// access token) holds the request too. Reported at the decorator.
+fn report_decorators(cx: &mut Checker, func: FuncRef, name: &str) {
+    let project = cx.project;
+    let depth = project.settings.max_call_depth;
+    if depth == 0 {
+        return;
+    }
+    for d in &project.scope(func).decorators {
+        let Some(wrapper) = project.decorator_wrapper(func, &d.expr) else {
+            continue;
+        };
+        let Some((path, site, slow)) = project.find_reachable(
+            None,
+            wrapper,
+            depth - 1,
+            |e| follows(project, e),
+            |c| {
+                if project.runs_once(c) {
+                    return None;
+                }
+                slow_call(project, c, false)
+            },
+        ) else {
+            continue;
+        };
+        let text = project.files[func.file].slice(d.expr.span).to_string();
+        let mut chain_text = format!("{name} ← @{text} → {}", project.display_name(wrapper));
+        for e in &path {
+            chain_text.push_str(&format!(" → {}", project.display_name(e.target)));
+        }
+        chain_text.push_str(&format!(" → {}", slow.name));
+        let d = cx.report(
+            func.file,
+            d.expr.span,
+            format!(
+                "decorator `@{text}` of request handler `{name}` reaches `{}`, which {}",
+                slow.name, slow.entry.why
+            ),
+        );
+        d.severity(slow.entry.severity)
+            .label(format!(
+                "its wrapper runs around every request: reaches a slow call ({})",
+                slow.entry.category
+            ))
+            .note(format!("call chain: {chain_text}"))
+            .related(
+                site.file,
+                project.call(site).span,
+                format!("`{}` is called here", slow.name),
+            );
+        if let Some(how) = &slow.entry.how_slow {
+            d.note(format!("how slow: {how}"));
+        }
+        if let Some(instead) = instead(project, slow.entry, &slow.name, name) {
             d.help(instead);
         }
     }
