@@ -909,10 +909,10 @@ fn exclude_prunes_walked_folders_and_force_exclude_named_files() {
     let p = project(&[
         (
             "tasklint.toml",
-            "extend-exclude = [\"migrations\", \"legacy/*.py\"]\n",
+            "extend-exclude = [\"generated\", \"legacy/*.py\"]\n",
         ),
         ("app/tasks.py", task),
-        ("app/migrations/0001_initial.py", task),
+        ("app/generated/0001_initial.py", task),
         ("legacy/old.py", task),
         ("legacy/keep/old.py", task),
         ("build/gen.py", task),
@@ -929,7 +929,7 @@ fn exclude_prunes_walked_folders_and_force_exclude_named_files() {
             .collect()
     };
     let out = run_in(p.path(), &["check", "--format", "concise"]);
-    // `migrations` at any depth, `legacy/*.py` anchored and not recursive, `build` built in.
+    // `generated` at any depth, `legacy/*.py` anchored and not recursive, `build` built in.
     assert_eq!(
         files(&out),
         ["app/tasks.py", "legacy/keep/old.py"],
@@ -942,13 +942,13 @@ fn exclude_prunes_walked_folders_and_force_exclude_named_files() {
             "check",
             "--format",
             "concise",
-            "app/migrations/0001_initial.py",
+            "app/generated/0001_initial.py",
             "legacy/old.py",
         ],
     );
     assert_eq!(
         files(&out),
-        ["app/migrations/0001_initial.py", "legacy/old.py"],
+        ["app/generated/0001_initial.py", "legacy/old.py"],
         "{out:?}"
     );
     let out = run_in(
@@ -958,7 +958,7 @@ fn exclude_prunes_walked_folders_and_force_exclude_named_files() {
             "--format",
             "concise",
             "--force-exclude",
-            "app/migrations/0001_initial.py",
+            "app/generated/0001_initial.py",
             "legacy/old.py",
             "app/tasks.py",
         ],
@@ -970,7 +970,7 @@ fn exclude_prunes_walked_folders_and_force_exclude_named_files() {
     assert_eq!(
         files(&out),
         [
-            "app/migrations/0001_initial.py",
+            "app/generated/0001_initial.py",
             "app/tasks.py",
             "build/gen.py"
         ],
