@@ -705,10 +705,25 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
         )
     } else if let Some(task) = project.call_target(call).and_then(|t| project.tasks.get(t)) {
         let fw = &project.knowledge.frameworks[task.framework];
+        let launcher =
+            crate::rules::tl101_task_called_directly::hands_its_work_on(project, task.func);
         format!(
-            "a direct call of the {} task `{}` (see TL101)",
+            "a direct call of the {} task `{}` (see TL101){}",
             fw.name,
-            project.display_name(task.func)
+            project.display_name(task.func),
+            if launcher {
+                ": the task hands all its work to other tasks, so calling it only starts them (not reported)"
+            } else {
+                ""
+            }
+        )
+    } else if let Some(t) = project
+        .call_target(call)
+        .filter(|t| project.runs_elsewhere_when_called(*t))
+    {
+        format!(
+            "the project function `{}`, which its decorator runs on a thread or an executor: the call starts it and returns, so tasklint does not follow it",
+            project.display_name(t)
         )
     } else if let Some(t) = project.call_target(call) {
         format!(

@@ -353,3 +353,24 @@ fn a_slow_call_shared_by_handlers_is_said_to_be_reported_where_it_is() {
     );
     assert!(out.contains("TL301 slow-call-in-handler"), "{out}");
 }
+
+#[test]
+fn a_call_that_starts_work_elsewhere_says_so() {
+    let t = fixture_alone(
+        "TL301",
+        &["site/__init__.py", "site/urls.py", "site/background.py"],
+    );
+    // `notify_chat` is decorated `@in_background`, whose wrapper starts a thread.
+    let o = tasklint(&["explain", "site/background.py:53"], t.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("which its decorator runs on a thread or an executor"),
+        "{out}"
+    );
+    // `notify_now`'s decorator calls it inline: followed, and reported.
+    let o = tasklint(&["explain", "site/background.py:55"], t.path());
+    let out = stdout(&o);
+    assert!(out.contains("tasklint follows it"), "{out}");
+    assert!(out.contains("TL301 slow-call-in-handler"), "{out}");
+}

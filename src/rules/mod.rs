@@ -15,7 +15,7 @@ pub(crate) mod slow_calls;
 mod task_arguments;
 mod tl000_unreadable_source;
 mod tl001_unused_suppression;
-mod tl101_task_called_directly;
+pub(crate) mod tl101_task_called_directly;
 mod tl102_enqueue_on_plain_function;
 mod tl103_task_run_inline_in_handler;
 mod tl104_enqueue_arguments_mismatch;

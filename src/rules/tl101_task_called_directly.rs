@@ -142,7 +142,7 @@ fn check(cx: &mut Checker, call: CallRef) {
 /// `chord(parts)(done.si(key))`) and reaches no slow call itself: calling it directly
 /// starts the work on workers all the same, and only its small setup runs here (a
 /// progress record, the list of parts).
-fn hands_its_work_on(project: &Project, task: FuncRef) -> bool {
+pub(crate) fn hands_its_work_on(project: &Project, task: FuncRef) -> bool {
     let mut dispatches = false;
     for &c in project.graph.calls_in(task) {
         if project.call_owner(c) != Some(task) {
