@@ -389,7 +389,9 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
 /// built around one (`Form(data, instance=obj)`). An instance built by its constructor
 /// may be new; a parameter may be either.
 fn saves_existing_row(project: &Project, file: FileId, c: &Call, recv: &Expr) -> bool {
-    if c.keyword("update_fields").is_some()
+    // (`update_fields=None` is a full save, which may insert.)
+    if c.keyword("update_fields")
+        .is_some_and(|a| !matches!(a.value.kind, ExprKind::None))
         || c.keyword("force_update")
             .is_some_and(|a| matches!(a.value.kind, ExprKind::Bool(true)))
     {
