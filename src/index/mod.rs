@@ -159,6 +159,8 @@ pub struct Project {
     offloading_decorators: std::sync::Mutex<std::collections::HashMap<FuncRef, bool>>,
     /// The wrappers project decorators put around a function, by function (`wrappers_of`).
     wrappers: std::sync::Mutex<std::collections::HashMap<FuncRef, std::sync::Arc<[FuncRef]>>>,
+    /// What a method decorator's wrapper gets as `self`, by wrapper (`wrapper_self`).
+    wrapper_selves: std::sync::Mutex<std::collections::HashMap<FuncRef, Value>>,
     pub tasks: TaskRegistry,
     pub handlers: HandlerSet,
     pub graph: CallGraph,
@@ -248,6 +250,7 @@ impl Project {
             signal_receivers: OnceLock::new(),
             offloading_decorators: Default::default(),
             wrappers: Default::default(),
+            wrapper_selves: Default::default(),
             tasks: TaskRegistry::default(),
             handlers: HandlerSet::default(),
             graph: CallGraph::default(),

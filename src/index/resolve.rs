@@ -470,6 +470,14 @@ impl Project {
             let outer = s.parent.unwrap_or(0);
             return self.annotation_value(file, outer, annotation, depth + 1);
         }
+        // `def wrapper(self, *args, **kwargs)` returned by a decorator of methods: `self`
+        // is an instance of the classes whose methods it decorates.
+        if index == 0 && s.class.is_none() && p.name == "self" {
+            let v = self.wrapper_self(FuncRef { file, scope });
+            if !matches!(v, Value::Unknown) {
+                return v;
+            }
+        }
         // `form_valid(self, form)` of an editing view: the form it made.
         if let Some(class) = s.class
             && self
@@ -484,6 +492,65 @@ impl Project {
             return v;
         }
         Value::Unknown
+    }
+
+    /// The instance a method decorator's wrapper gets as `self`: the decorator (the
+    /// function defining and returning `wrapper`) is applied to methods of one class (an
+    /// instance of it) or of a few (one of them). Found in the files naming the decorator.
+    fn wrapper_self(&self, wrapper: FuncRef) -> Value {
+        let known = self
+            .wrapper_selves
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&wrapper)
+            .cloned();
+        if let Some(v) = known {
+            return v;
+        }
+        let v = self.wrapper_self_now(wrapper);
+        self.wrapper_selves
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(wrapper, v.clone());
+        v
+    }
+
+    fn wrapper_self_now(&self, wrapper: FuncRef) -> Value {
+        let Some(deco) = self.scope(wrapper).parent.map(|scope| FuncRef {
+            file: wrapper.file,
+            scope,
+        }) else {
+            return Value::Unknown;
+        };
+        if self.scope(deco).kind != ScopeKind::Function
+            || !super::handlers::returns_function(self, deco, wrapper)
+        {
+            return Value::Unknown;
+        }
+        let name = self.scope(deco).name.as_str().to_owned();
+        let mut classes: Vec<ClassRef> = Vec::new();
+        for (file, model) in self.python_models_mentioning(&[name.as_str()]) {
+            for (_, m) in model.functions() {
+                let (Some(class), Some(parent)) = (m.class, m.parent) else {
+                    continue;
+                };
+                let decorated = m.decorators.iter().any(|d| {
+                    matches!(&d.expr.kind, ExprKind::Name(n) | ExprKind::Attr(_, n) if *n == name)
+                        && matches!(self.resolve(file, parent, &d.expr), Value::Function(f) if f == deco)
+                });
+                let c = ClassRef { file, class };
+                if decorated && !classes.contains(&c) {
+                    classes.push(c);
+                }
+            }
+        }
+        match classes.len() {
+            1 => Value::Instance(classes[0]),
+            2..=MAX_ALTERNATIVES => {
+                Value::OneOf(classes.into_iter().map(Value::Instance).collect())
+            }
+            _ => Value::Unknown,
+        }
     }
 
     /// `CLIENTS["s3"]` (or `CLIENTS.get("s3")`) where `CLIENTS` is bound to a dict literal,
