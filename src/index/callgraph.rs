@@ -210,6 +210,29 @@ const FORWARDED: &str = "**";
 /// How many times a search enters one function with different known arguments.
 const MAX_VISITS: usize = 4;
 
+/// The functions a search has entered, with the known arguments of each entry: a
+/// function is entered again (at most [`MAX_VISITS`] times) when reached with other
+/// known arguments (`fetch(local=True)` after `fetch()` runs the branch the first call
+/// ruled out).
+#[derive(Default)]
+struct Visits {
+    seen: HashSet<(FuncRef, Known)>,
+    entries: HashMap<FuncRef, usize>,
+}
+
+impl Visits {
+    /// Records an entry of `f` with `known`; false when it was entered so already, or
+    /// too often.
+    fn enter(&mut self, f: FuncRef, known: &Known) -> bool {
+        let n = self.entries.entry(f).or_default();
+        if *n >= MAX_VISITS || !self.seen.insert((f, known.clone())) {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+}
+
 impl Project {
     /// Breadth-first search from `start` (depth ≤ `max_depth` calls) for the first call
     /// matching `pred`, following only the edges `follow` accepts. `entry` is the call
@@ -228,11 +251,8 @@ impl Project {
         let start_known = entry
             .map(|c| self.known_params(c, start))
             .unwrap_or_default();
-        // A function is searched again (a few times at most) when reached with other
-        // known arguments: `fetch(local=True)` after `fetch()` runs the branch the first
-        // call ruled out.
-        let mut visits: HashMap<FuncRef, usize> = HashMap::from([(start, 1)]);
-        let mut seen = HashSet::from([(start, start_known.clone())]);
+        let mut visits = Visits::default();
+        visits.enter(start, &start_known);
         let mut queue = VecDeque::from([(start, start_known, Vec::<Edge>::new())]);
         while let Some((f, known, path)) = queue.pop_front() {
             let runs = |c: CallRef| self.may_run(c, &known);
@@ -250,13 +270,8 @@ impl Project {
                 if !runs(e.call) || !follow(e) {
                     continue;
                 }
-                let n = visits.entry(e.target).or_default();
-                if *n >= MAX_VISITS {
-                    continue;
-                }
                 let next = self.known_params_from(e.call, e.target, &known);
-                if seen.insert((e.target, next.clone())) {
-                    *n += 1;
+                if visits.enter(e.target, &next) {
                     let mut p = path.clone();
                     p.push(*e);
                     queue.push_back((e.target, next, p));
@@ -725,12 +740,10 @@ impl Reach {
         let mut by_func: BTreeMap<FuncRef, Reached> = BTreeMap::new();
         // Handlers first (depth 0), then breadth-first, so each function keeps a shortest
         // path, from the first handler in a stable order.
-        // A function is searched again when reached with other known arguments (at most
-        // a few times): a branch its first caller's literal arguments rule out may run
-        // for another caller. Calls those arguments rule out are not followed, as
-        // [`Project::find_reachable`] does for the rules.
-        let mut seen: HashSet<(FuncRef, Known)> = HashSet::new();
-        let mut visits: HashMap<FuncRef, usize> = HashMap::new();
+        // Entered again for other known arguments, and calls those arguments rule out
+        // not followed, as [`Project::find_reachable`] does for the rules. Handlers are
+        // entered first without counting against their own later entries.
+        let mut visits = Visits::default();
         let mut queue: VecDeque<(FuncRef, FuncRef, Vec<Edge>, Known)> = VecDeque::new();
         for h in project.handlers.iter() {
             if let std::collections::btree_map::Entry::Vacant(e) = by_func.entry(h.func) {
@@ -738,7 +751,7 @@ impl Reach {
                     handler: h.func,
                     path: Vec::new(),
                 });
-                seen.insert((h.func, Known::new()));
+                visits.seen.insert((h.func, Known::new()));
                 queue.push_back((h.func, h.func, Vec::new(), Known::new()));
             }
         }
@@ -761,9 +774,7 @@ impl Reach {
                         path: p.clone(),
                     });
                 }
-                let n = visits.entry(e.target).or_default();
-                if *n < MAX_VISITS && seen.insert((e.target, next.clone())) {
-                    *n += 1;
+                if visits.enter(e.target, &next) {
                     queue.push_back((e.target, handler, p, next));
                 }
             }

@@ -76,11 +76,16 @@ pub struct InputFile {
 /// `cache[key]`, computed and kept on the first ask. The lock is not held while
 /// computing (the computation may ask the cache again): two threads asking at once both
 /// compute, and the answers are the same.
-fn memoized<V: Clone>(
-    cache: &std::sync::Mutex<std::collections::HashMap<String, V>>,
-    key: &str,
+fn memoized<K, Q, V>(
+    cache: &std::sync::Mutex<std::collections::HashMap<K, V>>,
+    key: &Q,
     compute: impl FnOnce() -> V,
-) -> V {
+) -> V
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: ToOwned<Owned = K> + std::hash::Hash + Eq + ?Sized,
+    V: Clone,
+{
     let known = cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -93,7 +98,7 @@ fn memoized<V: Clone>(
     cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(key.to_string(), v.clone());
+        .insert(key.to_owned(), v.clone());
     v
 }
 
@@ -768,26 +773,13 @@ impl Project {
         if s.decorators.is_empty() || self.models.language(f.file) != Language::Python {
             return std::sync::Arc::from([]);
         }
-        let known = self
-            .wrappers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&f)
-            .cloned();
-        if let Some(v) = known {
-            return v;
-        }
-        let v: std::sync::Arc<[FuncRef]> = s
-            .decorators
-            .iter()
-            .filter_map(|d| self.decorator_wrapper(f, &d.expr))
-            .filter(|w| *w != f)
-            .collect();
-        self.wrappers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(f, v.clone());
-        v
+        memoized(&self.wrappers, &f, || {
+            s.decorators
+                .iter()
+                .filter_map(|d| self.decorator_wrapper(f, &d.expr))
+                .filter(|w| *w != f)
+                .collect()
+        })
     }
 
     /// The function that runs in place of `f` when `decorator` (one of `f`'s decorators)
@@ -824,38 +816,26 @@ impl Project {
     }
 
     fn offloading_decorator(&self, deco: FuncRef) -> bool {
-        let known = self
-            .offloading_decorators
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&deco)
-            .copied();
-        if let Some(v) = known {
-            return v;
-        }
-        let model = &self.models[deco.file];
-        let v = model.scopes[deco.scope].params.first().is_some_and(|param| {
-            model.calls.iter().enumerate().any(|(i, c)| {
-                let wrapper = FuncRef {
-                    file: deco.file,
-                    scope: model.enclosing_function(c.scope),
-                };
-                wrapper != deco
-                    && handlers::returns_function(self, deco, wrapper)
-                    && c.args
-                        .iter()
-                        .any(|a| matches!(&a.value.kind, crate::model::ExprKind::Name(n) if *n == param.name))
-                    && self.is_offload(CallRef {
+        memoized(&self.offloading_decorators, &deco, || {
+            let model = &self.models[deco.file];
+            model.scopes[deco.scope].params.first().is_some_and(|param| {
+                model.calls.iter().enumerate().any(|(i, c)| {
+                    let wrapper = FuncRef {
                         file: deco.file,
-                        call: i,
-                    })
+                        scope: model.enclosing_function(c.scope),
+                    };
+                    wrapper != deco
+                        && handlers::returns_function(self, deco, wrapper)
+                        && c.args.iter().any(|a| {
+                            matches!(&a.value.kind, crate::model::ExprKind::Name(n) if *n == param.name)
+                        })
+                        && self.is_offload(CallRef {
+                            file: deco.file,
+                            call: i,
+                        })
+                })
             })
-        });
-        self.offloading_decorators
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(deco, v);
-        v
+        })
     }
 
     /// A call that runs the function it is given somewhere else (thread, executor).

@@ -498,21 +498,9 @@ impl Project {
     /// function defining and returning `wrapper`) is applied to methods of one class (an
     /// instance of it) or of a few (one of them). Found in the files naming the decorator.
     fn wrapper_self(&self, wrapper: FuncRef) -> Value {
-        let known = self
-            .wrapper_selves
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&wrapper)
-            .cloned();
-        if let Some(v) = known {
-            return v;
-        }
-        let v = self.wrapper_self_now(wrapper);
-        self.wrapper_selves
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(wrapper, v.clone());
-        v
+        super::memoized(&self.wrapper_selves, &wrapper, || {
+            self.wrapper_self_now(wrapper)
+        })
     }
 
     fn wrapper_self_now(&self, wrapper: FuncRef) -> Value {

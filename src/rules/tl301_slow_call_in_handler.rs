@@ -2,9 +2,10 @@
 //! sync request handler, directly or through project functions.
 
 use super::context::{Reaches, chain, report_reached};
-use super::slow_calls::{SHARED_BY, instead, name_roots, slow_call};
+use super::slow_calls::{SHARED_BY, SlowMatch, instead, name_roots, slow_call};
 use super::{Check, Checker, Rule};
 use crate::catalogue;
+use crate::diagnostic::Diagnostic;
 use crate::index::callgraph::Edge;
 use crate::index::signals::SignalEdge;
 use crate::index::{CallRef, FuncRef, Project};
@@ -94,12 +95,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
                     name_roots(project, &others)
                 ));
             }
-            if let Some(how) = &slow.entry.how_slow {
-                d.note(format!("how slow: {how}"));
-            }
-            if let Some(instead) = instead(project, slow.entry, &slow.name, &name) {
-                d.help(instead);
-            }
+            advise(d, project, &slow, &name);
             continue;
         }
         // The function the call runs, then the signal receivers it runs
@@ -167,12 +163,7 @@ fn check(cx: &mut Checker, func: FuncRef) {
         if let Some(note) = signal_note(project, std::iter::once(&first).chain(&path)) {
             d.note(note);
         }
-        if let Some(how) = &slow.entry.how_slow {
-            d.note(format!("how slow: {how}"));
-        }
-        if let Some(instead) = instead(project, slow.entry, &slow.name, &name) {
-            d.help(instead);
-        }
+        advise(d, project, &slow, &name);
     }
 }
 
@@ -204,11 +195,10 @@ fn report_decorators(cx: &mut Checker, func: FuncRef, name: &str) {
             continue;
         };
         let text = project.files[func.file].slice(d.expr.span).to_string();
-        let mut chain_text = format!("{name} ← @{text} → {}", project.display_name(wrapper));
-        for e in &path {
-            chain_text.push_str(&format!(" → {}", project.display_name(e.target)));
-        }
-        chain_text.push_str(&format!(" → {}", slow.name));
+        let chain_text = format!(
+            "{name} ← @{text} → {}",
+            chain(project, wrapper, &path, Some(&slow.name))
+        );
         let d = cx.report(
             func.file,
             d.expr.span,
@@ -228,12 +218,17 @@ fn report_decorators(cx: &mut Checker, func: FuncRef, name: &str) {
                 project.call(site).span,
                 format!("`{}` is called here", slow.name),
             );
-        if let Some(how) = &slow.entry.how_slow {
-            d.note(format!("how slow: {how}"));
-        }
-        if let Some(instead) = instead(project, slow.entry, &slow.name, name) {
-            d.help(instead);
-        }
+        advise(d, project, &slow, name);
+    }
+}
+
+/// How slow the call is (a note) and what to do instead (the help line).
+fn advise(d: &mut Diagnostic, project: &Project, slow: &SlowMatch, handler: &str) {
+    if let Some(how) = &slow.entry.how_slow {
+        d.note(format!("how slow: {how}"));
+    }
+    if let Some(instead) = instead(project, slow.entry, &slow.name, handler) {
+        d.help(instead);
     }
 }
 
