@@ -70,9 +70,24 @@ impl ModuleTable {
             // Walk up while the folder is a package.
             let mut package_depth = 0;
             let mut dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-            while !dir.as_os_str().is_empty() && dirs_with_init.contains(&(*root, dir.clone())) {
+            while !dir.as_os_str().is_empty() {
+                let parent = dir.parent().unwrap_or(Path::new("")).to_path_buf();
+                // A folder without `__init__.py` inside a regular package is a namespace
+                // portion of that package (`pkg/utils/rest_framework/` is
+                // `pkg.utils.rest_framework`), not a source root: a name starting there
+                // would shadow a library of the same name.
+                let in_package = dirs_with_init.contains(&(*root, dir.clone()))
+                    || (!parent.as_os_str().is_empty()
+                        && dirs_with_init.contains(&(*root, parent.clone()))
+                        && dir
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(is_identifier));
+                if !in_package {
+                    break;
+                }
                 package_depth += 1;
-                dir = dir.parent().unwrap_or(Path::new("")).to_path_buf();
+                dir = parent;
             }
             // The package folders plus the file itself (`__init__` is dropped below).
             let keep = package_depth + 1;
@@ -231,6 +246,12 @@ impl ModuleTable {
     }
 }
 
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+}
+
 /// `a/b/c.py` → `["a", "b", "c"]`, or `None` when a part is not an identifier.
 fn module_parts(path: &Path) -> Option<Vec<String>> {
     let mut parts = Vec::new();
@@ -242,10 +263,7 @@ fn module_parts(path: &Path) -> Option<Vec<String>> {
         } else {
             s
         };
-        if s.is_empty()
-            || !s.chars().all(|c| c.is_alphanumeric() || c == '_')
-            || s.starts_with(|c: char| c.is_ascii_digit())
-        {
+        if !is_identifier(s) {
             return None;
         }
         parts.push(s.to_string());
@@ -293,6 +311,25 @@ mod tests {
         assert_eq!(t.file("pkg.tasks"), Some(1));
         assert_eq!(t.file("scripts.ns.tool"), Some(2));
         assert!(t.is_package("scripts.ns"));
+    }
+
+    #[test]
+    fn a_folder_without_init_inside_a_package_is_part_of_it() {
+        let t = table(&[
+            "app/__init__.py",
+            "app/api/__init__.py",
+            "app/api/utils/rest_framework/__init__.py",
+            "app/api/utils/rest_framework/viewsets.py",
+            "tools/__init__.py",
+            "tools/load-test/client/__init__.py",
+            "tools/load-test/client/auth.py",
+        ]);
+        // Not `rest_framework.viewsets`: that name belongs to the library it would shadow.
+        assert_eq!(t.name_of(3), Some("app.api.utils.rest_framework.viewsets"));
+        assert_eq!(t.file("rest_framework.viewsets"), None);
+        // A folder whose name is not an identifier cannot be imported through: the
+        // package below it starts a name.
+        assert_eq!(t.name_of(6), Some("client.auth"));
     }
 
     #[test]
