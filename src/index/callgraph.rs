@@ -36,6 +36,9 @@ pub struct CallGraph {
     signal_edges: HashMap<(CallRef, FuncRef), SignalEdge>,
     /// Edges to a function passed as an argument to the call's target, which calls it.
     callbacks: HashSet<(CallRef, FuncRef)>,
+    /// Edges to an inherited method called on an object of a subclass (`export.run()`
+    /// with `run` defined by a base of `export`'s class), with that subclass.
+    receivers: HashMap<(CallRef, FuncRef), ClassRef>,
 }
 
 impl CallGraph {
@@ -70,6 +73,7 @@ impl CallGraph {
                 graph.calls.extend(part.calls);
                 graph.signal_edges.extend(part.signal_edges);
                 graph.callbacks.extend(part.callbacks);
+                graph.receivers.extend(part.receivers);
             }
             todo = next.into_iter().collect();
         }
@@ -106,6 +110,15 @@ impl CallGraph {
         !self.callbacks.is_empty() && self.callbacks.contains(&(call, target))
     }
 
+    /// The subclass an edge's call runs its (inherited) target on, when the call's
+    /// receiver says.
+    fn receiver(&self, call: CallRef, target: FuncRef) -> Option<ClassRef> {
+        if self.receivers.is_empty() {
+            return None;
+        }
+        self.receivers.get(&(call, target)).copied()
+    }
+
     pub fn signal_edge(&self, call: CallRef, target: FuncRef) -> Option<&SignalEdge> {
         if self.signal_edges.is_empty() {
             return None;
@@ -120,8 +133,14 @@ impl CallGraph {
 }
 
 /// What a call is known to pass for some of its target's parameters: the truthiness of
-/// literal arguments, and of the literal defaults of parameters it does not pass.
-type Known = Vec<(String, bool)>;
+/// literal arguments, and of the literal defaults of parameters it does not pass; and,
+/// for a method inherited from a base class, the subclass of the object it runs on (its
+/// `self.hook()` calls run that class's `hook`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct Known {
+    values: Vec<(String, bool)>,
+    receiver: Option<ClassRef>,
+}
 
 fn truthiness(e: &Expr) -> Option<bool> {
     match &e.kind {
@@ -137,7 +156,11 @@ fn truthiness(e: &Expr) -> Option<bool> {
 
 /// The value known for a parameter, by name.
 fn known_value(known: &Known, name: &str) -> Option<bool> {
-    known.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    known
+        .values
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| *v)
 }
 
 /// Each parameter of the function `scope` that a call can fill (not `*args` /
@@ -267,6 +290,7 @@ impl Project {
                 continue;
             }
             for e in self.graph.edges(f) {
+                let e = &self.dispatched(e, &known);
                 if !runs(e.call) || !follow(e) {
                     continue;
                 }
@@ -282,13 +306,102 @@ impl Project {
     }
 
     fn known_params(&self, call: CallRef, target: FuncRef) -> Known {
-        self.known_params_from(call, target, &Vec::new())
+        self.known_params_from(call, target, &Known::default())
     }
 
     /// As [`Project::known_params`], for a call made by a function whose own known
     /// values are `caller`: the keywords it holds in `**kwargs` and passes on with
-    /// `**kwargs` count as passed.
+    /// `**kwargs` count as passed, and a method it calls on its own `self` runs on the
+    /// object it runs on.
     fn known_params_from(&self, call: CallRef, target: FuncRef, caller: &Known) -> Known {
+        Known {
+            values: self.known_values_from(call, target, caller),
+            receiver: self.receiver_of(call, target, caller),
+        }
+    }
+
+    /// The subclass the object `call` runs `target` on belongs to, when known: from the
+    /// call's receiver (`export.run()`), or, for `self.hook()` / `super().hook()` in a
+    /// method known to run on an object of a subclass, that subclass.
+    fn receiver_of(&self, call: CallRef, target: FuncRef, caller: &Known) -> Option<ClassRef> {
+        if let Some(r) = self.graph.receiver(call, target) {
+            return Some(r);
+        }
+        let r = caller.receiver?;
+        let owner = ClassRef {
+            file: target.file,
+            class: self.scope(target).class?,
+        };
+        let c = self.call(call);
+        let ExprKind::Attr(recv, _) = &c.callee.kind else {
+            return None;
+        };
+        let same_object = match &recv.kind {
+            ExprKind::Name(n) => n == "self" || n == "cls",
+            ExprKind::Call(id) => matches!(
+                &self.models[call.file].calls[*id].callee.kind,
+                ExprKind::Name(n) if n == "super"
+            ),
+            _ => false,
+        };
+        (same_object && self.class_ancestry(r).0.contains(&owner)).then_some(r)
+    }
+
+    /// The edge as it runs when its caller is known to run on an object of a subclass:
+    /// `self.hook(...)` runs that class's `hook` (its override, or the one it inherits),
+    /// whichever method the call was resolved to without knowing the object.
+    fn dispatched(&self, e: &Edge, known: &Known) -> Edge {
+        let Some(r) = known.receiver else {
+            return *e;
+        };
+        let c = self.call(e.call);
+        let ExprKind::Attr(recv, name) = &c.callee.kind else {
+            return *e;
+        };
+        let on_self = matches!(&recv.kind, ExprKind::Name(n) if n == "self" || n == "cls");
+        let t = self.scope(e.target);
+        // Wrappers, callbacks and signal receivers of the call keep their own names.
+        if !on_self || t.class.is_none() || t.name != *name {
+            return *e;
+        }
+        match super::handlers::method_of(self, r, name) {
+            Some(m) => Edge {
+                call: e.call,
+                target: m,
+            },
+            None => *e,
+        }
+    }
+
+    /// The subclass of the target's class an inherited method is called on, when the
+    /// call's receiver says (`export.run()` with `export` a `SyncExport` and `run`
+    /// defined by its base `Export`).
+    pub(super) fn subclass_receiver(&self, call: CallRef, target: FuncRef) -> Option<ClassRef> {
+        let owner = ClassRef {
+            file: target.file,
+            class: self.scope(target).class?,
+        };
+        let c = self.call(call);
+        let ExprKind::Attr(recv, _) = &c.callee.kind else {
+            return None;
+        };
+        if matches!(&recv.kind, ExprKind::Name(n) if n == "self" || n == "cls") {
+            return None;
+        }
+        let class = match self.resolve(call.file, c.scope, recv) {
+            Value::Instance(k) | Value::Class(k) => k,
+            _ => self.model_receiver_class(call)?,
+        };
+        (class != owner && self.class_ancestry(class).0.contains(&owner)).then_some(class)
+    }
+
+    /// The known values of the target's parameters (see [`Known`]).
+    fn known_values_from(
+        &self,
+        call: CallRef,
+        target: FuncRef,
+        caller: &Known,
+    ) -> Vec<(String, bool)> {
         // A receiver gets the signal's arguments, not the call's: of those, only
         // `created` may be known (true when a manager call creates the row, false when a
         // save writes a row that exists).
@@ -325,6 +438,7 @@ impl Project {
         }
         let forwarded = |name: &str| {
             caller
+                .values
                 .iter()
                 .find(|(k, _)| k.strip_prefix(FORWARDED) == Some(name))
                 .map(|(_, v)| *v)
@@ -373,7 +487,7 @@ impl Project {
                 }
             }
             if forwards {
-                for (k, v) in caller {
+                for (k, v) in &caller.values {
                     if let Some(n) = k.strip_prefix(FORWARDED)
                         && !named(n)
                         && c.keyword(n).is_none()
@@ -441,6 +555,31 @@ impl Project {
     /// passes is known further down (`if wait:` two calls below a caller that passes no
     /// `wait`), which one step up the callers cannot see.
     fn path_may_run(&self, path: &[Edge], site: Option<CallRef>) -> bool {
+        self.path_fits_receivers(path) && self.path_guards_may_run(path, site)
+    }
+
+    /// False when a call of `path` runs another method than the edge says, the object
+    /// it is called on being known (`self.hook()` in a base method reached through
+    /// `export.run()` runs `export`'s class's `hook`, not another subclass's).
+    fn path_fits_receivers(&self, path: &[Edge]) -> bool {
+        if self.graph.receivers.is_empty() {
+            return true;
+        }
+        let mut receiver = None;
+        for e in path {
+            let known = Known {
+                values: Vec::new(),
+                receiver,
+            };
+            if self.dispatched(e, &known).target != e.target {
+                return false;
+            }
+            receiver = self.receiver_of(e.call, e.target, &known);
+        }
+        true
+    }
+
+    fn path_guards_may_run(&self, path: &[Edge], site: Option<CallRef>) -> bool {
         // Known values matter only to a call behind a guard: past the last one (or with
         // none below the root's own call), nothing is left to contradict.
         let guarded = |c: CallRef| !self.call(c).guards.is_empty();
@@ -452,7 +591,7 @@ impl Project {
                 _ => return true,
             }
         };
-        let mut known = Vec::new();
+        let mut known = Known::default();
         for (i, e) in path.iter().enumerate() {
             if !self.may_run(e.call, &known) {
                 return false;
@@ -468,7 +607,7 @@ impl Project {
     /// False when a guard of the call contradicts a known parameter value: the call
     /// sits in a branch that cannot run.
     fn may_run(&self, call: CallRef, known: &Known) -> bool {
-        if known.is_empty() {
+        if known.values.is_empty() {
             return true;
         }
         self.call(call)
@@ -544,8 +683,18 @@ impl Project {
     /// called on an instance the data flow knows (a manager query, `get_object_or_404`,
     /// a form's `save()`...), its own or inherited from a project ancestor.
     fn model_method(&self, call: CallRef) -> Option<FuncRef> {
+        let ExprKind::Attr(_, method) = &self.call(call).callee.kind else {
+            return None;
+        };
+        let class = self.model_receiver_class(call)?;
+        super::handlers::method_of(self, class, method)
+    }
+
+    /// The project model class of the instance a method call is made on
+    /// (`photo.save()`, `Task.objects.get(...).run()`), when the data flow says.
+    fn model_receiver_class(&self, call: CallRef) -> Option<ClassRef> {
         let c = self.call(call);
-        let ExprKind::Attr(base, method) = &c.callee.kind else {
+        let ExprKind::Attr(base, _) = &c.callee.kind else {
             return None;
         };
         // Cheap first: a local name or a call (`photo.save()`, `qs.get(...).save()`); the
@@ -584,7 +733,7 @@ impl Project {
                     .filter(|c| self.models[c.file].classes[c.class].name == model)?,
             },
         };
-        super::handlers::method_of(self, class, method)
+        Some(class)
     }
 
     /// The project class named `name` that the value of `expr` was made from: a class on
@@ -643,6 +792,7 @@ struct FileGraph {
     signal_edges: HashMap<(CallRef, FuncRef), SignalEdge>,
     /// Edges to a function passed as an argument to the call's target, which calls it.
     callbacks: HashSet<(CallRef, FuncRef)>,
+    receivers: HashMap<(CallRef, FuncRef), ClassRef>,
 }
 
 fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> FileGraph {
@@ -682,6 +832,9 @@ fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> F
                 .entry(owner)
                 .or_default()
                 .push(Edge { call: c, target });
+            if let Some(r) = project.subclass_receiver(c, target) {
+                graph.receivers.insert((c, target), r);
+            }
             // The wrappers its project decorators put around it run first.
             for &w in project.wrappers_of(target).iter() {
                 graph
@@ -751,8 +904,8 @@ impl Reach {
                     handler: h.func,
                     path: Vec::new(),
                 });
-                visits.seen.insert((h.func, Known::new()));
-                queue.push_back((h.func, h.func, Vec::new(), Known::new()));
+                visits.seen.insert((h.func, Known::default()));
+                queue.push_back((h.func, h.func, Vec::new(), Known::default()));
             }
         }
         while let Some((f, handler, path, known)) = queue.pop_front() {
@@ -760,6 +913,7 @@ impl Reach {
                 continue;
             }
             for e in project.graph.edges(f) {
+                let e = &project.dispatched(e, &known);
                 // A task's body runs on a worker; calling it inline is TL101's finding at
                 // that call, and what the body does is not the request's doing.
                 if project.tasks.get(e.target).is_some() || !project.may_run(e.call, &known) {

@@ -799,14 +799,48 @@ impl<'a> Lowerer<'a> {
                     augmented,
                 );
             }
-            "pattern_list"
-            | "tuple_pattern"
-            | "list_pattern"
-            | "tuple"
-            | "list"
-            | "parenthesized_expression" => {
-                for c in named_children(target) {
-                    self.bind_target(c, None, false);
+            "parenthesized_expression" => {
+                let children = named_children(target);
+                let value = if children.len() == 1 { value } else { None };
+                for c in children {
+                    self.bind_target(c, value.clone(), false);
+                }
+            }
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
+                let children = named_children(target);
+                // `obj, created = X.objects.get_or_create(...)`: each name is bound to its
+                // element of the value (`a, b = x, y`: to `x` and `y`), unless a `*rest`
+                // hides the positions.
+                let whole = match value {
+                    Some(BoundValue::Expr(e))
+                        if !augmented
+                            && !children
+                                .iter()
+                                .any(|c| c.kind_name() == "list_splat_pattern") =>
+                    {
+                        Some(e)
+                    }
+                    _ => None,
+                };
+                for (i, c) in children.into_iter().enumerate() {
+                    let element = whole.as_ref().map(|e| match &e.kind {
+                        ExprKind::Tuple(items) | ExprKind::List(items)
+                            if items.len() == named_children(target).len()
+                                && !items
+                                    .iter()
+                                    .any(|x| matches!(x.kind, ExprKind::Starred(_))) =>
+                        {
+                            items[i].clone()
+                        }
+                        _ => Expr::new(
+                            ExprKind::Subscript(
+                                Box::new(e.clone()),
+                                Box::new(Expr::new(ExprKind::Int(i as i64), span(c))),
+                            ),
+                            e.span,
+                        ),
+                    });
+                    self.bind_target(c, element.map(BoundValue::Expr), false);
                 }
             }
             "list_splat_pattern" | "as_pattern_target" => {
@@ -1190,9 +1224,14 @@ impl<'a> Lowerer<'a> {
 
     fn try_stmt(&mut self, n: Node) {
         let id = self.m.tries.len();
+        let last_statement = field(n, "body")
+            .and_then(|b| named_children(b).into_iter().last())
+            .filter(|last| last.kind_name() == "expression_statement")
+            .map(span);
         self.m.tries.push(Try {
             span: span(n),
             handlers: Vec::new(),
+            last_statement,
         });
         if let Some(b) = field(n, "body") {
             self.tries.push(id);

@@ -490,6 +490,8 @@ urlpatterns = [path("", home)]
 urlpatterns += [path("x/", other)]
 a = b = Order.objects.get(pk=1)
 first, second = pair
+left, right = west, east
+head, *rest = queue
 app.conf.beat_schedule = {"every": {"task": "shop.tasks.t"}}
 SETTINGS["key"] = 1
 for order in Order.objects.all():
@@ -524,12 +526,24 @@ if (n := compute()) > 1:
     assert!(
         matches!(&binding(&m, 0, "a").value, BoundValue::Expr(Expr { kind: ExprKind::Name(n), .. }) if n == "b")
     );
-    // Destructuring is not tracked.
-    assert!(matches!(binding(&m, 0, "first").value, BoundValue::Unknown));
-    assert!(matches!(
-        binding(&m, 0, "second").value,
-        BoundValue::Unknown
-    ));
+    // Destructuring binds each name to its element: `pair[0]`, `pair[1]`; of a tuple
+    // literal, to the element itself; with a `*rest`, to nothing known.
+    let element = |name: &str| match &binding(&m, 0, name).value {
+        BoundValue::Expr(Expr {
+            kind: ExprKind::Subscript(base, index),
+            ..
+        }) => match (&base.kind, &index.kind) {
+            (ExprKind::Name(b), ExprKind::Int(i)) => Some((b.to_string(), *i)),
+            _ => None,
+        },
+        _ => None,
+    };
+    assert_eq!(element("first"), Some(("pair".to_string(), 0)));
+    assert_eq!(element("second"), Some(("pair".to_string(), 1)));
+    assert!(
+        matches!(&binding(&m, 0, "left").value, BoundValue::Expr(Expr { kind: ExprKind::Name(n), .. }) if n == "west")
+    );
+    assert!(matches!(binding(&m, 0, "head").value, BoundValue::Unknown));
     // Attribute and subscript targets are attribute assignments, not bindings.
     let targets: Vec<String> = m
         .attr_assignments
