@@ -419,6 +419,25 @@ pub struct Arg {
 pub struct Try {
     pub span: Span,
     pub handlers: Vec<ExceptHandler>,
+    /// The body's last statement, when it is a simple one (`x = f()`): a handler runs
+    /// only if it raised, so the names it binds are not bound in the handlers.
+    #[serde(default)]
+    pub last_statement: Option<Span>,
+}
+
+impl FileModel {
+    /// Is a binding at `bound` skipped by the code at `at`: the binding is made by the
+    /// last statement of a `try` body and `at` is in one of its `except` handlers (the
+    /// handler runs only when that statement raised, before binding anything).
+    pub fn unbound_in_handler(&self, bound: Span, at: u32) -> bool {
+        self.tries.iter().any(|t| {
+            t.last_statement
+                .is_some_and(|s| s.start <= bound.start && bound.end <= s.end)
+                && t.handlers
+                    .iter()
+                    .any(|h| h.span.start <= at && at < h.span.end)
+        })
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

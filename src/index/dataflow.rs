@@ -86,7 +86,12 @@ impl Project {
                 .iter()
                 .filter(|b| b.name == name && !b.augmented)
                 .collect();
-            if let Some(b) = all.iter().rev().find(|b| b.bound_before(at)).or(all.last()) {
+            if let Some(b) = all
+                .iter()
+                .rev()
+                .find(|b| b.bound_before(at) && !model.unbound_in_handler(b.span, at))
+                .or(all.last())
+            {
                 return Some(BindingAt { scope, binding: b });
             }
             if s.kind == ScopeKind::Module {

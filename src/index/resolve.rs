@@ -322,7 +322,7 @@ impl Project {
             let b = all
                 .iter()
                 .rev()
-                .find(|b| b.bound_before(at))
+                .find(|b| b.bound_before(at) && !model.unbound_in_handler(b.span, at))
                 .or(all.last())
                 .copied();
             if let Some(b) = b {
@@ -363,7 +363,12 @@ impl Project {
             .map(|i| &module.bindings[*i as usize])
             .filter(|b| !b.augmented)
             .collect();
-        if let Some(b) = all.iter().rev().find(|b| b.bound_before(at)).or(all.last()) {
+        if let Some(b) = all
+            .iter()
+            .rev()
+            .find(|b| b.bound_before(at) && !model.unbound_in_handler(b.span, at))
+            .or(all.last())
+        {
             return self.binding_of(file, 0, b, depth + 1);
         }
         // `from x import *`, the last one first.
@@ -1037,6 +1042,14 @@ impl Project {
         };
         if let Step::Name(n) | Step::Attr(n) = last
             && n != name
+        {
+            return false;
+        }
+        // "Any method of the client" means its API, not the object protocol: building
+        // one (a subclass's `super().__init__(...)`) or entering it calls no service.
+        if matches!(last, Step::Any | Step::AnyAttr)
+            && name.starts_with("__")
+            && name.ends_with("__")
         {
             return false;
         }
