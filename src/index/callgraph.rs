@@ -697,13 +697,15 @@ impl Project {
         let ExprKind::Attr(base, _) = &c.callee.kind else {
             return None;
         };
-        // Cheap first: a local name or a call (`photo.save()`, `qs.get(...).save()`); the
-        // data flow, which says whether it is a model instance, is asked only then.
+        // Cheap first: a local name, a call or an element (`photo.save()`,
+        // `qs.get(...).save()`, `qs[0].save()`); the data flow, which says whether it is
+        // a model instance, is asked only then.
         // (`self` and attributes are what `resolve` follows already.)
         // Of attributes, only those the framework sets (`self.object`, `form.instance`).
         match &base.kind {
             ExprKind::Name(n) if n != "self" && n != "cls" => {}
-            ExprKind::Call(_) => {}
+            // `X.objects.get_or_create(...)[0].send()`, `qs[0].save()`.
+            ExprKind::Call(_) | ExprKind::Subscript(..) => {}
             ExprKind::Attr(_, n)
                 if n == "instance"
                     || self

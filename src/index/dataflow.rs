@@ -650,6 +650,41 @@ impl Project {
     /// A project class deriving from `django.db.models.Model` (or another model base).
     pub fn is_model_class(&self, c: ClassRef) -> bool {
         self.class_matches(c, &self.knowledge.django.models.bases)
+            || self
+                .class_ancestry(c)
+                .0
+                .iter()
+                .any(|k| self.declares_model_fields(*k))
+    }
+
+    /// Does the class's body assign a model field (`name = models.CharField(...)`)?
+    fn declares_model_fields(&self, c: ClassRef) -> bool {
+        if self.models.language(c.file) != crate::model::Language::Python {
+            return false;
+        }
+        let patterns = &self.knowledge.django.models.field_calls;
+        if patterns.is_empty() {
+            return false;
+        }
+        super::memoized(&self.model_fields, &c, || {
+            let model = &self.models[c.file];
+            let body = model.classes[c.class].body;
+            model.scopes[body].bindings.iter().any(|b| {
+                let crate::model::BoundValue::Expr(e) = &b.value else {
+                    return false;
+                };
+                let ExprKind::Call(id) = e.kind else {
+                    return false;
+                };
+                let callee = &model.calls[id].callee;
+                // Cheap first: a field is written `models.X(...)` or `X(...)`.
+                if !matches!(callee.kind, ExprKind::Name(_) | ExprKind::Attr(..)) {
+                    return false;
+                }
+                let v = self.resolve(c.file, body, callee);
+                patterns.iter().any(|p| self.matches(&v, p))
+            })
+        })
     }
 
     pub(crate) fn class_matches(&self, c: ClassRef, patterns: &[PathPattern]) -> bool {

@@ -152,6 +152,8 @@ pub struct Project {
     mentions: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[FileId]>>>,
     /// `overrides::subclasses`, by the class's `file:class`.
     subclasses: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[ClassRef]>>>,
+    /// Whether a class's body assigns a model field (`dataflow::declares_model_fields`).
+    model_fields: std::sync::Mutex<std::collections::HashMap<ClassRef, bool>>,
     /// Project model classes by lowercased name (`model_class_by_lower_name`).
     model_names: std::sync::Mutex<std::collections::HashMap<String, Option<ClassRef>>>,
     /// The files with a `class` statement, by the class's lowercased name, read from the
@@ -250,6 +252,7 @@ impl Project {
             entry: Default::default(),
             mentions: Default::default(),
             subclasses: Default::default(),
+            model_fields: Default::default(),
             model_names: Default::default(),
             class_statements: OnceLock::new(),
             signal_receivers: OnceLock::new(),

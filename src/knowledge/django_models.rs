@@ -108,6 +108,10 @@ pub struct ModelSignal {
 pub struct Models {
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub bases: Vec<PathPattern>,
+    /// Field classes: a project class whose body assigns a call of one is a model
+    /// whatever its bases (an abstract model of an unlisted package).
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub field_calls: Vec<PathPattern>,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub class_factories: Vec<PathPattern>,
     #[serde(deserialize_with = "pattern::deserialize_list")]
