@@ -1225,7 +1225,7 @@ impl<'a> Lowerer<'a> {
     fn try_stmt(&mut self, n: Node) {
         let id = self.m.tries.len();
         let last_statement = field(n, "body")
-            .and_then(|b| named_children(b).into_iter().last())
+            .and_then(|b| named_children(b).into_iter().next_back())
             .filter(|last| last.kind_name() == "expression_statement")
             .map(span);
         self.m.tries.push(Try {
