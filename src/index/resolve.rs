@@ -1033,7 +1033,12 @@ impl Project {
         };
         if let Step::Call = last {
             return match value {
-                Value::Returned(inner) => self.matches_steps(inner, pattern, rest),
+                Value::Returned(inner) => {
+                    self.matches_steps(inner, pattern, rest)
+                        || self.external_model_row(value).is_some_and(|model| {
+                            self.matches_steps(&Value::External(model), pattern, rest)
+                        })
+                }
                 _ => false,
             };
         }
@@ -1065,10 +1070,71 @@ impl Project {
             return true;
         }
         match base.as_ref() {
-            Value::Returned(inner) => self.matches_steps(inner, pattern, rest),
+            Value::Returned(inner) => {
+                self.matches_steps(inner, pattern, rest)
+                    || self.external_model_row(base).is_some_and(|model| {
+                        self.matches_steps(&Value::External(model), pattern, rest)
+                    })
+            }
             // An instance of a project subclass (`class App(Celery)`).
             Value::Instance(c) => rest.is_empty() && self.derives_from(*c, pattern),
             _ => false,
+        }
+    }
+
+    /// The model class outside the project a manager call returns a row of
+    /// (`EmailDevice.objects.get(...)`, `Device.objects.filter(...).first()`): the row is
+    /// an instance of it, as `EmailDevice(...)` would be, for matching `EmailDevice().send`.
+    fn external_model_row(&self, value: &Value) -> Option<String> {
+        let Value::Returned(callee) = value else {
+            return None;
+        };
+        let qs = &self.knowledge.django.querysets;
+        let is = |list: &[String], n: &str| list.iter().any(|x| x == n);
+        match callee.as_ref() {
+            // `X.objects.get`
+            Value::External(path) => {
+                let (manager, method) = path.rsplit_once('.')?;
+                if !is(&qs.instance_methods, method) {
+                    return None;
+                }
+                self.external_model_of_rows(&Value::External(manager.to_string()))
+            }
+            // `X.objects.filter(...).first`
+            Value::Attr(rows, method) if is(&qs.instance_methods, method) => {
+                self.external_model_of_rows(rows)
+            }
+            _ => None,
+        }
+    }
+
+    /// The model class outside the project whose rows a manager or queryset value holds
+    /// (`X.objects`, `X.objects.filter(...)`, `X.objects.all().order_by(...)`).
+    fn external_model_of_rows(&self, value: &Value) -> Option<String> {
+        let qs = &self.knowledge.django.querysets;
+        let managers = &self.knowledge.django.models.manager_attributes;
+        match value {
+            Value::External(path) => {
+                let (model, manager) = path.rsplit_once('.')?;
+                managers
+                    .iter()
+                    .any(|m| m == manager)
+                    .then(|| model.to_string())
+            }
+            Value::Returned(callee) => match callee.as_ref() {
+                Value::External(path) => {
+                    let (rows, method) = path.rsplit_once('.')?;
+                    if !qs.queryset_methods.iter().any(|m| m == method) {
+                        return None;
+                    }
+                    self.external_model_of_rows(&Value::External(rows.to_string()))
+                }
+                Value::Attr(rows, method) if qs.queryset_methods.iter().any(|m| m == method) => {
+                    self.external_model_of_rows(rows)
+                }
+                _ => None,
+            },
+            _ => None,
         }
     }
 
