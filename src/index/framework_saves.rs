@@ -12,12 +12,16 @@ use crate::model::ExprKind;
 use super::handlers::method_of;
 use super::{ClassRef, Project, Value};
 
-/// A project class whose requests save a model through the framework.
+/// A project class whose requests save (or delete) a model through the framework.
 pub struct FrameworkSaved<'k> {
     pub class: ClassRef,
     /// The model's class name (as signal senders are keyed).
     pub model: String,
-    pub how: &'k FrameworkSave,
+    pub framework: &'k str,
+    /// How the framework writes it, for the note.
+    pub how: &'k str,
+    /// A delete (`pre_delete` / `post_delete`), not a save.
+    pub deletes: bool,
 }
 
 impl Project {
@@ -37,18 +41,34 @@ impl Project {
                     continue;
                 }
                 let c = ClassRef { file, class: i };
-                let Some(how) = shapes.iter().find(|s| self.class_matches(c, &s.bases)) else {
-                    continue;
-                };
-                if how.through.iter().any(|m| method_of(self, c, m).is_some()) {
-                    continue;
-                }
-                for model in self.saved_models(c, how) {
-                    out.push(FrameworkSaved {
-                        class: c,
-                        model,
-                        how,
-                    });
+                // A view may both save and delete (a DRF `ModelViewSet`, the admin).
+                for shape in shapes.iter().filter(|s| self.class_matches(c, &s.bases)) {
+                    let overridden = |through: &[String]| {
+                        through.iter().any(|m| method_of(self, c, m).is_some())
+                    };
+                    let mut writes = Vec::new();
+                    if shape.saves && !overridden(&shape.through) {
+                        writes.push((shape.how.as_str(), false));
+                    }
+                    if let Some(d) = &shape.deletes
+                        && !overridden(&d.through)
+                    {
+                        writes.push((d.how.as_str(), true));
+                    }
+                    if writes.is_empty() {
+                        continue;
+                    }
+                    for model in self.saved_models(c, shape) {
+                        for &(how, deletes) in &writes {
+                            out.push(FrameworkSaved {
+                                class: c,
+                                model: model.clone(),
+                                framework: &shape.framework,
+                                how,
+                                deletes,
+                            });
+                        }
+                    }
                 }
             }
         }

@@ -583,14 +583,15 @@ impl HandlerSet {
         }
         let receivers = project.signal_receivers();
         // Each receiver with the classes whose requests run it, in source order.
-        let mut by_receiver: BTreeMap<FuncRef, (String, Vec<String>)> = BTreeMap::new();
+        let mut by_receiver: BTreeMap<(FuncRef, bool), (String, Vec<String>)> = BTreeMap::new();
         let mut first_class: HashMap<FuncRef, (FileId, Span)> = HashMap::new();
         for s in &saves {
             let class = &project.models[s.class.file].classes[s.class.class];
-            for (f, signal) in receivers.save_receivers(project, &s.model) {
-                let saved_by = format!("`{}` ({}: {})", class.name, s.how.framework, s.how.how);
+            let method = if s.deletes { "delete" } else { "save" };
+            for (f, signal) in receivers.write_receivers(project, &s.model, method) {
+                let saved_by = format!("`{}` ({}: {})", class.name, s.framework, s.how);
                 let entry = by_receiver
-                    .entry(f)
+                    .entry((f, s.deletes))
                     .or_insert_with(|| (format!("`{signal}` of `{}`", s.model), Vec::new()));
                 if !entry.1.contains(&saved_by) {
                     entry.1.push(saved_by);
@@ -600,23 +601,23 @@ impl HandlerSet {
                     .or_insert((s.class.file, class.name_span));
             }
         }
-        for (f, (what, classes)) in by_receiver {
+        for ((f, deletes), (what, classes)) in by_receiver {
             let shown: Vec<&str> = classes.iter().take(3).map(String::as_str).collect();
             let more = match classes.len().saturating_sub(3) {
                 0 => String::new(),
                 n => format!(" and {n} more"),
             };
+            let (verb, kind) = if deletes {
+                ("deletes", "receiver of a delete the framework makes")
+            } else {
+                ("saves", "receiver of a save the framework makes")
+            };
             let note = format!(
-                "`{}` receives {what}, which the framework saves in the requests of {}{more}, so it runs in those requests",
+                "`{}` receives {what}, which the framework {verb} in the requests of {}{more}, so it runs in those requests",
                 project.display_name(f),
                 shown.join(", "),
             );
-            self.add_noted(
-                f,
-                "receiver of a save the framework makes",
-                first_class.get(&f).copied(),
-                Some(note),
-            );
+            self.add_noted(f, kind, first_class.get(&f).copied(), Some(note));
         }
     }
 }

@@ -245,11 +245,16 @@ impl SignalReceivers {
             .collect()
     }
 
-    /// The receivers a `save()` of the model named `model` runs, with their signal as
-    /// written where they are connected.
-    pub fn save_receivers(&self, project: &Project, model: &str) -> Vec<(FuncRef, String)> {
+    /// The receivers of the signals `instance.<method>()` (`save`, `delete`) sends for the
+    /// model named `model`, with their signal as written where they are connected.
+    pub fn write_receivers(
+        &self,
+        project: &Project,
+        model: &str,
+        method: &str,
+    ) -> Vec<(FuncRef, String)> {
         let mut out = Vec::new();
-        for group in save_groups(project) {
+        for group in groups_of(project, method) {
             if let Some(rs) = self.model.get(&(group, model.to_string())) {
                 out.extend(rs.iter().cloned());
             }
@@ -462,6 +467,11 @@ fn model_form_of_existing_row(project: &Project, file: FileId, scope: ScopeId, e
 
 /// The `[[signals.model]]` groups an instance's `save()` sends (pre_save / post_save).
 fn save_groups(project: &Project) -> impl Iterator<Item = usize> + '_ {
+    groups_of(project, "save")
+}
+
+/// The model signal groups an instance method sends.
+fn groups_of<'p>(project: &'p Project, method: &'p str) -> impl Iterator<Item = usize> + 'p {
     project
         .knowledge
         .django
@@ -469,7 +479,7 @@ fn save_groups(project: &Project) -> impl Iterator<Item = usize> + '_ {
         .model
         .iter()
         .enumerate()
-        .filter(|(_, g)| g.instance_methods.iter().any(|m| m == "save"))
+        .filter(move |(_, g)| g.instance_methods.iter().any(|m| m == method))
         .map(|(group, _)| group)
 }
 

@@ -50,7 +50,30 @@ pub struct FrameworkSave {
     #[serde(default, deserialize_with = "pattern::deserialize_list")]
     pub registered_by: Vec<PathPattern>,
     /// How the framework saves, for the note.
+    #[serde(default)]
     pub how: String,
+    /// False for a class the framework only deletes through (`[...deletes]` then says
+    /// how).
+    #[serde(default = "yes")]
+    pub saves: bool,
+    /// The framework also deletes the instance (its `delete()` sends `pre_delete` /
+    /// `post_delete`).
+    #[serde(default)]
+    pub deletes: Option<FrameworkDelete>,
+}
+
+/// How the framework deletes an instance for such a class.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkDelete {
+    /// The framework methods the delete goes through (as [`FrameworkSave::through`]).
+    pub through: Vec<String>,
+    /// How, for the note.
+    pub how: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Signals whose receivers run inside the call that sends them.
