@@ -533,7 +533,7 @@ impl Project {
                 .iter()
                 .find(|k| k.parent == body && k.name == "Meta")
                 .map(|k| (k.body, "model"));
-            [(body, "model"), (body, "queryset")]
+            let declared = [(body, "model"), (body, "queryset")]
                 .into_iter()
                 .chain(meta)
                 .find_map(|(scope, name)| {
@@ -550,8 +550,33 @@ impl Project {
                         Origin::QuerySet { model, .. } => model,
                         _ => None,
                     }
-                })
+                });
+            declared.or_else(|| self.queryset_method_model(*a, depth))
         })
+    }
+
+    /// The model of the queryset a view class's own `get_queryset` returns
+    /// (`return Invite.objects.filter(org=...)`), when every return that says agrees:
+    /// what `get_object()` picks from.
+    fn queryset_method_model(&self, c: ClassRef, depth: u32) -> Option<String> {
+        let m = &self.models[c.file];
+        let method = m.classes[c.class]
+            .methods
+            .iter()
+            .find(|s| m.scopes[**s].name == "get_queryset")?;
+        let mut found: Option<String> = None;
+        for e in &m.scopes[*method].returns {
+            if let Origin::QuerySet {
+                model: Some(model), ..
+            } = self.origin_at(c.file, *method, e, e.span.start, depth + 1)
+            {
+                match &found {
+                    Some(f) if *f != model => return None,
+                    _ => found = Some(model),
+                }
+            }
+        }
+        found
     }
 
     /// The model of a parameter the framework fills with an instance: `instance` of a
