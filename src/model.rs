@@ -426,10 +426,23 @@ pub struct Try {
 }
 
 impl FileModel {
+    /// Of a name's bindings in one scope (in source order), the one code at `at` sees:
+    /// the last bound before it, skipping one a `try` body's last statement makes when
+    /// `at` is in its handlers; else the last of all (a use before any binding, in a
+    /// loop or a closure).
+    pub fn binding_seen_at<'b>(&self, bindings: &[&'b Binding], at: u32) -> Option<&'b Binding> {
+        bindings
+            .iter()
+            .rev()
+            .find(|b| b.bound_before(at) && !self.unbound_in_handler(b.span, at))
+            .or(bindings.last())
+            .copied()
+    }
+
     /// Is a binding at `bound` skipped by the code at `at`: the binding is made by the
     /// last statement of a `try` body and `at` is in one of its `except` handlers (the
     /// handler runs only when that statement raised, before binding anything).
-    pub fn unbound_in_handler(&self, bound: Span, at: u32) -> bool {
+    fn unbound_in_handler(&self, bound: Span, at: u32) -> bool {
         self.tries.iter().any(|t| {
             t.last_statement
                 .is_some_and(|s| s.start <= bound.start && bound.end <= s.end)

@@ -163,6 +163,11 @@ fn known_value(known: &Known, name: &str) -> Option<bool> {
         .map(|(_, v)| *v)
 }
 
+/// `self` or `cls`: the object (or class) the calling method runs on.
+fn names_self(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Name(n) if n == "self" || n == "cls")
+}
+
 /// Each parameter of the function `scope` that a call can fill (not `*args` /
 /// `**kwargs`, not the `self` a method called through an instance or class, or a
 /// constructor, gets implicitly), with what the call passes to it: by position, unless a
@@ -328,23 +333,26 @@ impl Project {
             return Some(r);
         }
         let r = caller.receiver?;
+        let (recv, owner) = self.method_call(call, target)?;
+        let same_object = names_self(recv)
+            || matches!(&recv.kind, ExprKind::Call(id) if matches!(
+                &self.models[call.file].calls[*id].callee.kind,
+                ExprKind::Name(n) if n == "super"
+            ));
+        (same_object && self.class_ancestry(r).0.contains(&owner)).then_some(r)
+    }
+
+    /// The receiver of a method call (`x` of `x.run()`) and the class that defines the
+    /// method it runs (`target`).
+    fn method_call(&self, call: CallRef, target: FuncRef) -> Option<(&Expr, ClassRef)> {
         let owner = ClassRef {
             file: target.file,
             class: self.scope(target).class?,
         };
-        let c = self.call(call);
-        let ExprKind::Attr(recv, _) = &c.callee.kind else {
-            return None;
-        };
-        let same_object = match &recv.kind {
-            ExprKind::Name(n) => n == "self" || n == "cls",
-            ExprKind::Call(id) => matches!(
-                &self.models[call.file].calls[*id].callee.kind,
-                ExprKind::Name(n) if n == "super"
-            ),
-            _ => false,
-        };
-        (same_object && self.class_ancestry(r).0.contains(&owner)).then_some(r)
+        match &self.call(call).callee.kind {
+            ExprKind::Attr(recv, _) => Some((recv, owner)),
+            _ => None,
+        }
     }
 
     /// The edge as it runs when its caller is known to run on an object of a subclass:
@@ -358,10 +366,9 @@ impl Project {
         let ExprKind::Attr(recv, name) = &c.callee.kind else {
             return *e;
         };
-        let on_self = matches!(&recv.kind, ExprKind::Name(n) if n == "self" || n == "cls");
         let t = self.scope(e.target);
         // Wrappers, callbacks and signal receivers of the call keep their own names.
-        if !on_self || t.class.is_none() || t.name != *name {
+        if !names_self(recv) || t.class.is_none() || t.name != *name {
             return *e;
         }
         match super::handlers::method_of(self, r, name) {
@@ -377,18 +384,11 @@ impl Project {
     /// call's receiver says (`export.run()` with `export` a `SyncExport` and `run`
     /// defined by its base `Export`).
     pub(super) fn subclass_receiver(&self, call: CallRef, target: FuncRef) -> Option<ClassRef> {
-        let owner = ClassRef {
-            file: target.file,
-            class: self.scope(target).class?,
-        };
-        let c = self.call(call);
-        let ExprKind::Attr(recv, _) = &c.callee.kind else {
-            return None;
-        };
-        if matches!(&recv.kind, ExprKind::Name(n) if n == "self" || n == "cls") {
+        let (recv, owner) = self.method_call(call, target)?;
+        if names_self(recv) {
             return None;
         }
-        let class = match self.resolve(call.file, c.scope, recv) {
+        let class = match self.resolve(call.file, self.call(call).scope, recv) {
             Value::Instance(k) | Value::Class(k) => k,
             _ => self.model_receiver_class(call)?,
         };

@@ -86,12 +86,7 @@ impl Project {
                 .iter()
                 .filter(|b| b.name == name && !b.augmented)
                 .collect();
-            if let Some(b) = all
-                .iter()
-                .rev()
-                .find(|b| b.bound_before(at) && !model.unbound_in_handler(b.span, at))
-                .or(all.last())
-            {
+            if let Some(b) = model.binding_seen_at(&all, at) {
                 return Some(BindingAt { scope, binding: b });
             }
             if s.kind == ScopeKind::Module {

@@ -319,13 +319,7 @@ impl Project {
             .peekable();
         if candidates.peek().is_some() {
             let all: Vec<_> = candidates.collect();
-            let b = all
-                .iter()
-                .rev()
-                .find(|b| b.bound_before(at) && !model.unbound_in_handler(b.span, at))
-                .or(all.last())
-                .copied();
-            if let Some(b) = b {
+            if let Some(b) = model.binding_seen_at(&all, at) {
                 return self.binding_of(file, scope, b, depth + 1);
             }
         }
@@ -363,12 +357,7 @@ impl Project {
             .map(|i| &module.bindings[*i as usize])
             .filter(|b| !b.augmented)
             .collect();
-        if let Some(b) = all
-            .iter()
-            .rev()
-            .find(|b| b.bound_before(at) && !model.unbound_in_handler(b.span, at))
-            .or(all.last())
-        {
+        if let Some(b) = model.binding_seen_at(&all, at) {
             return self.binding_of(file, 0, b, depth + 1);
         }
         // `from x import *`, the last one first.
@@ -1033,12 +1022,7 @@ impl Project {
         };
         if let Step::Call = last {
             return match value {
-                Value::Returned(inner) => {
-                    self.matches_steps(inner, pattern, rest)
-                        || self.external_model_row(value).is_some_and(|model| {
-                            self.matches_steps(&Value::External(model), pattern, rest)
-                        })
-                }
+                Value::Returned(inner) => self.returned_matches(value, inner, pattern, rest),
                 _ => false,
             };
         }
@@ -1070,16 +1054,27 @@ impl Project {
             return true;
         }
         match base.as_ref() {
-            Value::Returned(inner) => {
-                self.matches_steps(inner, pattern, rest)
-                    || self.external_model_row(base).is_some_and(|model| {
-                        self.matches_steps(&Value::External(model), pattern, rest)
-                    })
-            }
+            Value::Returned(inner) => self.returned_matches(base, inner, pattern, rest),
             // An instance of a project subclass (`class App(Celery)`).
             Value::Instance(c) => rest.is_empty() && self.derives_from(*c, pattern),
             _ => false,
         }
+    }
+
+    /// Does what a call returns (`returned`, the call of `callee`) match the steps before
+    /// its `()`: the callee does, or the call is a manager query of a model outside the
+    /// project, whose row is an instance of the model.
+    fn returned_matches(
+        &self,
+        returned: &Value,
+        callee: &Value,
+        pattern: &PathPattern,
+        steps: &[Step],
+    ) -> bool {
+        self.matches_steps(callee, pattern, steps)
+            || self
+                .external_model_row(returned)
+                .is_some_and(|model| self.matches_steps(&Value::External(model), pattern, steps))
     }
 
     /// The model class outside the project a manager call returns a row of

@@ -344,7 +344,7 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
     // `super().update(...)` in a model serializer's: the framework's implementation
     // saves the class's `Meta.model`.
     if let Some((model, created)) = super_save(project, call, c, method, recv) {
-        return save_groups(project)
+        return groups_of(project, "save")
             .map(|group| Sent::Model {
                 group,
                 model: model.clone(),
@@ -465,12 +465,8 @@ fn model_form_of_existing_row(project: &Project, file: FileId, scope: ScopeId, e
         )
 }
 
-/// The `[[signals.model]]` groups an instance's `save()` sends (pre_save / post_save).
-fn save_groups(project: &Project) -> impl Iterator<Item = usize> + '_ {
-    groups_of(project, "save")
-}
-
-/// The model signal groups an instance method sends.
+/// The `[[signals.model]]` groups an instance method sends (`save`: pre_save /
+/// post_save).
 fn groups_of<'p>(project: &'p Project, method: &'p str) -> impl Iterator<Item = usize> + 'p {
     project
         .knowledge

@@ -822,24 +822,29 @@ impl<'a> Lowerer<'a> {
                     }
                     _ => None,
                 };
+                // A literal of as many plain elements: each name gets its element itself.
+                let arity = children.len();
+                let literal = whole.as_ref().and_then(|e| match &e.kind {
+                    ExprKind::Tuple(items) | ExprKind::List(items)
+                        if items.len() == arity
+                            && !items.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) =>
+                    {
+                        Some(items)
+                    }
+                    _ => None,
+                });
                 for (i, c) in children.into_iter().enumerate() {
-                    let element = whole.as_ref().map(|e| match &e.kind {
-                        ExprKind::Tuple(items) | ExprKind::List(items)
-                            if items.len() == named_children(target).len()
-                                && !items
-                                    .iter()
-                                    .any(|x| matches!(x.kind, ExprKind::Starred(_))) =>
-                        {
-                            items[i].clone()
-                        }
-                        _ => Expr::new(
+                    let element = match (literal, &whole) {
+                        (Some(items), _) => Some(items[i].clone()),
+                        (None, Some(e)) => Some(Expr::new(
                             ExprKind::Subscript(
                                 Box::new(e.clone()),
                                 Box::new(Expr::new(ExprKind::Int(i as i64), span(c))),
                             ),
                             e.span,
-                        ),
-                    });
+                        )),
+                        (None, None) => None,
+                    };
                     self.bind_target(c, element.map(BoundValue::Expr), false);
                 }
             }
