@@ -703,6 +703,11 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
             e.severity.as_str(),
             e.why
         )
+    } else if let Some((q, value)) = crate::rules::slow_calls::quieted_call(project, call) {
+        format!(
+            "a slow call of the catalogue, but {} (`{} = \"{value}\"`): not reported",
+            q.why, q.setting
+        )
     } else if let Some(task) = project.call_target(call).and_then(|t| project.tasks.get(t)) {
         let fw = &project.knowledge.frameworks[task.framework];
         let launcher =

@@ -665,22 +665,31 @@ impl Project {
         found.unwrap_or(Value::Unknown)
     }
 
-    /// A method whose decorator makes it an attribute (`@property`, `@cached_property`):
-    /// reading it gives what the method returns.
-    fn is_property(&self, f: FuncRef) -> bool {
+    /// Is the method read as an attribute (`@property`, `@cached_property`), reading it
+    /// giving what it returns? On an instance, when a property decorator says so; on the
+    /// class itself, only when a class-level one is stacked with it (`@classmethod
+    /// @property`).
+    fn is_property(&self, f: FuncRef, instance: bool) -> bool {
         let scope = &self.models[f.file].scopes[f.scope];
         if scope.decorators.is_empty() {
             return false;
         }
         let parent = scope.parent.unwrap_or(0);
-        let patterns = &self.knowledge.values.properties.decorators;
-        scope.decorators.iter().any(|d| {
-            let v = match &d.expr.kind {
+        let properties = &self.knowledge.values.properties;
+        let decorators: Vec<Value> = scope
+            .decorators
+            .iter()
+            .map(|d| match &d.expr.kind {
                 ExprKind::Call(c) => self.resolve_callee(f.file, *c),
                 _ => self.resolve_at(f.file, parent, &d.expr, d.expr.span.start, 0),
-            };
-            patterns.iter().any(|p| self.matches(&v, p))
-        })
+            })
+            .collect();
+        let any_of = |patterns: &[PathPattern]| {
+            decorators
+                .iter()
+                .any(|v| patterns.iter().any(|p| self.matches(v, p)))
+        };
+        any_of(&properties.decorators) && (instance || any_of(&properties.class_level))
     }
 
     /// The absolute dotted path of an import, relative imports resolved against the
@@ -819,7 +828,7 @@ impl Project {
                     file: c.file,
                     scope: *m,
                 };
-                if instance && self.is_property(f) {
+                if self.is_property(f, instance) {
                     // An attribute read, never a call of the method.
                     return match self.returned_by(Value::Function(f), depth + 1) {
                         Value::Returned(inner) if matches!(*inner, Value::Function(g) if g == f) => {

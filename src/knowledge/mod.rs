@@ -111,6 +111,21 @@ pub struct SlowCall {
     /// a bare `Popen(...)` starts the program and returns).
     #[serde(default)]
     pub only_in_with: bool,
+    /// Quiet when the project's settings hand the work to a queue (`EMAIL_BACKEND` set
+    /// to a backend that enqueues the mail).
+    #[serde(default)]
+    pub quiet_when: Option<QuietWhen>,
+}
+
+/// A project setting that makes a slow call's entry quiet: every string the settings
+/// assign to it (at least one) is one of `values`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietWhen {
+    pub setting: String,
+    pub values: Vec<String>,
+    /// Why those values make it quiet, for `explain`.
+    pub why: String,
 }
 
 impl SlowCall {

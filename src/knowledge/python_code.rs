@@ -22,8 +22,18 @@ pub struct TestCode {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Values {
-    pub properties: Decorators,
+    pub properties: Properties,
     pub once_per_process: Decorators,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Properties {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub decorators: Vec<PathPattern>,
+    /// Stacked with a property decorator, these make it a property of the class too.
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub class_level: Vec<PathPattern>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -31,6 +31,7 @@ impl Knowledge {
                 only: Vec::new(),
                 except_names: Vec::new(),
                 only_in_with: false,
+                quiet_when: None,
             });
         }
         for d in &settings.handler_decorators {

@@ -3,7 +3,7 @@
 
 use crate::index::callgraph::Edge;
 use crate::index::{CallRef, FuncRef, Project, Value};
-use crate::knowledge::{PathPattern, SlowCall};
+use crate::knowledge::{PathPattern, QuietWhen, SlowCall};
 use crate::model::{BoundValue, ExprKind};
 
 /// One cause, one finding: a slow call in a project function that this many handlers (or
@@ -98,6 +98,22 @@ fn receiver_is_slow(project: &Project, call: CallRef, async_context: bool, budge
 }
 
 fn catalogued(project: &Project, call: CallRef, async_context: bool) -> Option<SlowMatch<'_>> {
+    catalogue_entry(project, call, async_context, true)
+}
+
+/// A call the catalogue lists but a project setting makes quiet (`send_mail` with a
+/// queueing `EMAIL_BACKEND`), with the setting's reason and value: for `explain`.
+pub fn quieted_call(project: &Project, call: CallRef) -> Option<(&QuietWhen, String)> {
+    let found = catalogue_entry(project, call, true, false)?;
+    quieted_by(project, found.entry)
+}
+
+fn catalogue_entry(
+    project: &Project,
+    call: CallRef,
+    async_context: bool,
+    unless_quieted: bool,
+) -> Option<SlowMatch<'_>> {
     let value = project.callee(call);
     // A project function can be a slow call too, when the configuration names it
     // (`slow-calls`).
@@ -115,11 +131,35 @@ fn catalogued(project: &Project, call: CallRef, async_context: bool) -> Option<S
                 && entry.admits(last)
                 && project.matches(value, pattern)
                 && (!entry.only_in_with || is_with_item(project, call))
+                && (!unless_quieted || quieted_by(project, entry).is_none())
         })
         .map(|(entry, pattern)| SlowMatch {
             entry,
             name: display(project, call, pattern),
         })
+}
+
+/// The setting that makes a catalogue entry quiet in this project, with the value it
+/// has: `EMAIL_BACKEND` naming a backend that queues the mail makes Django's mail API
+/// an enqueue. Every string the project's settings assign to it must be one of the
+/// entry's values (a development override to the console backend keeps it loud).
+pub fn quieted_by<'a>(
+    project: &'a Project,
+    entry: &'a SlowCall,
+) -> Option<(&'a QuietWhen, String)> {
+    let q = entry.quiet_when.as_ref()?;
+    let mut found = None;
+    for (_, b) in project.settings_bindings(&q.setting) {
+        let BoundValue::Expr(e) = &b.value else {
+            continue;
+        };
+        let Some(s) = e.as_str() else { continue };
+        if !q.values.iter().any(|v| v == s) {
+            return None;
+        }
+        found = Some(s.to_string());
+    }
+    found.map(|s| (q, s))
 }
 
 /// The top-level packages a value can come from, for the patterns that take any name:

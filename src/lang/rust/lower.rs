@@ -61,6 +61,10 @@ const EXPR_MACROS: &[&str] = &[
     "routes",
 ];
 
+/// Macros whose first argument is an expression and the rest something else:
+/// `matches!(value, Pattern | Other if guard)`.
+const FIRST_ARG_MACROS: &[&str] = &["matches", "assert_matches", "debug_assert_matches"];
+
 /// Macros that await the futures they are given: `tokio::join!(a(), b())`,
 /// `futures::try_join!(..)`. Their arguments are expressions.
 const JOIN_MACROS: &[&str] = &["join", "try_join"];
@@ -1585,6 +1589,14 @@ impl<'a> Lowerer<'a> {
             let mut out = Vec::new();
             self.json_args(mac.tokens.clone(), &mut out, 0);
             out
+        } else if FIRST_ARG_MACROS.contains(&last.as_str()) {
+            let first: TokenStream = comma_parts(mac.tokens.clone())
+                .into_iter()
+                .next()
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            self.token_args(first)
         } else {
             Vec::new()
         };
@@ -1594,15 +1606,8 @@ impl<'a> Lowerer<'a> {
     /// Reads `a, name = b, c` from a token stream: each top-level comma-separated part is
     /// an expression, or `name = expression`. Parts that are not are skipped.
     fn token_args(&mut self, tokens: TokenStream) -> Vec<Arg> {
-        let mut parts: Vec<Vec<TokenTree>> = vec![Vec::new()];
-        for t in tokens {
-            match &t {
-                TokenTree::Punct(p) if p.as_char() == ',' => parts.push(Vec::new()),
-                _ => parts.last_mut().expect("never empty").push(t),
-            }
-        }
         let mut args = Vec::new();
-        for part in parts {
+        for part in comma_parts(tokens) {
             if part.is_empty() {
                 continue;
             }
@@ -2064,4 +2069,16 @@ fn condition_test(cond: &SynExpr) -> Option<Guard> {
         }
         _ => None,
     }
+}
+
+/// The top-level comma-separated parts of a macro's tokens.
+fn comma_parts(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
+    let mut parts: Vec<Vec<TokenTree>> = vec![Vec::new()];
+    for t in tokens {
+        match &t {
+            TokenTree::Punct(p) if p.as_char() == ',' => parts.push(Vec::new()),
+            _ => parts.last_mut().expect("never empty").push(t),
+        }
+    }
+    parts
 }
