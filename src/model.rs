@@ -624,6 +624,16 @@ pub struct RustItems {
     /// Generic type parameters of functions bounded by a closure or future trait
     /// (`F: FnOnce(&mut Conn) -> R`, `where T: Future`): (function scope, names).
     pub closure_generics: Vec<(ScopeId, Vec<Name>)>,
+    /// Calls written in the arguments of a macro tasklint has no knowledge of, read
+    /// because every argument is an expression: (call, the innermost such macro call),
+    /// sorted by call. Whether they run where the macro is depends on its definition.
+    #[serde(default)]
+    pub in_macro: Vec<(CallId, CallId)>,
+    /// `macro_rules!` definitions: the name, and whether the expansion may not evaluate
+    /// its arguments in place (it stringifies them, or puts them in a closure, an
+    /// `async` block or a spawned task).
+    #[serde(default)]
+    pub macro_rules: Vec<(Name, bool)>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

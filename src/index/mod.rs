@@ -22,7 +22,7 @@ pub mod side_files;
 pub mod signals;
 pub mod tasks;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -37,7 +37,7 @@ pub use resolve::Value;
 pub use tasks::{Task, TaskRegistry};
 
 use crate::knowledge::Knowledge;
-use crate::model::{CallId, ClassId, FileModel, Language, ScopeId, ScopeKind};
+use crate::model::{CallId, ClassId, ExprKind, FileModel, Language, Name, ScopeId, ScopeKind};
 use crate::settings::Settings;
 use crate::source::{FileId, SourceFile};
 
@@ -159,6 +159,10 @@ pub struct Project {
     /// The files with a `class` statement, by the class's lowercased name, read from the
     /// bytes once (for the above).
     class_statements: OnceLock<dataflow::ClassStatements>,
+    /// The project's `macro_rules!` macros by name, and those whose expansion may not run
+    /// their arguments in place (read from the files that define macros, when first
+    /// asked).
+    macro_rules: OnceLock<(HashSet<Name>, HashSet<Name>)>,
     /// The receivers of model and project signals, found when first asked.
     signal_receivers: OnceLock<signals::SignalReceivers>,
     /// Project decorators whose wrapper runs the decorated function on a thread or an
@@ -253,6 +257,7 @@ impl Project {
             mentions: Default::default(),
             subclasses: Default::default(),
             model_fields: Default::default(),
+            macro_rules: OnceLock::new(),
             model_names: Default::default(),
             class_statements: OnceLock::new(),
             signal_receivers: OnceLock::new(),
@@ -711,6 +716,9 @@ impl Project {
     /// class level run at import and belong to no function.
     pub fn call_owner(&self, call: CallRef) -> Option<FuncRef> {
         let model = &self.models[call.file];
+        if self.deferred_by_macro(call) {
+            return None;
+        }
         let mut scope = model.calls[call.call].scope;
         loop {
             let s = &model.scopes[scope];
@@ -748,6 +756,78 @@ impl Project {
                 }
             }
         }
+    }
+
+    /// Is the call written in the arguments of a project macro whose expansion may not
+    /// run them where the macro is (`log_expr!(x)` expanding to `stringify!(x)`), directly
+    /// or through macros nested in it?
+    pub(crate) fn deferred_by_macro(&self, call: CallRef) -> bool {
+        let model = &self.models[call.file];
+        if model.rust.in_macro.is_empty() {
+            return false;
+        }
+        let mut at = call.call;
+        // Each step goes to an enclosing macro call, which comes later: this ends.
+        while let Ok(i) = model.rust.in_macro.binary_search_by_key(&at, |(c, _)| *c) {
+            let m = model.rust.in_macro[i].1;
+            if self.macro_defers(CallRef {
+                file: call.file,
+                call: m,
+            }) {
+                return true;
+            }
+            at = m;
+        }
+        false
+    }
+
+    /// Is this a call of a project macro whose `macro_rules!` expansion may not run its
+    /// arguments where it is written (see [`Project::deferred_by_macro`])?
+    pub(crate) fn macro_defers(&self, call: CallRef) -> bool {
+        let c = &self.models[call.file].calls[call.call];
+        if !c.is_macro {
+            return false;
+        }
+        let (_, deferring) = self.macro_rules();
+        match &c.callee.kind {
+            ExprKind::Name(path) if !deferring.is_empty() => {
+                deferring.contains(path.rsplit("::").next().unwrap_or(path))
+            }
+            _ => false,
+        }
+    }
+
+    /// Is this a call of a macro the project defines with `macro_rules!` (by its name)?
+    pub(crate) fn is_project_macro(&self, call: CallRef) -> bool {
+        let c = &self.models[call.file].calls[call.call];
+        if !c.is_macro {
+            return false;
+        }
+        let (all, _) = self.macro_rules();
+        match &c.callee.kind {
+            ExprKind::Name(path) if !all.is_empty() => {
+                all.contains(path.rsplit("::").next().unwrap_or(path))
+            }
+            _ => false,
+        }
+    }
+
+    fn macro_rules(&self) -> &(HashSet<Name>, HashSet<Name>) {
+        self.macro_rules.get_or_init(|| {
+            let mut all = HashSet::new();
+            let mut deferring = HashSet::new();
+            for &f in self.files_mentioning("macro_rules").iter() {
+                if self.models.language(f) == Language::Rust {
+                    for (name, defers) in &self.models[f].rust.macro_rules {
+                        all.insert(name.clone());
+                        if *defers {
+                            deferring.insert(name.clone());
+                        }
+                    }
+                }
+            }
+            (all, deferring)
+        })
     }
 
     /// `f` is decorated by a project decorator whose wrapper hands the function it

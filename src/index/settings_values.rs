@@ -13,7 +13,7 @@ use super::{CallRef, Project};
 impl Project {
     /// The files whose text contains `word`: only they can bind or pass it, so the
     /// others need not be parsed to look for it.
-    fn files_mentioning(&self, word: &str) -> std::sync::Arc<[FileId]> {
+    pub(super) fn files_mentioning(&self, word: &str) -> std::sync::Arc<[FileId]> {
         super::memoized(&self.mentions, word, || {
             let finder = memchr::memmem::Finder::new(word.as_bytes());
             let found: Vec<FileId> = (0..self.files.len())

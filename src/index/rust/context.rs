@@ -90,11 +90,12 @@ impl Project {
 
     /// Does this call run the closure it is given before it returns? Project functions
     /// are taken to (their code is read, and a wrapper that offloads is an offload), as
-    /// are macros (their arguments are expressions here) and the `[inline]` users.
+    /// are macros (their arguments are expressions here) but a project macro that spawns
+    /// or stringifies them, and the `[inline]` users.
     fn rust_runs_closure_inline(&self, call: CallRef) -> bool {
         let c = self.call(call);
         if c.is_macro {
-            return true;
+            return !self.macro_defers(call);
         }
         let callee = self.callee(call);
         if let Value::Function(f) = callee {
@@ -302,10 +303,14 @@ pub fn opaque_closure_params(project: &Project) -> HashSet<FuncRef> {
         }
         for (scope, params) in candidates {
             for p in &params {
+                // A use the project's macro hands elsewhere (`spawn_blocking!("x", move
+                // || f(p))`) does not run the closure here.
                 let used = calls_of.get(&scope).into_iter().flatten().any(|&id| {
                     let c = &model.calls[id];
-                    uses(model, &c.callee, p, 0)
-                        || c.args.iter().any(|a| uses(model, &a.value, p, 0))
+                    (uses(model, &c.callee, p, 0)
+                        || c.args.iter().any(|a| uses(model, &a.value, p, 0)))
+                        && !project.macro_defers(CallRef { file, call: id })
+                        && !project.deferred_by_macro(CallRef { file, call: id })
                 }) || scopes_of.get(&scope).into_iter().flatten().any(|&i| {
                     model.scopes[i]
                         .bindings

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use crate::model::{BoundValue, Expr, ExprKind, ImportTarget, ScopeId, ScopeKind};
 use crate::source::FileId;
 
-use super::super::{ClassRef, FuncRef, Project, Value};
+use super::super::{CallRef, ClassRef, FuncRef, Project, Value};
 use super::ModId;
 
 /// Resolution gives up (Unknown) beyond this many nested steps.
@@ -230,6 +230,15 @@ impl Project {
         depth: u32,
     ) -> Value {
         let c = &self.models[file].calls[id];
+        // A project macro given one expression gives back what it is given, maybe
+        // wrapped (`report_error!(reader.decode())?`): the value's methods are its.
+        // Another crate's macro is what its path says (`warp::path!(..)` is a filter).
+        if let [a] = c.args.as_slice()
+            && a.kind == crate::model::ArgKind::Positional
+            && self.is_project_macro(CallRef { file, call: id })
+        {
+            return self.rust_resolve(file, c.scope, &a.value, at, depth + 1);
+        }
         if let ExprKind::Attr(recv, m) = &c.callee.kind {
             let recv_value = match receiver {
                 Some(v) => v,

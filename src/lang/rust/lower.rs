@@ -1,10 +1,16 @@
 //! Lowers a syn syntax tree into the [`FileModel`] (see [`RustItems`] for how Rust maps
 //! onto it). Everything else is walked only to find the calls inside it.
 //!
-//! Macro calls are recorded as calls (`is_macro`) and their arguments are read only for
-//! a few macros whose arguments are plain expressions (`format!`, `vec!`, `join!`,
-//! `celery::app!`, ...): the rest are opaque token streams that tasklint does not guess
-//! at. `macro_rules!` bodies are skipped.
+//! Macro calls are recorded as calls (`is_macro`). The arguments of the macros listed
+//! below are read by their known shape (`format!`, `vec!`, `join!`, `select!`, tracing's
+//! fields, `celery::app!`, ...); any other macro's are read when every one is an
+//! expression, and the calls in them are noted (`RustItems::in_macro`): whether they run
+//! where the macro is written depends on its definition, which may be in another file
+//! (see `Project::deferred_by_macro`). A DSL or a list of statements stays opaque.
+//! `macro_rules!` bodies are not code: only whether they run their arguments in place is
+//! recorded.
+
+use std::collections::HashSet;
 
 use proc_macro2::{LineColumn, Spacing, TokenStream, TokenTree};
 use syn::spanned::Spanned;
@@ -208,6 +214,7 @@ pub fn lower(file: &syn::File, lines: &Lines) -> FileModel {
         globals: Vec::new(),
     });
     l.items(&file.items);
+    l.m.rust.in_macro.sort_unstable();
     l.m
 }
 
@@ -413,8 +420,17 @@ impl<'a> Lowerer<'a> {
                 self.cfg_items(m.mac.tokens.clone());
             }
             // `macro_rules! name { ... }` defines a macro: its body is a template, not
-            // code that runs.
-            Item::Macro(m) if m.ident.is_none() && !m.mac.path.is_ident("macro_rules") => {
+            // code that runs; what matters is whether it runs its arguments in place.
+            Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                if let Some(name) = &m.ident {
+                    let defers = expansion_defers(m.mac.tokens.clone());
+                    self.m
+                        .rust
+                        .macro_rules
+                        .push((name.to_string().into(), defers));
+                }
+            }
+            Item::Macro(m) if m.ident.is_none() => {
                 let span = self.sp(m.span());
                 self.macro_call(&m.mac, span);
             }
@@ -1597,6 +1613,26 @@ impl<'a> Lowerer<'a> {
                 .into_iter()
                 .collect();
             self.token_args(first)
+        } else if all_expressions(&mac.tokens) {
+            // Any other macro whose arguments are all expressions
+            // (`report_error!(client.fetch(url))`): read, and the calls in them noted, as
+            // whether they run here depends on the macro's definition (a project macro
+            // that stringifies or spawns them does not run them).
+            let first_call = self.m.calls.len();
+            let noted = self.m.rust.in_macro.len();
+            let args = self.token_args(mac.tokens.clone());
+            let id = self.push_call(callee, args, span, args_span, true);
+            // Calls of a macro nested in these arguments keep that innermost macro.
+            let inner: HashSet<CallId> = self.m.rust.in_macro[noted..]
+                .iter()
+                .map(|(c, _)| *c)
+                .collect();
+            for c in first_call..id {
+                if !inner.contains(&c) {
+                    self.m.rust.in_macro.push((c, id));
+                }
+            }
+            return id;
         } else {
             Vec::new()
         };
@@ -2081,4 +2117,104 @@ fn comma_parts(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
         }
     }
     parts
+}
+
+/// Does every top-level comma-separated part of a macro's tokens (at least one) parse as
+/// an expression? A trailing comma is allowed.
+fn all_expressions(tokens: &TokenStream) -> bool {
+    let parts = comma_parts(tokens.clone());
+    let n = parts.len();
+    let mut any = false;
+    for (i, part) in parts.into_iter().enumerate() {
+        if part.is_empty() {
+            if i + 1 == n && any {
+                continue;
+            }
+            return false;
+        }
+        if syn::parse2::<SynExpr>(part.into_iter().collect()).is_err() {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// Calls whose arguments a `macro_rules!` expansion would hand over rather than run:
+/// `stringify!($e)`, and any name with `spawn` in it (`tokio::spawn($e)`,
+/// `$crate::task::__spawn_blocking($e)`).
+const DEFERRING_CALLS: &[&str] = &["stringify", "concat", "lazy_static"];
+
+/// Words after which the rest of an expression runs later: `async { $e }`,
+/// `move || $e`, `Lazy::new(..)`.
+const DEFERRING_WORDS: &[&str] = &["async", "move", "Lazy", "LazyLock", "OnceCell", "OnceLock"];
+
+/// May a `macro_rules!` definition not evaluate its arguments where the macro is
+/// written? When an expansion puts one of its fragments (`$e`) into text
+/// (`stringify!`), a closure, an `async` block or a spawn. A closure that holds no
+/// fragment (`$e.map_err(|err| log(err))`) is fine.
+fn expansion_defers(tokens: TokenStream) -> bool {
+    // `$e`, `$($e),*`; not `$crate`, which names the macro's own crate.
+    fn has_fragment(tokens: &[TokenTree]) -> bool {
+        tokens.iter().enumerate().any(|(i, t)| match t {
+            TokenTree::Punct(p) => {
+                p.as_char() == '$'
+                    && !matches!(tokens.get(i + 1), Some(TokenTree::Ident(id)) if id == "crate")
+            }
+            TokenTree::Group(g) => has_fragment(&g.stream().into_iter().collect::<Vec<_>>()),
+            _ => false,
+        })
+    }
+    /// The tokens from `i` to the end of the expression: the next `,` or `;` of this
+    /// group.
+    fn rest_of_expression(tokens: &[TokenTree], i: usize) -> &[TokenTree] {
+        let end = tokens[i..]
+            .iter()
+            .position(|t| matches!(t, TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';')))
+            .map_or(tokens.len(), |n| i + n);
+        &tokens[i..end]
+    }
+    fn defers(tokens: &[TokenTree]) -> bool {
+        for (i, t) in tokens.iter().enumerate() {
+            let deferred = match t {
+                TokenTree::Ident(id) => {
+                    let word = id.to_string();
+                    if DEFERRING_CALLS.contains(&word.as_str()) || word.contains("spawn") {
+                        // The arguments: the first group within the next few tokens.
+                        tokens[i + 1..]
+                            .iter()
+                            .take(4)
+                            .find_map(|t| match t {
+                                TokenTree::Group(g) => Some(g),
+                                _ => None,
+                            })
+                            .is_some_and(|g| {
+                                has_fragment(&g.stream().into_iter().collect::<Vec<_>>())
+                            })
+                    } else {
+                        DEFERRING_WORDS.contains(&word.as_str())
+                            && has_fragment(rest_of_expression(tokens, i + 1))
+                    }
+                }
+                // A closure's `|` opens an expression: nothing before it in the group, or
+                // an operator or separator (`(|x| ..)`, `f(a, |x| ..)`, `= |x|`).
+                TokenTree::Punct(p)
+                    if p.as_char() == '|'
+                        && (i == 0
+                            || matches!(&tokens[i - 1], TokenTree::Punct(q)
+                                if matches!(q.as_char(), ',' | '=' | ';' | '>'))) =>
+                {
+                    has_fragment(rest_of_expression(tokens, i + 1))
+                }
+                TokenTree::Group(g) => defers(&g.stream().into_iter().collect::<Vec<_>>()),
+                _ => false,
+            };
+            if deferred {
+                return true;
+            }
+        }
+        false
+    }
+    // The matchers (`($e:expr)`) are walked too: they hold none of these words.
+    defers(&tokens.into_iter().collect::<Vec<_>>())
 }

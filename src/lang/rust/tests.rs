@@ -242,10 +242,19 @@ fn spans_count_characters_on_lines_with_wide_characters() {
 }
 
 #[test]
-fn macros_are_opaque_except_expression_macros() {
+fn macro_arguments_are_read_when_they_are_expressions() {
     let text = r#"
 macro_rules! run {
     ($e:expr) => { std::thread::sleep($e) };
+}
+macro_rules! later {
+    ($e:expr) => { std::thread::spawn(move || $e) };
+}
+macro_rules! named {
+    ($e:expr) => { stringify!($e) };
+}
+macro_rules! logged {
+    ($e:expr) => { $e.map_err(|err| log(err)) };
 }
 fn f() {
     println!("{}", compute(1));
@@ -253,6 +262,7 @@ fn f() {
     let v = vec![load(), load()];
     sqlx::query!("select 1", fetch());
     let app = celery::app!(broker = AMQPBroker { url }, tasks = [add, mul], task_routes = ["*" => "q"]);
+    html! { <div class="x">{ render() }</div> };
 }
 "#;
     let m = parse(text);
@@ -263,6 +273,7 @@ fn f() {
         vec![
             "compute",
             "println",
+            "std::thread::sleep",
             "my_macro",
             "load",
             "load",
@@ -270,27 +281,44 @@ fn f() {
             "fetch",
             "sqlx::query",
             "AMQPBroker",
-            "celery::app"
+            "celery::app",
+            "html"
         ]
     );
-    // An unknown macro stays unread; sqlx's query macros bind their arguments here.
-    let mac = m
-        .calls
-        .iter()
-        .find(|c| callee_name(c) == "my_macro")
-        .unwrap();
-    assert!(mac.is_macro && mac.args.is_empty());
-    let query = m
-        .calls
-        .iter()
-        .find(|c| callee_name(c) == "sqlx::query")
-        .unwrap();
+    // Another macro's expression arguments are read, their calls noted with the macro;
+    // a DSL stays unread.
+    let index = |name: &str| m.calls.iter().position(|c| callee_name(c) == name).unwrap();
+    let mac = &m.calls[index("my_macro")];
+    assert!(mac.is_macro && mac.args.len() == 1);
+    assert_eq!(
+        m.rust.in_macro,
+        vec![(index("std::thread::sleep"), index("my_macro"))]
+    );
+    assert!(m.calls[index("html")].args.is_empty());
+    // Known macros keep their shapes: sqlx's query macros bind their arguments here.
+    let query = &m.calls[index("sqlx::query")];
     assert!(query.is_macro && query.args.len() == 2);
-    let app = m.calls.last().unwrap();
+    let app = &m.calls[index("celery::app")];
     let tasks = app.keyword("tasks").unwrap();
     assert!(matches!(&tasks.value.kind, ExprKind::List(items) if items.len() == 2));
     assert!(app.keyword("broker").is_some());
     assert!(app.keyword("task_routes").is_none());
+    // Whether a definition runs its argument where the macro is written.
+    let defers: Vec<(&str, bool)> = m
+        .rust
+        .macro_rules
+        .iter()
+        .map(|(n, d)| (n.as_str(), *d))
+        .collect();
+    assert_eq!(
+        defers,
+        vec![
+            ("run", false),
+            ("later", true),
+            ("named", true),
+            ("logged", false)
+        ]
+    );
 }
 
 #[test]
