@@ -485,7 +485,56 @@ impl Project {
         {
             return v;
         }
+        // `def on_save(sender, instance, **kwargs)` under `@receiver(post_save,
+        // sender=Photo)`: Django passes the row saved (or deleted) as `instance`.
+        if p.name == "instance"
+            && s.class.is_none()
+            && let Some(v) = self.receiver_instance(file, scope, depth + 1)
+        {
+            return v;
+        }
         Value::Unknown
+    }
+
+    /// What a model signal receiver's `instance` is, by its decorator: an instance of the
+    /// project model `sender=` names, when every signal it receives is a model signal.
+    /// Read from the decorator itself, not from the project's receivers, which are
+    /// found through resolution.
+    fn receiver_instance(&self, file: FileId, scope: ScopeId, depth: u32) -> Option<Value> {
+        let model = &self.models[file];
+        let s = &model.scopes[scope];
+        let outer = s.parent.unwrap_or(0);
+        let decorators = &self.knowledge.signal_receivers.decorators;
+        let groups = &self.knowledge.django.signals.model;
+        s.decorators.iter().find_map(|d| {
+            let ExprKind::Call(id) = d.expr.kind else {
+                return None;
+            };
+            let call = &model.calls[id];
+            let sender = &call.keyword("sender")?.value;
+            let first = &call.positional().next()?.value;
+            let callee = self.resolve_callee(file, id);
+            if !decorators.iter().any(|p| self.matches(&callee, p)) {
+                return None;
+            }
+            let signals: Vec<&Expr> = match &first.kind {
+                ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().collect(),
+                _ => vec![first],
+            };
+            let model_signal = |e: &Expr| {
+                let v = self.resolve_at(file, outer, e, e.span.start, depth + 1);
+                groups
+                    .iter()
+                    .any(|g| g.signals.iter().any(|p| self.matches(&v, p)))
+            };
+            if signals.is_empty() || !signals.into_iter().all(model_signal) {
+                return None;
+            }
+            match self.resolve_at(file, outer, sender, sender.span.start, depth + 1) {
+                Value::Class(c) => Some(Value::Instance(c)),
+                _ => None,
+            }
+        })
     }
 
     /// The instance a method decorator's wrapper gets as `self`: the decorator (the
