@@ -1613,14 +1613,14 @@ impl<'a> Lowerer<'a> {
                 .into_iter()
                 .collect();
             self.token_args(first)
-        } else if all_expressions(&mac.tokens) {
+        } else if let (parsed, true) = parse_token_args(mac.tokens.clone()) {
             // Any other macro whose arguments are all expressions
             // (`report_error!(client.fetch(url))`): read, and the calls in them noted, as
             // whether they run here depends on the macro's definition (a project macro
             // that stringifies or spawns them does not run them).
             let first_call = self.m.calls.len();
             let noted = self.m.rust.in_macro.len();
-            let args = self.token_args(mac.tokens.clone());
+            let args = self.lower_token_args(parsed);
             let id = self.push_call(callee, args, span, args_span, true);
             // Calls of a macro nested in these arguments keep that innermost macro.
             let inner: HashSet<CallId> = self.m.rust.in_macro[noted..]
@@ -1642,45 +1642,27 @@ impl<'a> Lowerer<'a> {
     /// Reads `a, name = b, c` from a token stream: each top-level comma-separated part is
     /// an expression, or `name = expression`. Parts that are not are skipped.
     fn token_args(&mut self, tokens: TokenStream) -> Vec<Arg> {
-        let mut args = Vec::new();
-        for part in comma_parts(tokens) {
-            if part.is_empty() {
-                continue;
-            }
-            let keyword = match (&part.first(), part.get(1)) {
-                (Some(TokenTree::Ident(i)), Some(TokenTree::Punct(p)))
-                    if p.as_char() == '=' && p.spacing() == Spacing::Alone =>
-                {
-                    Some(i.to_string())
+        let (parsed, _) = parse_token_args(tokens);
+        self.lower_token_args(parsed)
+    }
+
+    fn lower_token_args(&mut self, parsed: Vec<(Option<String>, SynExpr)>) -> Vec<Arg> {
+        parsed
+            .into_iter()
+            .map(|(keyword, e)| {
+                let value = self.expr(&e);
+                Arg {
+                    kind: if keyword.is_some() {
+                        ArgKind::Keyword
+                    } else {
+                        ArgKind::Positional
+                    },
+                    name: keyword.map(Into::into),
+                    span: value.span,
+                    value,
                 }
-                _ => None,
-            };
-            let expr_tokens: TokenStream = if keyword.is_some() {
-                part[2..].iter().cloned().collect()
-            } else {
-                part.iter().cloned().collect()
-            };
-            if expr_tokens.is_empty() {
-                continue;
-            }
-            // Nothing inside a bracket group can be deeper than the file, which was
-            // checked before parsing.
-            let Ok(parsed) = syn::parse2::<SynExpr>(expr_tokens) else {
-                continue;
-            };
-            let value = self.expr(&parsed);
-            args.push(Arg {
-                kind: if keyword.is_some() {
-                    ArgKind::Keyword
-                } else {
-                    ArgKind::Positional
-                },
-                name: keyword.map(Into::into),
-                span: value.span,
-                value,
-            });
-        }
-        args
+            })
+            .collect()
     }
 
     /// `tokio::select! { biased; pat = fut, if cond => body, else => body }` (and
@@ -2119,25 +2101,42 @@ fn comma_parts(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
     parts
 }
 
-/// Does every top-level comma-separated part of a macro's tokens (at least one) parse as
-/// an expression? A trailing comma is allowed.
-fn all_expressions(tokens: &TokenStream) -> bool {
-    let parts = comma_parts(tokens.clone());
+/// Reads `a, name = b, c` from a macro's tokens: each top-level comma-separated part is
+/// an expression, or `name = expression`. Parts that are not are skipped; the flag says
+/// whether every part (at least one, a trailing comma allowed) was one.
+fn parse_token_args(tokens: TokenStream) -> (Vec<(Option<String>, SynExpr)>, bool) {
+    let parts = comma_parts(tokens);
     let n = parts.len();
-    let mut any = false;
+    let mut out = Vec::new();
+    let mut all = true;
     for (i, part) in parts.into_iter().enumerate() {
         if part.is_empty() {
-            if i + 1 == n && any {
-                continue;
+            // Only a trailing comma leaves an empty part.
+            all &= i + 1 == n && i > 0;
+            continue;
+        }
+        let keyword = match (&part.first(), part.get(1)) {
+            (Some(TokenTree::Ident(i)), Some(TokenTree::Punct(p)))
+                if p.as_char() == '=' && p.spacing() == Spacing::Alone =>
+            {
+                Some(i.to_string())
             }
-            return false;
+            _ => None,
+        };
+        let expr_tokens: TokenStream = if keyword.is_some() {
+            part[2..].iter().cloned().collect()
+        } else {
+            part.into_iter().collect()
+        };
+        // Nothing inside a bracket group can be deeper than the file, which was checked
+        // before parsing.
+        match syn::parse2::<SynExpr>(expr_tokens) {
+            Ok(e) => out.push((keyword, e)),
+            Err(_) => all = false,
         }
-        if syn::parse2::<SynExpr>(part.into_iter().collect()).is_err() {
-            return false;
-        }
-        any = true;
     }
-    any
+    let all = all && !out.is_empty();
+    (out, all)
 }
 
 /// Calls whose arguments a `macro_rules!` expansion would hand over rather than run:
