@@ -22,7 +22,7 @@ pub mod side_files;
 pub mod signals;
 pub mod tasks;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -159,10 +159,10 @@ pub struct Project {
     /// The files with a `class` statement, by the class's lowercased name, read from the
     /// bytes once (for the above).
     class_statements: OnceLock<dataflow::ClassStatements>,
-    /// The project's `macro_rules!` macros by name, and those whose expansion may not run
-    /// their arguments in place (read from the files that define macros, when first
-    /// asked).
-    macro_rules: OnceLock<(HashSet<Name>, HashSet<Name>)>,
+    /// The project's `macro_rules!` macros by name, each with whether its expansion may
+    /// not run its arguments in place (read from the files that define macros, when
+    /// first asked).
+    macro_rules: OnceLock<HashMap<Name, bool>>,
     /// The receivers of model and project signals, found when first asked.
     signal_receivers: OnceLock<signals::SignalReceivers>,
     /// Project decorators whose wrapper runs the decorated function on a thread or an
@@ -784,50 +784,42 @@ impl Project {
     /// Is this a call of a project macro whose `macro_rules!` expansion may not run its
     /// arguments where it is written (see [`Project::deferred_by_macro`])?
     pub(crate) fn macro_defers(&self, call: CallRef) -> bool {
-        let c = &self.models[call.file].calls[call.call];
-        if !c.is_macro {
-            return false;
-        }
-        let (_, deferring) = self.macro_rules();
-        match &c.callee.kind {
-            ExprKind::Name(path) if !deferring.is_empty() => {
-                deferring.contains(path.rsplit("::").next().unwrap_or(path))
-            }
-            _ => false,
-        }
+        self.project_macro(call) == Some(true)
     }
 
     /// Is this a call of a macro the project defines with `macro_rules!` (by its name)?
     pub(crate) fn is_project_macro(&self, call: CallRef) -> bool {
-        let c = &self.models[call.file].calls[call.call];
-        if !c.is_macro {
-            return false;
-        }
-        let (all, _) = self.macro_rules();
-        match &c.callee.kind {
-            ExprKind::Name(path) if !all.is_empty() => {
-                all.contains(path.rsplit("::").next().unwrap_or(path))
-            }
-            _ => false,
-        }
+        self.project_macro(call).is_some()
     }
 
-    fn macro_rules(&self) -> &(HashSet<Name>, HashSet<Name>) {
-        self.macro_rules.get_or_init(|| {
-            let mut all = HashSet::new();
-            let mut deferring = HashSet::new();
+    /// For a call of a macro the project defines, whether its expansion may not run its
+    /// arguments in place; `None` for any other call. A name defined twice defers if
+    /// either definition does.
+    fn project_macro(&self, call: CallRef) -> Option<bool> {
+        let c = &self.models[call.file].calls[call.call];
+        let ExprKind::Name(path) = &c.callee.kind else {
+            return None;
+        };
+        if !c.is_macro {
+            return None;
+        }
+        let macros = self.macro_rules.get_or_init(|| {
+            let mut macros: HashMap<Name, bool> = HashMap::new();
             for &f in self.files_mentioning("macro_rules").iter() {
                 if self.models.language(f) == Language::Rust {
                     for (name, defers) in &self.models[f].rust.macro_rules {
-                        all.insert(name.clone());
-                        if *defers {
-                            deferring.insert(name.clone());
-                        }
+                        *macros.entry(name.clone()).or_default() |= *defers;
                     }
                 }
             }
-            (all, deferring)
-        })
+            macros
+        });
+        if macros.is_empty() {
+            return None;
+        }
+        macros
+            .get(path.rsplit("::").next().unwrap_or(path))
+            .copied()
     }
 
     /// `f` is decorated by a project decorator whose wrapper hands the function it

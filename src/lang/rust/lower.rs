@@ -1695,15 +1695,8 @@ impl<'a> Lowerer<'a> {
     /// `target:` / `parent:` / `name:` prefix, its field name (`a.b =`) and its `?` / `%`
     /// sigil, read as an expression.
     fn field_args(&mut self, tokens: TokenStream) -> Vec<Arg> {
-        let mut parts: Vec<Vec<TokenTree>> = vec![Vec::new()];
-        for t in tokens {
-            match &t {
-                TokenTree::Punct(p) if p.as_char() == ',' => parts.push(Vec::new()),
-                _ => parts.last_mut().expect("never empty").push(t),
-            }
-        }
         let mut args = Vec::new();
-        for part in parts {
+        for part in comma_parts(tokens) {
             let mut rest: &[TokenTree] = &part;
             // `target: "x"`, `parent: &span`, `name: "x"`, `Level::INFO` stays.
             if let [TokenTree::Ident(_), TokenTree::Punct(p), tail @ ..] = rest
@@ -1755,14 +1748,7 @@ impl<'a> Lowerer<'a> {
         if depth > MAX_NESTING {
             return;
         }
-        let mut parts: Vec<Vec<TokenTree>> = vec![Vec::new()];
-        for t in tokens {
-            match &t {
-                TokenTree::Punct(p) if p.as_char() == ',' => parts.push(Vec::new()),
-                _ => parts.last_mut().expect("never empty").push(t),
-            }
-        }
-        for part in parts {
+        for part in comma_parts(tokens) {
             // `"key": value` → the value.
             let value: Vec<TokenTree> = match part.iter().position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ':' && p.spacing() == Spacing::Alone)) {
                 Some(1) => part[2..].to_vec(),
