@@ -344,6 +344,10 @@ pub struct Call {
     pub guards: Vec<Guard>,
     /// The call is a statement followed by more statements in the same block.
     pub followed_by_statement: bool,
+    /// `for` / `while` statements whose body encloses the call inside its scope,
+    /// outermost first: code before the call in the body also runs after it.
+    #[serde(default)]
+    pub loops: Vec<Span>,
     /// Rust macro call (`name!(...)`): arguments were not parsed.
     pub is_macro: bool,
 }

@@ -95,6 +95,14 @@ impl CallGraph {
         self.files.iter().copied()
     }
 
+    /// Does the graph hold the functions of `file` (so that an empty [`calls_in`] means
+    /// no calls, not a function nobody looked at)?
+    ///
+    /// [`calls_in`]: CallGraph::calls_in
+    pub fn holds(&self, file: FileId) -> bool {
+        self.files.contains(&file)
+    }
+
     /// The calls into a function, with the function making each.
     pub fn edges_into(&self, f: FuncRef) -> &[(FuncRef, Edge)] {
         self.into.get(&f).map(Vec::as_slice).unwrap_or(&[])
@@ -632,8 +640,45 @@ impl Project {
                         scope: *m,
                     })
             }
-            _ => self.model_method(call),
+            _ => self
+                .model_method(call)
+                .or_else(|| self.project_command(call)),
         }
+    }
+
+    /// The `Command.handle` of the project management command a call runs by name
+    /// (`call_command("rebuild_index", ...)` and `<app>/management/commands/
+    /// rebuild_index.py`), when exactly one module of the project is that command.
+    pub fn project_command(&self, call: CallRef) -> Option<FuncRef> {
+        let cl = &self.knowledge.entry_points.command_line;
+        if cl.by_name.is_empty() || !self.matches_any(self.callee(call), &cl.by_name) {
+            return None;
+        }
+        let name = self.call(call).positional().next()?.value.as_str()?;
+        let file_name = format!("{name}.py");
+        let folder: Vec<&str> = cl.command_folder.split('/').collect();
+        let mut found = (0..self.files.len()).filter(|&f| {
+            let path = &self.relative[f];
+            path.file_name().is_some_and(|n| n == file_name.as_str())
+                && path.parent().is_some_and(|dir| {
+                    let dirs: Vec<_> = dir.iter().collect();
+                    dirs.len() >= folder.len()
+                        && dirs[dirs.len() - folder.len()..]
+                            .iter()
+                            .zip(&folder)
+                            .all(|(d, w)| *d == std::ffi::OsStr::new(w))
+                })
+        });
+        let file = found.next()?;
+        if found.next().is_some() || self.models.language(file) != crate::model::Language::Python {
+            return None;
+        }
+        let model = &self.models[file];
+        let class = model
+            .classes
+            .iter()
+            .position(|c| c.name == "Command" && c.parent == 0)?;
+        super::handlers::method_of(self, ClassRef { file, class }, "handle")
     }
 
     /// The project functions a call hands to its target as arguments, where the target

@@ -10,6 +10,8 @@
 //! are models, which manager methods return instances) are data in
 //! `rules/python/django_models.toml` and `rules/python/task_calls.toml`.
 
+use std::collections::HashMap;
+
 use crate::knowledge::{PathPattern, Returns};
 use crate::model::{Binding, BoundValue, Expr, ExprKind, ScopeId, ScopeKind};
 use crate::source::FileId;
@@ -115,7 +117,8 @@ impl Project {
             ExprKind::Lambda(_) => Origin::Callable,
             ExprKind::Name(name) => {
                 let Some(b) = self.binding_at(file, scope, name, at) else {
-                    return self.classify(&self.resolve_before(file, scope, expr, at));
+                    return self
+                        .classify_depth(&self.resolve_before(file, scope, expr, at), depth + 1);
                 };
                 let (bscope, bat) = (b.scope, b.binding.span.start);
                 match &b.binding.value {
@@ -140,10 +143,15 @@ impl Project {
                         {
                             Origin::ModelInstance(Some(model))
                         } else {
-                            self.classify(&self.resolve_before(file, scope, expr, at))
+                            self.classify_depth(
+                                &self.resolve_before(file, scope, expr, at),
+                                depth + 1,
+                            )
                         }
                     }
-                    _ => self.classify(&self.resolve_before(file, scope, expr, at)),
+                    _ => {
+                        self.classify_depth(&self.resolve_before(file, scope, expr, at), depth + 1)
+                    }
                 }
             }
             ExprKind::Attr(base, name) => match self.origin_at(file, scope, base, at, depth + 1) {
@@ -156,10 +164,14 @@ impl Project {
                         Origin::Unknown
                     }
                 }
-                Origin::Unknown => self.classify(&self.resolve_before(file, scope, expr, at)),
+                Origin::Unknown => {
+                    self.classify_depth(&self.resolve_before(file, scope, expr, at), depth + 1)
+                }
                 base => match self.origin_attr(base, name) {
                     // `Order.active` where `active = ActiveManager()`: what it resolves to.
-                    Origin::Unknown => self.classify(&self.resolve_before(file, scope, expr, at)),
+                    Origin::Unknown => {
+                        self.classify_depth(&self.resolve_before(file, scope, expr, at), depth + 1)
+                    }
                     o => o,
                 },
             },
@@ -209,7 +221,7 @@ impl Project {
                         }
                     }
                 }
-                let o = self.classify(&self.resolve_before(file, scope, expr, at));
+                let o = self.classify_depth(&self.resolve_before(file, scope, expr, at), depth + 1);
                 // `get_object_or_404(Photo, pk=pk)`: the model its first argument names.
                 let unnamed = matches!(
                     o,
@@ -251,6 +263,9 @@ impl Project {
                     rows: false,
                 }
             }
+            Origin::ModelInstance(Some(model)) if self.relation(&model, name).is_some() => {
+                self.relation(&model, name).unwrap_or(Origin::Unknown)
+            }
             // `project.task_set`: the `Task` rows that point at the project.
             Origin::ModelInstance(_) => {
                 let suffix = &django.models.reverse_manager_suffix;
@@ -269,6 +284,127 @@ impl Project {
             }
             _ => Origin::Unknown,
         }
+    }
+
+    /// `order.customer` for `customer = models.ForeignKey(Customer, ...)` in `Order` or
+    /// a project base of it: the row it points at; `order.tags` for a many-to-many
+    /// field, a manager of its rows; `basket.items` where one other model's relation
+    /// field points at `Basket` with `related_name="items"`, a manager of that model's
+    /// rows.
+    fn relation(&self, model: &str, name: &str) -> Option<Origin> {
+        let models = &self.knowledge.django.models;
+        let class = self.model_class_by_lower_name(&model.to_ascii_lowercase())?;
+        let ancestry = self.class_ancestry(class).0;
+        for k in std::iter::once(class).chain(ancestry.iter().copied()) {
+            if self.models.language(k.file) != crate::model::Language::Python {
+                continue;
+            }
+            let m = &self.models[k.file];
+            let body = m.classes[k.class].body;
+            for b in m.scopes[body].bindings.iter().filter(|b| b.name == name) {
+                let BoundValue::Expr(e) = &b.value else {
+                    continue;
+                };
+                let ExprKind::Call(id) = e.kind else {
+                    continue;
+                };
+                let field = self.resolve(k.file, body, &m.calls[id].callee);
+                let target = || self.related_model(k, id);
+                if self.matches_any(&field, &models.to_one_fields) {
+                    return Some(Origin::ModelInstance(target()));
+                }
+                if self.matches_any(&field, &models.to_many_fields) {
+                    return Some(Origin::QuerySet {
+                        model: target(),
+                        rows: false,
+                    });
+                }
+            }
+        }
+        let names = self.related_names.get_or_init(|| self.related_names_now());
+        match names
+            .get(&(model.to_string(), name.to_string()))?
+            .as_slice()
+        {
+            [declaring] => Some(Origin::QuerySet {
+                model: Some(declaring.clone()),
+                rows: false,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The model a relation field (call `call` in class `owner`'s body) points at.
+    fn related_model(&self, owner: ClassRef, call: usize) -> Option<String> {
+        let m = &self.models[owner.file];
+        let c = &m.calls[call];
+        let arg = c.keyword("to").or_else(|| c.positional().next())?;
+        if let Some(s) = arg.value.as_str() {
+            let name = s.rsplit('.').next().unwrap_or(s);
+            return Some(match name {
+                "self" => m.classes[owner.class].name.to_string(),
+                _ => name.to_string(),
+            });
+        }
+        match self.resolve(owner.file, m.classes[owner.class].body, &arg.value) {
+            Value::Class(k) if self.is_model_class(k) => {
+                Some(self.models[k.file].classes[k.class].name.to_string())
+            }
+            Value::External(p) if p == self.knowledge.django.models.user_model_setting => {
+                Some("User".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// Every `related_name` of the project's relation fields, read once from the files
+    /// that say `related_name`.
+    fn related_names_now(&self) -> RelatedNames {
+        let models = &self.knowledge.django.models;
+        let mut out = RelatedNames::new();
+        for &f in self.files_mentioning("related_name").iter() {
+            if self.models.language(f) != crate::model::Language::Python {
+                continue;
+            }
+            let m = &self.models[f];
+            for (i, class) in m.classes.iter().enumerate() {
+                let k = ClassRef { file: f, class: i };
+                for b in &m.scopes[class.body].bindings {
+                    let BoundValue::Expr(e) = &b.value else {
+                        continue;
+                    };
+                    let ExprKind::Call(id) = e.kind else {
+                        continue;
+                    };
+                    let c = &m.calls[id];
+                    let Some(related) = c.keyword("related_name").and_then(|a| a.value.as_str())
+                    else {
+                        continue;
+                    };
+                    if related.contains('%') || related.ends_with('+') {
+                        continue;
+                    }
+                    let field = self.resolve(f, class.body, &c.callee);
+                    if !self.matches_any(&field, &models.to_one_fields)
+                        && !self.matches_any(&field, &models.to_many_fields)
+                    {
+                        continue;
+                    }
+                    let Some(target) = self.related_model(k, id) else {
+                        continue;
+                    };
+                    if !self.is_model_class(k) {
+                        continue;
+                    }
+                    let declaring = class.name.to_string();
+                    let entry = out.entry((target, related.to_string())).or_default();
+                    if !entry.contains(&declaring) {
+                        entry.push(declaring);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// What `<origin>.method(...)` returns.
@@ -690,7 +826,7 @@ impl Project {
             let model = &self.models[c.file];
             let body = model.classes[c.class].body;
             model.scopes[body].bindings.iter().any(|b| {
-                let crate::model::BoundValue::Expr(e) = &b.value else {
+                let BoundValue::Expr(e) = &b.value else {
                     return false;
                 };
                 let ExprKind::Call(id) = e.kind else {
@@ -762,6 +898,9 @@ impl Project {
             .unwrap_or(&[])
     }
 }
+
+/// (related model, `related_name`) → the models whose relation field says so.
+pub type RelatedNames = HashMap<(String, String), Vec<String>>;
 
 /// The names, lowercased, of the `class X` statements in the bytes, and the names of
 /// their bases as written last (`class X(views.Base, Mixin, metaclass=M)` → `Base`,

@@ -77,7 +77,7 @@ impl Project {
 
     /// The models the framework saves for `c`: its form class's `Meta.model`, else its
     /// own `model`, else the models a registration decorator names.
-    fn saved_models(&self, c: ClassRef, how: &FrameworkSave) -> Vec<String> {
+    pub(crate) fn saved_models(&self, c: ClassRef, how: &FrameworkSave) -> Vec<String> {
         if how.choosers.iter().any(|m| method_of(self, c, m).is_some()) {
             return Vec::new();
         }

@@ -154,6 +154,16 @@ pub struct Models {
     /// `Project`).
     #[serde(default)]
     pub reverse_manager_suffix: String,
+    /// Relation fields whose attribute on an instance is the one row they point at.
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub to_one_fields: Vec<PathPattern>,
+    /// Relation fields whose attribute on an instance is a manager of the rows.
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub to_many_fields: Vec<PathPattern>,
+    /// The setting naming the user model (`"accounts.User"`), and the model name used
+    /// for it (what `request.user` is).
+    #[serde(default)]
+    pub user_model_setting: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -167,6 +177,8 @@ pub struct QuerySets {
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub evaluating_calls: Vec<PathPattern>,
     pub instance_query_methods: Vec<String>,
+    /// Methods of managers, querysets and instances that write rows.
+    pub write_methods: Vec<String>,
     /// Instance methods that write the instance's fields back to its row.
     pub instance_write_methods: Vec<String>,
     /// Instance methods that read the row again, replacing what the instance held.

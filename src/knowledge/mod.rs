@@ -115,6 +115,10 @@ pub struct SlowCall {
     /// to a backend that enqueues the mail).
     #[serde(default)]
     pub quiet_when: Option<QuietWhen>,
+    /// Not slow itself when it runs a project command tasklint follows (`call_command`
+    /// of a command the project defines): what that command does is reported instead.
+    #[serde(default)]
+    pub unless_project_command: bool,
 }
 
 /// A project setting that makes a slow call's entry quiet: every string the settings

@@ -66,6 +66,13 @@ pub struct CommandLine {
     /// `migrations`), as the last folders of a module's path.
     #[serde(default)]
     pub folders: Vec<String>,
+    /// Calls that run a management command by its name (`call_command("rebuild")`):
+    /// with a project command of that name, the call runs its `Command.handle`.
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub by_name: Vec<PathPattern>,
+    /// The folder of those commands' modules, the module named as the command.
+    #[serde(default)]
+    pub command_folder: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

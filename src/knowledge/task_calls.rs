@@ -149,6 +149,23 @@ pub struct Transactions {
     pub transactional: Vec<String>,
     #[serde(default)]
     pub transactional_when: Vec<TransactionalWhen>,
+    /// A setting that runs every view of some kinds in a transaction of its own.
+    #[serde(default)]
+    pub request_wide: Option<RequestWide>,
+}
+
+/// Django's `ATOMIC_REQUESTS`: `setting` (a dict of databases) has an entry whose dict
+/// sets `key` to `True`; handlers of the kinds in `handlers` then run inside a
+/// transaction, unless decorated with one of `opt_out` (on the function, its class, or
+/// the class's `dispatch`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestWide {
+    pub setting: String,
+    pub key: String,
+    pub handlers: Vec<String>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub opt_out: Vec<PathPattern>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -32,6 +32,7 @@ impl Knowledge {
                 except_names: Vec::new(),
                 only_in_with: false,
                 quiet_when: None,
+                unless_project_command: false,
             });
         }
         for d in &settings.handler_decorators {

@@ -34,6 +34,7 @@ mod tl304_block_on_in_async;
 mod tl305_detached_spawn_in_handler;
 mod tl401_enqueue_inside_transaction;
 mod tl402_unserializable_task_argument;
+mod transaction_rows;
 
 use rayon::prelude::*;
 

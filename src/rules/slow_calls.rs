@@ -132,6 +132,7 @@ fn catalogue_entry(
                 && project.matches(value, pattern)
                 && (!entry.only_in_with || is_with_item(project, call))
                 && (!unless_quieted || quieted_by(project, entry).is_none())
+                && !(entry.unless_project_command && project.project_command(call).is_some())
         })
         .map(|(entry, pattern)| SlowMatch {
             entry,

@@ -56,6 +56,17 @@ fn check(cx: &mut Checker, call: CallRef) {
     let Some(handler) = in_handler(project, call) else {
         return;
     };
+    // A spawn inside a task that was itself spawned runs after the response: the outer
+    // spawn is the request's (and is reported).
+    if inside_spawn(project, call)
+        || handler
+            .reached
+            .path
+            .iter()
+            .any(|e| inside_spawn(project, e.call))
+    {
+        return;
+    }
     // Tasks that belong to a connection end with it: not work the request detaches.
     if in_connection_callback(project, call) || pumps_for_the_caller(project, call) {
         return;
@@ -84,6 +95,22 @@ fn check(cx: &mut Checker, call: CallRef) {
         );
     }
     d.note(handler_note(project, &handler));
+}
+
+/// Is the call part of the future another spawn call is given (`tokio::spawn(async move
+/// { .. call .. })`, `tokio::spawn(helper(x))`)?
+fn inside_spawn(project: &Project, call: CallRef) -> bool {
+    let model = &project.models[call.file];
+    let span = model.calls[call.call].span;
+    model.calls.iter().enumerate().any(|(i, c)| {
+        i != call.call
+            && c.args_span.start <= span.start
+            && span.end <= c.args_span.end
+            && project.rust_is_spawn(CallRef {
+                file: call.file,
+                call: i,
+            })
+    })
 }
 
 /// Code of the project: not a framework crate checked out in the tree (axum's source

@@ -5,11 +5,12 @@
 
 use super::context::{abbreviate, chain, text};
 use super::enqueue::{Enqueue, enqueue};
+use super::transaction_rows::{Rows, rows};
 use super::{Check, Checker, Rule};
 use crate::catalogue;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::index::callgraph::Edge;
-use crate::index::{CallRef, Project};
+use crate::index::{CallRef, FuncRef, Project};
 use crate::knowledge::Returns;
 use crate::model::{Expr, ExprKind, ScopeKind, Span};
 use crate::source::FileId;
@@ -34,10 +35,13 @@ fn check(cx: &mut Checker, call: CallRef) {
     if project.is_test_function(owner) {
         return;
     }
-    let Context::Atomic(atomic) = context(project, call) else {
+    let Context::Atomic(atomic, request_wide) = context(project, call) else {
         return;
     };
     let c = project.call(call);
+    if !races_rows(project, &[(owner, call)], atomic.1, request_wide, e.task) {
+        return;
+    }
     let call_text = abbreviate(text(project, call, c.span), 60);
     let subject = match e.task {
         Some(f) => format!("task `{}` is enqueued", project.display_name(f)),
@@ -49,13 +53,19 @@ fn check(cx: &mut Checker, call: CallRef) {
     let d = cx.report(
         call.file,
         c.span,
-        format!("{subject} inside a database transaction: a worker can run the task before the commit, or after a rollback"),
+        format!(
+            "{subject} inside {}: a worker can run the task before the commit, or after a rollback",
+            transaction_name(request_wide)
+        ),
     );
     d.label("enqueued before the transaction commits")
         .help(format!(
             "enqueue it once the transaction has committed: `transaction.on_commit(lambda: {call_text})`"
         ))
-        .related(atomic.0, atomic.1, "the transaction starts here");
+        .related(atomic.0, atomic.1, transaction_label(request_wide));
+    if request_wide {
+        d.note(REQUEST_WIDE_NOTE);
+    }
     if e.queue == "celery" && e.task.is_some() && !c.value_used {
         d.note("with Celery 5.4+ and its Django task class, `.delay_on_commit(...)` / `.apply_async_on_commit(...)` do the same (they return None)");
     }
@@ -160,7 +170,7 @@ fn races(project: &Project, e: &Enqueue) -> bool {
 /// calls) enqueues: the enqueue runs inside the caller's transaction too.
 fn through_project_calls(cx: &mut Checker, call: CallRef) {
     let project = cx.project;
-    let Context::Atomic(atomic) = context(project, call) else {
+    let Context::Atomic(atomic, request_wide) = context(project, call) else {
         return;
     };
     let Some(target) = project
@@ -193,6 +203,16 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
         return;
     };
     let c = project.call(call);
+    let mut steps = vec![(owner, call)];
+    let mut from = target;
+    for e in &path {
+        steps.push((from, e.call));
+        from = e.target;
+    }
+    steps.push((from, site));
+    if !races_rows(project, &steps, atomic.1, request_wide, task) {
+        return;
+    }
     let callee = abbreviate(text(project, call, c.callee.span), 40);
     let what = match task {
         Some(f) => format!("task `{}`", project.display_name(f)),
@@ -203,13 +223,58 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
     let d = cx.report(
         call.file,
         c.span,
-        format!("`{callee}(...)` enqueues {what} inside a database transaction: a worker can run it before the commit, or after a rollback"),
+        format!("`{callee}(...)` enqueues {what} inside {}: a worker can run it before the commit, or after a rollback", transaction_name(request_wide)),
     );
     d.label("enqueues before the transaction commits")
         .note(format!("call chain: {}", chain(project, owner, &full, None)))
         .related(site.file, project.call(site).span, "enqueued here")
-        .related(atomic.0, atomic.1, "the transaction starts here")
+        .related(atomic.0, atomic.1, transaction_label(request_wide))
         .help("enqueue from `transaction.on_commit(...)` in the function that sends, or make this call after the transaction");
+    if request_wide {
+        d.note(REQUEST_WIDE_NOTE);
+    }
+}
+
+const REQUEST_WIDE_NOTE: &str = "the view runs inside a transaction of its own: `ATOMIC_REQUESTS` is on in the settings (`@transaction.non_atomic_requests` opts a view out)";
+
+fn transaction_name(request_wide: bool) -> &'static str {
+    if request_wide {
+        "the view's database transaction (`ATOMIC_REQUESTS`)"
+    } else {
+        "a database transaction"
+    }
+}
+
+fn transaction_label(request_wide: bool) -> &'static str {
+    if request_wide {
+        "every view runs in a transaction: it commits after the response is built"
+    } else {
+        "the transaction starts here"
+    }
+}
+
+/// Is the enqueue at the end of `steps` worth reporting, for the rows it races? In a
+/// transaction the code opens, unless the task reads nothing it wrote and nothing can
+/// roll it back after the enqueue; in a view's request transaction, which every view
+/// has whether it writes or not, only when the task is seen to read a model the view
+/// wrote before the enqueue.
+fn races_rows(
+    project: &Project,
+    steps: &[(FuncRef, CallRef)],
+    atomic: Span,
+    request_wide: bool,
+    task: Option<FuncRef>,
+) -> bool {
+    let Some(task) = task else {
+        return !request_wide;
+    };
+    let (_, call) = steps[0];
+    let whole = request_wide || !project.call(call).withs.iter().any(|w| w.span == atomic);
+    match rows(project, steps, atomic, whole, task) {
+        Rows::Shared => true,
+        Rows::Apart => false,
+        Rows::Unknown => !request_wide,
+    }
 }
 
 /// Queues whose enqueue writes to the project database inside the same transaction:
@@ -263,8 +328,9 @@ fn contains_string(e: &Expr, needle: &str) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Context {
     /// Inside a transaction that starts here: an enclosing `with transaction.atomic():`
-    /// or the `@transaction.atomic` decorator of its function.
-    Atomic((FileId, Span)),
+    /// or the `@transaction.atomic` decorator of its function; or, `true`, the whole
+    /// view's (the settings' `ATOMIC_REQUESTS`, where it is turned on).
+    Atomic((FileId, Span), bool),
     /// In a lambda handed to `transaction.on_commit`: it runs after the commit.
     Deferred,
     /// Nothing known.
@@ -283,7 +349,7 @@ fn context(project: &Project, call: CallRef) -> Context {
             .rev()
             .find(|w| is_atomic(project, call.file, c.scope, w))
         {
-            return Context::Atomic((call.file, w.span));
+            return Context::Atomic((call.file, w.span), false);
         }
         let s = &model.scopes[c.scope];
         match s.kind {
@@ -309,16 +375,139 @@ fn context(project: &Project, call: CallRef) -> Context {
             }
             ScopeKind::Function => {
                 let parent = s.parent.unwrap_or(0);
+                let func = FuncRef {
+                    file: call.file,
+                    scope: c.scope,
+                };
                 return s
                     .decorators
                     .iter()
                     .find(|d| is_atomic(project, call.file, parent, &d.expr))
-                    .map_or(Context::Plain, |d| Context::Atomic((call.file, d.span)));
+                    .map(|d| Context::Atomic((call.file, d.span), false))
+                    .or_else(|| {
+                        request_transaction(project, func).map(|at| Context::Atomic(at, true))
+                    })
+                    .unwrap_or(Context::Plain);
             }
             ScopeKind::Module | ScopeKind::Class => return Context::Plain,
         }
     }
     Context::Plain
+}
+
+/// Where the settings make `func`, a view, run in a transaction of its own
+/// (`"ATOMIC_REQUESTS": True` in a `DATABASES` entry), unless it opts out.
+fn request_transaction(project: &Project, func: FuncRef) -> Option<(FileId, Span)> {
+    let rw = project
+        .knowledge
+        .task_calls
+        .transactions
+        .request_wide
+        .as_ref()?;
+    let handler = project.handlers.get(func)?;
+    if !rw.handlers.contains(&handler.kind) {
+        return None;
+    }
+    let at = project
+        .settings_bindings(&rw.setting)
+        .into_iter()
+        .filter(|(f, _)| !crate::index::is_test_path(&project.relative[*f]))
+        .find_map(|(f, b)| match &b.value {
+            crate::model::BoundValue::Expr(v) => true_key(v, &rw.key).map(|span| (f, span)),
+            _ => None,
+        })?;
+    (!opted_out(project, func, &rw.opt_out)).then_some(at)
+}
+
+/// The span of `key` in a dict (of dicts) where it is set to `True`.
+fn true_key(e: &Expr, key: &str) -> Option<Span> {
+    let ExprKind::Dict(entries) = &e.kind else {
+        return None;
+    };
+    entries.iter().find_map(|(k, v)| match k {
+        Some(k) if k.as_str() == Some(key) && matches!(v.kind, ExprKind::Bool(true)) => {
+            Some(k.span)
+        }
+        _ => true_key(v, key),
+    })
+}
+
+/// `@transaction.non_atomic_requests` on the view, on its class (through
+/// `method_decorator`, anywhere in the decorator), or on the class's `dispatch`.
+fn opted_out(project: &Project, func: FuncRef, opt_out: &[crate::knowledge::PathPattern]) -> bool {
+    let model = &project.models[func.file];
+    let mut decorated = vec![func.scope];
+    if let Some(class) = model.scopes[func.scope].class {
+        let k = &model.classes[class];
+        decorated.extend(
+            k.methods
+                .iter()
+                .filter(|m| model.scopes[**m].name == "dispatch"),
+        );
+        let parent = k.parent;
+        if k.decorators
+            .iter()
+            .any(|d| names(project, func.file, parent, &d.expr, opt_out))
+        {
+            return true;
+        }
+        // `def as_view(cls, **kw): return non_atomic_requests(super().as_view(**kw))` in
+        // the class or a project base: every view it makes opts out.
+        let (ancestry, _) = project.class_ancestry(crate::index::ClassRef {
+            file: func.file,
+            class,
+        });
+        let wraps_views = ancestry.iter().any(|a| {
+            let m = &project.models[a.file];
+            m.classes[a.class]
+                .methods
+                .iter()
+                .filter(|s| m.scopes[**s].name == "as_view")
+                .any(|s| {
+                    let f = FuncRef {
+                        file: a.file,
+                        scope: *s,
+                    };
+                    project.graph.calls_in(f).iter().any(|c| {
+                        let cc = project.call(*c);
+                        names(project, c.file, cc.scope, &cc.callee, opt_out)
+                    })
+                })
+        });
+        if wraps_views {
+            return true;
+        }
+    }
+    decorated.into_iter().any(|s| {
+        let parent = model.scopes[s].parent.unwrap_or(0);
+        model.scopes[s]
+            .decorators
+            .iter()
+            .any(|d| names(project, func.file, parent, &d.expr, opt_out))
+    })
+}
+
+/// Does a decorator expression name one of `patterns`, itself or in its arguments?
+fn names(
+    project: &Project,
+    file: FileId,
+    scope: usize,
+    e: &Expr,
+    patterns: &[crate::knowledge::PathPattern],
+) -> bool {
+    if project.matches_any(&project.resolve(file, scope, e), patterns) {
+        return true;
+    }
+    match &e.kind {
+        ExprKind::Call(id) => {
+            let c = &project.models[file].calls[*id];
+            names(project, file, scope, &c.callee, patterns)
+                || c.args
+                    .iter()
+                    .any(|a| names(project, file, scope, &a.value, patterns))
+        }
+        _ => false,
+    }
 }
 
 /// `transaction.atomic` or `transaction.atomic(...)` on the default database. A

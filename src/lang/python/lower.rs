@@ -14,6 +14,7 @@ pub fn lower(root: Node, text: &str) -> FileModel {
         m: FileModel::new(Language::Python),
         scope: 0,
         withs: Vec::new(),
+        loops: Vec::new(),
         tries: Vec::new(),
         handlers: Vec::new(),
         guards: Vec::new(),
@@ -57,6 +58,51 @@ fn early_exit_condition(n: Node) -> Option<Node> {
     )
     .then(|| field(n, "condition"))
     .flatten()
+}
+
+/// The early exits a statement makes on the way to the next one: its own
+/// (`if not ok: return`), or those at the top of a `with` body, or of a `try` body whose
+/// handlers all leave too (`try: ... if file_only: return xml ... except E: return
+/// None`): the code after the statement runs only when their conditions were false.
+fn early_exit_conditions(n: Node) -> Vec<Node> {
+    if let Some(cond) = early_exit_condition(n) {
+        return vec![cond];
+    }
+    let body = match n.kind_name() {
+        "with_statement" => field(n, "body"),
+        "try_statement" if handlers_all_exit(n) => field(n, "body"),
+        _ => None,
+    };
+    body.map(|b| {
+        named_children(b)
+            .into_iter()
+            .flat_map(early_exit_conditions)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Does every `except` clause of a `try` end with `return`, `raise`, `continue` or
+/// `break` (and is there no `else` clause, whose code would run in between)?
+fn handlers_all_exit(n: Node) -> bool {
+    named_children(n).into_iter().all(|c| match c.kind_name() {
+        "except_clause" | "except_group_clause" => named_children(c)
+            .into_iter()
+            .filter(|p| p.kind_name() == "block")
+            .all(|b| {
+                named_children(b).last().is_some_and(|last| {
+                    matches!(
+                        last.kind_name(),
+                        "return_statement"
+                            | "raise_statement"
+                            | "continue_statement"
+                            | "break_statement"
+                    )
+                })
+            }),
+        "else_clause" => false,
+        _ => true,
+    })
 }
 
 /// Methods that fill a container in place (`CACHE.update(...)`): a compute-once guard
@@ -165,6 +211,8 @@ struct Lowerer<'a> {
     handlers: Vec<(TryId, usize)>,
     /// `if` conditions around the current statement, in the current scope.
     guards: Vec<Guard>,
+    /// Loops whose body holds the current statement, in the current scope.
+    loops: Vec<Span>,
     depth: usize,
 }
 
@@ -196,7 +244,7 @@ impl<'a> Lowerer<'a> {
             self.stmt(*s, i + 1 < stmts.len());
             // `if not sync: return` — the rest of the block runs only when the condition
             // was false.
-            if let Some(cond) = early_exit_condition(*s) {
+            for cond in early_exit_conditions(*s) {
                 let mut g = self.guard_quiet(cond).negated();
                 g.after_exit = true;
                 if g.while_empty().is_some() {
@@ -368,7 +416,7 @@ impl<'a> Lowerer<'a> {
                     self.bind_target(left, iter.map(BoundValue::IterOf), false);
                 }
                 if let Some(b) = field(n, "body") {
-                    self.block(b);
+                    self.loop_body(n, b);
                 }
                 if let Some(alt) = field(n, "alternative")
                     && let Some(b) = field(alt, "body")
@@ -381,7 +429,7 @@ impl<'a> Lowerer<'a> {
                     self.expr(c);
                 }
                 if let Some(b) = field(n, "body") {
-                    self.block(b);
+                    self.loop_body(n, b);
                 }
                 if let Some(alt) = field(n, "alternative")
                     && let Some(b) = field(alt, "body")
@@ -919,6 +967,12 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    fn loop_body(&mut self, statement: Node, body: Node) {
+        self.loops.push(span(statement));
+        self.block(body);
+        self.loops.pop();
+    }
+
     /// Runs `f` with `scope` as the current scope, and fresh `with`/`try` context.
     fn enter(&mut self, scope: ScopeId, f: impl FnOnce(&mut Self)) {
         let saved = (
@@ -927,6 +981,7 @@ impl<'a> Lowerer<'a> {
             std::mem::take(&mut self.tries),
             std::mem::take(&mut self.handlers),
             std::mem::take(&mut self.guards),
+            std::mem::take(&mut self.loops),
         );
         self.scope = scope;
         f(self);
@@ -935,6 +990,7 @@ impl<'a> Lowerer<'a> {
         self.tries = saved.2;
         self.handlers = saved.3;
         self.guards = saved.4;
+        self.loops = saved.5;
     }
 
     fn params(&mut self, n: Node) -> Vec<Param> {
@@ -1694,6 +1750,7 @@ impl<'a> Lowerer<'a> {
             tries: self.tries.clone(),
             guards: self.guards.clone(),
             followed_by_statement: false,
+            loops: self.loops.clone(),
             is_macro: false,
         });
         id

@@ -1501,6 +1501,7 @@ impl<'a> Lowerer<'a> {
             tries: Vec::new(),
             guards: self.guards.clone(),
             followed_by_statement: false,
+            loops: Vec::new(),
             is_macro,
         });
         id

@@ -1,0 +1,284 @@
+//! Which models a transaction writes and which a task reads, for TL401. The race TL401
+//! reports is about rows: a worker that starts before the commit reads what the
+//! transaction wrote as it was before. A task that reads none of the models written
+//! cannot see anything stale; if, besides, nothing in the transaction runs after the
+//! enqueue, no rollback can undo what the task was told. Models are compared by name
+//! (and by inheritance between project models); any write or read whose model is not
+//! known makes the answer "may race".
+
+use std::collections::BTreeSet;
+
+use crate::index::ClassRef;
+use crate::index::dataflow::Origin;
+use crate::index::{CallRef, FuncRef, Project, Value};
+use crate::model::{Call, Expr, ExprKind, ScopeId, ScopeKind, Span};
+use crate::source::FileId;
+
+/// The models some code touches, and whether it touches some it is not known which.
+#[derive(Default)]
+struct Seen {
+    models: BTreeSet<String>,
+    unknown: bool,
+}
+
+impl Seen {
+    fn note(&mut self, touch: Touch) {
+        match touch {
+            None => {}
+            Some(Some(m)) => {
+                self.models.insert(m);
+            }
+            Some(None) => self.unknown = true,
+        }
+    }
+
+    fn extend(&mut self, other: Seen) {
+        self.models.extend(other.models);
+        self.unknown |= other.unknown;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.models.is_empty() && !self.unknown
+    }
+}
+
+/// What an enqueue inside a transaction has to do with the rows the transaction
+/// writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// The task reads a model written before the enqueue: a worker that starts before
+    /// the commit reads it as it was.
+    Shared,
+    /// Nothing to race: the task reads none of the (known) models written before the
+    /// enqueue, and nothing written after it can roll the transaction back.
+    Apart,
+    /// Not known either way.
+    Unknown,
+}
+
+/// The rows an enqueue inside a transaction races. `steps` leads from the transaction
+/// to the enqueue: the call made inside the transaction (in the function that opens
+/// it), then each project function's call on the way, the last one the enqueue of
+/// `task`. `atomic` is where the transaction starts: a `with` item, or, `whole`, the
+/// whole of the first step's function (a decorator, a view's request transaction).
+pub fn rows(
+    project: &Project,
+    steps: &[(FuncRef, CallRef)],
+    atomic: Span,
+    whole: bool,
+    task: FuncRef,
+) -> Rows {
+    if !project.graph.holds(task.file) || steps.iter().any(|(f, _)| !project.graph.holds(f.file)) {
+        return Rows::Unknown;
+    }
+    let (mut written, mut later_writes) = (Seen::default(), false);
+    for (i, &(func, call)) in steps.iter().enumerate() {
+        let whole = i > 0 || whole;
+        let in_region = |c: &Call| whole || c.withs.iter().any(|w| w.span == atomic);
+        let step = project.call(call);
+        // Code of a loop around the call (inside the transaction) runs again after it.
+        let the_loop = step
+            .loops
+            .iter()
+            .find(|l| whole || l.start > atomic.start)
+            .copied();
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        for &c in project.graph.calls_in(func) {
+            let other = project.call(c);
+            if c == call || c.file != call.file || !in_region(other) || exclusive(step, other) {
+                continue;
+            }
+            let later = other.span.start >= step.span.end
+                || the_loop.is_some_and(|l| l.start <= other.span.start && other.span.end <= l.end);
+            if later { after.push(c) } else { before.push(c) }
+        }
+        // What fails after the enqueue rolls back what the task was told of; only writes
+        // are taken to fail (a `return Response(...)` is not).
+        later_writes |= !writes(project, &after).is_empty();
+        written.extend(writes(project, &before));
+    }
+    let read = reads(project, task);
+    let shared = read
+        .models
+        .iter()
+        .any(|r| written.models.iter().any(|w| same_rows(project, r, w)));
+    if shared {
+        return Rows::Shared;
+    }
+    // Nothing seen written: the writes are where this cannot see them (a transaction
+    // is opened to write).
+    if written.unknown || written.models.is_empty() || read.unknown || later_writes {
+        return Rows::Unknown;
+    }
+    Rows::Apart
+}
+
+/// Two calls in branches of one `if` that exclude each other (`if`/`else`, or the
+/// body of an early exit and the code after it): never both run.
+fn exclusive(a: &Call, b: &Call) -> bool {
+    a.guards.iter().any(|ga| {
+        b.guards
+            .iter()
+            .any(|gb| ga.cond.span == gb.cond.span && ga.when != gb.when)
+    })
+}
+
+/// The models the calls of a transaction write, directly or through the project
+/// functions they call.
+fn writes(project: &Project, region: &[CallRef]) -> Seen {
+    let mut seen = Seen::default();
+    let depth = project.settings.max_call_depth;
+    for &call in region {
+        seen.note(written_by(project, call));
+        let Some(target) = project.call_target(call) else {
+            continue;
+        };
+        if project.runs_elsewhere_when_called(target) || project.tasks.get(target).is_some() {
+            continue;
+        }
+        project.find_reachable(
+            Some(call),
+            target,
+            depth.saturating_sub(1),
+            |_| true,
+            |c| {
+                seen.note(written_by(project, c));
+                None::<()>
+            },
+        );
+    }
+    seen
+}
+
+/// The models a task reads, in its body and the project functions it calls.
+fn reads(project: &Project, task: FuncRef) -> Seen {
+    let mut seen = Seen::default();
+    project.find_reachable(
+        None,
+        task,
+        project.settings.max_call_depth,
+        |_| true,
+        |c| {
+            seen.note(read_by(project, c));
+            None::<()>
+        },
+    );
+    seen
+}
+
+/// What one call touches: nothing, a model, or a model not known (`Some(None)`).
+type Touch = Option<Option<String>>;
+
+/// `Order.objects.create(...)`, `order.save()`, `qs.update(...)`, `order.tags.add(t)`;
+/// `x.save()` on something not known to be a model instance, and not a library's
+/// object, is a write of an unknown model (a form's, a serializer's).
+fn written_by(project: &Project, call: CallRef) -> Touch {
+    let qs = &project.knowledge.django.querysets;
+    let c = project.call(call);
+    let (Some(m), Some(recv)) = (c.method_name(), c.receiver()) else {
+        return None;
+    };
+    if let Some(class) = super_class(project, call.file, c.scope, recv) {
+        return super_write(project, class, m);
+    }
+    if !qs.write_methods.iter().any(|w| w == m) {
+        return None;
+    }
+    match project.origin(call.file, c.scope, recv) {
+        Origin::QuerySet { model, .. } | Origin::ModelInstance(model) => Some(model),
+        Origin::Unknown if qs.instance_write_methods.iter().any(|w| w == m) => {
+            match project.resolve(call.file, c.scope, recv) {
+                Value::External(_) => None,
+                _ => Some(None),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The class whose method calls `super()`, for `super().save()` and the like.
+fn super_class(project: &Project, file: FileId, scope: ScopeId, recv: &Expr) -> Option<ClassRef> {
+    let ExprKind::Call(id) = recv.kind else {
+        return None;
+    };
+    let model = &project.models[file];
+    if !matches!(&model.calls[id].callee.kind, ExprKind::Name(n) if n == "super") {
+        return None;
+    }
+    let mut s = scope;
+    while model.scopes[s].kind != ScopeKind::Function {
+        s = model.scopes[s].parent?;
+    }
+    let body = model.scopes[s].parent?;
+    let class = model.classes.iter().position(|c| c.body == body)?;
+    Some(ClassRef { file, class })
+}
+
+/// `super().method(...)` in a method of `class`: a model's own `save()`, a model form's
+/// or serializer's `save()` (its `Meta.model`), a generic view's `form_valid()` /
+/// `perform_create()` and the other methods through which the framework saves.
+fn super_write(project: &Project, class: ClassRef, m: &str) -> Touch {
+    let qs = &project.knowledge.django.querysets;
+    let name = |k: ClassRef| project.models[k.file].classes[k.class].name.to_string();
+    if project.is_model_class(class) {
+        return qs
+            .write_methods
+            .iter()
+            .any(|w| w == m)
+            .then(|| Some(name(class)));
+    }
+    if project.is_model_form(class) && qs.instance_write_methods.iter().any(|w| w == m) {
+        return Some(project.declared_model(class, 0));
+    }
+    for shape in &project.knowledge.django.framework_saves {
+        let through = |t: &[String]| t.iter().any(|x| x == m);
+        let writes = (shape.saves && through(&shape.through))
+            || shape.deletes.as_ref().is_some_and(|d| through(&d.through));
+        if writes && project.class_matches(class, &shape.bases) {
+            return match project.saved_models(class, shape).as_slice() {
+                [one] => Some(Some(one.clone())),
+                _ => Some(None),
+            };
+        }
+    }
+    qs.instance_write_methods
+        .iter()
+        .any(|w| w == m)
+        .then_some(None)
+}
+
+/// Any query on a model's manager, queryset or instance, a method called on a model
+/// class, `get_object_or_404(Order, ...)`.
+fn read_by(project: &Project, call: CallRef) -> Touch {
+    let c = project.call(call);
+    if let Some(recv) = c.receiver() {
+        return match project.origin(call.file, c.scope, recv) {
+            Origin::QuerySet { model, .. } | Origin::ModelInstance(model) => Some(model),
+            Origin::ModelClass(name) => Some(Some(name)),
+            _ => None,
+        };
+    }
+    let models = &project.knowledge.django.models;
+    if !project.matches_any(project.callee(call), &models.model_argument_calls) {
+        return None;
+    }
+    let arg = c.positional().next()?;
+    match project.origin(call.file, c.scope, &arg.value) {
+        Origin::QuerySet { model, .. } | Origin::ModelInstance(model) => Some(model),
+        Origin::ModelClass(name) => Some(Some(name)),
+        _ => Some(None),
+    }
+}
+
+/// Do two models share rows: the same model, or one a project subclass of the other
+/// (multi-table inheritance stores a child's row in its parent's table too).
+fn same_rows(project: &Project, a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let class = |n: &str| project.model_class_by_lower_name(&n.to_ascii_lowercase());
+    let (Some(ca), Some(cb)) = (class(a), class(b)) else {
+        return false;
+    };
+    project.class_ancestry(ca).0.contains(&cb) || project.class_ancestry(cb).0.contains(&ca)
+}
