@@ -10,8 +10,6 @@
 //! are models, which manager methods return instances) are data in
 //! `rules/python/django_models.toml` and `rules/python/task_calls.toml`.
 
-use std::collections::HashMap;
-
 use crate::knowledge::{PathPattern, Returns};
 use crate::model::{Binding, BoundValue, Expr, ExprKind, ScopeId, ScopeKind};
 use crate::source::FileId;
@@ -263,8 +261,9 @@ impl Project {
                     rows: false,
                 }
             }
-            Origin::ModelInstance(Some(model)) if self.relation(&model, name).is_some() => {
-                self.relation(&model, name).unwrap_or(Origin::Unknown)
+            Origin::ModelInstance(Some(model)) if self.relation(&model, name, false).is_some() => {
+                self.relation(&model, name, false)
+                    .unwrap_or(Origin::Unknown)
             }
             // `project.task_set`: the `Task` rows that point at the project.
             Origin::ModelInstance(_) => {
@@ -288,20 +287,30 @@ impl Project {
 
     /// `order.customer` for `customer = models.ForeignKey(Customer, ...)` in `Order` or
     /// a project base of it: the row it points at; `order.tags` for a many-to-many
-    /// field, a manager of its rows; `basket.items` where one other model's relation
-    /// field points at `Basket` with `related_name="items"`, a manager of that model's
-    /// rows.
-    fn relation(&self, model: &str, name: &str) -> Option<Origin> {
+    /// field, a manager of its rows; with `reverse`, `basket.items` where one other
+    /// model's relation field points at `Basket` with `related_name="items"`, a manager
+    /// of that model's rows. The reverse search reads other models' files: the general
+    /// data flow does without it (it would parse files no rule needs), TL401's rows
+    /// analysis asks for it.
+    pub(crate) fn relation(&self, model: &str, name: &str, reverse: bool) -> Option<Origin> {
         let models = &self.knowledge.django.models;
         let class = self.model_class_by_lower_name(&model.to_ascii_lowercase())?;
         let ancestry = self.class_ancestry(class).0;
+        // A name the model or a base declares (a field, a method) is not a reverse
+        // relation: only the others are looked for in other models' fields.
+        let mut declared = false;
         for k in std::iter::once(class).chain(ancestry.iter().copied()) {
             if self.models.language(k.file) != crate::model::Language::Python {
                 continue;
             }
             let m = &self.models[k.file];
             let body = m.classes[k.class].body;
+            declared |= m.classes[k.class]
+                .methods
+                .iter()
+                .any(|s| m.scopes[*s].name == name);
             for b in m.scopes[body].bindings.iter().filter(|b| b.name == name) {
+                declared = true;
                 let BoundValue::Expr(e) = &b.value else {
                     continue;
                 };
@@ -321,13 +330,17 @@ impl Project {
                 }
             }
         }
-        let names = self.related_names.get_or_init(|| self.related_names_now());
-        match names
-            .get(&(model.to_string(), name.to_string()))?
-            .as_slice()
-        {
-            [declaring] => Some(Origin::QuerySet {
-                model: Some(declaring.clone()),
+        if declared || !reverse {
+            return None;
+        }
+        let named = super::memoized(&self.related_names, name, || self.related_named(name));
+        let mut declaring = named
+            .iter()
+            .filter(|(target, _)| target == model)
+            .map(|(_, d)| d);
+        match (declaring.next(), declaring.next()) {
+            (Some(d), None) => Some(Origin::QuerySet {
+                model: Some(d.clone()),
                 rows: false,
             }),
             _ => None,
@@ -357,13 +370,16 @@ impl Project {
         }
     }
 
-    /// Every `related_name` of the project's relation fields, read once from the files
-    /// that say `related_name`.
-    fn related_names_now(&self) -> RelatedNames {
+    /// The relation fields that say `related_name=<name>`, as (related model, declaring
+    /// model): read from the files whose text holds both words only.
+    fn related_named(&self, name: &str) -> RelatedNamed {
         let models = &self.knowledge.django.models;
-        let mut out = RelatedNames::new();
-        for &f in self.files_mentioning("related_name").iter() {
-            if self.models.language(f) != crate::model::Language::Python {
+        let finder = memchr::memmem::Finder::new(b"related_name");
+        let mut out: Vec<(String, String)> = Vec::new();
+        for &f in self.files_mentioning(name).iter() {
+            if self.models.language(f) != crate::model::Language::Python
+                || finder.find(self.files[f].text.as_bytes()).is_none()
+            {
                 continue;
             }
             let m = &self.models[f];
@@ -377,11 +393,7 @@ impl Project {
                         continue;
                     };
                     let c = &m.calls[id];
-                    let Some(related) = c.keyword("related_name").and_then(|a| a.value.as_str())
-                    else {
-                        continue;
-                    };
-                    if related.contains('%') || related.ends_with('+') {
+                    if c.keyword("related_name").and_then(|a| a.value.as_str()) != Some(name) {
                         continue;
                     }
                     let field = self.resolve(f, class.body, &c.callee);
@@ -396,15 +408,14 @@ impl Project {
                     if !self.is_model_class(k) {
                         continue;
                     }
-                    let declaring = class.name.to_string();
-                    let entry = out.entry((target, related.to_string())).or_default();
-                    if !entry.contains(&declaring) {
-                        entry.push(declaring);
+                    let pair = (target, class.name.to_string());
+                    if !out.contains(&pair) {
+                        out.push(pair);
                     }
                 }
             }
         }
-        out
+        out.into()
     }
 
     /// What `<origin>.method(...)` returns.
@@ -899,8 +910,8 @@ impl Project {
     }
 }
 
-/// (related model, `related_name`) → the models whose relation field says so.
-pub type RelatedNames = HashMap<(String, String), Vec<String>>;
+/// The relation fields with one `related_name`: (related model, declaring model).
+pub type RelatedNamed = std::sync::Arc<[(String, String)]>;
 
 /// The names, lowercased, of the `class X` statements in the bytes, and the names of
 /// their bases as written last (`class X(views.Base, Mixin, metaclass=M)` → `Base`,

@@ -159,9 +159,9 @@ pub struct Project {
     /// The files with a `class` statement, by the class's lowercased name, read from the
     /// bytes once (for the above).
     class_statements: OnceLock<dataflow::ClassStatements>,
-    /// Relation fields' `related_name`s: (related model, name) → the models declaring
-    /// such a field (`dataflow::related_manager`).
-    related_names: OnceLock<dataflow::RelatedNames>,
+    /// Relation fields by their `related_name`: (related model, declaring model)
+    /// (`dataflow::related_named`).
+    related_names: std::sync::Mutex<std::collections::HashMap<String, dataflow::RelatedNamed>>,
     /// The project's `macro_rules!` macros by name, each with whether its expansion may
     /// not run its arguments in place (read from the files that define macros, when
     /// first asked).
@@ -263,7 +263,7 @@ impl Project {
             macro_rules: OnceLock::new(),
             model_names: Default::default(),
             class_statements: OnceLock::new(),
-            related_names: OnceLock::new(),
+            related_names: Default::default(),
             signal_receivers: OnceLock::new(),
             offloading_decorators: Default::default(),
             wrappers: Default::default(),

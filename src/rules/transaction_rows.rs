@@ -184,7 +184,7 @@ fn written_by(project: &Project, call: CallRef) -> Touch {
     if !qs.write_methods.iter().any(|w| w == m) {
         return None;
     }
-    match project.origin(call.file, c.scope, recv) {
+    match rows_origin(project, call.file, c.scope, recv, 0) {
         Origin::QuerySet { model, .. } | Origin::ModelInstance(model) => Some(model),
         Origin::Unknown if qs.instance_write_methods.iter().any(|w| w == m) => {
             match project.resolve(call.file, c.scope, recv) {
@@ -252,7 +252,7 @@ fn super_write(project: &Project, class: ClassRef, m: &str) -> Touch {
 fn read_by(project: &Project, call: CallRef) -> Touch {
     let c = project.call(call);
     if let Some(recv) = c.receiver() {
-        return match project.origin(call.file, c.scope, recv) {
+        return match rows_origin(project, call.file, c.scope, recv, 0) {
             Origin::QuerySet { model, .. } | Origin::ModelInstance(model) => Some(model),
             Origin::ModelClass(name) => Some(Some(name)),
             _ => None,
@@ -267,6 +267,39 @@ fn read_by(project: &Project, call: CallRef) -> Touch {
         Origin::QuerySet { model, .. } | Origin::ModelInstance(model) => Some(model),
         Origin::ModelClass(name) => Some(Some(name)),
         _ => Some(None),
+    }
+}
+
+/// What an expression is, as [`Project::origin`] says, and through the related name of
+/// another model's relation field (`basket.items.all()`), which the general data flow
+/// does not look for.
+fn rows_origin(project: &Project, file: FileId, scope: ScopeId, e: &Expr, depth: u32) -> Origin {
+    let o = project.origin(file, scope, e);
+    if !o.is_unknown() || depth > 4 {
+        return o;
+    }
+    let qs = &project.knowledge.django.querysets;
+    match &e.kind {
+        // `basket.items.all()`, `.filter(...)`: the same rows.
+        ExprKind::Call(id) => {
+            let c = &project.models[file].calls[*id];
+            match (c.method_name(), c.receiver()) {
+                (Some(m), Some(recv)) if qs.queryset_methods.iter().any(|x| x == m) => {
+                    match rows_origin(project, file, c.scope, recv, depth + 1) {
+                        q @ Origin::QuerySet { .. } => q,
+                        _ => Origin::Unknown,
+                    }
+                }
+                _ => Origin::Unknown,
+            }
+        }
+        ExprKind::Attr(base, name) => match rows_origin(project, file, scope, base, depth + 1) {
+            Origin::ModelInstance(Some(model)) => project
+                .relation(&model, name, true)
+                .unwrap_or(Origin::Unknown),
+            _ => Origin::Unknown,
+        },
+        _ => Origin::Unknown,
     }
 }
 
