@@ -651,23 +651,20 @@ impl Project {
     /// rebuild_index.py`), when exactly one module of the project is that command.
     pub fn project_command(&self, call: CallRef) -> Option<FuncRef> {
         let cl = &self.knowledge.entry_points.command_line;
-        if cl.by_name.is_empty() || !self.matches_any(self.callee(call), &cl.by_name) {
+        if cl.by_name.is_empty()
+            || cl.command_folder.is_empty()
+            || !self.matches_any(self.callee(call), &cl.by_name)
+        {
             return None;
         }
         let name = self.call(call).positional().next()?.value.as_str()?;
         let file_name = format!("{name}.py");
-        let folder: Vec<&str> = cl.command_folder.split('/').collect();
         let mut found = (0..self.files.len()).filter(|&f| {
             let path = &self.relative[f];
             path.file_name().is_some_and(|n| n == file_name.as_str())
-                && path.parent().is_some_and(|dir| {
-                    let dirs: Vec<_> = dir.iter().collect();
-                    dirs.len() >= folder.len()
-                        && dirs[dirs.len() - folder.len()..]
-                            .iter()
-                            .zip(&folder)
-                            .all(|(d, w)| *d == std::ffi::OsStr::new(w))
-                })
+                && path
+                    .parent()
+                    .is_some_and(|dir| dir.ends_with(&cl.command_folder))
         });
         let file = found.next()?;
         if found.next().is_some() || self.models.language(file) != crate::model::Language::Python {

@@ -699,20 +699,14 @@ impl Project {
         let Some(dir) = self.relative[file].parent() else {
             return false;
         };
-        let dirs: Vec<&std::ffi::OsStr> = dir.iter().collect();
+        // `Path::ends_with` compares whole components: `x/management/commands` ends with
+        // `management/commands`, `x/my_management/commands` does not.
         self.knowledge
             .entry_points
             .command_line
             .folders
             .iter()
-            .any(|f| {
-                let want: Vec<&str> = f.split('/').collect();
-                dirs.len() >= want.len()
-                    && dirs[dirs.len() - want.len()..]
-                        .iter()
-                        .zip(&want)
-                        .all(|(d, w)| *d == std::ffi::OsStr::new(w))
-            })
+            .any(|f| dir.ends_with(f))
     }
 
     /// The function whose execution runs this call: lambdas belong to the function they

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use crate::index::ClassRef;
 use crate::index::dataflow::Origin;
 use crate::index::{CallRef, FuncRef, Project, Value};
-use crate::model::{Call, Expr, ExprKind, ScopeId, ScopeKind, Span};
+use crate::model::{Call, Expr, ExprKind, ScopeId, Span};
 use crate::source::FileId;
 
 /// The models some code touches, and whether it touches some it is not known which.
@@ -205,12 +205,7 @@ fn super_class(project: &Project, file: FileId, scope: ScopeId, recv: &Expr) -> 
     if !matches!(&model.calls[id].callee.kind, ExprKind::Name(n) if n == "super") {
         return None;
     }
-    let mut s = scope;
-    while model.scopes[s].kind != ScopeKind::Function {
-        s = model.scopes[s].parent?;
-    }
-    let body = model.scopes[s].parent?;
-    let class = model.classes.iter().position(|c| c.body == body)?;
+    let class = model.scopes[model.enclosing_function(scope)].class?;
     Some(ClassRef { file, class })
 }
 
