@@ -1,8 +1,8 @@
 //! Which models a transaction writes and which a task reads, for TL401. The race TL401
 //! reports is about rows: a worker that starts before the commit reads what the
 //! transaction wrote as it was before. A task that reads none of the models written
-//! cannot see anything stale; if, besides, nothing in the transaction runs after the
-//! enqueue, no rollback can undo what the task was told. Models are compared by name
+//! cannot see anything stale; if it reads none of the models written after the enqueue
+//! either, a rollback undoes nothing the task reads. Models are compared by name
 //! (and by inheritance between project models); any write or read whose model is not
 //! known makes the answer "may race".
 
@@ -49,8 +49,8 @@ pub enum Rows {
     /// The task reads a model written before the enqueue: a worker that starts before
     /// the commit reads it as it was.
     Shared,
-    /// Nothing to race: the task reads none of the (known) models written before the
-    /// enqueue, and nothing written after it can roll the transaction back.
+    /// Nothing to race: the task reads none of the (known) models the transaction
+    /// writes, before the enqueue or after it.
     Apart,
     /// Not known either way.
     Unknown,
@@ -71,7 +71,7 @@ pub fn rows(
     if !project.graph.holds(task.file) || steps.iter().any(|(f, _)| !project.graph.holds(f.file)) {
         return Rows::Unknown;
     }
-    let (mut written, mut later_writes) = (Seen::default(), false);
+    let (mut written, mut later) = (Seen::default(), Seen::default());
     for (i, &(func, call)) in steps.iter().enumerate() {
         let whole = i > 0 || whole;
         let in_region = |c: &Call| whole || c.withs.iter().any(|w| w.span == atomic);
@@ -92,9 +92,7 @@ pub fn rows(
                 || the_loop.is_some_and(|l| l.start <= other.span.start && other.span.end <= l.end);
             if later { after.push(c) } else { before.push(c) }
         }
-        // What fails after the enqueue rolls back what the task was told of; only writes
-        // are taken to fail (a `return Response(...)` is not).
-        later_writes |= !writes(project, &after).is_empty();
+        later.extend(writes(project, &after));
         written.extend(writes(project, &before));
     }
     let read = reads(project, task);
@@ -105,9 +103,20 @@ pub fn rows(
     if shared {
         return Rows::Shared;
     }
-    // Nothing seen written: the writes are where this cannot see them (a transaction
-    // is opened to write).
-    if written.unknown || written.models.is_empty() || read.unknown || later_writes {
+    // A write after the enqueue that fails rolls back what was written before it: the
+    // task must read none of those rows either, nor be told of rows it cannot name.
+    // Nothing seen written at all: the writes are where this cannot see them (a
+    // transaction is opened to write).
+    let later_shared = read
+        .models
+        .iter()
+        .any(|r| later.models.iter().any(|w| same_rows(project, r, w)));
+    if written.unknown
+        || later.unknown
+        || (written.models.is_empty() && later.models.is_empty())
+        || read.unknown
+        || later_shared
+    {
         return Rows::Unknown;
     }
     Rows::Apart
