@@ -183,6 +183,13 @@ pub struct QuerySets {
     pub instance_write_methods: Vec<String>,
     /// Instance methods that read the row again, replacing what the instance held.
     pub instance_refresh_methods: Vec<String>,
+    /// Methods of a model instance (a content type) that read rows of a model known
+    /// only at run time.
+    #[serde(default)]
+    pub generic_read_methods: Vec<String>,
+    /// Calls that give a model class known only at run time.
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub generic_read_calls: Vec<PathPattern>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -36,10 +36,6 @@ impl Seen {
         self.models.extend(other.models);
         self.unknown |= other.unknown;
     }
-
-    fn is_empty(&self) -> bool {
-        self.models.is_empty() && !self.unknown
-    }
 }
 
 /// What an enqueue inside a transaction has to do with the rows the transaction
@@ -255,8 +251,20 @@ fn super_write(project: &Project, class: ClassRef, m: &str) -> Touch {
 /// class, `get_object_or_404(Order, ...)`.
 fn read_by(project: &Project, call: CallRef) -> Touch {
     let c = project.call(call);
+    let qs = &project.knowledge.django.querysets;
+    // `apps.get_model(label, name)`: whatever model the task then reads is not known.
+    if project.matches_any(project.callee(call), &qs.generic_read_calls) {
+        return Some(None);
+    }
     if let Some(recv) = c.receiver() {
         return match rows_origin(project, call.file, c.scope, recv, 0) {
+            // `content_type.get_object_for_this_type(pk=...)`: a row of its model.
+            Origin::ModelInstance(_) | Origin::QuerySet { .. }
+                if c.method_name()
+                    .is_some_and(|m| qs.generic_read_methods.iter().any(|g| g == m)) =>
+            {
+                Some(None)
+            }
             Origin::QuerySet { model, .. } | Origin::ModelInstance(model) => Some(model),
             Origin::ModelClass(name) => Some(Some(name)),
             _ => None,
