@@ -426,7 +426,9 @@ impl Project {
                 Value::Unknown => Value::Unknown,
                 v => Value::Iterated(Box::new(v)),
             },
-            BoundValue::WithOf(e) => self.resolve_at(file, scope, e, at, depth + 1),
+            BoundValue::WithOf(e) => self
+                .context_manager_yield(file, e, depth + 1)
+                .unwrap_or_else(|| self.resolve_at(file, scope, e, at, depth + 1)),
             BoundValue::Param(i) => self.param_value(file, scope, *i, depth + 1),
             BoundValue::Import(t) => self.import_value(file, t, depth + 1),
             BoundValue::Function(s) => Value::Function(FuncRef { file, scope: *s }),
@@ -712,6 +714,44 @@ impl Project {
             }
         }
         found.unwrap_or(Value::Unknown)
+    }
+
+    /// `with session_scope() as s`: what a project generator function decorated as a
+    /// context manager yields, as its return annotation declares it
+    /// (`-> Iterator[Session]`, `-> Generator[Session, None, None]`).
+    fn context_manager_yield(&self, file: FileId, e: &Expr, depth: u32) -> Option<Value> {
+        let ExprKind::Call(id) = e.kind else {
+            return None;
+        };
+        let Value::Function(f) = self.resolve_callee(file, id) else {
+            return None;
+        };
+        let scope = &self.models[f.file].scopes[f.scope];
+        let ExprKind::Subscript(_, args) = &scope.return_annotation.as_ref()?.kind else {
+            return None;
+        };
+        if !self.decorated_with(f, &self.knowledge.values.context_managers.decorators) {
+            return None;
+        }
+        let yielded = match &args.kind {
+            ExprKind::Tuple(items) => items.first()?,
+            _ => args.as_ref(),
+        };
+        let outer = scope.parent.unwrap_or(0);
+        Some(self.annotation_value(f.file, outer, yielded, depth + 1)).filter(|v| !v.is_unknown())
+    }
+
+    /// Does one of the function's decorators resolve to one of `patterns`?
+    fn decorated_with(&self, f: FuncRef, patterns: &[PathPattern]) -> bool {
+        let scope = &self.models[f.file].scopes[f.scope];
+        let parent = scope.parent.unwrap_or(0);
+        scope.decorators.iter().any(|d| {
+            let v = match &d.expr.kind {
+                ExprKind::Call(c) => self.resolve_callee(f.file, *c),
+                _ => self.resolve_at(f.file, parent, &d.expr, d.expr.span.start, 0),
+            };
+            patterns.iter().any(|p| self.matches(&v, p))
+        })
     }
 
     /// Is the method read as an attribute (`@property`, `@cached_property`), reading it

@@ -24,6 +24,9 @@ pub struct TestCode {
 pub struct Values {
     pub properties: Properties,
     pub once_per_process: Decorators,
+    /// Decorators that make a generator function a context manager.
+    #[serde(default)]
+    pub context_managers: Decorators,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

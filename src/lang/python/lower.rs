@@ -802,6 +802,21 @@ impl<'a> Lowerer<'a> {
                     }
                     (Some("Union"), [a, b]) if is_none(b) => self.annotation(*a),
                     (Some("Union"), [a, b]) if is_none(a) => self.annotation(*b),
+                    // `Iterator[Session]` as a type: kept as a subscript of its first
+                    // argument, as the expression form is (a context manager's yield).
+                    (Some(_), [first, ..]) if n.kind_name() == "generic_type" => {
+                        match named_children(n).first() {
+                            Some(head) => {
+                                let head = self.expr(*head);
+                                let first = self.annotation(*first);
+                                Expr::new(
+                                    ExprKind::Subscript(Box::new(head), Box::new(first)),
+                                    span(n),
+                                )
+                            }
+                            None => self.expr(n),
+                        }
+                    }
                     _ => self.expr(n),
                 }
             }
