@@ -213,7 +213,10 @@ impl Project {
                     let by_method = c
                         .method_name()
                         .is_some_and(|m| startup.methods.iter().any(|x| x == m));
-                    (by_keyword || by_method) && self.names_function(file, c.scope, &a.value, f)
+                    (by_keyword
+                        || by_method
+                        || self.passed_on_to_startup(CallRef { file, call: id }, a))
+                        && self.names_function(file, c.scope, &a.value, f)
                 });
                 if handed {
                     out.push(Caller::Startup);
@@ -245,7 +248,34 @@ impl Project {
         out
     }
 
-    /// The expression is `f` itself, or a list or tuple holding it.
+    /// `create_app(lifespan_override=lifespan)`, where the project function `create_app`
+    /// hands that parameter to the application (`FastAPI(lifespan=lifespan_override or
+    /// default)`): the argument is start-up code too.
+    fn passed_on_to_startup(&self, call: CallRef, arg: &crate::model::Arg) -> bool {
+        let Some(name) = arg.name.as_deref() else {
+            return false;
+        };
+        let Some(g) = self.call_target(call) else {
+            return false;
+        };
+        if !self.scope(g).params.iter().any(|p| p.name == name) {
+            return false;
+        }
+        let keywords = &self.knowledge.entry_points.startup.keywords;
+        let model = &self.models[g.file];
+        model.calls.iter().any(|c| {
+            model.enclosing_function(c.scope) == g.scope
+                && c.args.iter().any(|a| {
+                    a.name
+                        .as_deref()
+                        .is_some_and(|n| keywords.iter().any(|k| k == n))
+                        && mentions(&a.value, name)
+                })
+        })
+    }
+
+    /// The expression is `f` itself, or a list or tuple holding it, or either side of
+    /// `a or b` / `a if c else b`.
     fn names_function(
         &self,
         file: usize,
@@ -259,6 +289,9 @@ impl Project {
             }
             ExprKind::List(items) | ExprKind::Tuple(items) => {
                 items.iter().any(|i| self.names_function(file, scope, i, f))
+            }
+            ExprKind::Or(a, b) | ExprKind::IfElse(a, b) => {
+                self.names_function(file, scope, a, f) || self.names_function(file, scope, b, f)
             }
             _ => false,
         }
@@ -367,4 +400,15 @@ fn pyproject_scripts(text: Option<&str>, tables: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Does the expression hold the plain name `name` (itself, in a list or tuple, on either
+/// side of `or` or a conditional expression)?
+fn mentions(e: &crate::model::Expr, name: &str) -> bool {
+    match &e.kind {
+        ExprKind::Name(n) => n == name,
+        ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().any(|i| mentions(i, name)),
+        ExprKind::Or(a, b) | ExprKind::IfElse(a, b) => mentions(a, name) || mentions(b, name),
+        _ => false,
+    }
 }

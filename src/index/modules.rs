@@ -75,14 +75,25 @@ impl ModuleTable {
                 // A folder without `__init__.py` inside a regular package is a namespace
                 // portion of that package (`pkg/utils/rest_framework/` is
                 // `pkg.utils.rest_framework`), not a source root: a name starting there
-                // would shadow a library of the same name.
-                let in_package = dirs_with_init.contains(&(*root, dir.clone()))
-                    || (!parent.as_os_str().is_empty()
-                        && dirs_with_init.contains(&(*root, parent.clone()))
-                        && dir
+                // would shadow a library of the same name. So is a folder inside such a
+                // portion (`pkg/build/session/`), however deep.
+                let in_package = {
+                    let mut d = dir.as_path();
+                    loop {
+                        if dirs_with_init.contains(&(*root, d.to_path_buf())) {
+                            break true;
+                        }
+                        let up = d.parent().unwrap_or(Path::new(""));
+                        let name_ok = d
                             .file_name()
                             .and_then(|n| n.to_str())
-                            .is_some_and(is_identifier));
+                            .is_some_and(is_identifier);
+                        if !name_ok || up.as_os_str().is_empty() {
+                            break false;
+                        }
+                        d = up;
+                    }
+                };
                 if !in_package {
                     break;
                 }
@@ -330,6 +341,18 @@ mod tests {
         // A folder whose name is not an identifier cannot be imported through: the
         // package below it starts a name.
         assert_eq!(t.name_of(6), Some("client.auth"));
+    }
+
+    #[test]
+    fn folders_without_init_nested_in_a_package_are_part_of_it() {
+        let t = table(&[
+            "app/__init__.py",
+            "app/features/build/session/api.py",
+            "app/features/build/session/manager.py",
+        ]);
+        assert_eq!(t.name_of(1), Some("app.features.build.session.api"));
+        assert_eq!(t.file("app.features.build.session.manager"), Some(2));
+        assert_eq!(t.file("api"), None);
     }
 
     #[test]
