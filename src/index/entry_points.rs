@@ -146,7 +146,12 @@ impl Project {
         {
             return false;
         }
-        let callers = self.callers(f);
+        // Tests call everything: a test calling `f` says nothing of where it runs.
+        let all_callers = self.callers(f);
+        let callers: Vec<&Caller> = all_callers
+            .iter()
+            .filter(|c| !matches!(c, Caller::Function(g) if self.is_test_function(*g)))
+            .collect();
         if callers.is_empty() {
             return false;
         }
