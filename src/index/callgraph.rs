@@ -748,6 +748,9 @@ impl Project {
             ExprKind::Name(n) if n != "self" && n != "cls" => {}
             // `X.objects.get_or_create(...)[0].send()`, `qs[0].save()`.
             ExprKind::Call(_) | ExprKind::Subscript(..) => {}
+            // `order.customer.notify()`: a relation field of a local model instance.
+            ExprKind::Attr(inner, _) if matches!(&inner.kind, ExprKind::Name(n) if n != "self" && n != "cls") =>
+                {}
             ExprKind::Attr(_, n)
                 if n == "instance"
                     || self
