@@ -196,8 +196,11 @@ impl Project {
         let startup = &self.knowledge.entry_points.startup;
         let mut out = Vec::new();
         let files: Vec<usize> = (0..self.files.len())
+            // Test files call everything, and what they call does not count (see
+            // `only_called_from`): resolving their calls would only parse more modules.
             .filter(|f| {
                 self.models.language(*f) == crate::model::Language::Python
+                    && !self.is_test[*f]
                     && self.files[*f].text.contains(name.as_str())
             })
             .take(MAX_CALLER_FILES + 1)
@@ -218,10 +221,13 @@ impl Project {
                     let by_method = c
                         .method_name()
                         .is_some_and(|m| startup.methods.iter().any(|x| x == m));
-                    (by_keyword
-                        || by_method
-                        || self.passed_on_to_startup(CallRef { file, call: id }, a))
+                    // Whether a project function passes the argument on to start-up is
+                    // asked last: it resolves the callee.
+                    (by_keyword || by_method || a.name.is_some())
                         && self.names_function(file, c.scope, &a.value, f)
+                        && (by_keyword
+                            || by_method
+                            || self.passed_on_to_startup(CallRef { file, call: id }, a))
                 });
                 if handed {
                     out.push(Caller::Startup);

@@ -253,7 +253,10 @@ fn read_by(project: &Project, call: CallRef) -> Touch {
     let c = project.call(call);
     let qs = &project.knowledge.django.querysets;
     // `apps.get_model(label, name)`: whatever model the task then reads is not known.
-    if project.matches_any(project.callee(call), &qs.generic_read_calls) {
+    // (The written name first: resolving every callee would parse modules on demand.)
+    if c.written_with(&crate::knowledge::last_names(&qs.generic_read_calls))
+        && project.matches_any(project.callee(call), &qs.generic_read_calls)
+    {
         return Some(None);
     }
     if let Some(recv) = c.receiver() {
