@@ -261,12 +261,11 @@ impl Project {
                     rows: false,
                 }
             }
-            Origin::ModelInstance(Some(model)) if self.relation(&model, name, false).is_some() => {
-                self.relation(&model, name, false)
-                    .unwrap_or(Origin::Unknown)
-            }
-            // `project.task_set`: the `Task` rows that point at the project.
-            Origin::ModelInstance(_) => {
+            Origin::ModelInstance(model) => {
+                if let Some(related) = model.and_then(|m| self.relation(&m, name, false)) {
+                    return related;
+                }
+                // `project.task_set`: the `Task` rows that point at the project.
                 let suffix = &django.models.reverse_manager_suffix;
                 match name.strip_suffix(suffix.as_str()) {
                     Some(lower) if !suffix.is_empty() && !lower.is_empty() => {

@@ -743,15 +743,23 @@ impl Project {
 
     /// Does one of the function's decorators resolve to one of `patterns`?
     fn decorated_with(&self, f: FuncRef, patterns: &[PathPattern]) -> bool {
+        self.decorator_values(f)
+            .iter()
+            .any(|v| patterns.iter().any(|p| self.matches(v, p)))
+    }
+
+    /// What each decorator of a function resolves to (`@d(...)`: what `d` is).
+    fn decorator_values(&self, f: FuncRef) -> Vec<Value> {
         let scope = &self.models[f.file].scopes[f.scope];
         let parent = scope.parent.unwrap_or(0);
-        scope.decorators.iter().any(|d| {
-            let v = match &d.expr.kind {
+        scope
+            .decorators
+            .iter()
+            .map(|d| match &d.expr.kind {
                 ExprKind::Call(c) => self.resolve_callee(f.file, *c),
                 _ => self.resolve_at(f.file, parent, &d.expr, d.expr.span.start, 0),
-            };
-            patterns.iter().any(|p| self.matches(&v, p))
-        })
+            })
+            .collect()
     }
 
     /// Is the method read as an attribute (`@property`, `@cached_property`), reading it
@@ -763,16 +771,8 @@ impl Project {
         if scope.decorators.is_empty() {
             return false;
         }
-        let parent = scope.parent.unwrap_or(0);
         let properties = &self.knowledge.values.properties;
-        let decorators: Vec<Value> = scope
-            .decorators
-            .iter()
-            .map(|d| match &d.expr.kind {
-                ExprKind::Call(c) => self.resolve_callee(f.file, *c),
-                _ => self.resolve_at(f.file, parent, &d.expr, d.expr.span.start, 0),
-            })
-            .collect();
+        let decorators = self.decorator_values(f);
         let any_of = |patterns: &[PathPattern]| {
             decorators
                 .iter()
