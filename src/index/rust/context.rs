@@ -615,10 +615,181 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
         .copied()
         .filter(|f| project.rust_is_runtime_entry(*f))
         .collect();
-    let test_only = only_called_from(&tests, &HashSet::new(), false);
+    // Dead code says nothing of where the functions it calls run: a helper that tests and
+    // one function nothing calls share is still test-only.
+    let uncalled: HashSet<FuncRef> = funcs
+        .iter()
+        .copied()
+        .filter(|f| !callers.contains_key(f) && !tests.contains(f))
+        .filter(|f| uncalled_application_code(project, *f))
+        .collect();
+    let dead: HashSet<FuncRef> = if uncalled.is_empty() {
+        uncalled
+    } else {
+        let referenced = value_names(project);
+        // A call tasklint could not resolve may be to any function of its name.
+        let resolved: HashSet<CallRef> = funcs
+            .iter()
+            .flat_map(|f| project.graph.edges(*f).iter().map(|e| e.call))
+            .collect();
+        let mut unresolved: HashSet<&str> = HashSet::new();
+        for (file, model) in project.rust_models() {
+            for (id, c) in model.calls.iter().enumerate() {
+                if !c.is_macro
+                    && !resolved.contains(&CallRef { file, call: id })
+                    && let Some(n) = c.written_name()
+                {
+                    unresolved.insert(n.rsplit("::").next().unwrap_or(n));
+                }
+            }
+        }
+        let seeds: HashSet<FuncRef> = uncalled
+            .into_iter()
+            .filter(|f| {
+                let name = project.models[f.file].scopes[f.scope].name.as_str();
+                !referenced.contains(name) && !unresolved.contains(name)
+            })
+            .collect();
+        let called_by_dead = only_called_from(&seeds, &HashSet::new(), false);
+        seeds.union(&called_by_dead).copied().collect()
+    };
+    let test_only = only_called_from(&tests, &dead, false);
     let all_tests: HashSet<FuncRef> = tests.union(&test_only).copied().collect();
     let startup_only = only_called_from(&entries, &all_tests, true);
     (test_only, startup_only)
+}
+
+/// Attributes that neither register a function nor make it callable from elsewhere.
+const INERT_ATTRIBUTES: &[&str] = &[
+    "doc",
+    "allow",
+    "warn",
+    "deny",
+    "expect",
+    "inline",
+    "must_use",
+    "deprecated",
+    "instrument",
+    "cfg",
+    "cfg_attr",
+];
+
+/// A function no project call reaches that no one outside the workspace can call either:
+/// a plain `fn` (not `main`, not a trait's or a trait impl's method, no attribute that
+/// could register it) in a package with a binary, whose library serves that binary.
+/// Handlers and tasks are called by their framework.
+fn uncalled_application_code(project: &Project, f: FuncRef) -> bool {
+    let model = &project.models[f.file];
+    let scope = &model.scopes[f.scope];
+    if scope.name.as_str() == "main"
+        || project.rust.handler(f).is_some()
+        || project.rust.celery_tasks.contains_key(&f)
+        || project.rust_is_runtime_entry(f)
+    {
+        return false;
+    }
+    if let Some(c) = scope.class {
+        let in_trait = model
+            .rust
+            .impls
+            .iter()
+            .any(|i| i.class == c && i.trait_.is_some())
+            || model
+                .rust
+                .types
+                .iter()
+                .any(|t| t.class == c && t.kind == crate::model::TypeKind::Trait);
+        if in_trait {
+            return false;
+        }
+    }
+    let inert = scope.decorators.iter().all(|d| {
+        let e = match &d.expr.kind {
+            ExprKind::Call(c) => &model.calls[*c].callee,
+            _ => &d.expr,
+        };
+        matches!(&e.kind, ExprKind::Name(n)
+            if INERT_ATTRIBUTES.contains(&n.rsplit("::").next().unwrap_or(n)))
+    });
+    if !inert {
+        return false;
+    }
+    let Some(m) = project.rust_module_of(f.file, f.scope) else {
+        return false;
+    };
+    let krate = &project.rust.crates[project.rust.modules[m].krate];
+    let Some(manifest) = krate.manifest else {
+        return false;
+    };
+    !krate.test
+        && project
+            .rust
+            .crates
+            .iter()
+            .any(|c| c.binary && c.manifest == Some(manifest))
+}
+
+/// The last segments of names used as values anywhere in the Rust code (`get(handler)`,
+/// `.map(Self::convert)`, `let f = run;`): a function named so may be called through them.
+fn value_names(project: &Project) -> HashSet<&str> {
+    fn walk<'a>(e: &'a Expr, out: &mut HashSet<&'a str>) {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                out.insert(n.rsplit("::").next().unwrap_or(n));
+            }
+            ExprKind::Attr(base, n) => {
+                out.insert(n.as_str());
+                walk(base, out);
+            }
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                for i in items {
+                    walk(i, out);
+                }
+            }
+            ExprKind::Dict(pairs) => {
+                for (k, v) in pairs {
+                    if let Some(k) = k {
+                        walk(k, out);
+                    }
+                    walk(v, out);
+                }
+            }
+            ExprKind::Subscript(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::IfElse(a, b)
+            | ExprKind::And(a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            ExprKind::Starred(a) | ExprKind::Not(a) => walk(a, out),
+            _ => {}
+        }
+    }
+    let mut out = HashSet::new();
+    for (_, model) in project.rust_models() {
+        for c in &model.calls {
+            for a in &c.args {
+                walk(&a.value, &mut out);
+            }
+        }
+        for s in &model.scopes {
+            for b in &s.bindings {
+                if let BoundValue::Expr(e) = &b.value {
+                    walk(e, &mut out);
+                }
+            }
+            for r in &s.returns {
+                walk(r, &mut out);
+            }
+        }
+        for (_, r) in &model.rust.returns {
+            walk(r, &mut out);
+        }
+        for a in &model.attr_assignments {
+            walk(&a.value, &mut out);
+        }
+    }
+    out
 }
 
 impl Project {

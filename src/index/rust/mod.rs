@@ -34,6 +34,9 @@ pub struct Crate {
     pub manifest: Option<usize>,
     /// Test, bench or example target.
     pub test: bool,
+    /// A binary target (`src/main.rs`, `src/bin/*`, `[[bin]]`): its package is an
+    /// application, whose library serves its binaries rather than unknown users.
+    pub binary: bool,
     /// The crate root's file.
     pub root_file: Option<FileId>,
 }
@@ -277,7 +280,7 @@ impl RustIndex {
                 }
             }
             if let Some(f) = lib {
-                let c = ix.add_crate(ident.clone(), Some(p), false);
+                let c = ix.add_crate(ident.clone(), Some(p), false, false);
                 ix.crate_by_ident.entry(ident.clone()).or_insert(c);
                 ix.walk_crate(project, c, f, &by_path, &mut assigned);
             }
@@ -287,11 +290,11 @@ impl RustIndex {
                 } else {
                     format!("{ident}${name}")
                 };
-                let c = ix.add_crate(root, Some(p), false);
+                let c = ix.add_crate(root, Some(p), false, true);
                 ix.walk_crate(project, c, *f, &by_path, &mut assigned);
             }
             for (name, f, test) in extra {
-                let c = ix.add_crate(format!("{ident}${name}"), Some(p), test);
+                let c = ix.add_crate(format!("{ident}${name}"), Some(p), test, !test);
                 ix.walk_crate(project, c, f, &by_path, &mut assigned);
             }
         }
@@ -317,7 +320,7 @@ impl RustIndex {
                     (krate, ident, rel)
                 }
                 None => {
-                    let krate = ix.add_crate(String::new(), None, false);
+                    let krate = ix.add_crate(String::new(), None, false, false);
                     (krate, String::new(), project.relative[f].clone())
                 }
             };
@@ -354,11 +357,18 @@ impl RustIndex {
         ix
     }
 
-    fn add_crate(&mut self, root_path: String, manifest: Option<usize>, test: bool) -> usize {
+    fn add_crate(
+        &mut self,
+        root_path: String,
+        manifest: Option<usize>,
+        test: bool,
+        binary: bool,
+    ) -> usize {
         self.crates.push(Crate {
             root_path,
             manifest,
             test,
+            binary,
             root_file: None,
         });
         self.crates.len() - 1
@@ -374,7 +384,7 @@ impl RustIndex {
         {
             return c;
         }
-        self.add_crate(ident.to_string(), Some(p), false)
+        self.add_crate(ident.to_string(), Some(p), false, false)
     }
 
     fn add_module(
