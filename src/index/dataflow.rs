@@ -204,6 +204,9 @@ impl Project {
             ExprKind::Call(id) => {
                 let c = &self.models[file].calls[*id];
                 if let ExprKind::Attr(recv, m) = &c.callee.kind {
+                    if let Some(o) = self.view_object_call(file, c.scope, recv, m, at, depth) {
+                        return o;
+                    }
                     match self.origin_at(file, c.scope, recv, at, depth + 1) {
                         Origin::UploadedFiles
                             if django.request.files_getters.iter().any(|g| g == m) =>
@@ -629,6 +632,41 @@ impl Project {
                 self.origin_method(recv, method)
             }
         }
+    }
+
+    /// `self.get_object()` / `self.get_queryset()` of a detail view that declares its
+    /// model: the object (or rows) of that model, even where the method is a project
+    /// override in a mixin that is no view itself and cannot know the model
+    /// (`class ItemView(LookupByCodeMixin, RetrieveAPIView)`).
+    fn view_object_call(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        recv: &Expr,
+        method: &str,
+        at: u32,
+        depth: u32,
+    ) -> Option<Origin> {
+        let views = &self.knowledge.django.views;
+        let instance = views.instance_methods.iter().any(|n| n == method);
+        if !instance && !views.queryset_methods.iter().any(|n| n == method) {
+            return None;
+        }
+        let Value::Instance(c) = self.resolve_before(file, scope, recv, at) else {
+            return None;
+        };
+        if !self.class_matches(c, &views.bases) {
+            return None;
+        }
+        let model = self.declared_model(c, depth + 1)?;
+        Some(if instance {
+            Origin::ModelInstance(Some(model))
+        } else {
+            Origin::QuerySet {
+                model: Some(model),
+                rows: false,
+            }
+        })
     }
 
     /// A project method of a detail view that the framework defines to return the object
