@@ -274,6 +274,50 @@ fn a_20_mb_source_file() {
     }
 }
 
+/// A generated data module: megabytes of constant records (read from bytes, left out of
+/// the parse), then a statement with a finding. The finding keeps its line; a call inside
+/// a literal of the same size keeps the literal in the parse, and is reported.
+#[test]
+fn a_large_constant_literal_is_skipped_and_lines_hold() {
+    let lang = &PYTHON;
+    let record = |i: usize| {
+        format!(
+            "    {{'id': {i}, \"name\": 'item-{i}', 'tags': ['a', 'b'], 'v': -{i}.5e-3, 'n': None}},\n"
+        )
+    };
+    for with_call in [false, true] {
+        let t = healthy_project(lang);
+        let mut big = String::from("from app.tasks import ping\n\nDATA = [\n");
+        let mut i = 0;
+        while big.len() < 2 * 1024 * 1024 {
+            big.push_str(&record(i));
+            i += 1;
+        }
+        let call_line = big.lines().count() as u32 + 1;
+        if with_call {
+            big.push_str("    {'first': ping(3)},\n");
+        }
+        big.push_str("]\n");
+        let line = big.lines().count() as u32 + lang.finding_statement_line;
+        big.push_str(lang.finding_statement);
+        write(t.path(), lang.big_file, big.as_bytes());
+        let out = run_dir(t.path());
+        assert_nothing_lost(lang, &out);
+        let all = findings(&out);
+        let in_big: Vec<u32> = all
+            .iter()
+            .filter(|(p, c, _)| p.ends_with(lang.big_file) && c == lang.finding_code)
+            .map(|(_, _, l)| *l)
+            .collect();
+        let expected = if with_call {
+            vec![call_line, line]
+        } else {
+            vec![line]
+        };
+        assert_eq!(in_big, expected, "{all:?}");
+    }
+}
+
 #[test]
 fn invalid_utf8_binary_and_empty_files() {
     for lang in LANGS {

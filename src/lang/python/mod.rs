@@ -1,5 +1,6 @@
 //! Python frontend: tree-sitter-python → [`FileModel`].
 
+mod constant_literals;
 mod kind;
 mod lower;
 mod syntax_error;
@@ -61,6 +62,9 @@ pub fn parse(text: &str) -> FileModel {
     } else {
         text
     };
+    // Megabytes of constant data hold nothing a rule reads: left out of the tree.
+    let blanked = constant_literals::blank_large_constants(text);
+    let text = blanked.as_deref().unwrap_or(text);
     let Some(tree) = parse_tree(text) else {
         let mut m = FileModel::new(Language::Python);
         m.problems.push(Problem {
