@@ -412,8 +412,15 @@ fn explain_line(
             describe_function(project, f, &mut report.facts);
         }
         None => report.facts.push(
-            "runs once, when the module (or class body) is imported: in no request handler and no task"
-                .into(),
+            match project.models.language(file) {
+                crate::model::Language::Rust => {
+                    "outside any function (an item, a `static` or `const`): in no request handler and no task"
+                }
+                _ => {
+                    "runs once, when the module (or class body) is imported: in no request handler and no task"
+                }
+            }
+            .into(),
         ),
     }
     if let Some(i) = innermost
@@ -483,8 +490,12 @@ fn describe_function(project: &Project, f: FuncRef, facts: &mut Vec<String>) {
         );
     }
     if scope.is_async {
+        let keyword = match project.models.language(f.file) {
+            crate::model::Language::Rust => "async fn",
+            _ => "async def",
+        };
         facts.push(format!(
-            "`async def`: TL302 reports blocking calls in `{name}` whether or not a request handler reaches it"
+            "`{keyword}`: TL302 reports blocking calls in `{name}` whether or not a request handler reaches it"
         ));
     }
     if let Some(t) = project.tasks.get(f) {

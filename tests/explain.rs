@@ -374,3 +374,43 @@ fn a_call_that_starts_work_elsewhere_says_so() {
     assert!(out.contains("tasklint follows it"), "{out}");
     assert!(out.contains("TL301 slow-call-in-handler"), "{out}");
 }
+
+#[test]
+fn the_line_of_a_public_rust_function_is_about_that_function() {
+    let t = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rust/test_helpers");
+    for rel in [
+        "Cargo.toml",
+        "app/Cargo.toml",
+        "app/src/lib.rs",
+        "app/src/main.rs",
+        "app/src/jobs.rs",
+        "app/src/routes.rs",
+        "app/tests/scanning.rs",
+        "scanlib/Cargo.toml",
+        "scanlib/src/lib.rs",
+        "scanlib/tests/scanning.rs",
+    ] {
+        write(
+            t.path(),
+            rel,
+            &std::fs::read_to_string(src.join(rel)).unwrap(),
+        );
+    }
+    let lib = std::fs::read_to_string(src.join("app/src/lib.rs")).unwrap();
+    let line = lib
+        .lines()
+        .position(|l| l.trim_start().starts_with("pub async fn render("))
+        .unwrap()
+        + 1;
+    let target = format!("app/src/lib.rs:{line}");
+    let o = tasklint(&["explain", &target], t.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("in `app.Exporter.render`"), "{out}");
+    assert!(out.contains("`async fn`: TL302 reports"), "{out}");
+    // A line outside any function says so in Rust's terms.
+    let o = tasklint(&["explain", "app/src/lib.rs:1"], t.path());
+    let out = stdout(&o);
+    assert!(out.contains("outside any function"), "{out}");
+}

@@ -339,8 +339,8 @@ impl<'a> Lowerer<'a> {
         self.depth += 1;
         match item {
             Item::Fn(f) => {
-                let whole =
-                    self.item_span(&f.attrs, f.sig.span(), f.block.brace_token.span.close());
+                let head = fn_head(&f.vis, &f.sig);
+                let whole = self.item_span(&f.attrs, head, f.block.brace_token.span.close());
                 self.function(&f.attrs, &f.sig, Some(&f.block), None, whole);
             }
             Item::Impl(i) => self.impl_block(i),
@@ -547,8 +547,8 @@ impl<'a> Lowerer<'a> {
             for item in &i.items {
                 match item {
                     syn::ImplItem::Fn(f) => {
-                        let whole =
-                            l.item_span(&f.attrs, f.sig.span(), f.block.brace_token.span.close());
+                        let head = fn_head(&f.vis, &f.sig);
+                        let whole = l.item_span(&f.attrs, head, f.block.brace_token.span.close());
                         l.function(&f.attrs, &f.sig, Some(&f.block), Some(class), whole);
                     }
                     syn::ImplItem::Const(c) => {
@@ -2203,4 +2203,13 @@ fn expansion_defers(tokens: TokenStream) -> bool {
     }
     // The matchers (`($e:expr)`) are walked too: they hold none of these words.
     defers(&tokens.into_iter().collect::<Vec<_>>())
+}
+
+/// The start of a function's head: its visibility (`pub`, `pub(crate)`) or its signature,
+/// so that the line of `pub async fn` lies in the function (`explain` on it).
+fn fn_head(vis: &syn::Visibility, sig: &Signature) -> proc_macro2::Span {
+    match vis {
+        syn::Visibility::Inherited => sig.span(),
+        v => v.span(),
+    }
 }
