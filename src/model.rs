@@ -108,6 +108,15 @@ impl FileModel {
         self.imports.shrink_to_fit();
     }
 
+    /// The path a decorator or attribute is written with: `d` of `@d(...)` or
+    /// `#[d(...)]`, the expression itself when nothing is called.
+    pub fn decorator_path<'a>(&'a self, expr: &'a Expr) -> &'a Expr {
+        match &expr.kind {
+            ExprKind::Call(c) => &self.calls[*c].callee,
+            _ => expr,
+        }
+    }
+
     /// Functions (not lambdas, classes or the module body).
     pub fn functions(&self) -> impl Iterator<Item = (ScopeId, &Scope)> {
         self.scopes

@@ -246,6 +246,17 @@ fn deeply_nested_blocks() {
     }
 }
 
+/// Ends `big` with the language's finding statement, writes it as the project's big file
+/// and checks the project: the line that finding must be on, and every finding.
+fn check_big_file(lang: &Lang, dir: &Path, mut big: String) -> (u32, Vec<(String, String, u32)>) {
+    let line = big.lines().count() as u32 + lang.finding_statement_line;
+    big.push_str(lang.finding_statement);
+    write(dir, lang.big_file, big.as_bytes());
+    let out = run_dir(dir);
+    assert_nothing_lost(lang, &out);
+    (line, findings(&out))
+}
+
 #[test]
 fn a_20_mb_source_file() {
     for lang in LANGS {
@@ -258,12 +269,7 @@ fn a_20_mb_source_file() {
         }
         big.push_str(&(lang.big_literal)(20 * 1024 * 1024 - big.len()));
         assert!(big.len() >= 20 * 1024 * 1024 - 1024);
-        let line = big.lines().count() as u32 + lang.finding_statement_line;
-        big.push_str(lang.finding_statement);
-        write(t.path(), lang.big_file, big.as_bytes());
-        let out = run_dir(t.path());
-        assert_nothing_lost(lang, &out);
-        let all = findings(&out);
+        let (line, all) = check_big_file(lang, t.path(), big);
         // The big file is checked to its end: its own finding, on its last lines.
         assert!(
             all.iter().any(|(p, c, l)| p.ends_with(lang.big_file)
@@ -298,12 +304,7 @@ fn a_large_constant_literal_is_skipped_and_lines_hold() {
             big.push_str("    {'first': ping(3)},\n");
         }
         big.push_str("]\n");
-        let line = big.lines().count() as u32 + lang.finding_statement_line;
-        big.push_str(lang.finding_statement);
-        write(t.path(), lang.big_file, big.as_bytes());
-        let out = run_dir(t.path());
-        assert_nothing_lost(lang, &out);
-        let all = findings(&out);
+        let (line, all) = check_big_file(lang, t.path(), big);
         let in_big: Vec<u32> = all
             .iter()
             .filter(|(p, c, _)| p.ends_with(lang.big_file) && c == lang.finding_code)

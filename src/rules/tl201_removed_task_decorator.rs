@@ -205,10 +205,7 @@ fn shared_task_fix(project: &Project, file: FileId, import: &Import) -> Option<F
         // Every decorator written `@task` or `@task(...)` that means this import.
         for scope in &model.scopes {
             for d in &scope.decorators {
-                let name_expr = match &d.expr.kind {
-                    ExprKind::Call(c) => &model.calls[*c].callee,
-                    _ => &d.expr,
-                };
+                let name_expr = model.decorator_path(&d.expr);
                 if matches!(&name_expr.kind, ExprKind::Name(n) if n == "task")
                     && source.slice(name_expr.span) == "task"
                     && project.resolve(file, scope.parent.unwrap_or(0), name_expr)

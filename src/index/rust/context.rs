@@ -479,10 +479,7 @@ impl Project {
     /// What an attribute names: `#[get("/")]` → the `get` it resolves to. A name no `use`
     /// brings in may come from a `#[macro_use] extern crate` of the crate.
     pub(crate) fn rust_decorator_value(&self, file: FileId, scope: ScopeId, expr: &Expr) -> Value {
-        let path = match &expr.kind {
-            ExprKind::Call(c) => &self.models[file].calls[*c].callee,
-            _ => expr,
-        };
+        let path = self.models[file].decorator_path(expr);
         let ExprKind::Name(name) = &path.kind else {
             return Value::Unknown;
         };
@@ -617,11 +614,19 @@ pub fn test_and_startup_only(project: &Project) -> (HashSet<FuncRef>, HashSet<Fu
         .collect();
     // Dead code says nothing of where the functions it calls run: a helper that tests and
     // one function nothing calls share is still test-only.
+    // Packages with a binary: applications, whose library serves that binary.
+    let applications: HashSet<usize> = project
+        .rust
+        .crates
+        .iter()
+        .filter(|c| c.binary)
+        .filter_map(|c| c.manifest)
+        .collect();
     let uncalled: HashSet<FuncRef> = funcs
         .iter()
         .copied()
         .filter(|f| !callers.contains_key(f) && !tests.contains(f))
-        .filter(|f| uncalled_application_code(project, *f))
+        .filter(|f| uncalled_application_code(project, *f, &applications))
         .collect();
     let dead: HashSet<FuncRef> = if uncalled.is_empty() {
         uncalled
@@ -676,9 +681,9 @@ const INERT_ATTRIBUTES: &[&str] = &[
 
 /// A function no project call reaches that no one outside the workspace can call either:
 /// a plain `fn` (not `main`, not a trait's or a trait impl's method, no attribute that
-/// could register it) in a package with a binary, whose library serves that binary.
+/// could register it) in one of the `applications` (packages with a binary).
 /// Handlers and tasks are called by their framework.
-fn uncalled_application_code(project: &Project, f: FuncRef) -> bool {
+fn uncalled_application_code(project: &Project, f: FuncRef, applications: &HashSet<usize>) -> bool {
     let model = &project.models[f.file];
     let scope = &model.scopes[f.scope];
     if scope.name.as_str() == "main"
@@ -704,11 +709,7 @@ fn uncalled_application_code(project: &Project, f: FuncRef) -> bool {
         }
     }
     let inert = scope.decorators.iter().all(|d| {
-        let e = match &d.expr.kind {
-            ExprKind::Call(c) => &model.calls[*c].callee,
-            _ => &d.expr,
-        };
-        matches!(&e.kind, ExprKind::Name(n)
+        matches!(&model.decorator_path(&d.expr).kind, ExprKind::Name(n)
             if INERT_ATTRIBUTES.contains(&n.rsplit("::").next().unwrap_or(n)))
     });
     if !inert {
@@ -718,15 +719,7 @@ fn uncalled_application_code(project: &Project, f: FuncRef) -> bool {
         return false;
     };
     let krate = &project.rust.crates[project.rust.modules[m].krate];
-    let Some(manifest) = krate.manifest else {
-        return false;
-    };
-    !krate.test
-        && project
-            .rust
-            .crates
-            .iter()
-            .any(|c| c.binary && c.manifest == Some(manifest))
+    !krate.test && krate.manifest.is_some_and(|m| applications.contains(&m))
 }
 
 /// The last segments of names used as values anywhere in the Rust code (`get(handler)`,
@@ -898,11 +891,8 @@ impl Project {
     pub fn rust_is_runtime_entry(&self, f: FuncRef) -> bool {
         let model = &self.models[f.file];
         model.scopes[f.scope].decorators.iter().any(|d| {
-            let e = match &d.expr.kind {
-                ExprKind::Call(c) => &model.calls[*c].callee,
-                _ => &d.expr,
-            };
-            matches!(&e.kind, ExprKind::Name(n) if n.contains("::") && n.ends_with("::main"))
+            matches!(&model.decorator_path(&d.expr).kind,
+                ExprKind::Name(n) if n.contains("::") && n.ends_with("::main"))
         })
     }
 }

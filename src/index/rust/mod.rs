@@ -852,19 +852,16 @@ impl Project {
         let mut scope = Some(f.scope);
         while let Some(s) = scope {
             let sc = &model.scopes[s];
-            let is_test_attr = sc.decorators.iter().any(|d| {
-                let e = match &d.expr.kind {
-                    ExprKind::Call(c) => &model.calls[*c].callee,
-                    _ => &d.expr,
-                };
-                match &e.kind {
-                    ExprKind::Name(n) => {
-                        let last = n.rsplit("::").next().unwrap_or(n);
-                        last == "test" || last == "bench"
-                    }
-                    _ => false,
-                }
-            });
+            let is_test_attr =
+                sc.decorators
+                    .iter()
+                    .any(|d| match &model.decorator_path(&d.expr).kind {
+                        ExprKind::Name(n) => {
+                            let last = n.rsplit("::").next().unwrap_or(n);
+                            last == "test" || last == "bench"
+                        }
+                        _ => false,
+                    });
             let cfg_test = sc.decorators.iter().any(|d| match &d.expr.kind {
                 ExprKind::Call(c) => {
                     let call = &model.calls[*c];
