@@ -257,7 +257,18 @@ class Series:
         return statistics.median(self.cpus) if self.cpus else None
 
 
-def bench_corpus_tree(label, path, python, tasklint, ruff, reps, work):
+def parse_floor(floor, tree):
+    """CPU seconds tree-sitter alone takes over every Python file of the tree (one thread),
+    from the `parse_floor` bench binary."""
+    out = subprocess.run([floor, tree], capture_output=True, text=True)
+    line = out.stdout.strip().splitlines()[-1:] if out.returncode == 0 else []
+    try:
+        return float(line[0].split("\t")[-1]) if line else None
+    except ValueError:
+        return None
+
+
+def bench_corpus_tree(label, path, python, tasklint, ruff, reps, work, floor=None):
     tree = os.path.join(work, "tree")
     shutil.rmtree(tree, ignore_errors=True)
     copy_sources(path, tree)
@@ -293,12 +304,29 @@ def bench_corpus_tree(label, path, python, tasklint, ruff, reps, work):
         s["changed"].add(wall, rss, cpu)
     r["series"] = s
     r["parsed"] = statistics.median(parsed) if parsed else None
+    r["floor"] = parse_floor(floor, tree) if floor and python else None
     return r
+
+
+def floor_cell(r, what):
+    """The parse floor of what the first run parsed: tree-sitter's CPU seconds over every
+    file scaled by the share of bytes parsed (`cpu`), and that spread over every core,
+    against ruff's wall time (`ruff`)."""
+    if r.get("floor") is None or not r["parsed"] or not r["bytes"]:
+        return "-"
+    cpu = r["floor"] * min(1.0, r["parsed"] / r["bytes"])
+    if what == "cpu":
+        return f"{cpu:.2f}"
+    ruff = r["series"]["ruff"].wall
+    return f"{cpu / (os.cpu_count() or 1) / ruff:.2f}" if ruff else "-"
 
 
 def corpus_table(results):
     cols = ["tree", "files", "MB", "parsed", "cold", "cold cpu", "1 thread", "warm", "1 changed",
             "ruff", "cold/ruff", "warm/ruff", "chg/ruff", "thr x", "peak MB", "peak/parsed"]
+    with_floor = any(r.get("floor") is not None for r in results)
+    if with_floor:
+        cols += ["ts cpu", "ts/ruff"]
     rows = [cols]
     for r in results:
         s = r["series"]
@@ -315,7 +343,7 @@ def corpus_table(results):
             ratio(s["changed"].wall),
             f"{s['cold-1'].wall / s['cold'].wall:.2f}" if s["cold"].wall else "-",
             f"{peak:.0f}", f"{peak * (1 << 20) / r['parsed']:.1f}" if r["parsed"] else "-",
-        ])
+        ] + ([floor_cell(r, "cpu"), floor_cell(r, "ruff")] if with_floor else []))
     widths = [max(len(row[i]) for row in rows) for i in range(len(cols))]
     return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in rows)
 
@@ -365,7 +393,10 @@ def main_corpus(args):
             trees.append((label, out, python))
         results = []
         for label, path, python in trees:
-            results.append(bench_corpus_tree(label, path, python, args.tasklint, ruff, args.reps, os.path.join(work, "run")))
+            results.append(bench_corpus_tree(label, path, python, args.tasklint, ruff, args.reps,
+                                             os.path.join(work, "run"),
+                                             # A data module's big literals are not parsed at all.
+                                             None if "data module" in label else args.parse_floor))
             shutil.rmtree(os.path.join(work, "run"), ignore_errors=True)
         print(f"{len(trees)} trees, median of {args.reps}, {os.cpu_count()} cores; seconds are wall-clock"
               " (noisy while other work runs: compare `cold cpu`, user + system CPU seconds)")
@@ -399,6 +430,7 @@ def main():
     ap.add_argument("--eco", default=os.environ.get("TASKLINT_ECO", "/work/eco"), help="where the work trees are (<owner>+<name>)")
     ap.add_argument("--no-big", action="store_true", help="--corpus: leave out the 50 MB data module")
     ap.add_argument("--check-targets", action="store_true", help="--corpus: exit 1 when a target is not met")
+    ap.add_argument("--parse-floor", help="--corpus: the parse_floor bench binary; adds the parse floor columns")
     args = ap.parse_args()
     if args.corpus:
         return main_corpus(args)

@@ -214,6 +214,11 @@ pub fn deserialize_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathPatte
         .collect()
 }
 
+pub fn deserialize_one<'de, D: Deserializer<'de>>(d: D) -> Result<PathPattern, D::Error> {
+    let raw = String::deserialize(d)?;
+    PathPattern::parse(&raw).map_err(serde::de::Error::custom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,8 +41,24 @@ pub struct BlockingCall {
     /// a reader over bytes already in memory (`std::io::Cursor`) does no I/O.
     #[serde(default, deserialize_with = "pattern::deserialize_list")]
     pub unless_first_arg: Vec<PathPattern>,
+    /// A `methods` match whose receiver the code builds small is not one (see
+    /// [`SmallInput`]).
+    #[serde(default)]
+    pub small_inputs: Vec<SmallInput>,
     pub why: String,
     pub instead: String,
+}
+
+/// A call that fixes how much work the value it builds takes: the leading arguments are
+/// sizes (`argon2::Params::new(memory_kib, passes, ..)`, `image::RgbImage::new(width,
+/// height)`). When every one of them is an integer literal within `at_most`, the work
+/// done on that value is too small to hold a worker.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmallInput {
+    #[serde(deserialize_with = "pattern::deserialize_one")]
+    pub call: PathPattern,
+    pub at_most: Vec<i64>,
 }
 
 fn default_rule() -> String {

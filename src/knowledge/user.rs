@@ -74,6 +74,7 @@ impl Knowledge {
                 receivers: Vec::new(),
                 args: Vec::new(),
                 unless_first_arg: Vec::new(),
+                small_inputs: Vec::new(),
                 why: c.reason.clone(),
                 instead: "run it in `tokio::task::spawn_blocking(...)`, or use an async API".into(),
             });

@@ -11,6 +11,7 @@
 pub(crate) mod context;
 mod enqueue;
 mod rust_blocking;
+mod rust_small_inputs;
 pub(crate) mod slow_calls;
 mod task_arguments;
 mod tl000_unreadable_source;

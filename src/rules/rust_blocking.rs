@@ -6,6 +6,7 @@ use std::collections::{HashSet, VecDeque};
 
 use super::Checker;
 use super::context::{Reaches, handler_note, in_handler, report_reached};
+use super::rust_small_inputs::receiver_built_small;
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
 use crate::index::callgraph::Edge;
 use crate::index::rust::context::AsyncContext;
@@ -131,6 +132,9 @@ fn entry_matches(
         let r = entry.receivers.iter().find(|r| path_under(o, &r.root))?;
         // `Client::new().get(u).send()`: the chain's first blocking call is the finding.
         if receiver_blocks(project, call, 16) {
+            return None;
+        }
+        if receiver_built_small(project, call, &entry.small_inputs) {
             return None;
         }
         let recv = rust_path(&r.root);
