@@ -659,12 +659,19 @@ impl Project {
         }
         let name = self.call(call).positional().next()?.value.as_str()?;
         let file_name = format!("{name}.py");
-        let mut found = (0..self.files.len()).filter(|&f| {
-            let path = &self.relative[f];
-            path.file_name().is_some_and(|n| n == file_name.as_str())
-                && path
-                    .parent()
-                    .is_some_and(|dir| dir.ends_with(&cl.command_folder))
+        let commands = self.command_files.get_or_init(|| {
+            (0..self.files.len())
+                .filter(|&f| {
+                    self.relative[f]
+                        .parent()
+                        .is_some_and(|dir| dir.ends_with(&cl.command_folder))
+                })
+                .collect()
+        });
+        let mut found = commands.iter().copied().filter(|&f| {
+            self.relative[f]
+                .file_name()
+                .is_some_and(|n| n == file_name.as_str())
         });
         let file = found.next()?;
         if found.next().is_some() || self.models.language(file) != crate::model::Language::Python {

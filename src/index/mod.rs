@@ -168,6 +168,9 @@ pub struct Project {
     macro_rules: OnceLock<HashMap<Name, bool>>,
     /// The receivers of model and project signals, found when first asked.
     signal_receivers: OnceLock<signals::SignalReceivers>,
+    /// The files in a management-command folder (`project_command`), found when first
+    /// asked: every `call_command` would otherwise walk every path.
+    command_files: OnceLock<Vec<FileId>>,
     /// Project decorators whose wrapper runs the decorated function on a thread or an
     /// executor, by decorator (`runs_elsewhere_when_called`).
     offloading_decorators: std::sync::Mutex<std::collections::HashMap<FuncRef, bool>>,
@@ -265,6 +268,7 @@ impl Project {
             class_statements: OnceLock::new(),
             related_names: Default::default(),
             signal_receivers: OnceLock::new(),
+            command_files: OnceLock::new(),
             offloading_decorators: Default::default(),
             wrappers: Default::default(),
             wrapper_selves: Default::default(),
