@@ -79,7 +79,27 @@ impl HandlerSet {
         set.add_signal_receivers(project);
         set.add_framework_save_receivers(project);
         set.add_rust(project);
+        set.drop_worker_consumers(project);
         set
+    }
+
+    /// Leaves out the methods of consumer classes a worker router names: they run in a
+    /// background worker process. Worked out on every check, after the per-file passes,
+    /// so that an edit of the routing module alone takes effect.
+    fn drop_worker_consumers(&mut self, project: &Project) {
+        let workers = worker_consumers(project);
+        if workers.is_empty() {
+            return;
+        }
+        self.by_func.retain(|f, _| {
+            let scope = project.scope(*f);
+            !scope.class.is_some_and(|class| {
+                workers.contains(&ClassRef {
+                    file: f.file,
+                    class,
+                })
+            })
+        });
     }
 
     pub fn get(&self, func: FuncRef) -> Option<&Handler> {
@@ -892,4 +912,42 @@ fn unwrapped<'e>(
         e = &arg.value;
     }
     e
+}
+
+/// The classes a worker router's dict names (`ChannelNameRouter({"mail": Mailer.as_asgi(),
+/// "thumbs": Thumbs})`), read from the files that mention a router's name.
+fn worker_consumers(project: &Project) -> std::collections::HashSet<ClassRef> {
+    let routers = &project.knowledge.urlconf.worker_routers;
+    let mut out = std::collections::HashSet::new();
+    for word in routers.iter().filter_map(|p| p.root.rsplit('.').next()) {
+        for &file in project.files_mentioning(word).iter() {
+            if project.models.language(file) != crate::model::Language::Python {
+                continue;
+            }
+            let model = &project.models[file];
+            for (id, call) in model.calls.iter().enumerate() {
+                if !project.matches_any(project.callee(CallRef { file, call: id }), routers) {
+                    continue;
+                }
+                let Some(ExprKind::Dict(items)) = call.positional().next().map(|a| &a.value.kind)
+                else {
+                    continue;
+                };
+                for (_, value) in items {
+                    // `Consumer.as_asgi()` or the class itself (Channels 2).
+                    let class = match &value.kind {
+                        ExprKind::Call(c) => match &model.calls[*c].callee.kind {
+                            ExprKind::Attr(base, _) => base.as_ref(),
+                            _ => continue,
+                        },
+                        _ => value,
+                    };
+                    if let Value::Class(c) = project.resolve(file, call.scope, class) {
+                        out.insert(c);
+                    }
+                }
+            }
+        }
+    }
+    out
 }

@@ -161,6 +161,11 @@ pub struct UrlConf {
     pub route_functions: Vec<PathPattern>,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub include_functions: Vec<PathPattern>,
+    /// Routers whose dict maps names to background workers, not to request paths
+    /// (Channels' `ChannelNameRouter`, run by `runworker`): the consumers they name are
+    /// no request handlers.
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub worker_routers: Vec<PathPattern>,
 }
 
 /// How a request path is described in a finding's note, and whether a sync one runs on
