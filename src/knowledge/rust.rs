@@ -139,6 +139,20 @@ pub struct InlineClosures {
     pub methods: Vec<String>,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub calls: Vec<PathPattern>,
+    #[serde(default)]
+    pub env_fallback: EnvFallback,
+}
+
+/// The fallback of an environment read (`env::var("TOKEN").or_else(|_| git_config())`):
+/// it runs only where the process lacks the variable, so its calls are not followed.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvFallback {
+    /// The reads: a closure handed to one of `methods` on a chain starting at one.
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub reads: Vec<PathPattern>,
+    #[serde(default)]
+    pub methods: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -82,10 +82,38 @@ impl Project {
             return false;
         };
         let call = CallRef { file, call: outer };
-        if self.rust_is_offload(call) {
+        if self.rust_is_offload(call) || self.rust_env_fallback(call) {
             return true;
         }
         !s.is_async && !self.rust_runs_closure_inline(call)
+    }
+
+    /// `env::var("TOKEN").ok().or_else(...)`: a fallback method on a chain of method calls
+    /// that starts at an environment read.
+    fn rust_env_fallback(&self, call: CallRef) -> bool {
+        let fallback = &self.knowledge.rust.inline.env_fallback;
+        let c = self.call(call);
+        if !c
+            .method_name()
+            .is_some_and(|m| fallback.methods.iter().any(|x| x == m))
+        {
+            return false;
+        }
+        let mut recv = c.receiver();
+        for _ in 0..8 {
+            let Some(ExprKind::Call(inner)) = recv.map(|r| &r.kind) else {
+                return false;
+            };
+            let inner = CallRef {
+                file: call.file,
+                call: *inner,
+            };
+            if self.matches_any(self.callee(inner), &fallback.reads) {
+                return true;
+            }
+            recv = self.call(inner).receiver();
+        }
+        false
     }
 
     /// Does this call run the closure it is given before it returns? Project functions
