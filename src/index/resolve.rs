@@ -495,7 +495,74 @@ impl Project {
         {
             return v;
         }
-        Value::Unknown
+        self.param_from_callers(file, scope, index, depth + 1)
+            .unwrap_or(Value::Unknown)
+    }
+
+    /// What the callers of a module-private helper (`def _send(client, text)`, or a
+    /// `self._send(...)` method) pass for one of its parameters, when every call of it in
+    /// its module passes the same known value: such a helper is called from its module
+    /// only, so these are all its calls. Its default, an unpacked call or more than
+    /// `MAX_CALLERS` calls leave the parameter unknown.
+    fn param_from_callers(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        index: usize,
+        depth: u32,
+    ) -> Option<Value> {
+        const MAX_CALLERS: usize = 8;
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let model = &self.models[file];
+        let s = &model.scopes[scope];
+        let private = s.name.starts_with('_') && !s.name.starts_with("__");
+        if s.kind != ScopeKind::Function || !private {
+            return None;
+        }
+        let p = s.params.get(index)?;
+        if !matches!(
+            p.kind,
+            ParamKind::Normal | ParamKind::PositionalOnly | ParamKind::KeywordOnly
+        ) {
+            return None;
+        }
+        // A method's callers pass no `self`; a static method's pass every parameter.
+        let bound = s.class.is_some()
+            && !s
+                .decorators
+                .iter()
+                .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"));
+        let position = if bound { index.checked_sub(1)? } else { index };
+        let target = Value::Function(FuncRef { file, scope });
+        let mut found: Option<Value> = None;
+        let mut callers = 0;
+        for c in &model.calls {
+            let named = match &c.callee.kind {
+                ExprKind::Name(n) | ExprKind::Attr(_, n) => *n == s.name,
+                _ => false,
+            };
+            if !named
+                || self.resolve_at(file, c.scope, &c.callee, c.span.start, depth + 1) != target
+            {
+                continue;
+            }
+            callers += 1;
+            if callers > MAX_CALLERS || c.has_unpacking() {
+                return None;
+            }
+            let arg = match p.kind {
+                ParamKind::KeywordOnly => c.keyword(&p.name),
+                _ => c.keyword(&p.name).or_else(|| c.positional().nth(position)),
+            }?;
+            let v = self.resolve_at(file, c.scope, &arg.value, c.span.start, depth + 1);
+            if v.is_unknown() || found.as_ref().is_some_and(|f| *f != v) {
+                return None;
+            }
+            found = Some(v);
+        }
+        found
     }
 
     /// What a model signal receiver's `instance` is, by its decorator: an instance of the
