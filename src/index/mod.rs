@@ -935,20 +935,18 @@ impl Project {
     }
 }
 
-/// Files tests live in: `test_*.py`, `*_test.py`, `*_tests.py`, `tests.py`,
-/// `conftest.py`, anything under a `tests`, `test`, `testing` or `t` folder (`t/` is a
-/// short name some projects give their test folder).
+/// Files tests live in: `test_*.py`, `*_test.py` (pytest's two default patterns),
+/// `tests.py`, `conftest.py`, anything under a `tests`, `test`, `testing` or `t` folder
+/// (`t/` is a short name some projects give their test folder). Not `*_tests.py`: no
+/// runner looks for it by default, and outside a tests folder it names views and scripts
+/// (`send_tests.py`, the view that mails a test message).
 pub fn is_test_path(relative: &std::path::Path) -> bool {
     let name = relative
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
     let stem = name.strip_suffix(".py").unwrap_or(name);
-    if stem.starts_with("test_")
-        || stem.ends_with("_test")
-        || stem.ends_with("_tests")
-        || stem == "tests"
-        || stem == "conftest"
+    if stem.starts_with("test_") || stem.ends_with("_test") || stem == "tests" || stem == "conftest"
     {
         return true;
     }
