@@ -14,7 +14,7 @@ use crate::config::{self, ConfigChoice};
 use crate::diagnostic::Diagnostic;
 use crate::index::callgraph::Edge;
 use crate::index::rust::WrapperKind;
-use crate::index::{CallRef, FuncRef, Project, Value};
+use crate::index::{CallRef, ClassRef, FuncRef, Project, Value};
 use crate::model::ScopeKind;
 use crate::source::FileId;
 
@@ -503,6 +503,18 @@ fn describe_function(project: &Project, f: FuncRef, facts: &mut Vec<String>) {
         facts.push(format!(
             "`{name}` is a {} task: its body runs on a worker, so slow calls in it are fine; a direct call of it from a request is reported at that call (TL101)",
             fw.name
+        ));
+        return;
+    }
+    if let Some(class) = scope.class
+        && crate::index::handlers::worker_consumers(project).contains(&ClassRef {
+            file: f.file,
+            class,
+        })
+    {
+        facts.push(format!(
+            "`{}` is a background worker: a worker router (`ChannelNameRouter`) names it, and `runworker` runs it in a process of its own, so its methods are no request handlers",
+            project.models[f.file].classes[class].name
         ));
         return;
     }

@@ -153,6 +153,18 @@ fn explains_the_request_paths_of_the_fixture() {
             .iter()
             .any(|h| h["name"] == "store.context.unused_processor")
     );
+    // A consumer a ChannelNameRouter names is a background worker, and explain says so.
+    assert!(
+        !handlers
+            .iter()
+            .any(|h| h["name"] == "store.consumers.ReceiptWorker.send_receipt")
+    );
+    let line = tasklint(&["explain", "store/consumers.py:39"], &dir);
+    assert!(
+        stdout(&line).contains("`ReceiptWorker` is a background worker"),
+        "{}",
+        stdout(&line)
+    );
 }
 
 #[test]

@@ -916,7 +916,7 @@ fn unwrapped<'e>(
 
 /// The classes a worker router's dict names (`ChannelNameRouter({"mail": Mailer.as_asgi(),
 /// "thumbs": Thumbs})`), read from the files that mention a router's name.
-fn worker_consumers(project: &Project) -> std::collections::HashSet<ClassRef> {
+pub(crate) fn worker_consumers(project: &Project) -> std::collections::HashSet<ClassRef> {
     let routers = &project.knowledge.urlconf.worker_routers;
     let mut out = std::collections::HashSet::new();
     for word in routers.iter().filter_map(|p| p.root.rsplit('.').next()) {
