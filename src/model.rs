@@ -203,6 +203,15 @@ pub struct Scope {
     pub globals: Vec<Name>,
 }
 
+impl Scope {
+    /// Is one of the decorators the bare name `name` (`@staticmethod`, `@classmethod`)?
+    pub fn decorated_by_name(&self, name: &str) -> bool {
+        self.decorators
+            .iter()
+            .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == name))
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Decorator {
     pub expr: Expr,

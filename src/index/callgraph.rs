@@ -180,15 +180,12 @@ fn names_self(e: &Expr) -> bool {
 /// `**kwargs`, not the `self` a method called through an instance or class, or a
 /// constructor, gets implicitly), with what the call passes to it: by position, unless a
 /// `*` unpacking hides the positions, else by keyword.
-fn parameters_passed<'a>(
+pub(super) fn parameters_passed<'a>(
     c: &'a Call,
     scope: &'a Scope,
 ) -> impl Iterator<Item = (&'a Param, Option<&'a Expr>)> {
     let implicit_self = scope.class.is_some()
-        && !scope
-            .decorators
-            .iter()
-            .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"))
+        && !scope.decorated_by_name("staticmethod")
         && (c.receiver().is_some() || scope.name == "__init__");
     let skip = usize::from(implicit_self);
     let unknown_positions = c.args.iter().any(|a| a.kind == ArgKind::Star);

@@ -919,7 +919,7 @@ fn unwrapped<'e>(
 pub(crate) fn worker_consumers(project: &Project) -> std::collections::HashSet<ClassRef> {
     let routers = &project.knowledge.urlconf.worker_routers;
     let mut out = std::collections::HashSet::new();
-    for word in routers.iter().filter_map(|p| p.root.rsplit('.').next()) {
+    for word in routers.iter().map(|p| p.last_name()) {
         for &file in project.files_mentioning(word).iter() {
             if project.models.language(file) != crate::model::Language::Python {
                 continue;

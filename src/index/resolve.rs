@@ -448,15 +448,10 @@ impl Project {
             && matches!(p.kind, ParamKind::Normal | ParamKind::PositionalOnly)
             && let Some(class) = s.class
         {
-            let decorated = |name: &str| {
-                s.decorators
-                    .iter()
-                    .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == name))
-            };
             let class = ClassRef { file, class };
-            if decorated("staticmethod") {
+            if s.decorated_by_name("staticmethod") {
                 // An ordinary parameter.
-            } else if decorated("classmethod") {
+            } else if s.decorated_by_name("classmethod") {
                 return Value::Class(class);
             } else {
                 return Value::Instance(class);
@@ -522,19 +517,6 @@ impl Project {
             return None;
         }
         let p = s.params.get(index)?;
-        if !matches!(
-            p.kind,
-            ParamKind::Normal | ParamKind::PositionalOnly | ParamKind::KeywordOnly
-        ) {
-            return None;
-        }
-        // A method's callers pass no `self`; a static method's pass every parameter.
-        let bound = s.class.is_some()
-            && !s
-                .decorators
-                .iter()
-                .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"));
-        let position = if bound { index.checked_sub(1)? } else { index };
         let target = Value::Function(FuncRef { file, scope });
         let mut found: Option<Value> = None;
         let mut callers = 0;
@@ -552,11 +534,11 @@ impl Project {
             if callers > MAX_CALLERS || c.has_unpacking() {
                 return None;
             }
-            let arg = match p.kind {
-                ParamKind::KeywordOnly => c.keyword(&p.name),
-                _ => c.keyword(&p.name).or_else(|| c.positional().nth(position)),
-            }?;
-            let v = self.resolve_at(file, c.scope, &arg.value, c.span.start, depth + 1);
+            // What the call passes to `p` (the `self` of a method called on an object
+            // is not passed; `*args` / `**kwargs` are never filled): a default is unknown.
+            let (_, arg) =
+                super::callgraph::parameters_passed(c, s).find(|(q, _)| std::ptr::eq(*q, p))?;
+            let v = self.resolve_at(file, c.scope, arg?, c.span.start, depth + 1);
             if v.is_unknown() || found.as_ref().is_some_and(|f| *f != v) {
                 return None;
             }
@@ -1367,11 +1349,7 @@ pub(super) fn self_attribute_index(
         let Some(class) = s.class else {
             continue;
         };
-        let is_static = s
-            .decorators
-            .iter()
-            .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == "staticmethod"));
-        if is_static || s.params.first().is_none_or(|p| p.name != owner) {
+        if s.decorated_by_name("staticmethod") || s.params.first().is_none_or(|p| p.name != owner) {
             continue;
         }
         out.entry((class, attr.to_string())).or_default().push(i);

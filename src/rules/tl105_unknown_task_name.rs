@@ -239,16 +239,10 @@ fn passed_for(project: &Project, call: CallRef, target: FuncRef, param: usize) -
     let c = project.call(call);
     let scope = project.scope(target);
     let p = scope.params.get(param)?;
-    let decorated = |name: &str| {
-        scope
-            .decorators
-            .iter()
-            .any(|d| matches!(&d.expr.kind, ExprKind::Name(n) if n == name))
-    };
     let implicit = usize::from(
         scope.class.is_some()
-            && !decorated("staticmethod")
-            && (c.receiver().is_some() || decorated("classmethod")),
+            && !scope.decorated_by_name("staticmethod")
+            && (c.receiver().is_some() || scope.decorated_by_name("classmethod")),
     );
     if let Some(a) = c.keyword(&p.name) {
         return Some(&a.value);
