@@ -692,15 +692,20 @@ fn class_methods(project: &Project, ancestry: &[ClassRef]) -> Vec<FuncRef> {
         .collect()
 }
 
-/// Does a method name match a shape's names (`get`, `resolve_*`; `*` alone: any name
-/// that does not start with `_`)?
+/// Does a method name match a shape's names (`get`, `resolve_*`, `*_view`; `*` alone:
+/// any name that does not start with `_`)?
 fn named(patterns: &[String], name: &str) -> bool {
     patterns.iter().any(|pat| match pat.as_str() {
         "*" => !name.starts_with('_'),
-        p => match p.strip_suffix('*') {
-            Some(prefix) => name.starts_with(prefix),
-            None => name == p,
-        },
+        p => {
+            if let Some(prefix) = p.strip_suffix('*') {
+                name.starts_with(prefix)
+            } else if let Some(suffix) = p.strip_prefix('*') {
+                name.ends_with(suffix) && !name.starts_with('_')
+            } else {
+                name == p
+            }
+        }
     })
 }
 

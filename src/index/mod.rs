@@ -2,6 +2,7 @@
 //! module names, what a name or call resolves to, which functions are tasks and which are
 //! request handlers, and what a handler reaches through project calls.
 
+pub mod admin_models;
 pub mod callgraph;
 pub mod dataflow;
 pub mod dispatch;

@@ -205,6 +205,7 @@ impl Project {
             && let Some(v) = self
                 .view_serializer(*view, method, depth + 1)
                 .or_else(|| self.view_form(*view, method, depth + 1))
+                .or_else(|| self.admin_object(*view, method))
         {
             return v;
         }
@@ -480,6 +481,10 @@ impl Project {
                 .any(|p| p.method == s.name && p.index == index)
             && let Some(v) = self.view_form_class(ClassRef { file, class }, depth + 1)
         {
+            return v;
+        }
+        // `save_model(self, request, obj, form, change)` of an admin: a row of its model.
+        if let Some(v) = self.admin_row_parameter(file, scope, index) {
             return v;
         }
         // `def on_save(sender, instance, **kwargs)` under `@receiver(post_save,

@@ -14,6 +14,8 @@ pub struct DjangoModels {
     pub views: ObjectViews,
     #[serde(default)]
     pub form_views: FormViews,
+    #[serde(default)]
+    pub admin: AdminRows,
     pub request: Request,
     pub files: Files,
     #[serde(default)]
@@ -223,6 +225,24 @@ pub struct FormViews {
     pub choosers: Vec<String>,
     /// Parameters the framework fills with the form (`index` 0 is `self`).
     pub parameters: Vec<InstanceParameter>,
+}
+
+/// The model a `ModelAdmin` is for (its `model_attribute`, a `registered_by` decorator,
+/// a `register_methods` call in its module) and where the admin hands over a row of it:
+/// `instance_methods` on `self` return one, `parameters` receive one, and so does the
+/// row argument of a method the class names in one of `row_lists`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminRows {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub bases: Vec<PathPattern>,
+    pub model_attribute: String,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub registered_by: Vec<PathPattern>,
+    pub register_methods: Vec<String>,
+    pub instance_methods: Vec<String>,
+    pub parameters: Vec<InstanceParameter>,
+    pub row_lists: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
