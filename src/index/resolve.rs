@@ -206,6 +206,7 @@ impl Project {
                 .view_serializer(*view, method, depth + 1)
                 .or_else(|| self.view_form(*view, method, depth + 1))
                 .or_else(|| self.admin_object(*view, method))
+                .or_else(|| self.view_object(*view, method, depth + 1))
         {
             return v;
         }
@@ -259,6 +260,37 @@ impl Project {
             &views.serializer_choosers,
             depth,
         )
+    }
+
+    /// `self.get_object()` in a Django or DRF object view: an instance of the project
+    /// model it declares (`model = Photo`, `queryset = Photo.objects.filter(...)`).
+    /// Read through resolution only (the data flow's `declared_model` asks for resolved
+    /// callees, which may be the ones being resolved).
+    fn view_object(&self, view: ClassRef, method: &str, depth: u32) -> Option<Value> {
+        let views = &self.knowledge.django.views;
+        if depth > MAX_DEPTH
+            || !views.instance_methods.iter().any(|m| m == method)
+            || !self.class_matches(view, &views.bases)
+        {
+            return None;
+        }
+        ["model", "queryset"].into_iter().find_map(|name| {
+            let v = self.class_member(view, name, false, depth + 1);
+            self.model_behind(&v, 0).map(Value::Instance)
+        })
+    }
+
+    /// The project model a value is, or the manager chain it starts
+    /// (`Photo.objects.filter(...).select_related(...)`).
+    fn model_behind(&self, v: &Value, steps: u32) -> Option<ClassRef> {
+        if steps > 8 {
+            return None;
+        }
+        match v {
+            Value::Class(c) => self.is_model_class(*c).then_some(*c),
+            Value::Returned(inner) | Value::Attr(inner, _) => self.model_behind(inner, steps + 1),
+            _ => None,
+        }
     }
 
     /// `self.get_form()` in a Django editing view: an instance of its `form_class` (its
