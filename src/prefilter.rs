@@ -111,6 +111,9 @@ fn entry_knowledge(k: &Knowledge) -> Knowledge {
     // a known value of their own to be reported.
     k.offload.calls.clear();
     k.offload.methods.clear();
+    // A function another call runs is followed from that call's caller, which is found
+    // on its own.
+    k.offload.runs_argument.clear();
     // Decorators stacked on tasks (TL202, TL104...): the task decorator is there too.
     k.non_task_decorators.calls.clear();
     k.forwarding_decorators.calls.clear();

@@ -711,6 +711,26 @@ impl Project {
         out
     }
 
+    /// The project function a library call runs and waits for (`offload.runs_argument`:
+    /// `executor.map(self.fetch, items)`), its first positional argument.
+    fn run_by_library(&self, call: CallRef) -> Option<FuncRef> {
+        let runners = &self.knowledge.offload.runs_argument;
+        if runners.is_empty() {
+            return None;
+        }
+        let c = self.call(call);
+        let first = c.positional().next()?;
+        if !matches!(first.value.kind, ExprKind::Name(_) | ExprKind::Attr(..))
+            || !self.matches_any(self.callee(call), runners)
+        {
+            return None;
+        }
+        match self.resolve(call.file, c.scope, &first.value) {
+            Value::Function(f) if self.scope(f).kind == ScopeKind::Function => Some(f),
+            _ => None,
+        }
+    }
+
     /// Does the function call its parameter `name` (`read(tags)`), a parameter it never
     /// rebinds?
     fn calls_parameter(&self, f: FuncRef, name: &str) -> bool {
@@ -903,6 +923,16 @@ fn file_graph(project: &Project, receivers: &SignalReceivers, file: FileId) -> F
                         .push(Edge { call: c, target: f });
                 }
             }
+        }
+        // `executor.map(fetch, urls)`: the library runs `fetch` and the caller waits.
+        if let Some(f) = project.run_by_library(c)
+            && graph.callbacks.insert((c, f))
+        {
+            graph
+                .out
+                .entry(owner)
+                .or_default()
+                .push(Edge { call: c, target: f });
         }
         for (target, how) in received {
             if graph.signal_edges.insert((c, target), how).is_none() {

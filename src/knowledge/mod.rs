@@ -366,6 +366,10 @@ pub struct Offload {
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub calls: Vec<PathPattern>,
     pub methods: Vec<String>,
+    /// Calls that run the function they are given (first positional argument) and wait
+    /// for it: the function's work is the caller's (`executor.map(fetch, urls)`).
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub runs_argument: Vec<PathPattern>,
 }
 
 /// How a group of task methods takes the task's arguments (`rules/python/task_arguments.toml`).
