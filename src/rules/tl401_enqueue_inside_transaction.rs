@@ -5,6 +5,7 @@
 
 use super::context::{abbreviate, chain, text};
 use super::enqueue::{Enqueue, enqueue};
+use super::slow_calls::{SHARED_BY, name_roots};
 use super::transaction_rows::{Rows, rows};
 use super::{Check, Checker, Rule};
 use crate::catalogue;
@@ -36,6 +37,7 @@ fn check(cx: &mut Checker, call: CallRef) {
         return;
     }
     let Context::Atomic(atomic, request_wide) = context(project, call) else {
+        report_shared(cx, call, &e);
         return;
     };
     let c = project.call(call);
@@ -213,6 +215,13 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
     if !races_rows(project, &steps, atomic.1, request_wide, task) {
         return;
     }
+    // One cause, one finding: an enqueue that many transactions reach is reported once,
+    // where it is (and where `on_commit` goes).
+    if context(project, site) == Context::Plain
+        && transactions_reaching(project, site, task).len() >= SHARED_BY
+    {
+        return;
+    }
     let callee = abbreviate(text(project, call, c.callee.span), 40);
     let what = match task {
         Some(f) => format!("task `{}`", project.display_name(f)),
@@ -232,6 +241,103 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
         .help("enqueue from `transaction.on_commit(...)` in the function that sends, or make this call after the transaction");
     if request_wide {
         d.note(REQUEST_WIDE_NOTE);
+    }
+}
+
+/// The functions whose transactions reach the enqueue `site` (itself outside any
+/// transaction) through project calls, each with the calls from its call inside the
+/// transaction down to the function of `site`: those `through_project_calls` reports.
+fn transactions_reaching(
+    project: &Project,
+    site: CallRef,
+    task: Option<FuncRef>,
+) -> Vec<(FuncRef, Vec<Edge>)> {
+    let Some(f) = project.call_owner(site) else {
+        return Vec::new();
+    };
+    let follow = |e: &Edge| {
+        context(project, e.call) != Context::Deferred
+            && project.tasks.get(e.target).is_none()
+            && project.graph.signal_edge(e.call, e.target).is_none()
+            && !project.runs_elsewhere_when_called(e.target)
+    };
+    let roots = project.roots_reaching(
+        f,
+        Some(site),
+        project.settings.max_call_depth,
+        follow,
+        |g| project.tasks.get(g).is_none(),
+        |g| !project.is_test_function(g),
+    );
+    roots
+        .into_iter()
+        .filter(|(g, path)| {
+            let Some(first) = path.first() else {
+                return false;
+            };
+            let Context::Atomic(atomic, request_wide) = context(project, first.call) else {
+                return false;
+            };
+            let mut steps = vec![(*g, first.call)];
+            let mut from = first.target;
+            for e in &path[1..] {
+                steps.push((from, e.call));
+                from = e.target;
+            }
+            steps.push((from, site));
+            races_rows(project, &steps, atomic.1, request_wide, task)
+        })
+        .collect()
+}
+
+/// An enqueue outside any transaction of its own that `SHARED_BY` or more functions
+/// reach from inside their transactions: one finding, at the enqueue, naming them.
+fn report_shared(cx: &mut Checker, call: CallRef, e: &Enqueue) {
+    let project = cx.project;
+    if context(project, call) != Context::Plain {
+        return;
+    }
+    let roots = transactions_reaching(project, call, e.task);
+    if roots.len() < SHARED_BY {
+        return;
+    }
+    let c = project.call(call);
+    let subject = match e.task {
+        Some(f) => format!("task `{}` is enqueued", project.display_name(f)),
+        None => format!(
+            "`{}(...)` enqueues",
+            abbreviate(text(project, call, c.callee.span), 40)
+        ),
+    };
+    let (first, path) = &roots[0];
+    let Some(start) = path.first() else {
+        return;
+    };
+    let Context::Atomic(atomic, request_wide) = context(project, start.call) else {
+        return;
+    };
+    let call_text = abbreviate(text(project, call, c.span), 60);
+    let d = cx.report(
+        call.file,
+        c.span,
+        format!(
+            "{subject} inside the transactions of {} callers: a worker can run the task before the commit, or after a rollback",
+            roots.len()
+        ),
+    );
+    d.label("enqueued before the callers' transactions commit")
+        .note(format!(
+            "reached from inside the transactions of {} functions: {}",
+            roots.len(),
+            name_roots(project, &roots)
+        ))
+        .note(format!("call chain: {}", chain(project, *first, path, None)))
+        .related(atomic.0, atomic.1, transaction_label(request_wide))
+        .help(format!(
+            "enqueue it once the transaction has committed: `transaction.on_commit(lambda: {call_text})` (outside a transaction it runs at once)"
+        ));
+    if let Some(fix) = on_commit_fix(project, call) {
+        d.fix(fix);
     }
 }
 
