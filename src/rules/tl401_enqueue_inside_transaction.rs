@@ -252,7 +252,12 @@ fn transactions_reaching(
     site: CallRef,
     task: Option<FuncRef>,
 ) -> Vec<(FuncRef, Vec<Edge>)> {
-    let Some(f) = project.call_owner(site) else {
+    // A task's body runs on a worker: calling it inline is TL101's finding, and
+    // `through_project_calls` does not go into it either.
+    let Some(f) = project
+        .call_owner(site)
+        .filter(|f| project.tasks.get(*f).is_none())
+    else {
         return Vec::new();
     };
     let follow = |e: &Edge| {
