@@ -9,16 +9,12 @@
 //! `@admin.register(Model)` decorator, a `site.register(Model, ThisAdmin)` call in its
 //! module), so that resolution stays a function of the files it reads.
 
-use crate::model::{BoundValue, ExprKind};
+use crate::model::ExprKind;
 
 use super::resolve::Value;
 use super::{ClassRef, Project};
 use crate::model::ScopeId;
 use crate::source::FileId;
-
-/// How far up its project ancestry a class's `list_display` / `readonly_fields` is looked
-/// for.
-const MAX_ANCESTRY: usize = 16;
 
 impl Project {
     /// `self.get_object(...)` on an admin: an instance of the admin's model.
@@ -132,30 +128,14 @@ impl Project {
     }
 
     /// Does the class (or the first project ancestor that sets `attribute`) list the
-    /// string `name` in it (`list_display = ("title", "first_free_ip")`)?
+    /// string `name` in it (`list_display = ("title", "first_free_ip")`)? Read as the
+    /// handler index reads such lists (`handlers::class_list`).
     fn lists_name(&self, class: ClassRef, attribute: &str, name: &str) -> bool {
         let (ancestry, _) = self.class_ancestry(class);
-        for c in ancestry.iter().take(MAX_ANCESTRY) {
-            let model = &self.models[c.file];
-            let body = model.classes[c.class].body;
-            let Some(b) = model.scopes[body]
-                .bindings
+        super::handlers::class_list(self, &ancestry, attribute).is_some_and(|(_, items)| {
+            items
                 .iter()
-                .rev()
-                .find(|b| b.name == attribute && !b.augmented)
-            else {
-                continue;
-            };
-            let BoundValue::Expr(e) = &b.value else {
-                return false;
-            };
-            let (ExprKind::List(items) | ExprKind::Tuple(items)) = &e.kind else {
-                return false;
-            };
-            return items
-                .iter()
-                .any(|i| matches!(&i.kind, ExprKind::Str(s) if s == name));
-        }
-        false
+                .any(|i| matches!(&i.kind, ExprKind::Str(s) if s == name))
+        })
     }
 }

@@ -697,14 +697,10 @@ fn class_methods(project: &Project, ancestry: &[ClassRef]) -> Vec<FuncRef> {
 fn named(patterns: &[String], name: &str) -> bool {
     patterns.iter().any(|pat| match pat.as_str() {
         "*" => !name.starts_with('_'),
+        // A suffix pattern names public methods only (`*_view`, not `_changeform_view`).
         p => {
-            if let Some(prefix) = p.strip_suffix('*') {
-                name.starts_with(prefix)
-            } else if let Some(suffix) = p.strip_prefix('*') {
-                name.ends_with(suffix) && !name.starts_with('_')
-            } else {
-                name == p
-            }
+            crate::knowledge::name_matches(p, name)
+                && !(p.starts_with('*') && name.starts_with('_'))
         }
     })
 }
@@ -755,24 +751,8 @@ fn named_in_list(
     ancestry: &[ClassRef],
     attribute: &str,
 ) -> Vec<FuncRef> {
-    let Some((c, expr)) = ancestry.iter().find_map(|c| {
-        let model = &project.models[c.file];
-        let body = model.classes[c.class].body;
-        model.scopes[body]
-            .bindings
-            .iter()
-            .rev()
-            .find(|b| b.name == attribute && !b.augmented)
-            .and_then(|b| match &b.value {
-                BoundValue::Expr(e) => Some((*c, e)),
-                _ => None,
-            })
-    }) else {
+    let Some((c, items)) = class_list(project, ancestry, attribute) else {
         return Vec::new();
-    };
-    let items = match &expr.kind {
-        ExprKind::List(items) | ExprKind::Tuple(items) => items,
-        _ => return Vec::new(),
     };
     let body = project.models[c.file].classes[c.class].body;
     let mut out = Vec::new();
@@ -788,6 +768,33 @@ fn named_in_list(
         }
     }
     out
+}
+
+/// The items of a list or tuple a class attribute holds (`list_display = ("title",
+/// preview)`), with the class of the ancestry that sets it: the first one that does, as
+/// attribute lookup finds it. `None` when none sets it, or it is not a list or tuple.
+pub(crate) fn class_list<'p>(
+    project: &'p Project,
+    ancestry: &[ClassRef],
+    attribute: &str,
+) -> Option<(ClassRef, &'p [Expr])> {
+    let (c, expr) = ancestry.iter().find_map(|c| {
+        let model = &project.models[c.file];
+        let body = model.classes[c.class].body;
+        model.scopes[body]
+            .bindings
+            .iter()
+            .rev()
+            .find(|b| b.name == attribute && !b.augmented)
+            .and_then(|b| match &b.value {
+                BoundValue::Expr(e) => Some((*c, e)),
+                _ => None,
+            })
+    })?;
+    match &expr.kind {
+        ExprKind::List(items) | ExprKind::Tuple(items) => Some((c, items.as_slice())),
+        _ => None,
+    }
 }
 
 /// The string literals of a setting's value: every one (`key` is `None`), or those

@@ -45,13 +45,7 @@ fn check(cx: &mut Checker, call: CallRef) {
         return;
     }
     let call_text = abbreviate(text(project, call, c.span), 60);
-    let subject = match e.task {
-        Some(f) => format!("task `{}` is enqueued", project.display_name(f)),
-        None => format!(
-            "`{}(...)` enqueues",
-            abbreviate(text(project, call, c.callee.span), 40)
-        ),
-    };
+    let subject = enqueued_subject(project, call, e.task);
     let d = cx.report(
         call.file,
         c.span,
@@ -188,15 +182,7 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
     if project.is_test_function(owner) || project.tasks.get(target).is_some() || depth == 0 {
         return;
     }
-    // Not through calls deferred to after a commit, nor into tasks called directly
-    // (TL101's finding), nor into signal receivers: a `post_save` receiver's enqueue
-    // races only for the saves that send it, and receivers mostly act on some saves
-    // (a row created once, a changed field), which is not known here.
-    let follow = |e: &Edge| {
-        context(project, e.call) != Context::Deferred
-            && project.tasks.get(e.target).is_none()
-            && project.graph.signal_edge(e.call, e.target).is_none()
-    };
+    let follow = |e: &Edge| follows(project, e);
     let found = project.find_reachable(Some(call), target, depth - 1, follow, |site| {
         let e = enqueue(project, site)?;
         (races(project, &e) && context(project, site) != Context::Deferred).then_some(e.task)
@@ -205,14 +191,15 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
         return;
     };
     let c = project.call(call);
-    let mut steps = vec![(owner, call)];
-    let mut from = target;
-    for e in &path {
-        steps.push((from, e.call));
-        from = e.target;
-    }
-    steps.push((from, site));
-    if !races_rows(project, &steps, atomic.1, request_wide, task) {
+    let mut full = vec![Edge { call, target }];
+    full.extend(path);
+    if !races_rows(
+        project,
+        &steps(owner, &full, site),
+        atomic.1,
+        request_wide,
+        task,
+    ) {
         return;
     }
     // One cause, one finding: an enqueue that many transactions reach is reported once,
@@ -227,8 +214,6 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
         Some(f) => format!("task `{}`", project.display_name(f)),
         None => "a task".to_string(),
     };
-    let mut full = vec![Edge { call, target }];
-    full.extend(path);
     let d = cx.report(
         call.file,
         c.span,
@@ -241,6 +226,42 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
         .help("enqueue from `transaction.on_commit(...)` in the function that sends, or make this call after the transaction");
     if request_wide {
         d.note(REQUEST_WIDE_NOTE);
+    }
+}
+
+/// The calls TL401 follows from a call inside a transaction: not those deferred to after
+/// a commit, nor into tasks called directly (TL101's finding), nor into signal
+/// receivers: a `post_save` receiver's enqueue races only for the saves that send it,
+/// and receivers mostly act on some saves (a row created once, a changed field), which
+/// is not known here.
+fn follows(project: &Project, e: &Edge) -> bool {
+    context(project, e.call) != Context::Deferred
+        && project.tasks.get(e.target).is_none()
+        && project.graph.signal_edge(e.call, e.target).is_none()
+}
+
+/// Each function on a chain with the call it makes: `owner`'s call of `full[0]`, each
+/// callee's call of the next, and the last one's call `site`.
+fn steps(owner: FuncRef, full: &[Edge], site: CallRef) -> Vec<(FuncRef, CallRef)> {
+    let mut out = Vec::with_capacity(full.len() + 1);
+    let mut from = owner;
+    for e in full {
+        out.push((from, e.call));
+        from = e.target;
+    }
+    out.push((from, site));
+    out
+}
+
+/// The start of a finding's message: `task `x` is enqueued`, or the enqueue call's
+/// callee when the task is not known.
+fn enqueued_subject(project: &Project, call: CallRef, task: Option<FuncRef>) -> String {
+    match task {
+        Some(f) => format!("task `{}` is enqueued", project.display_name(f)),
+        None => format!(
+            "`{}(...)` enqueues",
+            abbreviate(text(project, call, project.call(call).callee.span), 40)
+        ),
     }
 }
 
@@ -260,12 +281,7 @@ fn transactions_reaching(
     else {
         return Vec::new();
     };
-    let follow = |e: &Edge| {
-        context(project, e.call) != Context::Deferred
-            && project.tasks.get(e.target).is_none()
-            && project.graph.signal_edge(e.call, e.target).is_none()
-            && !project.runs_elsewhere_when_called(e.target)
-    };
+    let follow = |e: &Edge| follows(project, e) && !project.runs_elsewhere_when_called(e.target);
     let roots = project.roots_reaching(
         f,
         Some(site),
@@ -283,14 +299,13 @@ fn transactions_reaching(
             let Context::Atomic(atomic, request_wide) = context(project, first.call) else {
                 return false;
             };
-            let mut steps = vec![(*g, first.call)];
-            let mut from = first.target;
-            for e in &path[1..] {
-                steps.push((from, e.call));
-                from = e.target;
-            }
-            steps.push((from, site));
-            races_rows(project, &steps, atomic.1, request_wide, task)
+            races_rows(
+                project,
+                &steps(*g, path, site),
+                atomic.1,
+                request_wide,
+                task,
+            )
         })
         .collect()
 }
@@ -307,13 +322,7 @@ fn report_shared(cx: &mut Checker, call: CallRef, e: &Enqueue) {
         return;
     }
     let c = project.call(call);
-    let subject = match e.task {
-        Some(f) => format!("task `{}` is enqueued", project.display_name(f)),
-        None => format!(
-            "`{}(...)` enqueues",
-            abbreviate(text(project, call, c.callee.span), 40)
-        ),
-    };
+    let subject = enqueued_subject(project, call, e.task);
     let (first, path) = &roots[0];
     let Some(start) = path.first() else {
         return;
