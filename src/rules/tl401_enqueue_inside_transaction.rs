@@ -474,23 +474,15 @@ fn context(project: &Project, call: CallRef) -> Context {
         let s = &model.scopes[c.scope];
         match s.kind {
             ScopeKind::Lambda => {
+                // Written inside what `on_commit` is handed, the lambda is what runs after
+                // the commit, however it gets there (`on_commit((lambda pk: lambda:
+                // t.delay(pk))(obj.pk))`, `on_commit(partial(lambda: ...))`).
+                if in_on_commit_arguments(project, call.file, s.span) {
+                    return Context::Deferred;
+                }
                 let Some((outer, _)) = s.passed_to else {
                     return Context::Plain;
                 };
-                let outer_ref = CallRef {
-                    file: call.file,
-                    call: outer,
-                };
-                if project
-                    .knowledge
-                    .task_calls
-                    .transactions
-                    .on_commit
-                    .iter()
-                    .any(|p| project.matches(project.callee(outer_ref), p))
-                {
-                    return Context::Deferred;
-                }
                 c = &model.calls[outer];
             }
             ScopeKind::Function => {
@@ -513,6 +505,22 @@ fn context(project: &Project, call: CallRef) -> Context {
         }
     }
     Context::Plain
+}
+
+/// Whether `span` lies in the parentheses of a `transaction.on_commit(...)` call of `file`.
+fn in_on_commit_arguments(project: &Project, file: FileId, span: Span) -> bool {
+    let on_commit = &project.knowledge.task_calls.transactions.on_commit;
+    project.models[file]
+        .calls
+        .iter()
+        .enumerate()
+        .any(|(id, c)| {
+            c.args_span.start <= span.start
+                && span.end <= c.args_span.end
+                && on_commit
+                    .iter()
+                    .any(|p| project.matches(project.callee(CallRef { file, call: id }), p))
+        })
 }
 
 /// Where the settings make `func`, a view, run in a transaction of its own
