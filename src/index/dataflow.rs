@@ -45,6 +45,9 @@ pub enum Origin {
     UploadedFiles,
     /// An uploaded or stored file (`request.FILES["f"]`, `File(...)`).
     UploadedFile,
+    /// What a model's file field holds, read on an instance (`doc.pdf`, a FieldFile):
+    /// its content is in the field's storage.
+    StoredFile,
     /// An open file object (`open(...)`, `with open(...) as f`).
     OpenFile,
     /// A lambda, or a function object.
@@ -289,7 +292,7 @@ impl Project {
 
     /// `order.customer` for `customer = models.ForeignKey(Customer, ...)` in `Order` or
     /// a project base of it: the row it points at; `order.tags` for a many-to-many
-    /// field, a manager of its rows; with `reverse`, `basket.items` where one other
+    /// field, a manager of its rows; `doc.pdf` for a file field, the stored file; with `reverse`, `basket.items` where one other
     /// model's relation field points at `Basket` with `related_name="items"`, a manager
     /// of that model's rows. The reverse search reads other models' files: the general
     /// data flow does without it (it would parse files no rule needs), TL401's rows
@@ -329,6 +332,9 @@ impl Project {
                         model: target(),
                         rows: false,
                     });
+                }
+                if self.matches_any(&field, &self.knowledge.django.files.model_fields) {
+                    return Some(Origin::StoredFile);
                 }
             }
         }
@@ -426,7 +432,11 @@ impl Project {
         let has = |list: &[String]| list.iter().any(|x| x == method);
         match recv {
             Origin::QuerySet { model, rows: false } => {
-                if has(&qs.instance_methods) {
+                // `await Order.objects.aget(...)`: the async versions return the same.
+                let awaited_instance = method
+                    .strip_prefix('a')
+                    .is_some_and(|m| qs.instance_methods.iter().any(|x| x == m));
+                if has(&qs.instance_methods) || awaited_instance {
                     Origin::ModelInstance(model)
                 } else if has(&qs.queryset_methods) {
                     Origin::QuerySet { model, rows: false }

@@ -281,4 +281,7 @@ pub struct Files {
     pub open_calls: Vec<PathPattern>,
     #[serde(deserialize_with = "pattern::deserialize_list")]
     pub file_classes: Vec<PathPattern>,
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub model_fields: Vec<PathPattern>,
+    pub stored_file_methods: Vec<String>,
 }

@@ -248,7 +248,32 @@ fn blocking(project: &Project, call: CallRef) -> Option<Blocking> {
             how_slow: slow.entry.how_slow.clone(),
         });
     }
-    orm_query(project, call)
+    orm_query(project, call).or_else(|| stored_file_io(project, call))
+}
+
+/// `doc.pdf.open()`, `doc.pdf.read()`, `doc.pdf.save(...)` on a model's file field: the
+/// storage reads or writes the content synchronously (a disk, or S3 and the like over
+/// HTTP).
+fn stored_file_io(project: &Project, call: CallRef) -> Option<Blocking> {
+    let files = &project.knowledge.django.files;
+    let c = project.call(call);
+    let (m, recv) = (c.method_name()?, c.receiver()?);
+    if !files.stored_file_methods.iter().any(|x| x == m)
+        || project.origin(call.file, c.scope, recv) != Origin::StoredFile
+    {
+        return None;
+    }
+    let recv_text = abbreviate(text(project, call, recv.span), 40);
+    Some(Blocking {
+        name: format!("{recv_text}.{m}()"),
+        category: "file storage I/O".into(),
+        why: "reads or writes the file in its storage on the event loop: every other coroutine on it waits until it returns".into(),
+        help: Some(format!(
+            "wrap the file work in `sync_to_async` (or `await asyncio.to_thread(...)`); `{recv_text}` is a FieldFile, whose storage does synchronous I/O"
+        )),
+        severity: Severity::Warning,
+        how_slow: Some("milliseconds from a local disk; a network round-trip per call on a remote storage such as S3, and as long as the transfer takes".into()),
+    })
 }
 
 /// `Order.objects.get(...)`, `qs.count()`, `order.save()`, `list(qs)`: Django runs the
