@@ -517,8 +517,38 @@ pub enum ExprKind {
     Not(Box<Expr>),
     /// `a and b` (its value is not tracked: a condition's truth is).
     And(Box<Expr>, Box<Expr>),
+    /// `a == b`, `a != b`, `a in b`, `a not in b`, `a is b`, `a is not b`: one operator,
+    /// two operands (a chain such as `a < b < c` is `Other`). Its value is not tracked:
+    /// a condition's truth is, when what it compares is known.
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
     /// An f-string, an operator, a comprehension...: not tracked.
     Other,
+}
+
+/// The operator of an [`ExprKind::Compare`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CmpOp {
+    Eq,
+    NotEq,
+    In,
+    NotIn,
+    Is,
+    IsNot,
+}
+
+impl CmpOp {
+    /// The operator as Python writes it.
+    pub fn from_python(op: &str) -> Option<CmpOp> {
+        Some(match op {
+            "==" => CmpOp::Eq,
+            "!=" => CmpOp::NotEq,
+            "in" => CmpOp::In,
+            "not in" => CmpOp::NotIn,
+            "is" => CmpOp::Is,
+            "is not" => CmpOp::IsNot,
+            _ => return None,
+        })
+    }
 }
 
 impl Expr {

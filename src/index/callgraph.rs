@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use rayon::prelude::*;
 
-use crate::model::{ArgKind, Call, Expr, ExprKind, Param, ParamKind, Scope, ScopeKind};
+use crate::model::{ArgKind, Call, CmpOp, Expr, ExprKind, Param, ParamKind, Scope, ScopeKind};
 use crate::source::FileId;
 
 use super::signals::{SignalEdge, SignalReceivers};
@@ -146,29 +146,73 @@ impl CallGraph {
 /// `self.hook()` calls run that class's `hook`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 struct Known {
-    values: Vec<(String, bool)>,
+    values: Vec<(String, Const)>,
     receiver: Option<ClassRef>,
 }
 
-fn truthiness(e: &Expr) -> Option<bool> {
-    match &e.kind {
-        ExprKind::Bool(b) => Some(*b),
-        ExprKind::None => Some(false),
-        ExprKind::Int(i) => Some(*i != 0),
-        ExprKind::Str(s) => Some(!s.is_empty()),
-        ExprKind::List(v) | ExprKind::Tuple(v) => Some(!v.is_empty()),
-        ExprKind::Dict(v) => Some(!v.is_empty()),
-        _ => None,
+/// A value known to be passed: a literal, or only its truthiness (a list, a dict).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Const {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    None,
+    /// A container literal: only whether it is empty is tracked.
+    Truthy(bool),
+}
+
+impl Const {
+    fn truth(&self) -> bool {
+        match self {
+            Const::Bool(b) | Const::Truthy(b) => *b,
+            Const::Int(i) => *i != 0,
+            Const::Str(s) => !s.is_empty(),
+            Const::None => false,
+        }
+    }
+
+    /// `a == b`, when both are literals of one kind (`True == 1` is left unknown).
+    fn equals(&self, other: &Const) -> Option<bool> {
+        match (self, other) {
+            (Const::Truthy(_), _) | (_, Const::Truthy(_)) => None,
+            (Const::Bool(a), Const::Bool(b)) => Some(a == b),
+            (Const::Int(a), Const::Int(b)) => Some(a == b),
+            (Const::Str(a), Const::Str(b)) => Some(a == b),
+            (Const::None, Const::None) => Some(true),
+            (Const::None, _) | (_, Const::None) => Some(false),
+            _ => None,
+        }
     }
 }
 
-/// The value known for a parameter, by name.
-fn known_value(known: &Known, name: &str) -> Option<bool> {
-    known
-        .values
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| *v)
+fn constant(e: &Expr) -> Option<Const> {
+    Some(match &e.kind {
+        ExprKind::Bool(b) => Const::Bool(*b),
+        ExprKind::None => Const::None,
+        ExprKind::Int(i) => Const::Int(*i),
+        ExprKind::Str(s) => Const::Str(s.to_string()),
+        ExprKind::List(v) | ExprKind::Tuple(v) => Const::Truthy(!v.is_empty()),
+        ExprKind::Dict(v) => Const::Truthy(!v.is_empty()),
+        _ => return None,
+    })
+}
+
+/// The value known for a parameter (`name`) or an attribute of the object a method runs
+/// on (`self.name`), by name.
+fn known_value<'k>(known: &'k Known, name: &str) -> Option<&'k Const> {
+    known.values.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// What an operand of a condition is known to be: a literal, a known parameter, or a
+/// known attribute of `self`.
+fn operand(e: &Expr, known: &Known) -> Option<Const> {
+    match &e.kind {
+        ExprKind::Name(n) => known_value(known, n).cloned(),
+        ExprKind::Attr(base, attr) if names_self(base) => {
+            known_value(known, &format!("{SELF}{attr}")).cloned()
+        }
+        _ => constant(e),
+    }
 }
 
 /// `self` or `cls`: the object (or class) the calling method runs on.
@@ -219,7 +263,8 @@ pub(super) fn parameters_passed<'a>(
 /// `a and b` (`if wait and ready:`).
 fn truth(e: &Expr, known: &Known) -> Option<bool> {
     match &e.kind {
-        ExprKind::Name(n) => known_value(known, n),
+        ExprKind::Name(_) | ExprKind::Attr(..) => operand(e, known).map(|v| v.truth()),
+        ExprKind::Compare(op, l, r) => compare(*op, l, r, known),
         ExprKind::Not(inner) => truth(inner, known).map(|v| !v),
         ExprKind::Or(a, b) => match (truth(a, known), truth(b, known)) {
             (Some(true), _) | (_, Some(true)) => Some(true),
@@ -234,6 +279,50 @@ fn truth(e: &Expr, known: &Known) -> Option<bool> {
         _ => None,
     }
 }
+
+/// Does the body of the class method `scope` belongs to bind `name` (a class attribute)?
+fn class_binds(model: &crate::model::FileModel, scope: &Scope, name: &str) -> bool {
+    scope.class.is_some_and(|c| {
+        model.scopes[model.classes[c].body]
+            .bindings
+            .iter()
+            .any(|b| b.name == name)
+    })
+}
+
+/// `mode == "sync"`, `kind in ("a", "b")`, `x is None` with what they compare known.
+fn compare(op: CmpOp, l: &Expr, r: &Expr, known: &Known) -> Option<bool> {
+    let left = operand(l, known)?;
+    match op {
+        CmpOp::Eq | CmpOp::NotEq => {
+            let eq = left.equals(&operand(r, known)?)?;
+            Some(eq == (op == CmpOp::Eq))
+        }
+        // `is` decides only against None (identity of other values is not tracked).
+        CmpOp::Is | CmpOp::IsNot => {
+            let right = operand(r, known)?;
+            if left != Const::None && right != Const::None {
+                return None;
+            }
+            let same = left.equals(&right)?;
+            Some(same == (op == CmpOp::Is))
+        }
+        CmpOp::In | CmpOp::NotIn => {
+            let (ExprKind::Tuple(items) | ExprKind::List(items)) = &r.kind else {
+                return None;
+            };
+            let mut found = false;
+            for i in items {
+                found |= left.equals(&constant(i)?)?;
+            }
+            Some(found == (op == CmpOp::In))
+        }
+    }
+}
+
+/// Known attributes of the object a method runs on are kept in its known values under
+/// this prefix (`self.mode`).
+const SELF: &str = "self.";
 
 /// Keywords a function received in its `**kwargs` are kept in its known values under
 /// this prefix, so that a call passing `**kwargs` on hands them to the next function
@@ -406,13 +495,13 @@ impl Project {
         call: CallRef,
         target: FuncRef,
         caller: &Known,
-    ) -> Vec<(String, bool)> {
+    ) -> Vec<(String, Const)> {
         // A receiver gets the signal's arguments, not the call's: of those, only
         // `created` may be known (true when a manager call creates the row, false when a
         // save writes a row that exists).
         if let Some(s) = self.graph.signal_edge(call, target) {
             return match s.created {
-                Some(created) => vec![("created".to_string(), created)],
+                Some(created) => vec![("created".to_string(), Const::Bool(created))],
                 None => Vec::new(),
             };
         }
@@ -446,7 +535,7 @@ impl Project {
                 .values
                 .iter()
                 .find(|(k, _)| k.strip_prefix(FORWARDED) == Some(name))
-                .map(|(_, v)| *v)
+                .map(|(_, v)| v.clone())
         };
         let scope = self.scope(target);
         let mut known = Vec::new();
@@ -454,15 +543,18 @@ impl Project {
             let value = match passed {
                 // A literal, or a parameter of the caller whose value it knows
                 // (`def fire(self, delay=True): self.send(delay)`).
-                Some(e) => truthiness(e).or_else(|| match &e.kind {
-                    ExprKind::Name(n) => known_value(caller, n),
+                Some(e) => constant(e).or_else(|| match &e.kind {
+                    ExprKind::Name(n) => known_value(caller, n).cloned(),
+                    ExprKind::Attr(base, attr) if names_self(base) => {
+                        known_value(caller, &format!("{SELF}{attr}")).cloned()
+                    }
                     _ => None,
                 }),
                 // Not passed here: perhaps in what is unpacked.
                 None if forwards => forwarded(&p.name),
                 None if unknown_keywords => None,
                 None if unknown_positions && p.kind != ParamKind::KeywordOnly => None,
-                None => p.default.as_ref().and_then(truthiness),
+                None => p.default.as_ref().and_then(constant),
             };
             // Only parameters the body never rebinds keep the value they came with.
             let rebound = scope.bindings.iter().filter(|b| b.name == p.name).count() > 1;
@@ -486,7 +578,7 @@ impl Project {
             for a in &c.args {
                 if let (ArgKind::Keyword, Some(n)) = (a.kind, a.name.as_deref())
                     && !named(n)
-                    && let Some(v) = truthiness(&a.value)
+                    && let Some(v) = constant(&a.value)
                 {
                     known.push((format!("{FORWARDED}{n}"), v));
                 }
@@ -497,12 +589,199 @@ impl Project {
                         && !named(n)
                         && c.keyword(n).is_none()
                     {
-                        known.push((k.clone(), *v));
+                        known.push((k.clone(), v.clone()));
                     }
                 }
             }
         }
+        known.extend(self.object_attributes(call, target, caller));
         known
+    }
+
+    /// What the attributes of the object a method call runs on are known to hold, as
+    /// `self.<name>` values: for `Cls(kind="video").run()` (or `m = Cls(...)` then
+    /// `m.run()`), what `Cls.__init__` (and the base `__init__` it calls) stores from
+    /// literals and known arguments; for `self.other()`, what the caller knew of its own
+    /// object. An attribute the methods on the way assign again is not known.
+    fn object_attributes(
+        &self,
+        call: CallRef,
+        target: FuncRef,
+        caller: &Known,
+    ) -> Vec<(String, Const)> {
+        let Some((recv, _)) = self.method_call(call, target) else {
+            return Vec::new();
+        };
+        let caller_fn = self.models[call.file].enclosing_function(self.call(call).scope);
+        let caller_fn = FuncRef {
+            file: call.file,
+            scope: caller_fn,
+        };
+        let mut out: Vec<(String, Const)> = if names_self(recv) {
+            caller
+                .values
+                .iter()
+                .filter(|(k, _)| k.starts_with(SELF))
+                .cloned()
+                .collect()
+        } else {
+            match self.fresh_object(call, recv) {
+                Some(ctor) => self.constructed_attributes(ctor, caller),
+                None => return Vec::new(),
+            }
+        };
+        out.retain(|(k, _)| {
+            let name = &k[SELF.len()..];
+            !self.assigns_self_attribute(caller_fn, name)
+                && !self.assigns_self_attribute(target, name)
+        });
+        out
+    }
+
+    /// The constructor call that made the object `recv` names, when the method call is
+    /// the first thing done with it: `Cls(...)` itself, or a name bound once, in the
+    /// calling function, to `Cls(...)`, not used as a receiver before and not in a loop.
+    fn fresh_object(&self, call: CallRef, recv: &Expr) -> Option<CallRef> {
+        let model = &self.models[call.file];
+        let c = self.call(call);
+        let ctor = match &recv.kind {
+            ExprKind::Call(id) => *id,
+            ExprKind::Name(n) => {
+                if !c.loops.is_empty() {
+                    return None;
+                }
+                let f = model.enclosing_function(c.scope);
+                let mut bound = model.scopes[f].bindings.iter().filter(|b| b.name == *n);
+                let (Some(b), None) = (bound.next(), bound.next()) else {
+                    return None;
+                };
+                let crate::model::BoundValue::Expr(e) = &b.value else {
+                    return None;
+                };
+                let ExprKind::Call(id) = e.kind else {
+                    return None;
+                };
+                let made = CallRef {
+                    file: call.file,
+                    call: id,
+                };
+                if !matches!(self.callee(made), Value::Class(_)) {
+                    return None;
+                }
+                let used_before = model.calls.iter().any(|o| {
+                    o.span.start < c.span.start
+                        && model.enclosing_function(o.scope) == f
+                        && matches!(&o.callee.kind, ExprKind::Attr(r, _)
+                            if matches!(&r.kind, ExprKind::Name(x) if x == n))
+                });
+                if used_before {
+                    return None;
+                }
+                id
+            }
+            _ => return None,
+        };
+        let ctor = CallRef {
+            file: call.file,
+            call: ctor,
+        };
+        matches!(self.callee(ctor), Value::Class(_)).then_some(ctor)
+    }
+
+    /// The `self.<name>` values the `__init__` run by constructor call `ctor` stores.
+    fn constructed_attributes(&self, ctor: CallRef, caller: &Known) -> Vec<(String, Const)> {
+        let Some(init) = self.call_target(ctor) else {
+            return Vec::new();
+        };
+        let known = self.known_values_from(ctor, init, caller);
+        let mut out = Vec::new();
+        let mut ambiguous = Vec::new();
+        self.init_attributes(init, known, 0, &mut out, &mut ambiguous);
+        out.retain(|(k, _)| !ambiguous.contains(k));
+        out
+    }
+
+    /// What `init` (an `__init__` with known parameter values `known`) and the base
+    /// `__init__` it calls store in attributes of `self`; an attribute stored twice, or
+    /// by another method `__init__` calls, goes into `ambiguous`.
+    fn init_attributes(
+        &self,
+        init: FuncRef,
+        known: Vec<(String, Const)>,
+        depth: usize,
+        out: &mut Vec<(String, Const)>,
+        ambiguous: &mut Vec<String>,
+    ) {
+        if depth > 3 {
+            return;
+        }
+        let model = &self.models[init.file];
+        let scope = self.scope(init);
+        let Some(me) = scope.params.first().map(|p| p.name.as_str()) else {
+            return;
+        };
+        let known = Known {
+            values: known,
+            receiver: None,
+        };
+        for a in &model.attr_assignments {
+            if model.enclosing_function(a.scope) != init.scope {
+                continue;
+            }
+            let ExprKind::Attr(base, name) = &a.target.kind else {
+                continue;
+            };
+            if !matches!(&base.kind, ExprKind::Name(n) if n == me) {
+                continue;
+            }
+            let key = format!("{SELF}{name}");
+            // An assignment under an `if` may leave the class attribute of that name.
+            let value = (!a.augmented && a.scope == init.scope && !class_binds(model, scope, name))
+                .then(|| operand(&a.value, &known))
+                .flatten();
+            match value {
+                Some(v) if !out.iter().any(|(k, _)| *k == key) => out.push((key, v)),
+                _ => ambiguous.push(key),
+            }
+        }
+        for e in self.graph.edges(init) {
+            let callee = self.call(e.call);
+            let ExprKind::Attr(recv, _) = &callee.callee.kind else {
+                continue;
+            };
+            let on_self = names_self(recv)
+                || matches!(&recv.kind, ExprKind::Call(id) if matches!(
+                    &model.calls[*id].callee.kind,
+                    ExprKind::Name(n) if n == "super"
+                ));
+            if !on_self {
+                continue;
+            }
+            if self.scope(e.target).name == "__init__" {
+                let base = self.known_values_from(e.call, e.target, &known);
+                self.init_attributes(e.target, base, depth + 1, out, ambiguous);
+            } else {
+                // A method `__init__` runs may set what it set: not known.
+                for (k, _) in out.iter() {
+                    if self.assigns_self_attribute(e.target, &k[SELF.len()..]) {
+                        ambiguous.push(k.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Does function `f` assign `self.<name>` (its first parameter's attribute)?
+    fn assigns_self_attribute(&self, f: FuncRef, name: &str) -> bool {
+        let model = &self.models[f.file];
+        let Some(me) = self.scope(f).params.first().map(|p| p.name.as_str()) else {
+            return false;
+        };
+        model.attr_assignments.iter().any(|a| {
+            model.enclosing_function(a.scope) == f.scope
+                && matches!(&a.target.kind, ExprKind::Attr(base, n)
+                    if n == name && matches!(&base.kind, ExprKind::Name(x) if x == me))
+        })
     }
 
     /// The functions `is_root` accepts that reach `site` (a call made by `f`; `None`: any

@@ -172,6 +172,17 @@ static FIELDS: std::sync::LazyLock<std::collections::HashMap<String, std::num::N
     });
 
 /// `n.child_by_field_name(name)`, by field id.
+/// The operator of a `comparison_operator` node with one operator.
+fn comparison(n: Node) -> Option<CmpOp> {
+    let mut cursor = n.walk();
+    let mut ops = n.children_by_field_name("operators", &mut cursor);
+    let op = ops.next()?;
+    if ops.next().is_some() {
+        return None;
+    }
+    CmpOp::from_python(op.kind_name())
+}
+
 /// `l or r` / `l and r`, by the operator of the `boolean_operator` node `n`.
 fn boolean(n: Node, l: Expr, r: Expr) -> ExprKind {
     let (l, r) = (Box::new(l), Box::new(r));
@@ -610,9 +621,59 @@ impl<'a> Lowerer<'a> {
                 (Some(l), Some(r)) => boolean(n, self.condition_quiet(l), self.condition_quiet(r)),
                 _ => ExprKind::Other,
             },
+            "comparison_operator" => {
+                let operands = named_children(n);
+                let side = |x: Node| self.plain_dotted(x).or_else(|| self.literal_quiet(x));
+                match (operands.as_slice(), comparison(n)) {
+                    ([l, r], Some(op)) => match (side(*l), side(*r)) {
+                        (Some(l), Some(r)) => ExprKind::Compare(op, Box::new(l), Box::new(r)),
+                        _ => ExprKind::Other,
+                    },
+                    _ => ExprKind::Other,
+                }
+            }
             _ => ExprKind::Other,
         };
         Expr::new(kind, span(n))
+    }
+
+    /// A literal (a plain string, a number, `True`, `None`, a tuple or list of them),
+    /// written without lowering anything.
+    fn literal_quiet(&self, n: Node) -> Option<Expr> {
+        let kind = match n.kind_name() {
+            "string" => {
+                let mut content = String::new();
+                for c in named_children(n) {
+                    match c.kind_name() {
+                        "string_content" => content.push_str(self.text(c)),
+                        "string_start" | "string_end" => {}
+                        _ => return None,
+                    }
+                }
+                ExprKind::Str(content.into())
+            }
+            "integer" => ExprKind::Int(self.text(n).replace('_', "").parse().ok()?),
+            "true" => ExprKind::Bool(true),
+            "false" => ExprKind::Bool(false),
+            "none" => ExprKind::None,
+            "tuple" | "list" => {
+                let items = named_children(n)
+                    .into_iter()
+                    .map(|c| self.literal_quiet(c))
+                    .collect::<Option<Vec<_>>>()?;
+                if n.kind_name() == "tuple" {
+                    ExprKind::Tuple(items)
+                } else {
+                    ExprKind::List(items)
+                }
+            }
+            "parenthesized_expression" => match named_children(n).as_slice() {
+                [inner] => return self.literal_quiet(*inner),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(Expr::new(kind, span(n)))
     }
 
     fn guarded(&mut self, guards: &[Guard], body: Node) {
@@ -1581,6 +1642,20 @@ impl<'a> Lowerer<'a> {
                 Some(a) => ExprKind::Not(Box::new(self.expr(a))),
                 None => ExprKind::Other,
             },
+            "comparison_operator" => {
+                let operands = named_children(n);
+                let op = comparison(n);
+                match (operands.as_slice(), op) {
+                    ([l, r], Some(op)) => {
+                        let (l, r) = (self.expr(*l), self.expr(*r));
+                        ExprKind::Compare(op, Box::new(l), Box::new(r))
+                    }
+                    _ => {
+                        self.generic(n);
+                        ExprKind::Other
+                    }
+                }
+            }
             // `SmtpSender() if settings.SMTP else ConsoleSender()`: the grammar names no
             // fields; the parts are the value, the condition and the alternative.
             "conditional_expression" => {

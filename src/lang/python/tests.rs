@@ -449,6 +449,49 @@ def f(sync, order):
 }
 
 #[test]
+fn guards_keep_comparisons_with_literals() {
+    let text = r#"
+def f(self, mode, n):
+    if mode == "sync":
+        a()
+    if self.kind not in ("a", 'b'):
+        b()
+    if mode is None or n != 2:
+        c()
+    if 1 < n < 3:
+        d()
+    if mode == f"x{n}":
+        e()
+"#;
+    let m = ok(text);
+    let cond = |name: &str| call(&m, name).guards[0].cond.kind.clone();
+    let name = |e: &Expr| e.dotted().map(|d| d.join("."));
+    let ExprKind::Compare(CmpOp::Eq, l, r) = cond("a") else {
+        panic!("{:?}", cond("a"));
+    };
+    assert_eq!((name(&l), r.as_str()), (Some("mode".into()), Some("sync")));
+    let ExprKind::Compare(CmpOp::NotIn, l, r) = cond("b") else {
+        panic!("{:?}", cond("b"));
+    };
+    assert_eq!(name(&l), Some("self.kind".into()));
+    let ExprKind::Tuple(items) = &r.kind else {
+        panic!("{r:?}");
+    };
+    let items: Vec<_> = items.iter().map(|i| i.as_str()).collect();
+    assert_eq!(items, vec![Some("a"), Some("b")]);
+    let ExprKind::Or(l, r) = cond("c") else {
+        panic!("{:?}", cond("c"));
+    };
+    assert!(matches!(l.kind, ExprKind::Compare(CmpOp::Is, _, _)));
+    assert!(
+        matches!(r.kind, ExprKind::Compare(CmpOp::NotEq, _, ref v) if matches!(v.kind, ExprKind::Int(2)))
+    );
+    // A chain, and an f-string (its value is not known): not kept.
+    assert!(matches!(cond("d"), ExprKind::Other));
+    assert!(!matches!(cond("e"), ExprKind::Compare(_, _, ref r) if r.as_str().is_some()));
+}
+
+#[test]
 fn lambdas_are_scopes_passed_to_their_call() {
     let text = "def f(order):\n    transaction.on_commit(lambda: send.delay(order.pk))\n    run(1, key=lambda x: x)\n";
     let m = ok(text);
