@@ -731,6 +731,20 @@ fn call_facts(project: &Project, call: CallRef, context: &Context) -> CallFacts 
             "a slow call of the catalogue, but {} (`{} = \"{value}\"`): not reported",
             q.why, q.setting
         )
+    } else if let Some(q) = crate::rules::enqueue::enqueue(project, call) {
+        let what = match q.task {
+            Some(t) => format!("the task `{}`", project.display_name(t)),
+            None => "a task".to_string(),
+        };
+        format!(
+            "enqueues {what} ({}){}: a worker runs it; TL401 checks the transaction around the call, TL104 and TL402 its arguments",
+            q.queue,
+            if q.deferred {
+                ", once the transaction commits"
+            } else {
+                ""
+            }
+        )
     } else if let Some(task) = project.call_target(call).and_then(|t| project.tasks.get(t)) {
         let fw = &project.knowledge.frameworks[task.framework];
         let launcher =

@@ -426,3 +426,29 @@ fn the_line_of_a_public_rust_function_is_about_that_function() {
     let out = stdout(&o);
     assert!(out.contains("outside any function"), "{out}");
 }
+
+#[test]
+fn an_enqueue_is_said_to_enqueue_its_task() {
+    let t = fixture_alone(
+        "TL401",
+        &[
+            "orders/__init__.py",
+            "orders/models.py",
+            "orders/tasks.py",
+            "orders/views.py",
+            "orders/urls.py",
+        ],
+    );
+    let o = tasklint(&["explain", "orders/views.py:16"], t.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("enqueues the task `send_receipt` (celery)"),
+        "{out}"
+    );
+    assert!(out.contains("TL401 enqueue-inside-transaction"), "{out}");
+    // `delay_on_commit` waits for the commit.
+    let o = tasklint(&["explain", "orders/views.py:19"], t.path());
+    let out = stdout(&o);
+    assert!(out.contains("once the transaction commits"), "{out}");
+}

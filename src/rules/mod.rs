@@ -9,7 +9,7 @@
 //! `rules/docs/`, add it to [`ALL`], and add a fixture with `# expect:` markers.
 
 pub(crate) mod context;
-mod enqueue;
+pub(crate) mod enqueue;
 mod rust_blocking;
 mod rust_small_inputs;
 pub(crate) mod slow_calls;
