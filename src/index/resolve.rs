@@ -1319,7 +1319,12 @@ impl Project {
 
     fn is_named(&self, value: &Value, pattern: &PathPattern) -> bool {
         match value {
-            Value::External(p) => pattern.root_matches(p),
+            Value::External(p) => {
+                pattern.root_matches(p)
+                    || self
+                        .exported_name(p)
+                        .is_some_and(|e| pattern.root_matches(&e))
+            }
             Value::Function(f) => {
                 self.may_be_named(f.file, pattern) && pattern.root_matches(&self.qualname(*f))
             }
@@ -1330,6 +1335,20 @@ impl Project {
             }
             _ => false,
         }
+    }
+
+    /// `flask.blueprints.Blueprint.route` as its package exports it,
+    /// `flask.Blueprint.route` (the `[defined_in]` table of values.toml).
+    fn exported_name(&self, path: &str) -> Option<String> {
+        let table = &self.knowledge.values.defined_in;
+        if table.is_empty() {
+            return None;
+        }
+        // A defined name the path is, or starts with on a dot boundary.
+        table.iter().find_map(|(long, short)| {
+            let rest = path.strip_prefix(long.as_str())?;
+            (rest.is_empty() || rest.starts_with('.')).then(|| format!("{short}{rest}"))
+        })
     }
 
     /// Can a qualified name of something defined in `file` match the pattern's root? Its
@@ -1348,10 +1367,14 @@ impl Project {
     /// A project class that is, or derives from, the pattern's class.
     pub fn derives_from(&self, class: ClassRef, pattern: &PathPattern) -> bool {
         let (project, external) = self.class_ancestry(class);
-        external.iter().any(|p| pattern.root_matches(p))
-            || project.iter().any(|c| {
-                self.may_be_named(c.file, pattern) && pattern.root_matches(&self.class_qualname(*c))
-            })
+        external.iter().any(|p| {
+            pattern.root_matches(p)
+                || self
+                    .exported_name(p)
+                    .is_some_and(|e| pattern.root_matches(&e))
+        }) || project.iter().any(|c| {
+            self.may_be_named(c.file, pattern) && pattern.root_matches(&self.class_qualname(*c))
+        })
     }
 }
 

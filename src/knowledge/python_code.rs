@@ -27,6 +27,9 @@ pub struct Values {
     /// Decorators that make a generator function a context manager.
     #[serde(default)]
     pub context_managers: Decorators,
+    /// A library's name as its submodule defines it → the name its package exports.
+    #[serde(default)]
+    pub defined_in: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
