@@ -134,7 +134,7 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         if depth == 0 {
             continue;
         }
-        let Some((path, site, b)) = find_blocking(project, target, depth - 1) else {
+        let Some((path, site, b)) = find_blocking(project, call, target, depth - 1) else {
             continue;
         };
         if outside_requests() {
@@ -203,14 +203,17 @@ fn sync_target(project: &Project, call: CallRef) -> Option<FuncRef> {
 }
 
 /// Breadth-first through project sync functions (never into coroutine functions or
-/// offloaded ones) for the first blocking call, with the path that leads to it.
+/// offloaded ones) for the first blocking call, with the path that leads to it. What
+/// `entry` (the coroutine's call of `start`) passes decides branches on the way, as it
+/// does for TL301.
 fn find_blocking(
     project: &Project,
+    entry: CallRef,
     start: FuncRef,
     max_depth: usize,
 ) -> Option<(Vec<Edge>, CallRef, Blocking)> {
     project.find_reachable(
-        None,
+        Some(entry),
         start,
         max_depth,
         |e| follows(project, e),
