@@ -661,6 +661,7 @@ impl Project {
                 let ExprKind::Call(id) = e.kind else {
                     return None;
                 };
+                // The class first: the scan below costs a pass over the file's calls.
                 let made = CallRef {
                     file: call.file,
                     call: id,

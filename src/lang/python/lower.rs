@@ -171,7 +171,6 @@ static FIELDS: std::sync::LazyLock<std::collections::HashMap<String, std::num::N
         map
     });
 
-/// `n.child_by_field_name(name)`, by field id.
 /// The operator of a `comparison_operator` node with one operator.
 fn comparison(n: Node) -> Option<CmpOp> {
     let mut cursor = n.walk();
@@ -195,6 +194,7 @@ fn boolean(n: Node, l: Expr, r: Expr) -> ExprKind {
     }
 }
 
+/// `n.child_by_field_name(name)`, by field id.
 fn field<'t>(n: Node<'t>, name: &'static str) -> Option<Node<'t>> {
     match FIELDS.get(name) {
         Some(id) => n.child_by_field_id(id.get()),
@@ -646,7 +646,14 @@ impl<'a> Lowerer<'a> {
                 for c in named_children(n) {
                     match c.kind_name() {
                         "string_content" => content.push_str(self.text(c)),
-                        "string_start" | "string_end" => {}
+                        // Bytes, f- and t-strings are not plain strings (as in `string`).
+                        "string_start" => {
+                            let prefix = self.text(c).to_ascii_lowercase();
+                            if prefix.contains(['f', 't', 'b']) {
+                                return None;
+                            }
+                        }
+                        "string_end" => {}
                         _ => return None,
                     }
                 }

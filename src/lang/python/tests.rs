@@ -462,6 +462,8 @@ def f(self, mode, n):
         d()
     if mode == f"x{n}":
         e()
+    if not (mode != b"raw"):
+        g()
 "#;
     let m = ok(text);
     let cond = |name: &str| call(&m, name).guards[0].cond.kind.clone();
@@ -489,6 +491,10 @@ def f(self, mode, n):
     // A chain, and an f-string (its value is not known): not kept.
     assert!(matches!(cond("d"), ExprKind::Other));
     assert!(!matches!(cond("e"), ExprKind::Compare(_, _, ref r) if r.as_str().is_some()));
+    // Bytes are not the string they spell.
+    let g = &call(&m, "g").guards[0];
+    assert!(!g.when);
+    assert!(!matches!(g.cond.kind, ExprKind::Compare(_, _, ref r) if r.as_str().is_some()));
 }
 
 #[test]
