@@ -543,13 +543,7 @@ impl Project {
             let value = match passed {
                 // A literal, or a parameter of the caller whose value it knows
                 // (`def fire(self, delay=True): self.send(delay)`).
-                Some(e) => constant(e).or_else(|| match &e.kind {
-                    ExprKind::Name(n) => known_value(caller, n).cloned(),
-                    ExprKind::Attr(base, attr) if names_self(base) => {
-                        known_value(caller, &format!("{SELF}{attr}")).cloned()
-                    }
-                    _ => None,
-                }),
+                Some(e) => operand(e, caller),
                 // Not passed here: perhaps in what is unpacked.
                 None if forwards => forwarded(&p.name),
                 None if unknown_keywords => None,
@@ -644,8 +638,8 @@ impl Project {
     fn fresh_object(&self, call: CallRef, recv: &Expr) -> Option<CallRef> {
         let model = &self.models[call.file];
         let c = self.call(call);
-        let ctor = match &recv.kind {
-            ExprKind::Call(id) => *id,
+        let (id, name) = match &recv.kind {
+            ExprKind::Call(id) => (*id, None),
             ExprKind::Name(n) => {
                 if !c.loops.is_empty() {
                     return None;
@@ -661,32 +655,27 @@ impl Project {
                 let ExprKind::Call(id) = e.kind else {
                     return None;
                 };
-                // The class first: the scan below costs a pass over the file's calls.
-                let made = CallRef {
-                    file: call.file,
-                    call: id,
-                };
-                if !matches!(self.callee(made), Value::Class(_)) {
-                    return None;
-                }
-                let used_before = model.calls.iter().any(|o| {
-                    o.span.start < c.span.start
-                        && model.enclosing_function(o.scope) == f
-                        && matches!(&o.callee.kind, ExprKind::Attr(r, _)
-                            if matches!(&r.kind, ExprKind::Name(x) if x == n))
-                });
-                if used_before {
-                    return None;
-                }
-                id
+                (id, Some((n, f)))
             }
             _ => return None,
         };
         let ctor = CallRef {
             file: call.file,
-            call: ctor,
+            call: id,
         };
-        matches!(self.callee(ctor), Value::Class(_)).then_some(ctor)
+        // The class first: the scan below costs a pass over the file's calls.
+        if !matches!(self.callee(ctor), Value::Class(_)) {
+            return None;
+        }
+        let used_before = name.is_some_and(|(n, f)| {
+            model.calls.iter().any(|o| {
+                o.span.start < c.span.start
+                    && model.enclosing_function(o.scope) == f
+                    && matches!(&o.callee.kind, ExprKind::Attr(r, _)
+                        if matches!(&r.kind, ExprKind::Name(x) if x == n))
+            })
+        });
+        (!used_before).then_some(ctor)
     }
 
     /// The `self.<name>` values the `__init__` run by constructor call `ctor` stores.
@@ -774,14 +763,16 @@ impl Project {
 
     /// Does function `f` assign `self.<name>` (its first parameter's attribute)?
     fn assigns_self_attribute(&self, f: FuncRef, name: &str) -> bool {
-        let model = &self.models[f.file];
-        let Some(me) = self.scope(f).params.first().map(|p| p.name.as_str()) else {
+        let Some(class) = self.scope(f).class else {
             return false;
         };
-        model.attr_assignments.iter().any(|a| {
-            model.enclosing_function(a.scope) == f.scope
-                && matches!(&a.target.kind, ExprKind::Attr(base, n)
-                    if n == name && matches!(&base.kind, ExprKind::Name(x) if x == me))
+        let model = &self.models[f.file];
+        let index = self.self_attributes[f.file]
+            .get_or_init(|| super::resolve::self_attribute_index(model));
+        index.get(&(class, name.to_string())).is_some_and(|found| {
+            found
+                .iter()
+                .any(|&i| model.enclosing_function(model.attr_assignments[i].scope) == f.scope)
         })
     }
 

@@ -1319,12 +1319,7 @@ impl Project {
 
     fn is_named(&self, value: &Value, pattern: &PathPattern) -> bool {
         match value {
-            Value::External(p) => {
-                pattern.root_matches(p)
-                    || self
-                        .exported_name(p)
-                        .is_some_and(|e| pattern.root_matches(&e))
-            }
+            Value::External(p) => self.external_matches(p, pattern),
             Value::Function(f) => {
                 self.may_be_named(f.file, pattern) && pattern.root_matches(&self.qualname(*f))
             }
@@ -1335,6 +1330,15 @@ impl Project {
             }
             _ => false,
         }
+    }
+
+    /// Does a library name match the pattern's root, as written or as its package
+    /// exports it?
+    fn external_matches(&self, path: &str, pattern: &PathPattern) -> bool {
+        pattern.root_matches(path)
+            || self
+                .exported_name(path)
+                .is_some_and(|e| pattern.root_matches(&e))
     }
 
     /// `flask.blueprints.Blueprint.route` as its package exports it,
@@ -1367,14 +1371,10 @@ impl Project {
     /// A project class that is, or derives from, the pattern's class.
     pub fn derives_from(&self, class: ClassRef, pattern: &PathPattern) -> bool {
         let (project, external) = self.class_ancestry(class);
-        external.iter().any(|p| {
-            pattern.root_matches(p)
-                || self
-                    .exported_name(p)
-                    .is_some_and(|e| pattern.root_matches(&e))
-        }) || project.iter().any(|c| {
-            self.may_be_named(c.file, pattern) && pattern.root_matches(&self.class_qualname(*c))
-        })
+        external.iter().any(|p| self.external_matches(p, pattern))
+            || project.iter().any(|c| {
+                self.may_be_named(c.file, pattern) && pattern.root_matches(&self.class_qualname(*c))
+            })
     }
 }
 
