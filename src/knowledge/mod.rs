@@ -119,6 +119,10 @@ pub struct SlowCall {
     /// of a command the project defines): what that command does is reported instead.
     #[serde(default)]
     pub unless_project_command: bool,
+    /// Keyword arguments that turn the slow part off when written `False`
+    /// (`validate_email(addr, check_deliverability=False)` makes no DNS query).
+    #[serde(default)]
+    pub off_with_false: Vec<String>,
 }
 
 /// A project setting that makes a slow call's entry quiet: every string the settings
@@ -370,6 +374,10 @@ pub struct Offload {
     /// for it: the function's work is the caller's (`executor.map(fetch, urls)`).
     #[serde(default, deserialize_with = "pattern::deserialize_list")]
     pub runs_argument: Vec<PathPattern>,
+    /// Calls that bind arguments to a function without running it (`partial(f, x)`):
+    /// handed to a runner, the function they wrap is what runs.
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub binds_arguments: Vec<PathPattern>,
 }
 
 /// How a group of task methods takes the task's arguments (`rules/python/task_arguments.toml`).

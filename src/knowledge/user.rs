@@ -33,6 +33,7 @@ impl Knowledge {
                 only_in_with: false,
                 quiet_when: None,
                 unless_project_command: false,
+                off_with_false: Vec::new(),
             });
         }
         for d in &settings.handler_decorators {

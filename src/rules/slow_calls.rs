@@ -133,11 +133,21 @@ fn catalogue_entry(
                 && (!entry.only_in_with || is_with_item(project, call))
                 && (!unless_quieted || quieted_by(project, entry).is_none())
                 && !(entry.unless_project_command && project.project_command(call).is_some())
+                && !turned_off(project, call, entry)
         })
         .map(|(entry, pattern)| SlowMatch {
             entry,
             name: display(project, call, pattern),
         })
+}
+
+/// A keyword argument written `False` that turns the slow part of the call off.
+fn turned_off(project: &Project, call: CallRef, entry: &SlowCall) -> bool {
+    let c = project.call(call);
+    entry.off_with_false.iter().any(|k| {
+        c.keyword(k)
+            .is_some_and(|a| matches!(a.value.kind, ExprKind::Bool(false)))
+    })
 }
 
 /// The setting that makes a catalogue entry quiet in this project, with the value it
