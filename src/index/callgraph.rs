@@ -509,6 +509,9 @@ impl Project {
         if self.graph.is_callback(call, target) {
             return Vec::new();
         }
+        if let Some(fields) = self.created_row_attributes(call, target) {
+            return fields;
+        }
         let c = self.call(call);
         let model = &self.models[call.file];
         // `**kwargs` of the calling function, passed on whole: what it holds is known.
@@ -990,13 +993,24 @@ impl Project {
             return None;
         }
         let c = self.call(call);
-        let first = c.positional().next()?;
-        if !matches!(first.value.kind, ExprKind::Name(_) | ExprKind::Attr(..))
+        let mut first = &c.positional().next()?.value;
+        // `on_commit(partial(notify, pk))`: the wrapped function runs.
+        if let ExprKind::Call(inner) = &first.kind {
+            let bound = CallRef {
+                file: call.file,
+                call: *inner,
+            };
+            if !self.matches_any(self.callee(bound), &self.knowledge.offload.binds_arguments) {
+                return None;
+            }
+            first = &self.call(bound).positional().next()?.value;
+        }
+        if !matches!(first.kind, ExprKind::Name(_) | ExprKind::Attr(..))
             || !self.matches_any(self.callee(call), runners)
         {
             return None;
         }
-        match self.resolve(call.file, c.scope, &first.value) {
+        match self.resolve(call.file, c.scope, first) {
             Value::Function(f) if self.scope(f).kind == ScopeKind::Function => Some(f),
             _ => None,
         }
@@ -1023,8 +1037,118 @@ impl Project {
         let ExprKind::Attr(_, method) = &self.call(call).callee.kind else {
             return None;
         };
+        if let Some((_, save)) = self.save_run_by_manager(call, method) {
+            return Some(save);
+        }
         let class = self.model_receiver_class(call)?;
         super::handlers::method_of(self, class, method)
+    }
+
+    /// `Order.objects.create(...)` runs `Order(...).save()` (and so do the other manager
+    /// methods that save a row, `[[signals.model]] manager_methods` in
+    /// `rules/python/django_models.toml`): a project override of `save` is called.
+    fn save_run_by_manager(&self, call: CallRef, method: &str) -> Option<(ClassRef, FuncRef)> {
+        let saves = self.knowledge.django.signals.model.iter().any(|g| {
+            g.instance_methods.iter().any(|m| m == "save")
+                && g.manager_methods.iter().any(|m| m == method)
+        });
+        if !saves {
+            return None;
+        }
+        let c = self.call(call);
+        let ExprKind::Attr(base, _) = &c.callee.kind else {
+            return None;
+        };
+        let super::Origin::QuerySet {
+            model: Some(model), ..
+        } = self.origin(call.file, c.scope, base)
+        else {
+            return None;
+        };
+        let class = self.model_class_at(call, base, &model)?;
+        Some((class, super::handlers::method_of(self, class, "save")?))
+    }
+
+    /// `Photo.objects.create(url=u)` runs `Photo.save` on a row being made: when `save`
+    /// starts, a field `create` is given as a literal holds it, and a field it is not
+    /// given, declared without a default, holds its empty value (`None`, `""`, an empty
+    /// file), as `self.<field>` values. `None` when the edge is not such a call.
+    fn created_row_attributes(
+        &self,
+        call: CallRef,
+        target: FuncRef,
+    ) -> Option<Vec<(String, Const)>> {
+        let c = self.call(call);
+        let ExprKind::Attr(_, method) = &c.callee.kind else {
+            return None;
+        };
+        if self.scope(target).name != "save" {
+            return None;
+        }
+        let (class, save) = self.save_run_by_manager(call, method)?;
+        if save != target {
+            return None;
+        }
+        // `create(**data)`: which fields it is given is not known.
+        if c.args.iter().any(|a| a.kind != ArgKind::Keyword) {
+            return Some(Vec::new());
+        }
+        let models = &self.knowledge.django.models;
+        let mut out = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        let (ancestry, _) = self.class_ancestry(class);
+        for k in ancestry.iter() {
+            let model = &self.models[k.file];
+            let body = model.classes[k.class].body;
+            for b in &model.scopes[body].bindings {
+                if seen.contains(&b.name.as_str()) {
+                    continue;
+                }
+                seen.push(b.name.as_str());
+                let crate::model::BoundValue::Expr(e) = &b.value else {
+                    continue;
+                };
+                let ExprKind::Call(id) = e.kind else {
+                    continue;
+                };
+                let field = &model.calls[id];
+                if !matches!(field.callee.kind, ExprKind::Name(_) | ExprKind::Attr(..)) {
+                    continue;
+                }
+                let v = self.resolve(k.file, body, &field.callee);
+                // A column: a field class (`CharField`, `ImageField`, a foreign key), not
+                // a manager or a to-many field (a manager of rows on an instance).
+                let column = self.matches_any(&v, &models.to_one_fields)
+                    || (self.matches_any(&v, &models.field_calls)
+                        && v.last_name().is_some_and(|n| n.ends_with("Field"))
+                        && !self.matches_any(&v, &models.to_many_fields));
+                if !column {
+                    continue;
+                }
+                // Given a value by Django before the row is written, or by a default.
+                let filled = [
+                    "default",
+                    "db_default",
+                    "auto_now",
+                    "auto_now_add",
+                    "primary_key",
+                ]
+                .iter()
+                .any(|k| field.keyword(k).is_some());
+                let value = match c.keyword(&b.name) {
+                    Some(a) => constant(&a.value),
+                    None if !filled => Some(Const::None),
+                    None => None,
+                };
+                // `save` setting the field itself (`self.slug = slugify(...)`) decides it.
+                if let Some(v) = value
+                    && !self.assigns_self_attribute(target, &b.name)
+                {
+                    out.push((format!("{SELF}{}", b.name), v));
+                }
+            }
+        }
+        Some(out)
     }
 
     /// The project model class of the instance a method call is made on
@@ -1061,12 +1185,18 @@ impl Project {
         else {
             return None;
         };
-        // The model by the name it is known by where the call is made; else the class of
-        // that name the value came from (`models.Task.objects.get(...)`,
-        // `get_object_or_404(models.Task, ...)`, where `Task` is not a name of the file).
-        let class = match self.lookup(call.file, c.scope, &model, c.span.start, 0) {
+        self.model_class_at(call, base, &model)
+    }
+
+    /// The project model class named `model` that `base`, the receiver of `call`, is an
+    /// instance or a manager of: the class by the name it is known by where the call is
+    /// made; else the class of that name the value came from (`models.Task.objects.get(...)`,
+    /// `get_object_or_404(models.Task, ...)`, where `Task` is not a name of the file).
+    fn model_class_at(&self, call: CallRef, base: &Expr, model: &str) -> Option<ClassRef> {
+        let c = self.call(call);
+        let class = match self.lookup(call.file, c.scope, model, c.span.start, 0) {
             Value::Class(class) => class,
-            _ => match self.model_class_behind(call.file, c.scope, base, &model) {
+            _ => match self.model_class_behind(call.file, c.scope, base, model) {
                 Some(class) => class,
                 // `for task in project.task_set.all()`: the one project model of that
                 // name, wherever it is declared.

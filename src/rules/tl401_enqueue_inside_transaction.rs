@@ -230,12 +230,21 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
 }
 
 /// The calls TL401 follows from a call inside a transaction: not those deferred to after
-/// a commit, nor into tasks called directly (TL101's finding), nor into signal
+/// a commit (written in `on_commit`'s arguments, or the callback it is handed), nor into tasks called directly (TL101's finding), nor into signal
 /// receivers: a `post_save` receiver's enqueue races only for the saves that send it,
 /// and receivers mostly act on some saves (a row created once, a changed field), which
 /// is not known here.
 fn follows(project: &Project, e: &Edge) -> bool {
     context(project, e.call) != Context::Deferred
+        // `on_commit(notify)`: the call graph runs `notify` there (the request waits for
+        // it), but after the commit.
+        && !project
+            .knowledge
+            .task_calls
+            .transactions
+            .on_commit
+            .iter()
+            .any(|p| project.matches(project.callee(e.call), p))
         && project.tasks.get(e.target).is_none()
         && project.graph.signal_edge(e.call, e.target).is_none()
 }
