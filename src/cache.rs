@@ -44,7 +44,7 @@ use crate::model::{BoundValue, Expr, ExprKind, FileModel, Span};
 
 const MAGIC: &[u8; 8] = b"TLCACHE2";
 /// Bump when the file layout changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const HEADER: usize = 8 + 16 + 8;
 const ENTRY: usize = 16 + 8 + 8 + 8;
 

@@ -494,9 +494,16 @@ fn describe_function(project: &Project, f: FuncRef, facts: &mut Vec<String>) {
             crate::model::Language::Rust => "async fn",
             _ => "async def",
         };
-        facts.push(format!(
-            "`{keyword}`: TL302 reports blocking calls in `{name}` whether or not a request handler reaches it"
-        ));
+        let python = keyword == "async def";
+        if python && project.runs_outside_requests(f) {
+            facts.push(format!(
+                "`{keyword}`: `{name}` runs only from command-line or start-up code (and what only it calls), where no other request waits on the loop: TL302 stays quiet"
+            ));
+        } else {
+            facts.push(format!(
+                "`{keyword}`: TL302 reports blocking calls in `{name}` whether or not a request handler reaches it"
+            ));
+        }
     }
     if let Some(t) = project.tasks.get(f) {
         let fw = &project.knowledge.frameworks[t.framework];

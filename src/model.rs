@@ -521,7 +521,14 @@ pub enum ExprKind {
     /// two operands (a chain such as `a < b < c` is `Other`). Its value is not tracked:
     /// a condition's truth is, when what it compares is known.
     Compare(CmpOp, Box<Expr>, Box<Expr>),
-    /// An f-string, an operator, a comprehension...: not tracked.
+    /// An f-string with at least one interpolation: the literal text before the first
+    /// (`head`) and after the last (`tail`), enough to tell which names
+    /// `getattr(self, f"handle_{kind}")` can read.
+    Formatted {
+        head: Name,
+        tail: Name,
+    },
+    /// An operator, a comprehension...: not tracked.
     Other,
 }
 

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::model::ExprKind;
+use crate::model::{BoundValue, ExprKind};
 
 use super::{CallRef, FuncRef, Project, Value};
 
@@ -232,11 +232,23 @@ impl Project {
                 if handed {
                     out.push(Caller::Startup);
                 }
-                if !c.written_with(&words) {
+                // `handler = getattr(self, name, self.fallback)` then `handler(...)`: a
+                // local name bound to an expression that names `f`.
+                let aliased = || match &c.callee.kind {
+                    ExprKind::Name(n) => self
+                        .binding_at(file, c.scope, n, c.span.start)
+                        .is_some_and(|b| match &b.binding.value {
+                            BoundValue::Expr(e) => names_written(model, e, &name, 0),
+                            _ => false,
+                        }),
+                    _ => false,
+                };
+                if !c.written_with(&words) && !aliased() {
                     continue;
                 }
                 let call = CallRef { file, call: id };
-                if self.call_target(call) != Some(f) {
+                if self.call_target(call) != Some(f) && !self.alternatives_run_by(call).contains(&f)
+                {
                     continue;
                 }
                 out.push(match self.call_owner(call) {
@@ -415,6 +427,37 @@ fn pyproject_scripts(text: Option<&str>, tables: &[String]) -> Vec<String> {
 
 /// Does the expression hold the plain name `name` (itself, in a list or tuple, on either
 /// side of `or` or a conditional expression)?
+/// Does the expression name `name`, as a name, an attribute or an f-string with its
+/// ends, itself or in the arguments of a call it makes (`getattr(self, key, self.name)`)?
+fn names_written(
+    model: &crate::model::FileModel,
+    e: &crate::model::Expr,
+    name: &str,
+    depth: u32,
+) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    match &e.kind {
+        ExprKind::Name(n) => n == name,
+        // `getattr(self, f"{kind}_refresh")`: a name with those ends.
+        ExprKind::Formatted { head, tail } => {
+            name.len() > head.len() + tail.len()
+                && name.starts_with(head.as_str())
+                && name.ends_with(tail.as_str())
+        }
+        ExprKind::Attr(base, n) => n == name || names_written(model, base, name, depth + 1),
+        ExprKind::Call(id) => model.calls[*id]
+            .args
+            .iter()
+            .any(|a| names_written(model, &a.value, name, depth + 1)),
+        ExprKind::Or(a, b) | ExprKind::IfElse(a, b) => {
+            names_written(model, a, name, depth + 1) || names_written(model, b, name, depth + 1)
+        }
+        _ => false,
+    }
+}
+
 fn mentions(e: &crate::model::Expr, name: &str) -> bool {
     match &e.kind {
         ExprKind::Name(n) => n == name,

@@ -223,6 +223,29 @@ impl ModuleTable {
         None
     }
 
+    /// An absolute import in a script outside packages (`from _helpers.io import load`
+    /// in `tools/translate.py`, next to `tools/_helpers/`): Python puts a script's own
+    /// folder first on `sys.path`, so a module or package of that name beside it is the
+    /// one imported. `None` when the file is inside a package, or nothing of that name
+    /// is beside it.
+    pub fn beside_script(&self, file: FileId, path: &[String]) -> Option<Vec<String>> {
+        let first = path.first()?;
+        if !self.outside_packages.contains(&file) {
+            return None;
+        }
+        let (root, relative) = self.located.get(&file)?;
+        let dir = relative.parent()?.join(first);
+        let beside = self
+            .by_path
+            .contains_key(&(*root, dir.with_extension("py")))
+            || self.folder_names.contains_key(&(*root, dir.clone()))
+            || self.by_path.contains_key(&(*root, dir.join("__init__.py")));
+        if !beside {
+            return None;
+        }
+        self.relative_to_folder(file, 1, path)
+    }
+
     pub fn file(&self, name: &str) -> Option<FileId> {
         self.by_name.get(name).copied()
     }

@@ -45,6 +45,7 @@ const BUILTINS: &[&str] = &[
     "sorted",
     "map",
     "filter",
+    "getattr",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -136,6 +137,9 @@ impl Project {
                     return v;
                 }
                 let callee = self.resolve_at(file, c.scope, &c.callee, at, depth + 1);
+                if matches!(&callee, Value::External(p) if p == "builtins.getattr") {
+                    return self.getattr_value(file, c, at, depth + 1);
+                }
                 if matches!(&callee, Value::External(p) if p == "builtins.super")
                     && let Some(v) = self.super_value(file, c.scope, c.args.len(), depth + 1)
                 {
@@ -183,6 +187,65 @@ impl Project {
                 }
             }
             _ => Value::Unknown,
+        }
+    }
+
+    /// `getattr(obj, "name")` is `obj.name`. With a computed name, the default is the one
+    /// value known (`getattr(self, f"on_{kind}", self.on_other)` dispatches to a method,
+    /// `on_other` when there is none for `kind`): the others stay unknown.
+    fn getattr_value(&self, file: FileId, c: &crate::model::Call, at: u32, depth: u32) -> Value {
+        let mut args = c.positional();
+        let (Some(obj), Some(name)) = (args.next(), args.next()) else {
+            return Value::Unknown;
+        };
+        if let Some(name) = name.value.as_str() {
+            let base = self.resolve_at(file, c.scope, &obj.value, at, depth + 1);
+            return self.attr(base, name, depth + 1);
+        }
+        // `getattr(obj, name, None)` is looked at before it is called: no default.
+        let default = args
+            .next()
+            .filter(|d| !matches!(d.value.kind, ExprKind::None))
+            .map(|d| self.resolve_at(file, c.scope, &d.value, at, depth + 1));
+        // `getattr(self, f"handle_{event}")`: any method of the class whose name has
+        // those ends.
+        let mut values = Vec::new();
+        if let ExprKind::Formatted { head, tail } = &name.value.kind
+            && !(head.is_empty() && tail.is_empty())
+            && let Value::Instance(class) | Value::Class(class) =
+                self.resolve_at(file, c.scope, &obj.value, at, depth + 1)
+        {
+            let (ancestry, _) = self.class_ancestry(class);
+            let mut seen: Vec<&str> = Vec::new();
+            for c in ancestry.iter() {
+                let model = &self.models[c.file];
+                for &m in &model.classes[c.class].methods {
+                    let n = model.scopes[m].name.as_str();
+                    // The class's own method hides an ancestor's of the same name.
+                    if n.len() > head.len() + tail.len()
+                        && n.starts_with(head.as_str())
+                        && n.ends_with(tail.as_str())
+                        && !seen.contains(&n)
+                    {
+                        seen.push(n);
+                        values.push(Value::Function(FuncRef {
+                            file: c.file,
+                            scope: m,
+                        }));
+                    }
+                }
+            }
+        }
+        match default {
+            Some(d) if values.is_empty() => d,
+            Some(d) if is_project_value(&d) => {
+                values.push(d);
+                one_of(values).unwrap_or(Value::Unknown)
+            }
+            // A default that is not a project value (`None`, a lambda): one of the
+            // methods, or that.
+            Some(_) => Value::Unknown,
+            None => one_of(values).unwrap_or(Value::Unknown),
         }
     }
 
@@ -871,7 +934,15 @@ impl Project {
     /// importing file's package.
     pub fn import_path(&self, file: FileId, target: &ImportTarget) -> Option<Vec<String>> {
         if target.level == 0 {
-            return Some(target.path.iter().map(|p| p.to_string()).collect());
+            let path: Vec<String> = target.path.iter().map(|p| p.to_string()).collect();
+            if !path
+                .first()
+                .is_some_and(|first| self.modules.is_project_root_name(first))
+                && let Some(beside) = self.modules.beside_script(file, &path)
+            {
+                return Some(beside);
+            }
+            return Some(path);
         }
         if let Some(path) = self.modules.relative_to_folder(
             file,

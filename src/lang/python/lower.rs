@@ -1716,11 +1716,18 @@ impl<'a> Lowerer<'a> {
     fn string(&mut self, n: Node) -> ExprKind {
         let mut content = String::new();
         let mut plain = true;
+        let mut formatted = false;
+        // The literal text before the first interpolation, once one is seen.
+        let mut head: Option<String> = None;
         for c in named_children(n) {
             match c.kind_name() {
                 "string_content" | "escape_sequence" => content.push_str(self.text(c)),
                 "interpolation" => {
                     plain = false;
+                    if head.is_none() {
+                        head = Some(std::mem::take(&mut content));
+                    }
+                    content.clear();
                     self.generic(c);
                 }
                 "string_start" => {
@@ -1728,14 +1735,18 @@ impl<'a> Lowerer<'a> {
                     if prefix.contains('f') || prefix.contains('t') || prefix.contains('b') {
                         plain = false;
                     }
+                    formatted = prefix.contains('f') && !prefix.contains('b');
                 }
                 _ => {}
             }
         }
-        if plain {
-            ExprKind::Str(content.into())
-        } else {
-            ExprKind::Other
+        match head {
+            _ if plain => ExprKind::Str(content.into()),
+            Some(head) if formatted => ExprKind::Formatted {
+                head: head.into(),
+                tail: content.into(),
+            },
+            _ => ExprKind::Other,
         }
     }
 

@@ -620,6 +620,7 @@ fn literals() {
     let text = r#"
 a = "plain" 'joined'
 b = f"{x}"
+b2 = f"on_{kind}_{step}_done"
 c = b"bytes"
 d = 1_000
 e = (1, *rest)
@@ -637,8 +638,13 @@ l = a and b
         other => panic!("{other:?}"),
     };
     assert!(matches!(v("a"), ExprKind::Str(s) if s == "plainjoined"));
-    // f-strings and bytes are not plain strings.
-    assert!(matches!(v("b"), ExprKind::Other));
+    // f-strings and bytes are not plain strings; an f-string keeps its literal ends.
+    assert!(
+        matches!(v("b"), ExprKind::Formatted { head, tail } if head.is_empty() && tail.is_empty())
+    );
+    assert!(
+        matches!(v("b2"), ExprKind::Formatted { head, tail } if head == "on_" && tail == "_done")
+    );
     assert!(matches!(v("c"), ExprKind::Other));
     assert!(matches!(v("d"), ExprKind::Int(1000)));
     assert!(
