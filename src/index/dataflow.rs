@@ -619,6 +619,22 @@ impl Project {
                     rows: false,
                 }
             }
+            // One of several model forms or serializers (a view's `get_serializer_class`
+            // choosing per user) that all save the same model.
+            Value::OneOf(values) if method == "save" => {
+                let mut models = values.iter().map(|v| match v {
+                    Value::Instance(c) if self.class_matches(*c, &django.forms.model_forms) => {
+                        self.declared_model(*c, depth + 1)
+                    }
+                    _ => None,
+                });
+                match models.next().flatten() {
+                    Some(m) if models.all(|x| x.as_ref() == Some(&m)) => {
+                        Origin::ModelInstance(Some(m))
+                    }
+                    _ => Origin::Unknown,
+                }
+            }
             Value::Instance(c) => {
                 if method == "save" && self.class_matches(*c, &django.forms.model_forms) {
                     return Origin::ModelInstance(self.declared_model(*c, depth + 1));

@@ -383,13 +383,27 @@ impl Project {
         choosers: &[String],
         depth: u32,
     ) -> Option<Value> {
-        if depth > MAX_DEPTH
-            || !self.class_matches(view, bases)
-            || choosers
-                .iter()
-                .any(|m| super::handlers::method_of(self, view, m).is_some())
-        {
+        if depth > MAX_DEPTH || !self.class_matches(view, bases) {
             return None;
+        }
+        // A chooser the project overrides picks the class: an instance of one of the
+        // project classes it returns (`return A if staff else B`), when it says.
+        if let Some(chooser) = choosers
+            .iter()
+            .find_map(|m| super::handlers::method_of(self, view, m))
+        {
+            let classes = match self.returned_by(Value::Function(chooser), depth + 1) {
+                Value::Class(c) => vec![c],
+                Value::OneOf(values) => values
+                    .iter()
+                    .map(|v| match v {
+                        Value::Class(c) => Some(*c),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()?,
+                _ => return None,
+            };
+            return one_of(classes.into_iter().map(Value::Instance).collect());
         }
         match self.class_member(view, attribute, false, depth + 1) {
             Value::Class(c) => Some(Value::Instance(c)),
@@ -577,6 +591,27 @@ impl Project {
             && let Some(v) = self.view_form_class(ClassRef { file, class }, depth + 1)
         {
             return v;
+        }
+        // `perform_create(self, serializer)` of a DRF view: the serializer it made.
+        if let Some(class) = s.class
+            && self
+                .knowledge
+                .django
+                .views
+                .serializer_parameters
+                .iter()
+                .any(|p| p.method == s.name && p.index == index)
+        {
+            let views = &self.knowledge.django.views;
+            if let Some(v) = self.view_made(
+                ClassRef { file, class },
+                &views.bases,
+                &views.serializer_attribute,
+                &views.serializer_choosers,
+                depth + 1,
+            ) {
+                return v;
+            }
         }
         // `save_model(self, request, obj, form, change)` of an admin: a row of its model.
         if let Some(v) = self.admin_row_parameter(file, scope, index) {
@@ -1028,14 +1063,25 @@ impl Project {
             Value::Instance(c) => self.class_member(c, name, true, depth + 1),
             // What each alternative holds under that name; the alternatives that do not
             // hold a project value there say nothing about what runs.
-            Value::OneOf(values) => one_of(
-                values
-                    .into_iter()
-                    .map(|v| self.attr(v, name, depth + 1))
-                    .filter(is_project_value)
-                    .collect(),
-            )
-            .unwrap_or(Value::Unknown),
+            // When none does, but each is an instance whose class inherits the name
+            // (`serializer.save` on one of two model serializers), the name on the
+            // alternatives is kept for the data flow.
+            Value::OneOf(values) => {
+                let held: Vec<Value> = values
+                    .iter()
+                    .map(|v| self.attr(v.clone(), name, depth + 1))
+                    .collect();
+                let inherited = held.iter().all(
+                    |h| matches!(h, Value::Attr(b, n) if n == name && matches!(**b, Value::Instance(_))),
+                );
+                match one_of(held.into_iter().filter(is_project_value).collect()) {
+                    Some(v) => v,
+                    None if inherited => {
+                        Value::Attr(Box::new(Value::OneOf(values)), name.to_string())
+                    }
+                    None => Value::Unknown,
+                }
+            }
             other => Value::Attr(Box::new(other), name.to_string()),
         }
     }

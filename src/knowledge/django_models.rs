@@ -261,6 +261,10 @@ pub struct ObjectViews {
     pub serializer_attribute: String,
     #[serde(default)]
     pub serializer_choosers: Vec<String>,
+    /// Parameters DRF fills with the view's serializer (`perform_create(self,
+    /// serializer)`; `index` 0 is `self`).
+    #[serde(default)]
+    pub serializer_parameters: Vec<InstanceParameter>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
