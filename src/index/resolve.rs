@@ -1141,6 +1141,15 @@ impl Project {
                 // attribute) read on an instance holds an instance of its type.
                 if instance && let Some(a) = &b.annotation {
                     let v = self.annotation_value(c.file, cls.body, a, depth + 1);
+                    // Declared as an interface (`ydoc: ConverterProtocol`), assigned an
+                    // implementation (`self.ydoc = YdocConverter()`): the implementation.
+                    if let Value::Instance(declared) = v
+                        && self.class_matches(declared, &self.knowledge.values.interfaces.bases)
+                        && let assigned @ Value::Instance(_) =
+                            self.assigned_attribute(c, name, depth + 1)
+                    {
+                        return assigned;
+                    }
                     if !v.is_unknown() {
                         return v;
                     }

@@ -30,6 +30,17 @@ pub struct Values {
     /// A library's name as its submodule defines it → the name its package exports.
     #[serde(default)]
     pub defined_in: std::collections::BTreeMap<String, String>,
+    /// Bases that make a class an interface: an attribute declared with it holds
+    /// whatever implementation the class assigns.
+    #[serde(default)]
+    pub interfaces: Interfaces,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interfaces {
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub bases: Vec<PathPattern>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
