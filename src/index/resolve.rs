@@ -836,6 +836,8 @@ impl Project {
                     let b = self.binding_at(m, 0, n, u32::MAX)?;
                     (m, (b.scope, b.binding))
                 }
+                // `self.handlers = {"ended": self.on_ended, ...}` once, in a method.
+                Value::Instance(class) => return self.attribute_dict(class, n),
                 _ => return None,
             },
             _ => return None,
@@ -856,6 +858,25 @@ impl Project {
                 let name_expr = Expr::new(ExprKind::Name(name.as_str().into()), binding.span);
                 self.dict_literal(m, 0, &name_expr, u32::MAX, depth + 1)
             }
+            _ => None,
+        }
+    }
+
+    /// The dict literal a class's methods assign to `self.<name>`, when that is its one
+    /// assignment, with where it is written (its values read `self` as the methods do).
+    fn attribute_dict(
+        &self,
+        class: ClassRef,
+        name: &str,
+    ) -> Option<(FileId, ScopeId, &[DictEntry])> {
+        let model = &self.models[class.file];
+        let index = self.self_attributes[class.file].get_or_init(|| self_attribute_index(model));
+        let [i] = index.get(&(class.class, name.to_string()))?.as_slice() else {
+            return None;
+        };
+        let a = &model.attr_assignments[*i];
+        match &a.value.kind {
+            ExprKind::Dict(entries) => Some((class.file, a.scope, entries.as_slice())),
             _ => None,
         }
     }
