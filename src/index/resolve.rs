@@ -532,6 +532,25 @@ impl Project {
         }
         match value {
             BoundValue::Expr(e) => self.resolve_at(file, scope, e, at, depth + 1),
+            // `for step in [a, b, c]:` over project functions or classes: one of them
+            // each time round, so `step(...)` runs each.
+            BoundValue::IterOf(e)
+                if let ExprKind::List(items) | ExprKind::Tuple(items) = &e.kind
+                    && !items.is_empty() =>
+            {
+                let values: Vec<Value> = items
+                    .iter()
+                    .map(|i| self.resolve_at(file, scope, i, at, depth + 1))
+                    .collect();
+                if values
+                    .iter()
+                    .all(|v| matches!(v, Value::Class(_) | Value::Function(_)))
+                {
+                    one_of(values).unwrap_or(Value::Unknown)
+                } else {
+                    Value::Unknown
+                }
+            }
             BoundValue::IterOf(e) => match self.resolve_at(file, scope, e, at, depth + 1) {
                 Value::Unknown => Value::Unknown,
                 v => Value::Iterated(Box::new(v)),
