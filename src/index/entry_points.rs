@@ -425,8 +425,6 @@ fn pyproject_scripts(text: Option<&str>, tables: &[String]) -> Vec<String> {
     out
 }
 
-/// Does the expression hold the plain name `name` (itself, in a list or tuple, on either
-/// side of `or` or a conditional expression)?
 /// Does the expression name `name`, as a name, an attribute or an f-string with its
 /// ends, itself or in the arguments of a call it makes (`getattr(self, key, self.name)`)?
 fn names_written(
@@ -458,6 +456,8 @@ fn names_written(
     }
 }
 
+/// Does the expression hold the plain name `name` (itself, in a list or tuple, on either
+/// side of `or` or a conditional expression)?
 fn mentions(e: &crate::model::Expr, name: &str) -> bool {
     match &e.kind {
         ExprKind::Name(n) => n == name,

@@ -190,9 +190,10 @@ impl Project {
         }
     }
 
-    /// `getattr(obj, "name")` is `obj.name`. With a computed name, the default is the one
-    /// value known (`getattr(self, f"on_{kind}", self.on_other)` dispatches to a method,
-    /// `on_other` when there is none for `kind`): the others stay unknown.
+    /// `getattr(obj, "name")` is `obj.name`. A name computed by an f-string with literal
+    /// ends (`getattr(self, f"on_{kind}")`) is one of the class's methods with those ends;
+    /// a default (`getattr(self, name, self.on_other)`) is one more alternative, and the
+    /// value when nothing else is known. A name computed whole stays unknown.
     fn getattr_value(&self, file: FileId, c: &crate::model::Call, at: u32, depth: u32) -> Value {
         let mut args = c.positional();
         let (Some(obj), Some(name)) = (args.next(), args.next()) else {
