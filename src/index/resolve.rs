@@ -967,7 +967,7 @@ impl Project {
     }
 
     /// Does one of the function's decorators resolve to one of `patterns`?
-    fn decorated_with(&self, f: FuncRef, patterns: &[PathPattern]) -> bool {
+    pub(crate) fn decorated_with(&self, f: FuncRef, patterns: &[PathPattern]) -> bool {
         self.decorator_values(f)
             .iter()
             .any(|v| patterns.iter().any(|p| self.matches(v, p)))

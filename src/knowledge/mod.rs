@@ -378,6 +378,10 @@ pub struct Offload {
     /// handed to a runner, the function they wrap is what runs.
     #[serde(default, deserialize_with = "pattern::deserialize_list")]
     pub binds_arguments: Vec<PathPattern>,
+    /// Decorators that make a coroutine function a sync one, run in an event loop of
+    /// each call's own (`@async_to_sync`).
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub own_loop_decorators: Vec<PathPattern>,
 }
 
 /// How a group of task methods takes the task's arguments (`rules/python/task_arguments.toml`).

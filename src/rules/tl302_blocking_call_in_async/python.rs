@@ -22,6 +22,35 @@ struct Blocking {
     severity: Severity,
     /// How long it blocks, for a note.
     how_slow: Option<String>,
+    /// Fine in a sync view (a file read, the sync cache): on a loop of the request's own
+    /// it holds up nothing else either.
+    fine_in_sync: bool,
+    /// Refused on any running loop (Django's ORM raises `SynchronousOnlyOperation`).
+    raises: bool,
+}
+
+/// Whose event loop a coroutine runs on.
+#[derive(Clone, Copy, PartialEq)]
+enum Loop {
+    /// The server's, shared by every request.
+    Shared,
+    /// One of the request's own (Flask runs each async view in a loop on its worker
+    /// thread): blocking it makes that request wait, as in a sync view.
+    Request,
+    /// One of each call's own (`@async_to_sync`, called as a sync function): what it does
+    /// is its sync caller's work, which TL301 follows; only what refuses to run on a loop
+    /// at all is reported here.
+    Call,
+}
+
+impl Loop {
+    fn reports(self, b: &Blocking) -> bool {
+        match self {
+            Loop::Shared => true,
+            Loop::Request => !b.fine_in_sync,
+            Loop::Call => b.raises,
+        }
+    }
 }
 
 /// A coroutine function TL302 checks: not test code, not an `async def` Celery task
@@ -90,9 +119,17 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
     let outside_requests = || *outside.get_or_init(|| project.runs_outside_requests(func));
     let name = project.display_name(func);
     let handler = project.handlers.get(func);
-    // Flask runs each async view in its own event loop on a worker thread: blocking it
-    // ties up that request only, as in a sync view.
-    let per_request_loop = handler.is_some_and(|h| h.kind.starts_with("Flask"));
+    // Flask runs each async view in its own event loop on a worker thread, and asgiref
+    // runs an `@async_to_sync` coroutine called from sync code in a loop of its own:
+    // blocking it ties up that call only, as in a sync view, and what is fine in a sync
+    // view is fine there.
+    let on = if runs_on_own_loop(project, func) {
+        Loop::Call
+    } else if handler.is_some_and(|h| h.kind.starts_with("Flask")) {
+        Loop::Request
+    } else {
+        Loop::Shared
+    };
     let depth = project.settings.max_call_depth;
     for &call in project.graph.calls_in(func) {
         let c = project.call(call);
@@ -101,11 +138,11 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         if c.awaited || project.once_per_process_call(call) {
             continue;
         }
-        if let Some(b) = blocking(project, call) {
+        if let Some(b) = blocking(project, call).filter(|b| on.reports(b)) {
             if outside_requests() {
                 return;
             }
-            let severity = if per_request_loop {
+            let severity = if on == Loop::Request {
                 Severity::Warning
             } else {
                 b.severity
@@ -134,13 +171,13 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         if depth == 0 {
             continue;
         }
-        let Some((path, site, b)) = find_blocking(project, call, target, depth - 1) else {
+        let Some((path, site, b)) = find_blocking(project, call, target, depth - 1, on) else {
             continue;
         };
         if outside_requests() {
             return;
         }
-        let severity = if per_request_loop {
+        let severity = if on == Loop::Request {
             Severity::Warning
         } else {
             b.severity
@@ -170,6 +207,13 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
             d.note(h.async_note(&name));
         }
     }
+}
+
+/// An `async def` decorated to be called as a sync function (`@async_to_sync`): each
+/// call runs it to completion in an event loop of that call's own.
+fn runs_on_own_loop(project: &Project, f: FuncRef) -> bool {
+    let own = &project.knowledge.offload.own_loop_decorators;
+    !own.is_empty() && project.decorated_with(f, own)
 }
 
 /// The project sync function a call runs on the caller's thread: not a coroutine
@@ -211,6 +255,7 @@ fn find_blocking(
     entry: CallRef,
     start: FuncRef,
     max_depth: usize,
+    on: Loop,
 ) -> Option<(Vec<Edge>, CallRef, Blocking)> {
     project.find_reachable(
         Some(entry),
@@ -222,7 +267,9 @@ fn find_blocking(
                 return None;
             }
             // A blocking call several coroutines share is reported where it is, once.
-            blocking(project, c).filter(|_| !is_shared(project, c))
+            blocking(project, c)
+                .filter(|b| on.reports(b))
+                .filter(|_| !is_shared(project, c))
         },
     )
 }
@@ -249,6 +296,8 @@ fn blocking(project: &Project, call: CallRef) -> Option<Blocking> {
             help: Some(help),
             severity: slow.entry.severity,
             how_slow: slow.entry.how_slow.clone(),
+            fine_in_sync: slow.entry.async_only,
+            raises: false,
         });
     }
     orm_query(project, call).or_else(|| stored_file_io(project, call))
@@ -276,6 +325,8 @@ fn stored_file_io(project: &Project, call: CallRef) -> Option<Blocking> {
         )),
         severity: Severity::Warning,
         how_slow: Some("milliseconds from a local disk; a network round-trip per call on a remote storage such as S3, and as long as the transfer takes".into()),
+        fine_in_sync: true,
+        raises: false,
     })
 }
 
@@ -328,6 +379,9 @@ fn orm_query(project: &Project, call: CallRef) -> Option<Blocking> {
         help: Some(help),
         severity: Severity::Error,
         how_slow: None,
+        fine_in_sync: false,
+        // Django raises on any running loop, a call's own too.
+        raises: true,
     })
 }
 
