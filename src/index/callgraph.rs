@@ -1135,8 +1135,13 @@ impl Project {
                 ]
                 .iter()
                 .any(|k| field.keyword(k).is_some());
-                let value = match c.keyword(&b.name) {
-                    Some(a) => constant(&a.value),
+                // A foreign key may be given by its column (`owner_id=...`).
+                let given = c
+                    .keyword(&b.name)
+                    .or_else(|| c.keyword(&format!("{}_id", b.name)));
+                let value = match given {
+                    Some(a) if a.name.as_deref() == Some(b.name.as_str()) => constant(&a.value),
+                    Some(_) => None,
                     None if !filled => Some(Const::None),
                     None => None,
                 };
