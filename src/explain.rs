@@ -490,12 +490,9 @@ fn describe_function(project: &Project, f: FuncRef, facts: &mut Vec<String>) {
         );
     }
     if scope.is_async {
-        let keyword = match project.models.language(f.file) {
-            crate::model::Language::Rust => "async fn",
-            _ => "async def",
-        };
-        let python = keyword == "async def";
-        if python && project.runs_outside_requests(f) {
+        let rust = project.models.language(f.file) == crate::model::Language::Rust;
+        let keyword = if rust { "async fn" } else { "async def" };
+        if !rust && project.runs_outside_requests(f) {
             facts.push(format!(
                 "`{keyword}`: `{name}` runs only from command-line or start-up code (and what only it calls), where no other request waits on the loop: TL302 stays quiet"
             ));

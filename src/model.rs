@@ -587,6 +587,20 @@ impl Expr {
         }
     }
 
+    /// Could this f-string make `name`: a name longer than its literal ends, with those
+    /// ends (`f"on_{kind}"` makes `on_refund`, not `on_` or `log`)? False for anything
+    /// else.
+    pub fn may_format(&self, name: &str) -> bool {
+        match &self.kind {
+            ExprKind::Formatted { head, tail } => {
+                name.len() > head.len() + tail.len()
+                    && name.starts_with(head.as_str())
+                    && name.ends_with(tail.as_str())
+            }
+            _ => false,
+        }
+    }
+
     pub fn as_call(&self) -> Option<CallId> {
         match self.kind {
             ExprKind::Call(c) => Some(c),

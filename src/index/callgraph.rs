@@ -770,13 +770,15 @@ impl Project {
             return false;
         };
         let model = &self.models[f.file];
-        let index = self.self_attributes[f.file]
-            .get_or_init(|| super::resolve::self_attribute_index(model));
-        index.get(&(class, name.to_string())).is_some_and(|found| {
-            found
-                .iter()
-                .any(|&i| model.enclosing_function(model.attr_assignments[i].scope) == f.scope)
-        })
+        self.attribute_assignments(
+            ClassRef {
+                file: f.file,
+                class,
+            },
+            name,
+        )
+        .iter()
+        .any(|&i| model.enclosing_function(model.attr_assignments[i].scope) == f.scope)
     }
 
     /// The functions `is_root` accepts that reach `site` (a call made by `f`; `None`: any

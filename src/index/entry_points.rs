@@ -439,11 +439,7 @@ fn names_written(
     match &e.kind {
         ExprKind::Name(n) => n == name,
         // `getattr(self, f"{kind}_refresh")`: a name with those ends.
-        ExprKind::Formatted { head, tail } => {
-            name.len() > head.len() + tail.len()
-                && name.starts_with(head.as_str())
-                && name.ends_with(tail.as_str())
-        }
+        ExprKind::Formatted { .. } => e.may_format(name),
         ExprKind::Attr(base, n) => n == name || names_written(model, base, name, depth + 1),
         ExprKind::Call(id) => model.calls[*id]
             .args

@@ -223,11 +223,7 @@ impl Project {
                 for &m in &model.classes[c.class].methods {
                     let n = model.scopes[m].name.as_str();
                     // The class's own method hides an ancestor's of the same name.
-                    if n.len() > head.len() + tail.len()
-                        && n.starts_with(head.as_str())
-                        && n.ends_with(tail.as_str())
-                        && !seen.contains(&n)
-                    {
+                    if name.value.may_format(n) && !seen.contains(&n) {
                         seen.push(n);
                         values.push(Value::Function(FuncRef {
                             file: c.file,
@@ -882,6 +878,16 @@ impl Project {
         }
     }
 
+    /// The assignments to `self.<name>` (and `cls.<name>`) in the methods of a class, as
+    /// indices into its file's `attr_assignments`.
+    pub(crate) fn attribute_assignments(&self, class: ClassRef, name: &str) -> &[usize] {
+        let model = &self.models[class.file];
+        self.self_attributes[class.file]
+            .get_or_init(|| self_attribute_index(model))
+            .get(&(class.class, name.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// The dict literal a class's methods assign to `self.<name>`, when that is its one
     /// assignment, with where it is written (its values read `self` as the methods do).
     fn attribute_dict(
@@ -889,12 +895,10 @@ impl Project {
         class: ClassRef,
         name: &str,
     ) -> Option<(FileId, ScopeId, &[DictEntry])> {
-        let model = &self.models[class.file];
-        let index = self.self_attributes[class.file].get_or_init(|| self_attribute_index(model));
-        let [i] = index.get(&(class.class, name.to_string()))?.as_slice() else {
+        let [i] = self.attribute_assignments(class, name) else {
             return None;
         };
-        let a = &model.attr_assignments[*i];
+        let a = &self.models[class.file].attr_assignments[*i];
         match &a.value.kind {
             ExprKind::Dict(entries) => Some((class.file, a.scope, entries.as_slice())),
             _ => None,
@@ -907,10 +911,10 @@ impl Project {
     /// (`self.client: Client = ...`) wins over the value.
     fn assigned_attribute(&self, class: ClassRef, name: &str, depth: u32) -> Value {
         let model = &self.models[class.file];
-        let index = self.self_attributes[class.file].get_or_init(|| self_attribute_index(model));
-        let Some(assignments) = index.get(&(class.class, name.to_string())) else {
+        let assignments = self.attribute_assignments(class, name);
+        if assignments.is_empty() {
             return Value::Unknown;
-        };
+        }
         let mut found: Option<Value> = None;
         for &i in assignments.iter().take(16) {
             let a = &model.attr_assignments[i];

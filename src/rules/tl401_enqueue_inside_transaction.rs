@@ -230,21 +230,15 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
 }
 
 /// The calls TL401 follows from a call inside a transaction: not those deferred to after
-/// a commit (written in `on_commit`'s arguments, or the callback it is handed), nor into tasks called directly (TL101's finding), nor into signal
-/// receivers: a `post_save` receiver's enqueue races only for the saves that send it,
+/// a commit (written in `on_commit`'s arguments, or the callback it is handed), nor into
+/// tasks called directly (TL101's finding), nor into signal receivers: a `post_save` receiver's enqueue races only for the saves that send it,
 /// and receivers mostly act on some saves (a row created once, a changed field), which
 /// is not known here.
 fn follows(project: &Project, e: &Edge) -> bool {
     context(project, e.call) != Context::Deferred
         // `on_commit(notify)`: the call graph runs `notify` there (the request waits for
         // it), but after the commit.
-        && !project
-            .knowledge
-            .task_calls
-            .transactions
-            .on_commit
-            .iter()
-            .any(|p| project.matches(project.callee(e.call), p))
+        && !is_on_commit(project, e.call)
         && project.tasks.get(e.target).is_none()
         && project.graph.signal_edge(e.call, e.target).is_none()
 }
@@ -518,7 +512,6 @@ fn context(project: &Project, call: CallRef) -> Context {
 
 /// Whether `span` lies in the parentheses of a `transaction.on_commit(...)` call of `file`.
 fn in_on_commit_arguments(project: &Project, file: FileId, span: Span) -> bool {
-    let on_commit = &project.knowledge.task_calls.transactions.on_commit;
     project.models[file]
         .calls
         .iter()
@@ -526,10 +519,16 @@ fn in_on_commit_arguments(project: &Project, file: FileId, span: Span) -> bool {
         .any(|(id, c)| {
             c.args_span.start <= span.start
                 && span.end <= c.args_span.end
-                && on_commit
-                    .iter()
-                    .any(|p| project.matches(project.callee(CallRef { file, call: id }), p))
+                && is_on_commit(project, CallRef { file, call: id })
         })
+}
+
+/// A call of `transaction.on_commit` (`[transactions] on_commit`).
+fn is_on_commit(project: &Project, call: CallRef) -> bool {
+    project.matches_any(
+        project.callee(call),
+        &project.knowledge.task_calls.transactions.on_commit,
+    )
 }
 
 /// Where the settings make `func`, a view, run in a transaction of its own

@@ -30,7 +30,7 @@ struct Blocking {
 }
 
 /// Whose event loop a coroutine runs on.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Loop {
     /// The server's, shared by every request.
     Shared,
@@ -44,6 +44,15 @@ enum Loop {
 }
 
 impl Loop {
+    /// A request's own loop makes a blocking call that request's wait: a warning, as
+    /// for slow work in a sync view.
+    fn severity(self, b: &Blocking) -> Severity {
+        match self {
+            Loop::Request => Severity::Warning,
+            Loop::Shared | Loop::Call => b.severity,
+        }
+    }
+
     fn reports(self, b: &Blocking) -> bool {
         match self {
             Loop::Shared => true,
@@ -142,11 +151,7 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
             if outside_requests() {
                 return;
             }
-            let severity = if on == Loop::Request {
-                Severity::Warning
-            } else {
-                b.severity
-            };
+            let severity = on.severity(&b);
             let d = cx.report(
                 call.file,
                 c.span,
@@ -177,11 +182,7 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         if outside_requests() {
             return;
         }
-        let severity = if on == Loop::Request {
-            Severity::Warning
-        } else {
-            b.severity
-        };
+        let severity = on.severity(&b);
         let d = report_reached(
             cx,
             call,
