@@ -509,6 +509,26 @@ impl HandlerSet {
                     self.add_noted(func, &reg.framework, Some((*at_file, *at)), note);
                 }
             }
+            // The wrapper applied by a call, `bp.route("/x")(view)`: registered alike.
+            for (id, call) in model.calls.iter().enumerate() {
+                let [arg] = call.args.as_slice() else {
+                    continue;
+                };
+                if arg.kind != ArgKind::Positional {
+                    continue;
+                }
+                let Value::Function(w) = project.callee(CallRef { file, call: id }) else {
+                    continue;
+                };
+                let Some((_, index, at_file, at)) = wrappers.iter().find(|(x, ..)| x == w) else {
+                    continue;
+                };
+                if let Some(func) = view_function(project, file, model, call.scope, &arg.value) {
+                    let reg = &regs[*index];
+                    let note = note_for(project, func, &reg.notes(), None);
+                    self.add_noted(func, &reg.framework, Some((*at_file, *at)), note);
+                }
+            }
         }
     }
 
