@@ -1050,14 +1050,16 @@ impl Project {
     /// methods that save a row, `[[signals.model]] manager_methods` in
     /// `rules/python/django_models.toml`): a project override of `save` is called.
     fn save_run_by_manager(&self, call: CallRef, method: &str) -> Option<(ClassRef, FuncRef)> {
+        let c = self.call(call);
         let saves = self.knowledge.django.signals.model.iter().any(|g| {
             g.instance_methods.iter().any(|m| m == "save")
-                && g.manager_methods.iter().any(|m| m == method)
+                && (g.manager_methods.iter().any(|m| m == method)
+                    || g.creating_when_missing_methods.iter().any(|m| m == method)
+                        && super::signals::lookup_varies(self, call.file, c))
         });
         if !saves {
             return None;
         }
-        let c = self.call(call);
         let ExprKind::Attr(base, _) = &c.callee.kind else {
             return None;
         };
@@ -1091,8 +1093,19 @@ impl Project {
         if save != target {
             return None;
         }
-        // `create(**data)`: which fields it is given is not known.
-        if c.args.iter().any(|a| a.kind != ArgKind::Keyword) {
+        // `create(**data)`: which fields it is given is not known. Nor are they for
+        // `update_or_create` (an existing row keeps the fields it is not given) or a
+        // `defaults=` dict.
+        let creates = self.knowledge.django.signals.model.iter().any(|g| {
+            g.creating_methods.iter().any(|m| m == method)
+                || g.creating_when_missing_methods.iter().any(|m| m == method)
+        });
+        if !creates
+            || c.args.iter().any(|a| {
+                a.kind != ArgKind::Keyword
+                    || a.name.as_deref().is_some_and(|n| n.ends_with("defaults"))
+            })
+        {
             return Some(Vec::new());
         }
         let models = &self.knowledge.django.models;

@@ -355,7 +355,9 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
     let mut out = Vec::new();
     for (group, g) in sig.model.iter().enumerate() {
         let on_instance = g.instance_methods.iter().any(|m| m == method);
-        let on_manager = g.manager_methods.iter().any(|m| m == method);
+        let when_missing = g.creating_when_missing_methods.iter().any(|m| m == method)
+            && lookup_varies(project, call.file, c);
+        let on_manager = g.manager_methods.iter().any(|m| m == method) || when_missing;
         if !on_instance && !on_manager {
             continue;
         }
@@ -371,7 +373,7 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
             }
             _ => continue,
         };
-        let created = if g.creating_methods.iter().any(|m| m == method) {
+        let created = if when_missing || g.creating_methods.iter().any(|m| m == method) {
             Some(true)
         } else if on_instance && saves_existing_row(project, call.file, c, recv) {
             Some(false)
@@ -385,6 +387,36 @@ fn sent(project: &Project, call: CallRef, custom: bool, model: bool) -> Vec<Sent
         });
     }
     out
+}
+
+/// `get_or_create(...)`'s lookup names values that vary from call to call (a
+/// parameter, a row read, a form's data), so a new row is made as often as not. A
+/// lookup of literals only (`pk=1`, `name="default"`, a module constant) is a
+/// singleton's: made once in a site's life, found every time after.
+pub(crate) fn lookup_varies(project: &Project, file: FileId, c: &Call) -> bool {
+    let literal = |e: &Expr| {
+        matches!(
+            e.kind,
+            ExprKind::Str(_) | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::None
+        )
+    };
+    c.args.iter().any(|a| {
+        if a.name
+            .as_deref()
+            .is_some_and(|n| n == "defaults" || n == "create_defaults")
+        {
+            return false;
+        }
+        if literal(&a.value) {
+            return false;
+        }
+        let ExprKind::Name(name) = &a.value.kind else {
+            return true;
+        };
+        !project
+            .binding_at(file, c.scope, name, c.span.start)
+            .is_some_and(|b| matches!(&b.binding.value, BoundValue::Expr(e) if literal(e)))
+    })
 }
 
 /// `recv.save(...)` writes a row that already exists, so `created` is false for the

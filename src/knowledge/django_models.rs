@@ -126,6 +126,11 @@ pub struct ModelSignal {
     /// Manager methods that send the signal only for a new row (`created` is true).
     #[serde(default)]
     pub creating_methods: Vec<String>,
+    /// Manager methods that save a new row only when none matches their lookup
+    /// (`get_or_create`): counted as creating when the lookup is built from values
+    /// that vary; a lookup of literals finds the same row after its first call.
+    #[serde(default)]
+    pub creating_when_missing_methods: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
