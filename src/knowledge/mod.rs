@@ -123,6 +123,21 @@ pub struct SlowCall {
     /// (`validate_email(addr, check_deliverability=False)` makes no DNS query).
     #[serde(default)]
     pub off_with_false: Vec<String>,
+    /// Arguments that turn the slow part on, by keyword or position (`confirm` is the
+    /// fourth argument of allauth's `add_email`): slow only when one is given and not
+    /// written `False` (their default is off).
+    #[serde(default)]
+    pub on_with_true: Vec<ArgumentName>,
+}
+
+/// An argument of a library call: its keyword, and its position when it can be passed
+/// positionally (0 is the first argument).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgumentName {
+    pub keyword: String,
+    #[serde(default)]
+    pub position: Option<usize>,
 }
 
 /// A project setting that makes a slow call's entry quiet: every string the settings

@@ -34,6 +34,7 @@ impl Knowledge {
                 quiet_when: None,
                 unless_project_command: false,
                 off_with_false: Vec::new(),
+                on_with_true: Vec::new(),
             });
         }
         for d in &settings.handler_decorators {

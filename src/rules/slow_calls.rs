@@ -141,13 +141,22 @@ fn catalogue_entry(
         })
 }
 
-/// A keyword argument written `False` that turns the slow part of the call off.
+/// A keyword argument written `False` that turns the slow part of the call off, or no
+/// argument given that turns it on (one written `False` counts as not given).
 fn turned_off(project: &Project, call: CallRef, entry: &SlowCall) -> bool {
     let c = project.call(call);
-    entry.off_with_false.iter().any(|k| {
-        c.keyword(k)
-            .is_some_and(|a| matches!(a.value.kind, ExprKind::Bool(false)))
-    })
+    let is_false = |e: &crate::model::Expr| matches!(e.kind, ExprKind::Bool(false));
+    let off = entry
+        .off_with_false
+        .iter()
+        .any(|k| c.keyword(k).is_some_and(|a| is_false(&a.value)));
+    let on = |arg: &crate::knowledge::ArgumentName| {
+        let given = c
+            .keyword(&arg.keyword)
+            .or_else(|| arg.position.and_then(|p| c.positional().nth(p)));
+        given.is_some_and(|a| !is_false(&a.value))
+    };
+    off || (!entry.on_with_true.is_empty() && !entry.on_with_true.iter().any(on))
 }
 
 /// The setting that makes a catalogue entry quiet in this project, with the value it
