@@ -164,6 +164,36 @@ fn notes_say_what_kind_of_request_path_it_is() {
 }
 
 #[test]
+fn the_first_orm_query_of_a_coroutine_names_the_ones_it_keeps_from_running() {
+    let all = findings(&fixture("TL302"));
+    let text = std::fs::read_to_string(fixture("TL302").join("orders/views.py")).unwrap();
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let first = line_of("order = Order.objects.get(pk=pk)");
+    let f = find(&all, &format!("orders/views.py:{first}"), "TL302");
+    let later: Vec<String> = [
+        "count = len(pending)",
+        "rows = list(",
+        "exists = pending",
+        "order.save()",
+    ]
+    .iter()
+    .map(|n| line_of(n).to_string())
+    .collect();
+    let note = format!(
+        "the 4 ORM queries after it in `orm` (lines {}) never run on the loop",
+        later.join(", ")
+    );
+    assert!(has_note(f, &note), "{note:?} not in {:?}", f.notes);
+    // The later ones are not findings of their own.
+    for l in &later {
+        assert!(
+            !all.iter().any(|g| g.at == format!("orders/views.py:{l}")),
+            "line {l} reported"
+        );
+    }
+}
+
+#[test]
 fn help_lines_name_the_projects_own_task_framework() {
     // The catalogue's `{enqueue}` becomes the enqueue call of the framework the project's
     // tasks use, never a task name from an example.

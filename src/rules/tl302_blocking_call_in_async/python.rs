@@ -140,6 +140,9 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         Loop::Shared
     };
     let depth = project.settings.max_call_depth;
+    let raising = raising_calls(project, func, |c| {
+        !project.call(c).awaited && !project.once_per_process_call(c)
+    });
     for &call in project.graph.calls_in(func) {
         let c = project.call(call);
         // An awaited call returns an awaitable: it is async, whatever it does. Work the
@@ -148,6 +151,9 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
             continue;
         }
         if let Some(b) = blocking(project, call).filter(|b| on.reports(b)) {
+            if b.raises && raised_before(project, &raising, call) {
+                continue;
+            }
             if outside_requests() {
                 return;
             }
@@ -159,6 +165,9 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
             );
             d.severity(severity)
                 .label(format!("{}: blocks the event loop", b.category));
+            if b.raises {
+                note_raised_after(project, d, &raising, call, &name);
+            }
             if let Some(h) = &b.help {
                 d.help(h.clone());
             }
@@ -179,6 +188,9 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         let Some((path, site, b)) = find_blocking(project, call, target, depth - 1, on) else {
             continue;
         };
+        if b.raises && raised_before(project, &raising, call) {
+            continue;
+        }
         if outside_requests() {
             return;
         }
@@ -397,6 +409,9 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
         return;
     }
     let name = project.display_name(func);
+    let raising = raising_calls(project, func, |c| {
+        !project.call(c).awaited && !project.runs_once(c)
+    });
     for &call in project.graph.calls_in(func) {
         let c = project.call(call);
         if c.awaited || project.runs_once(call) {
@@ -405,6 +420,9 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
         let Some(b) = blocking(project, call) else {
             continue;
         };
+        if b.raises && raised_before(project, &raising, call) {
+            continue;
+        }
         // A cheap count first; then only the coroutines that run while requests are
         // served (that asks for their callers).
         if coroutines_reaching(project, func, Some(call), false).len() < SHARED_BY {
@@ -436,8 +454,89 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
                 "call chain: {}",
                 chain(project, *first, path, Some(&b.name))
             ));
+        if b.raises {
+            note_raised_after(project, d, &raising, call, &name);
+        }
         if let Some(h) = &b.help {
             d.help(h.clone());
         }
     }
+}
+
+/// The calls of `func` that raise on an event loop (Django ORM queries), among those
+/// `counted` keeps.
+fn raising_calls(
+    project: &Project,
+    func: FuncRef,
+    counted: impl Fn(CallRef) -> bool,
+) -> Vec<CallRef> {
+    project
+        .graph
+        .calls_in(func)
+        .iter()
+        .copied()
+        .filter(|&c| counted(c) && blocking(project, c).is_some_and(|b| b.raises))
+        .collect()
+}
+
+/// Another call of `raising` always runs before `call` and raises first: on the loop,
+/// `call` is never reached. One cause, one finding.
+fn raised_before(project: &Project, raising: &[CallRef], call: CallRef) -> bool {
+    raising
+        .iter()
+        .any(|&r| r != call && runs_first(project.call(r), project.call(call)))
+}
+
+/// On the first of several ORM queries of a function, where the others are: they fail
+/// the same way once this one is fixed.
+fn note_raised_after(
+    project: &Project,
+    d: &mut crate::diagnostic::Diagnostic,
+    raising: &[CallRef],
+    call: CallRef,
+    name: &str,
+) {
+    let first = project.call(call);
+    let lines: Vec<String> = raising
+        .iter()
+        .filter(|&&r| r != call && runs_first(first, project.call(r)))
+        .map(|&r| (project.files[r.file].line_index(project.call(r).span.start) + 1).to_string())
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    let (n, which) = match lines.len() {
+        1 => (
+            1,
+            format!("query after it in `{name}` (line {}) never runs", lines[0]),
+        ),
+        n => (
+            n,
+            format!(
+                "queries after it in `{name}` (lines {}) never run",
+                lines.join(", ")
+            ),
+        ),
+    };
+    d.note(format!(
+        "the {n} ORM {which} on the loop: this one raises first; they need the same fix"
+    ));
+}
+
+/// `a` runs whenever `b` does, before it, and an exception from `a` skips `b`: the same
+/// function body, `a` earlier, under no condition, loop, `try` or `with` that `b` is not
+/// under too.
+fn runs_first(a: &crate::model::Call, b: &crate::model::Call) -> bool {
+    a.scope == b.scope
+        && a.span.end <= b.span.start
+        && a.guards.iter().all(|g| {
+            b.guards
+                .iter()
+                .any(|h| h.cond.span == g.cond.span && h.when == g.when)
+        })
+        && a.tries.iter().all(|t| b.tries.contains(t))
+        && a.loops.iter().all(|l| b.loops.contains(l))
+        && a.withs
+            .iter()
+            .all(|w| b.withs.iter().any(|x| x.span == w.span))
 }
