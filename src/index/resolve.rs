@@ -286,17 +286,26 @@ impl Project {
                 }
             }
             // What another project function returns, unknown to tasklint, says less than
-            // what this one declares it returns (`-> Client`).
+            // what this one declares it returns (`-> Client`); so does what a library
+            // call returns when the declaration names a project class
+            // (`return db.session.get(cls, pk)` in a `-> "User"` classmethod).
             let opaque = matches!(&returned, Value::Returned(inner) if matches!(**inner, Value::Function(_)));
-            if !returned.is_unknown() && !opaque {
-                return returned;
-            }
-            if let Some(a) = &scope.return_annotation {
+            let declared = || {
+                let a = scope.return_annotation.as_ref()?;
                 let outer = scope.parent.unwrap_or(0);
-                let v = self.annotation_value(f.file, outer, a, depth + 1);
-                if !v.is_unknown() {
+                Some(self.annotation_value(f.file, outer, a, depth + 1)).filter(|v| !v.is_unknown())
+            };
+            if !returned.is_unknown() && !opaque {
+                if !is_project_value(&returned)
+                    && !matches!(returned, Value::OneOf(_))
+                    && let Some(v) = declared().filter(|v| matches!(v, Value::Instance(_)))
+                {
                     return v;
                 }
+                return returned;
+            }
+            if let Some(v) = declared() {
+                return v;
             }
             if !returned.is_unknown() {
                 return returned;
