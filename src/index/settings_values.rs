@@ -3,8 +3,6 @@
 //! (`app.conf.update(task_serializer=...)`). Rules that depend on a setting read every
 //! place that may set it and stay quiet when one of them cannot be read.
 
-use rayon::prelude::*;
-
 use crate::model::{Binding, Expr};
 use crate::source::FileId;
 
@@ -13,11 +11,15 @@ use super::{CallRef, Project};
 impl Project {
     /// The files whose text contains `word`: only they can bind or pass it, so the
     /// others need not be parsed to look for it.
+    ///
+    /// These helpers run on demand, often inside a lazily built value (`OnceLock`) of a
+    /// rule's job, so they run on the calling thread. A rayon loop here would let this
+    /// thread, while it waits, run another job that needs the same value and wait for
+    /// itself: tasklint hung that way, once in a while, with several threads.
     pub(super) fn files_mentioning(&self, word: &str) -> std::sync::Arc<[FileId]> {
         super::memoized(&self.mentions, word, || {
             let finder = memchr::memmem::Finder::new(word.as_bytes());
             let found: Vec<FileId> = (0..self.files.len())
-                .into_par_iter()
                 .filter(|f| finder.find(self.files[*f].text.as_bytes()).is_some())
                 .collect();
             found.into()
@@ -25,13 +27,13 @@ impl Project {
     }
 
     /// [`Project::files_mentioning`], for a caller that reads every one of them: those
-    /// not parsed yet are parsed here, in parallel (they are mostly modules no rule
-    /// needed until now: settings, configuration).
+    /// not parsed yet are parsed here (they are mostly modules no rule needed until
+    /// now: settings, configuration).
     fn parsed_mentioning(&self, word: &str) -> std::sync::Arc<[FileId]> {
         let files = self.files_mentioning(word);
-        files.par_iter().for_each(|f| {
+        for f in files.iter() {
             let _ = &self.models[*f];
-        });
+        }
         files
     }
 
@@ -49,29 +51,9 @@ impl Project {
             .collect();
         files.sort_unstable();
         files.dedup();
-        // Some are parsed here, on demand, for a pass that runs on its own: a few at a
-        // time in parallel, ahead of the caller, who may stop early (then at most a
-        // batch is parsed for nothing). A batch is of files not parsed yet: they are
-        // spread thinly among the others, and a batch of neighbours held one or two.
-        const AHEAD: usize = 16;
-        let mut parsed_until = 0;
-        (0..files.len()).map(move |i| {
-            if i >= parsed_until {
-                let mut batch = Vec::with_capacity(AHEAD);
-                let mut j = i;
-                while j < files.len() && batch.len() < AHEAD {
-                    if !self.models.is_loaded(files[j]) {
-                        batch.push(files[j]);
-                    }
-                    j += 1;
-                }
-                parsed_until = j;
-                batch.par_iter().for_each(|f| {
-                    let _ = &self.models[*f];
-                });
-            }
-            (files[i], &self.models[files[i]])
-        })
+        // Some are parsed here, on demand, one at a time as the caller asks (who may stop
+        // early), on this thread: see [`Project::files_mentioning`].
+        files.into_iter().map(move |f| (f, &self.models[f]))
     }
 
     /// The models of the Rust files (every one is parsed up front).
