@@ -634,11 +634,17 @@ impl Project {
         let mut scope = Some(f.scope);
         while let Some(s) = scope {
             let sc = &model.scopes[s];
-            // `test_*` methods and `Test*` classes are what pytest and unittest collect; a
-            // module-level `test_email()` outside test files is ordinary code (an admin's
-            // "send a test mail" view).
-            let method = sc.kind == ScopeKind::Function && sc.class.is_some();
-            if (method && sc.name.starts_with("test_"))
+            // `test_*` methods of test classes and `Test*` classes are what pytest and
+            // unittest collect. Outside test files, a module-level `test_email()` or a
+            // `test_server_email()` method of a service class is ordinary code (an
+            // admin's "send a test mail" action); a `test_*` method of a class named for
+            // tests (`ReceiptTestsMixin`) is a shared test.
+            let method_of_test_named_class = sc.kind == ScopeKind::Function
+                && sc.name.starts_with("test_")
+                && sc
+                    .class
+                    .is_some_and(|c| model.classes[c].name.contains("Test"));
+            if method_of_test_named_class
                 || (sc.kind == ScopeKind::Class && sc.name.starts_with("Test"))
             {
                 return true;
