@@ -42,6 +42,8 @@ pub struct EntryCache {
     callers: Mutex<HashMap<FuncRef, Arc<Vec<Caller>>>>,
     outside_requests: Mutex<HashMap<FuncRef, bool>>,
     task_only: Mutex<HashMap<FuncRef, bool>>,
+    own_loops: Mutex<HashMap<FuncRef, bool>>,
+    server_loops: Mutex<HashMap<FuncRef, bool>>,
     scripts: OnceLock<HashSet<String>>,
 }
 
@@ -125,6 +127,129 @@ impl Project {
             m.insert(f, v);
         }
         v
+    }
+
+    /// Coroutine function `f` only ever runs in event loops made for one sync call: every
+    /// project caller outside tests is sync code that hands the coroutine to
+    /// `asyncio.run(...)` / `loop.run_until_complete(...)`, or a coroutine that itself
+    /// only runs so. Blocking it holds up that call (and the coroutines running beside
+    /// it), not a server's loop.
+    pub fn runs_only_on_own_loops(&self, f: FuncRef) -> bool {
+        if let Some(v) = self
+            .entry
+            .own_loops
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&f).copied())
+        {
+            return v;
+        }
+        let v = self.own_loops_only(f, 0, &mut Vec::new());
+        if let Ok(mut m) = self.entry.own_loops.lock() {
+            m.insert(f, v);
+        }
+        v
+    }
+
+    fn own_loops_only(&self, f: FuncRef, depth: u32, stack: &mut Vec<FuncRef>) -> bool {
+        // The framework runs handlers and tasks: no project call shows on which loop.
+        if depth > MAX_CALLER_DEPTH
+            || stack.contains(&f)
+            || self.handlers.get(f).is_some()
+            || self.tasks.get(f).is_some()
+        {
+            return false;
+        }
+        let all_callers = self.callers(f);
+        let callers: Vec<&Caller> = all_callers
+            .iter()
+            .filter(|c| !matches!(c, Caller::Function(g) if self.is_test_function(*g)))
+            .collect();
+        if callers.is_empty() {
+            return false;
+        }
+        stack.push(f);
+        let all = callers.iter().all(|c| match c {
+            Caller::Function(g) if *g != f => {
+                if self.scope(*g).is_async {
+                    self.own_loops_only(*g, depth + 1, stack)
+                } else {
+                    self.hands_to_own_loop(*g, f)
+                }
+            }
+            // `asyncio.run(main())` under `__main__`.
+            Caller::MainBlock => true,
+            _ => false,
+        });
+        stack.pop();
+        all
+    }
+
+    /// Coroutine function `f` is known to run on a server's event loop: it is an async
+    /// request handler, or a coroutine awaited (or scheduled) by one, up a few levels.
+    pub fn runs_on_server_loop(&self, f: FuncRef) -> bool {
+        if let Some(v) = self
+            .entry
+            .server_loops
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&f).copied())
+        {
+            return v;
+        }
+        let v = self.server_loop_reaches(f, 0, &mut Vec::new());
+        if let Ok(mut m) = self.entry.server_loops.lock() {
+            m.insert(f, v);
+        }
+        v
+    }
+
+    fn server_loop_reaches(&self, f: FuncRef, depth: u32, stack: &mut Vec<FuncRef>) -> bool {
+        if self.handlers.get(f).is_some() {
+            return true;
+        }
+        if depth > MAX_CALLER_DEPTH || stack.contains(&f) || self.tasks.get(f).is_some() {
+            return false;
+        }
+        stack.push(f);
+        let any = self.callers(f).iter().any(|c| match c {
+            Caller::Function(g) => {
+                self.scope(*g).is_async
+                    && !self.is_test_function(*g)
+                    && self.server_loop_reaches(*g, depth + 1, stack)
+            }
+            _ => false,
+        });
+        stack.pop();
+        any
+    }
+
+    /// Every call of coroutine function `f` in sync function `g` is written inside the
+    /// arguments of a call that runs it to completion in a loop of its own.
+    fn hands_to_own_loop(&self, g: FuncRef, f: FuncRef) -> bool {
+        let k = &self.knowledge.offload;
+        let calls = self.graph.calls_in(g);
+        let mut any = false;
+        for &c in calls {
+            if self.call_target(c) != Some(f) {
+                continue;
+            }
+            let span = self.call(c).span;
+            let run = calls.iter().any(|&r| {
+                let rc = self.call(r);
+                rc.args_span.start <= span.start
+                    && span.end <= rc.args_span.end
+                    && (rc
+                        .method_name()
+                        .is_some_and(|m| k.own_loop_runner_methods.iter().any(|x| x == m))
+                        || self.matches_any(self.callee(r), &k.own_loop_runners))
+            });
+            if !run {
+                return false;
+            }
+            any = true;
+        }
+        any
     }
 
     fn only_called_from(

@@ -397,6 +397,12 @@ pub struct Offload {
     /// each call's own (`@async_to_sync`).
     #[serde(default, deserialize_with = "pattern::deserialize_list")]
     pub own_loop_decorators: Vec<PathPattern>,
+    /// Calls that run a coroutine to completion in a loop of that call's own
+    /// (`asyncio.run(main())`).
+    #[serde(default, deserialize_with = "pattern::deserialize_list")]
+    pub own_loop_runners: Vec<PathPattern>,
+    #[serde(default)]
+    pub own_loop_runner_methods: Vec<String>,
 }
 
 /// How a group of task methods takes the task's arguments (`rules/python/task_arguments.toml`).

@@ -193,7 +193,17 @@ pub struct TaskCalls {
     pub task_name: Vec<TaskNameSite>,
     pub beat: Beat,
     pub transactions: Transactions,
+    pub blocking_enqueue: BlockingEnqueue,
     pub retry: Retry,
+}
+
+/// Queues whose enqueue call does synchronous I/O: blocking in `async def` code.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockingEnqueue {
+    pub queues: Vec<String>,
+    pub how_slow: String,
+    pub help: String,
 }
 
 impl TaskCalls {

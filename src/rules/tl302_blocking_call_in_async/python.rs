@@ -7,9 +7,11 @@
 use crate::diagnostic::Severity;
 use crate::index::callgraph::Edge;
 use crate::index::{CallRef, FuncRef, Origin, Project};
+use crate::knowledge::Returns;
 use crate::model::ExprKind;
 use crate::rules::Checker;
 use crate::rules::context::{Reaches, abbreviate, chain, report_reached, text};
+use crate::rules::enqueue::enqueue;
 use crate::rules::slow_calls::{SHARED_BY, name_roots, slow_call};
 
 /// A call that blocks the thread it runs on.
@@ -27,6 +29,9 @@ struct Blocking {
     fine_in_sync: bool,
     /// Refused on any running loop (Django's ORM raises `SynchronousOnlyOperation`).
     raises: bool,
+    /// Short when things go well (a broker publish): worth a finding only where the
+    /// coroutine is known to share a server's loop, not on a loop whose owner is unknown.
+    only_on_server_loops: bool,
 }
 
 /// Whose event loop a coroutine runs on.
@@ -37,9 +42,10 @@ enum Loop {
     /// One of the request's own (Flask runs each async view in a loop on its worker
     /// thread): blocking it makes that request wait, as in a sync view.
     Request,
-    /// One of each call's own (`@async_to_sync`, called as a sync function): what it does
-    /// is its sync caller's work, which TL301 follows; only what refuses to run on a loop
-    /// at all is reported here.
+    /// One of each call's own (`@async_to_sync` called as a sync function, or a coroutine
+    /// only `asyncio.run(...)` runs from sync code): what it does is its sync caller's
+    /// work, which TL301 follows; only what refuses to run on a loop at all is reported
+    /// here.
     Call,
 }
 
@@ -53,9 +59,11 @@ impl Loop {
         }
     }
 
-    fn reports(self, b: &Blocking) -> bool {
+    /// `on_server`: whether the coroutine is known to run on a server's loop (asked only
+    /// for what is worth reporting there alone).
+    fn reports(self, b: &Blocking, on_server: &dyn Fn() -> bool) -> bool {
         match self {
-            Loop::Shared => true,
+            Loop::Shared => !b.only_on_server_loops || on_server(),
             Loop::Request => !b.fine_in_sync,
             Loop::Call => b.raises,
         }
@@ -139,23 +147,51 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
     } else {
         Loop::Shared
     };
+    // A coroutine that only `asyncio.run(...)` & co run, from sync code, is on a loop of
+    // that call's own, as an `@async_to_sync` one is: asked at the first finding (it
+    // searches for callers).
+    let server = std::cell::OnceCell::new();
+    let on_server = || *server.get_or_init(|| project.runs_on_server_loop(func));
+    let own = std::cell::OnceCell::new();
+    let on_for_report = || match on {
+        Loop::Shared if *own.get_or_init(|| project.runs_only_on_own_loops(func)) => Loop::Call,
+        l => l,
+    };
     let depth = project.settings.max_call_depth;
-    let raising = raising_calls(project, func, |c| {
-        !project.call(c).awaited && !project.once_per_process_call(c)
-    });
-    for &call in project.graph.calls_in(func) {
+    // What each call blocks on, asked once: the ORM queries among them decide which
+    // query raises first.
+    let calls: Vec<(CallRef, Option<Blocking>)> = project
+        .graph
+        .calls_in(func)
+        .iter()
+        .map(|&call| {
+            // An awaited call returns an awaitable: it is async, whatever it does. Work
+            // the process keeps (`@lru_cache`, a compute-once guard) blocks once, not
+            // every time.
+            let skip = project.call(call).awaited || project.once_per_process_call(call);
+            (call, if skip { None } else { blocking(project, call) })
+        })
+        .collect();
+    let raising: Vec<CallRef> = calls
+        .iter()
+        .filter(|(_, b)| b.as_ref().is_some_and(|b| b.raises))
+        .map(|(c, _)| *c)
+        .collect();
+    for (call, found) in calls {
         let c = project.call(call);
-        // An awaited call returns an awaitable: it is async, whatever it does. Work the
-        // process keeps (`@lru_cache`, a compute-once guard) blocks once, not every time.
         if c.awaited || project.once_per_process_call(call) {
             continue;
         }
-        if let Some(b) = blocking(project, call).filter(|b| on.reports(b)) {
+        if let Some(b) = found.filter(|b| on.reports(b, &on_server)) {
             if b.raises && raised_before(project, &raising, call) {
                 continue;
             }
             if outside_requests() {
                 return;
+            }
+            let on = on_for_report();
+            if !on.reports(&b, &on_server) {
+                continue;
             }
             let severity = on.severity(&b);
             let d = cx.report(
@@ -185,15 +221,26 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
         if depth == 0 {
             continue;
         }
-        let Some((path, site, b)) = find_blocking(project, call, target, depth - 1, on) else {
+        let reached = |on: Loop| {
+            find_blocking(project, call, target, depth - 1, on, &on_server)
+                .filter(|(_, _, b)| !(b.raises && raised_before(project, &raising, call)))
+        };
+        let Some(first) = reached(on) else {
             continue;
         };
-        if b.raises && raised_before(project, &raising, call) {
-            continue;
-        }
         if outside_requests() {
             return;
         }
+        // A stricter loop reports a subset: the first blocking call it reports is the
+        // first found when that one is among them.
+        let on = on_for_report();
+        let Some((path, site, b)) = (if on.reports(&first.2, &on_server) {
+            Some(first)
+        } else {
+            reached(on)
+        }) else {
+            continue;
+        };
         let severity = on.severity(&b);
         let d = report_reached(
             cx,
@@ -269,6 +316,7 @@ fn find_blocking(
     start: FuncRef,
     max_depth: usize,
     on: Loop,
+    on_server: &dyn Fn() -> bool,
 ) -> Option<(Vec<Edge>, CallRef, Blocking)> {
     project.find_reachable(
         Some(entry),
@@ -281,7 +329,7 @@ fn find_blocking(
             }
             // A blocking call several coroutines share is reported where it is, once.
             blocking(project, c)
-                .filter(|b| on.reports(b))
+                .filter(|b| on.reports(b, on_server))
                 .filter(|_| !is_shared(project, c))
         },
     )
@@ -311,9 +359,54 @@ fn blocking(project: &Project, call: CallRef) -> Option<Blocking> {
             how_slow: slow.entry.how_slow.clone(),
             fine_in_sync: slow.entry.async_only,
             raises: false,
+            only_on_server_loops: false,
         });
     }
-    orm_query(project, call).or_else(|| stored_file_io(project, call))
+    blocking_enqueue(project, call)
+        .or_else(|| orm_query(project, call))
+        .or_else(|| stored_file_io(project, call))
+}
+
+/// `notify.delay(...)`, `queue.enqueue(f)`: an enqueue whose client publishes to the
+/// broker (or writes the database) synchronously, where it is written. A signature and
+/// an enqueue deferred to the commit publish nothing there.
+fn blocking_enqueue(project: &Project, call: CallRef) -> Option<Blocking> {
+    let k = &project.knowledge.task_calls.blocking_enqueue;
+    let e = enqueue(project, call)?;
+    if e.returns == Returns::Signature || e.deferred || !k.queues.iter().any(|q| q == e.queue) {
+        return None;
+    }
+    let c = project.call(call);
+    let written = text(project, call, c.callee.span);
+    // `t.si(a, b).apply_async`: the task and the method say it; the signature's
+    // arguments only make the name long.
+    let built_by = c.receiver().and_then(|r| match r.kind {
+        ExprKind::Call(id) => project
+            .call(CallRef {
+                file: call.file,
+                call: id,
+            })
+            .method_name(),
+        _ => None,
+    });
+    let name = match (e.task, built_by, c.method_name()) {
+        (Some(t), Some(s), Some(m)) if written.len() > 40 => {
+            format!("{}.{s}(…).{m}", project.scope(t).name)
+        }
+        _ => abbreviate(written, 40),
+    };
+    Some(Blocking {
+        name,
+        category: "task enqueue".into(),
+        why: "publishes the task to the broker synchronously: every other coroutine on the event loop waits for the round-trip".into(),
+        help: Some(k.help.clone()),
+        severity: Severity::Warning,
+        how_slow: Some(k.how_slow.clone()),
+        // A sync view waits for the broker too, and nothing better is on offer there.
+        fine_in_sync: true,
+        raises: false,
+        only_on_server_loops: true,
+    })
 }
 
 /// `doc.pdf.open()`, `doc.pdf.read()`, `doc.pdf.save(...)` on a model's file field: the
@@ -340,6 +433,7 @@ fn stored_file_io(project: &Project, call: CallRef) -> Option<Blocking> {
         how_slow: Some("milliseconds from a local disk; a network round-trip per call on a remote storage such as S3, and as long as the transfer takes".into()),
         fine_in_sync: true,
         raises: false,
+        only_on_server_loops: false,
     })
 }
 
@@ -395,6 +489,7 @@ fn orm_query(project: &Project, call: CallRef) -> Option<Blocking> {
         fine_in_sync: false,
         // Django raises on any running loop, a call's own too.
         raises: true,
+        only_on_server_loops: false,
     })
 }
 
@@ -428,7 +523,10 @@ fn report_shared(cx: &mut Checker, func: FuncRef) {
         if coroutines_reaching(project, func, Some(call), false).len() < SHARED_BY {
             continue;
         }
-        let roots = coroutines_reaching(project, func, Some(call), true);
+        let mut roots = coroutines_reaching(project, func, Some(call), true);
+        if b.only_on_server_loops {
+            roots.retain(|(g, _)| project.runs_on_server_loop(*g));
+        }
         if roots.len() < SHARED_BY {
             continue;
         }
