@@ -233,6 +233,19 @@ impl Project {
                 }
             }
         }
+        // `getattr(requests, verb)`: every verb of the library is one call.
+        if values.is_empty() && default.is_none() {
+            let base = self.resolve_at(file, c.scope, &obj.value, at, depth + 1);
+            if let Some(d) = self
+                .knowledge
+                .values
+                .dynamic_attributes
+                .iter()
+                .find(|d| self.matches_any(&base, &d.on))
+            {
+                return self.attr(base, &d.is, depth + 1);
+            }
+        }
         match default {
             Some(d) if values.is_empty() => d,
             Some(d) if is_project_value(&d) => {

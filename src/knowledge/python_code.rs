@@ -34,6 +34,18 @@ pub struct Values {
     /// whatever implementation the class assigns.
     #[serde(default)]
     pub interfaces: Interfaces,
+    /// Libraries whose attributes of a kind all go through one method: a name computed
+    /// at run time (`getattr(requests, verb)`) is that method.
+    #[serde(default)]
+    pub dynamic_attributes: Vec<DynamicAttribute>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamicAttribute {
+    #[serde(deserialize_with = "pattern::deserialize_list")]
+    pub on: Vec<PathPattern>,
+    pub is: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
