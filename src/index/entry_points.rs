@@ -44,6 +44,7 @@ pub struct EntryCache {
     task_only: Mutex<HashMap<FuncRef, bool>>,
     own_loops: Mutex<HashMap<FuncRef, bool>>,
     server_loops: Mutex<HashMap<FuncRef, bool>>,
+    unimported: Mutex<HashMap<crate::source::FileId, bool>>,
     scripts: OnceLock<HashSet<String>>,
 }
 
@@ -183,6 +184,71 @@ impl Project {
         });
         stack.pop();
         all
+    }
+
+    /// Handler `f` is of a kind whose module only runs when project code imports it
+    /// (`loaded_by_import` of handlers.toml), and no project file imports its module or
+    /// writes its dotted name: a copy nothing routes, which serves no request.
+    pub fn in_unloaded_module(&self, f: FuncRef) -> bool {
+        let k = &self.knowledge.loaded_by_import;
+        let Some(h) = self.handlers.get(f) else {
+            return false;
+        };
+        // Registered in a URLconf: imported there.
+        if h.registered_at.is_some() || !k.frameworks.contains(&h.kind) {
+            return false;
+        }
+        if let Some(v) = self
+            .entry
+            .unimported
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&f.file).copied())
+        {
+            return v;
+        }
+        let v = self.never_imported(f.file);
+        if let Ok(mut m) = self.entry.unimported.lock() {
+            m.insert(f.file, v);
+        }
+        v
+    }
+
+    fn never_imported(&self, file: crate::source::FileId) -> bool {
+        let k = &self.knowledge.loaded_by_import;
+        let Some(name) = self.modules.name_of(file) else {
+            return false;
+        };
+        let Some((package, stem)) = name.rsplit_once('.') else {
+            return false;
+        };
+        if k.autoloaded_modules.iter().any(|m| m == stem) {
+            return false;
+        }
+        // The package's URLconf wires modules beside this one, not this one.
+        let sibling = |g: &crate::source::FileId| {
+            *g != file
+                && self
+                    .modules
+                    .name_of(*g)
+                    .and_then(|n| n.rsplit_once('.'))
+                    .is_some_and(|(p, s)| p == package && s != "__init__")
+        };
+        let wires_siblings = k.urlconf_modules.iter().any(|u| {
+            self.modules
+                .file(&format!("{package}.{u}"))
+                .is_some_and(|urls| self.imported_files(urls).iter().any(sibling))
+        });
+        if !wires_siblings {
+            return false;
+        }
+        // Whoever imports the module or names it writes its last name.
+        let name = name.to_string();
+        !self.files_mentioning(stem).iter().any(|&g| {
+            g != file
+                && (self.imported_files(g).contains(&file)
+                    || self.files[g].text.contains(name.as_str()))
+        })
     }
 
     /// Coroutine function `f` is known to run on a server's event loop: it is an async

@@ -550,6 +550,19 @@ struct HandlersFile {
     signal_receivers: SignalReceivers,
     #[serde(default)]
     signal: Vec<RequestSignal>,
+    #[serde(default)]
+    loaded_by_import: LoadedByImport,
+}
+
+/// Handler kinds whose modules only run when project code imports or names them.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadedByImport {
+    pub frameworks: Vec<String>,
+    /// Module names the framework loads by name (`admin.py`): never in doubt.
+    pub autoloaded_modules: Vec<String>,
+    /// Names of a package's URLconf module (`urls`).
+    pub urlconf_modules: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -572,6 +585,7 @@ pub struct Knowledge {
     /// How signal receivers are attached, and the signals sent inside a request.
     pub signal_receivers: SignalReceivers,
     pub request_signals: Vec<RequestSignal>,
+    pub loaded_by_import: LoadedByImport,
     pub offload: Offload,
     /// How task methods take the task's arguments, by framework (TL104, TL106).
     pub task_arguments: Vec<TaskArguments>,
@@ -641,6 +655,7 @@ impl Knowledge {
             setting_handlers: h.setting,
             signal_receivers: h.signal_receivers,
             request_signals: h.signal,
+            loaded_by_import: h.loaded_by_import,
             offload: o.offload,
             task_arguments: ta.framework,
             removed_imports: td.removed_import,

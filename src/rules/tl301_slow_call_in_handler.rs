@@ -62,6 +62,10 @@ fn check(cx: &mut Checker, func: FuncRef) {
     if !is_root(project, func) {
         return;
     }
+    // A view in a module nothing imports (a copy beside the routed one) serves no
+    // request: asked once, at the first finding.
+    let unloaded = std::cell::OnceCell::new();
+    let unloaded = || *unloaded.get_or_init(|| project.in_unloaded_module(func));
     let name = project.display_name(func);
     let depth = project.settings.max_call_depth;
     report_decorators(cx, func, &name);
@@ -73,6 +77,9 @@ fn check(cx: &mut Checker, func: FuncRef) {
             continue;
         }
         if let Some(slow) = slow_call(project, call, false) {
+            if unloaded() {
+                return;
+            }
             let d = cx.report(
                 call.file,
                 c.span,
@@ -144,6 +151,9 @@ fn check(cx: &mut Checker, func: FuncRef) {
         let Some((target, (path, slow_site, slow))) = found else {
             continue;
         };
+        if unloaded() {
+            return;
+        }
         let d = report_reached(
             cx,
             call,

@@ -133,7 +133,11 @@ pub fn check(cx: &mut Checker, func: FuncRef) {
     // Command-line and start-up code (and what only it calls) runs outside requests:
     // asked once, at the first finding.
     let outside = std::cell::OnceCell::new();
-    let outside_requests = || *outside.get_or_init(|| project.runs_outside_requests(func));
+    // A view in a module nothing imports serves no request either.
+    let outside_requests = || {
+        *outside
+            .get_or_init(|| project.runs_outside_requests(func) || project.in_unloaded_module(func))
+    };
     let name = project.display_name(func);
     let handler = project.handlers.get(func);
     // Flask runs each async view in its own event loop on a worker thread, and asgiref
