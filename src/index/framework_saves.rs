@@ -43,8 +43,12 @@ impl Project {
                 let c = ClassRef { file, class: i };
                 // A view may both save and delete (a DRF `ModelViewSet`, the admin).
                 for shape in shapes.iter().filter(|s| self.class_matches(c, &s.bases)) {
+                    // An override that hands on to the framework's own method
+                    // (`super().perform_destroy(instance)`) still writes.
                     let overridden = |through: &[String]| {
-                        through.iter().any(|m| method_of(self, c, m).is_some())
+                        through
+                            .iter()
+                            .any(|m| method_of(self, c, m).is_some_and(|f| !self.calls_super(f, m)))
                     };
                     let mut writes = Vec::new();
                     if shape.saves && !overridden(&shape.through) {
@@ -73,6 +77,30 @@ impl Project {
             }
         }
         out
+    }
+
+    /// Method `f` calls the framework's method of the same name, `super().name(...)`
+    /// (not a project ancestor's, which is followed as a call).
+    fn calls_super(&self, f: super::FuncRef, name: &str) -> bool {
+        // Read from the model: handlers (and so this) are found before the call graph.
+        let model = &self.models[f.file];
+        model.calls.iter().enumerate().any(|(id, c)| {
+            c.scope == f.scope
+                && c.method_name() == Some(name)
+                && c.receiver().is_some_and(|r| match r.kind {
+                    ExprKind::Call(inner) => matches!(
+                        &model.calls[inner].callee.kind,
+                        ExprKind::Name(n) if n == "super"
+                    ),
+                    _ => false,
+                })
+                && self
+                    .call_target(super::CallRef {
+                        file: f.file,
+                        call: id,
+                    })
+                    .is_none()
+        })
     }
 
     /// The models the framework saves for `c`: its form class's `Meta.model`, else its

@@ -625,9 +625,24 @@ impl HandlerSet {
         // Each receiver with the classes whose requests run it, in source order.
         let mut by_receiver: BTreeMap<(FuncRef, bool), (String, Vec<String>)> = BTreeMap::new();
         let mut first_class: HashMap<FuncRef, (FileId, Span)> = HashMap::new();
+        // The model's own `save()` / `delete()` override, which the framework's write
+        // calls, with the classes whose requests make it.
+        let mut by_override: BTreeMap<(FuncRef, bool), Vec<String>> = BTreeMap::new();
         for s in &saves {
             let class = &project.models[s.class.file].classes[s.class.class];
             let method = if s.deletes { "delete" } else { "save" };
+            if let Some(m) = project.model_class_by_lower_name(&s.model.to_lowercase())
+                && let Some(f) = method_of(project, m, method)
+            {
+                let written_by = format!("`{}` ({}: {})", class.name, s.framework, s.how);
+                let entry = by_override.entry((f, s.deletes)).or_default();
+                if !entry.contains(&written_by) {
+                    entry.push(written_by);
+                }
+                first_class
+                    .entry(f)
+                    .or_insert((s.class.file, class.name_span));
+            }
             for (f, signal) in receivers.write_receivers(project, &s.model, method) {
                 let saved_by = format!("`{}` ({}: {})", class.name, s.framework, s.how);
                 let entry = by_receiver
@@ -640,6 +655,24 @@ impl HandlerSet {
                     .entry(f)
                     .or_insert((s.class.file, class.name_span));
             }
+        }
+        for ((f, deletes), classes) in by_override {
+            let shown: Vec<&str> = classes.iter().take(3).map(String::as_str).collect();
+            let more = match classes.len().saturating_sub(3) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let (verb, kind) = if deletes {
+                ("deletes", "model delete the framework makes")
+            } else {
+                ("saves", "model save the framework makes")
+            };
+            let note = format!(
+                "the framework {verb} the row with `{}` in the requests of {}{more}, so it runs in those requests",
+                project.display_name(f),
+                shown.join(", "),
+            );
+            self.add_noted(f, kind, first_class.get(&f).copied(), Some(note));
         }
         for ((f, deletes), (what, classes)) in by_receiver {
             let shown: Vec<&str> = classes.iter().take(3).map(String::as_str).collect();

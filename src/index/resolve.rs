@@ -651,6 +651,20 @@ impl Project {
                 return v;
             }
         }
+        // `perform_destroy(self, instance)` of a DRF view: the row it found.
+        if let Some(class) = s.class
+            && self
+                .knowledge
+                .django
+                .views
+                .instance_parameters
+                .iter()
+                .any(|p| p.method == s.name && p.index == index)
+            && let Some(method) = self.knowledge.django.views.instance_methods.first()
+            && let Some(v) = self.view_object(ClassRef { file, class }, method, depth + 1)
+        {
+            return v;
+        }
         // `save_model(self, request, obj, form, change)` of an admin: a row of its model.
         if let Some(v) = self.admin_row_parameter(file, scope, index) {
             return v;

@@ -270,6 +270,10 @@ pub struct ObjectViews {
     /// serializer)`; `index` 0 is `self`).
     #[serde(default)]
     pub serializer_parameters: Vec<InstanceParameter>,
+    /// Parameters DRF fills with the row `get_object()` found (`perform_destroy(self,
+    /// instance)`).
+    #[serde(default)]
+    pub instance_parameters: Vec<InstanceParameter>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
