@@ -5,6 +5,7 @@
 pub mod admin_models;
 pub mod callgraph;
 pub mod dataflow;
+pub mod dependencies;
 pub mod dispatch;
 pub mod entry_points;
 pub mod file_walk;

@@ -473,6 +473,10 @@ impl TaskArguments {
 pub struct RemovedImport {
     pub module: String,
     pub removed_in: String,
+    /// The package and release that removed it: a project whose declared dependencies
+    /// stay below that release still has it.
+    pub package: String,
+    pub version: String,
     /// What to use instead, by imported name (`*`: any other name).
     pub replacements: std::collections::BTreeMap<String, String>,
 }

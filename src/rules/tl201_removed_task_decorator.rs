@@ -98,6 +98,18 @@ fn guarded(project: &Project, file: FileId, import: &Import) -> bool {
     })
 }
 
+/// The project's declared dependencies keep it below the release that removed the API
+/// (`celery = "^4.4"`): the import works there.
+fn still_installed(project: &Project, r: &RemovedImport) -> bool {
+    let mut parts = r.version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    let version = (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    );
+    project.declared_below(&r.package, version)
+}
+
 fn check(cx: &mut Checker) {
     let project = cx.project;
     for (file, model) in project.roots() {
@@ -121,7 +133,7 @@ fn check(cx: &mut Checker) {
             let Some((_, first, _)) = found.first() else {
                 continue;
             };
-            if guarded(project, file, import) {
+            if guarded(project, file, import) || still_installed(project, first) {
                 continue;
             }
             // `from celery.task import Task, PeriodicTask`: the module is what is gone.
