@@ -9,7 +9,6 @@
 //! the answer is the same with the prefilter on or off).
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::model::{BoundValue, ExprKind};
@@ -89,45 +88,23 @@ impl Project {
     /// Runs only outside requests: an entry point, or a function every project caller of
     /// which is one (or module code under `__main__`), up the callers a few levels.
     pub fn runs_outside_requests(&self, f: FuncRef) -> bool {
-        if let Some(v) = self
-            .entry
-            .outside_requests
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&f).copied())
-        {
-            return v;
-        }
-        let v = self.only_called_from(f, &|g| self.is_entry_point(g), true, 0, &mut Vec::new());
-        if let Ok(mut m) = self.entry.outside_requests.lock() {
-            m.insert(f, v);
-        }
-        v
+        super::memoized(&self.entry.outside_requests, &f, || {
+            self.only_called_from(f, &|g| self.is_entry_point(g), true, 0, &mut Vec::new())
+        })
     }
 
     /// Every project caller of `f` is a task, or a function only tasks call: `f` runs on a
     /// worker.
     pub fn only_called_from_tasks(&self, f: FuncRef) -> bool {
-        if let Some(v) = self
-            .entry
-            .task_only
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&f).copied())
-        {
-            return v;
-        }
-        let v = self.only_called_from(
-            f,
-            &|g| self.tasks.get(g).is_some(),
-            false,
-            0,
-            &mut Vec::new(),
-        );
-        if let Ok(mut m) = self.entry.task_only.lock() {
-            m.insert(f, v);
-        }
-        v
+        super::memoized(&self.entry.task_only, &f, || {
+            self.only_called_from(
+                f,
+                &|g| self.tasks.get(g).is_some(),
+                false,
+                0,
+                &mut Vec::new(),
+            )
+        })
     }
 
     /// Coroutine function `f` only ever runs in event loops made for one sync call: every
@@ -136,20 +113,9 @@ impl Project {
     /// only runs so. Blocking it holds up that call (and the coroutines running beside
     /// it), not a server's loop.
     pub fn runs_only_on_own_loops(&self, f: FuncRef) -> bool {
-        if let Some(v) = self
-            .entry
-            .own_loops
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&f).copied())
-        {
-            return v;
-        }
-        let v = self.own_loops_only(f, 0, &mut Vec::new());
-        if let Ok(mut m) = self.entry.own_loops.lock() {
-            m.insert(f, v);
-        }
-        v
+        super::memoized(&self.entry.own_loops, &f, || {
+            self.own_loops_only(f, 0, &mut Vec::new())
+        })
     }
 
     fn own_loops_only(&self, f: FuncRef, depth: u32, stack: &mut Vec<FuncRef>) -> bool {
@@ -198,20 +164,9 @@ impl Project {
         if h.registered_at.is_some() || !k.frameworks.contains(&h.kind) {
             return false;
         }
-        if let Some(v) = self
-            .entry
-            .unimported
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&f.file).copied())
-        {
-            return v;
-        }
-        let v = self.never_imported(f.file);
-        if let Ok(mut m) = self.entry.unimported.lock() {
-            m.insert(f.file, v);
-        }
-        v
+        super::memoized(&self.entry.unimported, &f.file, || {
+            self.never_imported(f.file)
+        })
     }
 
     fn never_imported(&self, file: crate::source::FileId) -> bool {
@@ -254,20 +209,9 @@ impl Project {
     /// Coroutine function `f` is known to run on a server's event loop: it is an async
     /// request handler, or a coroutine awaited (or scheduled) by one, up a few levels.
     pub fn runs_on_server_loop(&self, f: FuncRef) -> bool {
-        if let Some(v) = self
-            .entry
-            .server_loops
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&f).copied())
-        {
-            return v;
-        }
-        let v = self.server_loop_reaches(f, 0, &mut Vec::new());
-        if let Ok(mut m) = self.entry.server_loops.lock() {
-            m.insert(f, v);
-        }
-        v
+        super::memoized(&self.entry.server_loops, &f, || {
+            self.server_loop_reaches(f, 0, &mut Vec::new())
+        })
     }
 
     fn server_loop_reaches(&self, f: FuncRef, depth: u32, stack: &mut Vec<FuncRef>) -> bool {
@@ -360,20 +304,7 @@ impl Project {
 
     /// Every place in the project that calls `f` (or hands it over as start-up code).
     pub fn callers(&self, f: FuncRef) -> Arc<Vec<Caller>> {
-        if let Some(v) = self
-            .entry
-            .callers
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&f).cloned())
-        {
-            return v;
-        }
-        let v = Arc::new(self.find_callers(f));
-        if let Ok(mut m) = self.entry.callers.lock() {
-            m.insert(f, v.clone());
-        }
-        v
+        super::memoized(&self.entry.callers, &f, || Arc::new(self.find_callers(f)))
     }
 
     fn find_callers(&self, f: FuncRef) -> Vec<Caller> {
@@ -518,22 +449,7 @@ impl Project {
         self.entry.scripts.get_or_init(|| {
             let k = &self.knowledge.entry_points.command_line;
             let mut out = HashSet::new();
-            let mut dirs: HashSet<PathBuf> = HashSet::new();
-            for (file, source) in self.files.iter().enumerate() {
-                let depth = self.relative[file].components().count();
-                let mut dir = source.path.parent();
-                for _ in 1..depth.max(1) {
-                    let Some(d) = dir else { break };
-                    dirs.insert(d.to_path_buf());
-                    dir = d.parent();
-                }
-                if let Some(d) = dir {
-                    dirs.insert(d.to_path_buf());
-                }
-            }
-            let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
-            dirs.sort();
-            for d in dirs {
+            for d in self.config_dirs() {
                 let text = self.side_files.read(&d.join("pyproject.toml"));
                 for target in pyproject_scripts(text.as_deref(), &k.script_tables) {
                     out.insert(target);

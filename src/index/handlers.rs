@@ -657,41 +657,40 @@ impl HandlerSet {
             }
         }
         for ((f, deletes), classes) in by_override {
-            let shown: Vec<&str> = classes.iter().take(3).map(String::as_str).collect();
-            let more = match classes.len().saturating_sub(3) {
-                0 => String::new(),
-                n => format!(" and {n} more"),
-            };
             let (verb, kind) = if deletes {
                 ("deletes", "model delete the framework makes")
             } else {
                 ("saves", "model save the framework makes")
             };
             let note = format!(
-                "the framework {verb} the row with `{}` in the requests of {}{more}, so it runs in those requests",
+                "the framework {verb} the row with `{}` in the requests of {}, so it runs in those requests",
                 project.display_name(f),
-                shown.join(", "),
+                first_three(&classes),
             );
             self.add_noted(f, kind, first_class.get(&f).copied(), Some(note));
         }
         for ((f, deletes), (what, classes)) in by_receiver {
-            let shown: Vec<&str> = classes.iter().take(3).map(String::as_str).collect();
-            let more = match classes.len().saturating_sub(3) {
-                0 => String::new(),
-                n => format!(" and {n} more"),
-            };
             let (verb, kind) = if deletes {
                 ("deletes", "receiver of a delete the framework makes")
             } else {
                 ("saves", "receiver of a save the framework makes")
             };
             let note = format!(
-                "`{}` receives {what}, which the framework {verb} in the requests of {}{more}, so it runs in those requests",
+                "`{}` receives {what}, which the framework {verb} in the requests of {}, so it runs in those requests",
                 project.display_name(f),
-                shown.join(", "),
+                first_three(&classes),
             );
             self.add_noted(f, kind, first_class.get(&f).copied(), Some(note));
         }
+    }
+}
+
+/// `A, B, C and 2 more`: the classes a note names.
+fn first_three(classes: &[String]) -> String {
+    let shown: Vec<&str> = classes.iter().take(3).map(String::as_str).collect();
+    match classes.len().saturating_sub(3) {
+        0 => shown.join(", "),
+        n => format!("{} and {n} more", shown.join(", ")),
     }
 }
 
