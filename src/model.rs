@@ -458,7 +458,43 @@ impl FileModel {
             .rev()
             .find(|b| b.bound_before(at) && !self.unbound_in_handler(b.span, at))
             .or(bindings.last())
-            .copied()
+            .map(|b| self.import_over_fallback(bindings, b))
+    }
+
+    /// `try: from x import y` / `except ImportError: def y(): ...`: the stand-in runs only
+    /// where the import fails, so the import is what an installed project runs. A
+    /// fallback that imports too (`from new import y` after `from old import y`) may be
+    /// the one that works: it stays.
+    fn import_over_fallback<'b>(&self, bindings: &[&'b Binding], b: &'b Binding) -> &'b Binding {
+        if matches!(b.value, BoundValue::Import(_)) {
+            return b;
+        }
+        let inside =
+            |outer: Span, inner: Span| outer.start <= inner.start && inner.end <= outer.end;
+        for t in &self.tries {
+            let Some(first) = t.handlers.first() else {
+                continue;
+            };
+            let fallback = t
+                .handlers
+                .iter()
+                .any(|h| inside(h.span, b.span) && h.types.iter().any(names_import_error));
+            if !fallback {
+                continue;
+            }
+            let body = Span {
+                start: t.span.start,
+                end: first.span.start,
+            };
+            if let Some(import) = bindings
+                .iter()
+                .rev()
+                .find(|x| matches!(x.value, BoundValue::Import(_)) && inside(body, x.span))
+            {
+                return import;
+            }
+        }
+        b
     }
 
     /// Is a binding at `bound` skipped by the code at `at`: the binding is made by the
@@ -473,6 +509,10 @@ impl FileModel {
                     .any(|h| h.span.start <= at && at < h.span.end)
         })
     }
+}
+
+fn names_import_error(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Name(n) if n == "ImportError" || n == "ModuleNotFoundError")
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
