@@ -323,7 +323,7 @@ impl Project {
             .filter(|f| {
                 self.models.language(*f) == crate::model::Language::Python
                     && !self.is_test[*f]
-                    && self.files[*f].text.contains(name.as_str())
+                    && holds_word(&self.files[*f].text, &name)
             })
             .take(MAX_CALLER_FILES + 1)
             .collect();
@@ -567,5 +567,34 @@ fn mentions(e: &crate::model::Expr, name: &str) -> bool {
         ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().any(|i| mentions(i, name)),
         ExprKind::Or(a, b) | ExprKind::IfElse(a, b) => mentions(a, name) || mentions(b, name),
         _ => false,
+    }
+}
+
+/// Does `text` hold `word` as a whole name (`run` in `job.run()`, not in `truncate`)?
+/// A call of a function is written with its whole name; a short name is a part of many
+/// longer ones, and reading every file that holds it that way would hit the file limit.
+fn holds_word(text: &str, word: &str) -> bool {
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, word.as_bytes()).any(|at| {
+        let end = at + word.len();
+        (at == 0 || !name_byte(bytes[at - 1])) && bytes.get(end).is_none_or(|b| !name_byte(*b))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_word;
+
+    #[test]
+    fn a_word_is_a_whole_name() {
+        assert!(holds_word("await collector.run()", "run"));
+        assert!(holds_word("run(main())", "run"));
+        assert!(holds_word("x = run", "run"));
+        assert!(!holds_word("text.truncate(10)", "run"));
+        assert!(!holds_word("self.runner.start()", "run"));
+        assert!(!holds_word("rerun_job()", "run"));
+        assert!(!holds_word("créerun()", "run"));
+        assert!(holds_word("truncate(); run()", "run"));
     }
 }
