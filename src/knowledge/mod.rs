@@ -96,6 +96,10 @@ pub struct SlowCall {
     /// Fine in a sync handler; blocking only on an event loop (TL302).
     #[serde(default)]
     pub async_only: bool,
+    /// Brief enough to matter only where requests share the loop: TL302 reports it in
+    /// coroutines a handler is known to run, not in workers and tools of their own.
+    #[serde(default)]
+    pub only_on_server_loops: bool,
     /// How long it takes, for a note: what the request waits for and how bad it gets.
     #[serde(default)]
     pub how_slow: Option<String>,

@@ -27,6 +27,7 @@ impl Knowledge {
                 async_alternative: None,
                 severity: c.severity,
                 async_only: false,
+                only_on_server_loops: false,
                 how_slow: None,
                 only: Vec::new(),
                 except_names: Vec::new(),

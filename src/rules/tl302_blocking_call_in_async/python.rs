@@ -363,7 +363,7 @@ fn blocking(project: &Project, call: CallRef) -> Option<Blocking> {
             how_slow: slow.entry.how_slow.clone(),
             fine_in_sync: slow.entry.async_only,
             raises: false,
-            only_on_server_loops: false,
+            only_on_server_loops: slow.entry.only_on_server_loops,
         });
     }
     blocking_enqueue(project, call)
