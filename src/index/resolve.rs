@@ -141,7 +141,7 @@ impl Project {
                     return self.getattr_value(file, c, at, depth + 1);
                 }
                 if matches!(&callee, Value::External(p) if p == "builtins.super")
-                    && let Some(v) = self.super_value(file, c.scope, c.args.len(), depth + 1)
+                    && let Some(v) = self.super_value(file, c.scope, &c.args, depth + 1)
                 {
                     return v;
                 }
@@ -1293,13 +1293,25 @@ impl Project {
     /// class's instance, or what calling an outside class gives), so that
     /// `super().send_mail(...)` is the base's `send_mail`. Later bases of the method
     /// resolution order are not looked at.
-    fn super_value(&self, file: FileId, scope: ScopeId, args: usize, depth: u32) -> Option<Value> {
-        if args != 0 {
-            return None;
-        }
+    fn super_value(
+        &self,
+        file: FileId,
+        scope: ScopeId,
+        args: &[crate::model::Arg],
+        depth: u32,
+    ) -> Option<Value> {
         let model = &self.models[file];
         let method = &model.scopes[model.enclosing_function(scope)];
         let class = &model.classes[method.class?];
+        // `super(Cls, self)`, Python 2's spelling, inside `Cls` is `super()`.
+        let names = |a: &crate::model::Arg, name: &str| {
+            a.name.is_none() && matches!(&a.value.kind, ExprKind::Name(n) if n == name)
+        };
+        match args {
+            [] => {}
+            [cls, obj] if names(cls, &class.name) && (names(obj, "self") || names(obj, "cls")) => {}
+            _ => return None,
+        }
         let base = class.bases.first()?;
         match self.base_value(file, class.parent, base, depth + 1) {
             Value::Class(c) => Some(Value::Instance(c)),
