@@ -915,7 +915,8 @@ impl Project {
             }
             _ => self
                 .model_method(call)
-                .or_else(|| self.project_command(call)),
+                .or_else(|| self.project_command(call))
+                .or_else(|| self.method_by_unique_name(call)),
         }
     }
 
@@ -1030,6 +1031,92 @@ impl Project {
             matches!(&call.callee.kind, ExprKind::Name(n) if n == name)
                 && model.enclosing_function(call.scope) == f.scope
         })
+    }
+
+    /// Is the call's project target only guessed from the method's name
+    /// ([`Project::method_by_unique_name`])? Good enough to follow a slow call, too weak
+    /// for a rule whose finding also hangs on the rows and branches on the way (TL401).
+    pub fn target_guessed_by_name(&self, call: CallRef) -> bool {
+        !matches!(self.callee(call), Value::Function(_) | Value::Class(_))
+            && self.model_method(call).is_none()
+            && self.project_command(call).is_none()
+            && self.method_by_unique_name(call).is_some()
+    }
+
+    /// `signup.create_web_store_payment()` on a value nothing says the type of (an
+    /// untyped parameter, an attribute of one): when the project defines exactly one
+    /// method of that name, and the name is a distinctive one (three words or more, so
+    /// not a library's `save` or `get_queryset`), that method is what runs. Looked up by
+    /// the text `def <name>(`, so only the defining file is parsed.
+    fn method_by_unique_name(&self, call: CallRef) -> Option<FuncRef> {
+        let c = self.call(call);
+        let ExprKind::Attr(base, name) = &c.callee.kind else {
+            return None;
+        };
+        if !distinctive(name)
+            || matches!(&base.kind, ExprKind::Name(n) if n == "self" || n == "cls")
+            || !outside_project(self.callee(call))
+        {
+            return None;
+        }
+        let defined = self.defined_names.get_or_init(|| self.find_defined_names());
+        let [file] = defined.get(name.as_str())?[..] else {
+            return None;
+        };
+        if self.is_test[file] {
+            return None;
+        }
+        let model = &self.models[file];
+        let mut found = model
+            .classes
+            .iter()
+            .flat_map(|cl| cl.methods.iter())
+            .filter(|m| model.scopes[**m].name == *name);
+        let scope = *found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        Some(FuncRef { file, scope })
+    }
+
+    /// The Python files that define each distinctive name (`def name(` at the start of a
+    /// line), in one pass over the text: parsing every file to ask would undo the
+    /// prefilter.
+    fn find_defined_names(&self) -> HashMap<String, Vec<FileId>> {
+        let mut out: HashMap<String, Vec<FileId>> = HashMap::new();
+        let finder = memchr::memmem::Finder::new(b"def ");
+        for file in 0..self.files.len() {
+            if self.models.language(file) != crate::model::Language::Python {
+                continue;
+            }
+            let text = self.files[file].text.as_bytes();
+            for at in finder.find_iter(text) {
+                let line_start = text[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                let indent = &text[line_start..at];
+                let after_async = indent.strip_suffix(b"async ").unwrap_or(indent);
+                if !after_async.iter().all(|b| *b == b' ' || *b == b'\t') {
+                    continue;
+                }
+                let rest = &text[at + 4..];
+                let len = rest
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                    .unwrap_or(rest.len());
+                if rest.get(len) != Some(&b'(') {
+                    continue;
+                }
+                let Ok(name) = std::str::from_utf8(&rest[..len]) else {
+                    continue;
+                };
+                if distinctive(name) {
+                    let files = out.entry(name.to_owned()).or_default();
+                    if files.last() != Some(&file) {
+                        files.push(file);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// `photo.write_exif()`, `Photo.objects.get(pk=1).save()`: a method of a project model
@@ -1446,4 +1533,24 @@ impl Reach {
     pub fn functions(&self) -> impl Iterator<Item = FuncRef> + '_ {
         self.by_func.keys().copied()
     }
+}
+
+/// A value nothing in the project is known to be: unknown, what a library call returns
+/// (an ORM row a library hands back is the project's own class), or what a project
+/// function returns when that could not be worked out.
+fn outside_project(v: &Value) -> bool {
+    match v {
+        Value::Unknown | Value::External(_) => true,
+        Value::Returned(b) if matches!(**b, Value::Function(_)) => true,
+        Value::Returned(b) | Value::Attr(b, _) | Value::Iterated(b) | Value::Subscripted(b) => {
+            outside_project(b)
+        }
+        _ => false,
+    }
+}
+
+/// A method name few libraries would share: three words or more (`send_welcome_email`),
+/// not a dunder.
+fn distinctive(name: &str) -> bool {
+    !name.starts_with("__") && name.split('_').filter(|w| !w.is_empty()).count() >= 3
 }

@@ -173,6 +173,9 @@ pub struct Project {
     /// The files in a management-command folder (`project_command`), found when first
     /// asked: every `call_command` would otherwise walk every path.
     command_files: OnceLock<Vec<FileId>>,
+    /// The files that define each distinctive function or method name
+    /// (`method_by_unique_name`), read off the text in one pass when first asked.
+    defined_names: OnceLock<HashMap<String, Vec<FileId>>>,
     /// Project decorators whose wrapper runs the decorated function on a thread or an
     /// executor, by decorator (`runs_elsewhere_when_called`).
     offloading_decorators: std::sync::Mutex<std::collections::HashMap<FuncRef, bool>>,
@@ -271,6 +274,7 @@ impl Project {
             related_names: Default::default(),
             signal_receivers: OnceLock::new(),
             command_files: OnceLock::new(),
+            defined_names: OnceLock::new(),
             offloading_decorators: Default::default(),
             wrappers: Default::default(),
             wrapper_selves: Default::default(),

@@ -179,7 +179,11 @@ fn through_project_calls(cx: &mut Checker, call: CallRef) {
         return;
     };
     let depth = project.settings.max_call_depth;
-    if project.is_test_function(owner) || project.tasks.get(target).is_some() || depth == 0 {
+    if project.is_test_function(owner)
+        || project.tasks.get(target).is_some()
+        || depth == 0
+        || project.target_guessed_by_name(call)
+    {
         return;
     }
     let follow = |e: &Edge| follows(project, e);
@@ -241,6 +245,7 @@ fn follows(project: &Project, e: &Edge) -> bool {
         && !is_on_commit(project, e.call)
         && project.tasks.get(e.target).is_none()
         && project.graph.signal_edge(e.call, e.target).is_none()
+        && !project.target_guessed_by_name(e.call)
 }
 
 /// Each function on a chain with the call it makes: `owner`'s call of `full[0]`, each
