@@ -1091,7 +1091,10 @@ impl Project {
             }
             let text = self.files[file].text.as_bytes();
             for at in finder.find_iter(text) {
-                let line_start = text[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                let line_start = text[..at]
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |i| i + 1);
                 let indent = &text[line_start..at];
                 let after_async = indent.strip_suffix(b"async ").unwrap_or(indent);
                 if !after_async.iter().all(|b| *b == b' ' || *b == b'\t') {
