@@ -13,6 +13,12 @@ use super::Project;
 pub type Version = (u64, u64, u64);
 
 impl Project {
+    /// The project declares `package` and every declaration of it stays below the
+    /// release written `release` (`"5.0"`): the API that release removed is still there.
+    pub fn declared_below_release(&self, package: &str, release: &str) -> bool {
+        parse_version(release).is_some_and(|(v, _)| self.declared_below(package, v))
+    }
+
     /// The project declares `package` and every declaration of it stays below `version`
     /// (`celery = "^4.4"`, `celery>=4,<5`, `celery==4.4.7`).
     pub fn declared_below(&self, package: &str, version: Version) -> bool {

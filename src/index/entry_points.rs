@@ -574,11 +574,12 @@ fn mentions(e: &crate::model::Expr, name: &str) -> bool {
 /// A call of a function is written with its whole name; a short name is a part of many
 /// longer ones, and reading every file that holds it that way would hit the file limit.
 fn holds_word(text: &str, word: &str) -> bool {
-    let name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    use crate::prefilter::is_ident_byte;
     let bytes = text.as_bytes();
     memchr::memmem::find_iter(bytes, word.as_bytes()).any(|at| {
         let end = at + word.len();
-        (at == 0 || !name_byte(bytes[at - 1])) && bytes.get(end).is_none_or(|b| !name_byte(*b))
+        (at == 0 || !is_ident_byte(bytes[at - 1]))
+            && bytes.get(end).is_none_or(|b| !is_ident_byte(*b))
     })
 }
 

@@ -101,13 +101,7 @@ fn guarded(project: &Project, file: FileId, import: &Import) -> bool {
 /// The project's declared dependencies keep it below the release that removed the API
 /// (`celery = "^4.4"`): the import works there.
 fn still_installed(project: &Project, r: &RemovedImport) -> bool {
-    let mut parts = r.version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-    let version = (
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-    );
-    project.declared_below(&r.package, version)
+    project.declared_below_release(&r.package, &r.version)
 }
 
 fn check(cx: &mut Checker) {
