@@ -752,7 +752,12 @@ impl Project {
                             scope,
                         });
                     }
+                    // An offload runs only the closure's own body. A closure whose body
+                    // is an `async` block just builds a future there and hands it back;
+                    // the caller awaits it (`web::block(|| async {..}).await?.await`),
+                    // so that work still runs on the caller's runtime thread.
                     if let Some((outer, _)) = s.passed_to
+                        && !s.is_async
                         && self.is_offload(CallRef {
                             file: call.file,
                             call: outer,

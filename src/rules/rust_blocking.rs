@@ -316,6 +316,26 @@ fn passed_none(
     out
 }
 
+/// `spawn_blocking(|| async { .. })`: the pool runs only the closure, which builds the
+/// future and hands it back; the future's body runs where the caller awaits it.
+fn offloaded_future_note(
+    project: &Project,
+    func: FuncRef,
+    block: crate::model::ScopeId,
+) -> Option<String> {
+    let (outer, _) = project.models[func.file].scopes[block].passed_to?;
+    let offload = CallRef {
+        file: func.file,
+        call: outer,
+    };
+    project.is_offload(offload).then(|| {
+        let name = project.files[func.file].slice(project.call(offload).callee.span);
+        format!(
+            "the closure handed to `{name}` only builds this `async` block there; the block runs where its future is awaited, on the runtime: make the closure itself do the blocking work (drop the `async`)"
+        )
+    })
+}
+
 fn describe(project: &Project, ctx: &AsyncContext) -> String {
     match ctx {
         AsyncContext::AsyncFn(f) => format!("async fn `{}`", project.display_name(*f)),
@@ -493,6 +513,7 @@ fn report(cx: &mut Checker, f: Found) {
         AsyncContext::OnRuntime(_, why) => Some(format!(
             "a {why} that is not `async` still runs on the async runtime's worker thread"
         )),
+        AsyncContext::AsyncBlock(func, block) => offloaded_future_note(project, *func, *block),
         _ => None,
     };
     let m = &f.m;

@@ -82,7 +82,9 @@ impl Project {
             return false;
         };
         let call = CallRef { file, call: outer };
-        if self.rust_is_offload(call) || self.rust_env_fallback(call) {
+        // An offload runs an `async` closure's body only up to the future it returns
+        // (see `rust_async_context`); the caller awaits that future.
+        if (self.rust_is_offload(call) && !s.is_async) || self.rust_env_fallback(call) {
             return true;
         }
         !s.is_async && !self.rust_runs_closure_inline(call)
@@ -162,7 +164,10 @@ impl Project {
             let s = &model.scopes[scope];
             match s.kind {
                 ScopeKind::Lambda => {
+                    // An offloaded closure whose body is an `async` block only builds
+                    // the future off the runtime; the caller awaits it on the runtime.
                     if let Some((outer, _)) = s.passed_to
+                        && !s.is_async
                         && self.rust_is_offload(CallRef {
                             file: call.file,
                             call: outer,
