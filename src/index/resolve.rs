@@ -533,7 +533,12 @@ impl Project {
         }
         match self.resolve_at(file, scope, a, a.span.start, depth + 1) {
             Value::Class(c) => Value::Instance(c),
+            // A bare top-level name from outside is a module (`import stripe`; a class
+            // from outside has a dotted path), and a value typed as a module is that
+            // module: `def load_stripe() -> Optional["stripe"]` hands back `stripe`.
+            Value::External(path) if !path.contains('.') => Value::External(path),
             Value::External(path) => Value::Returned(Box::new(Value::External(path))),
+            Value::Module(f) => Value::Module(f),
             _ => Value::Unknown,
         }
     }
