@@ -132,6 +132,21 @@ pub struct SlowCall {
     /// written `False` (their default is off).
     #[serde(default)]
     pub on_with_true: Vec<ArgumentName>,
+    /// Slow only when this argument is written as one of these strings (jwcrypto's
+    /// `JWK.generate(kty="RSA")` searches for primes; `kty="oct"` draws random bytes).
+    /// Any other value, or one not written as a string, is not reported.
+    #[serde(default)]
+    pub only_with_string: Option<ArgumentStrings>,
+}
+
+/// An argument of a library call and the string values that make the call slow.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgumentStrings {
+    pub keyword: String,
+    #[serde(default)]
+    pub position: Option<usize>,
+    pub values: Vec<String>,
 }
 
 /// An argument of a library call: its keyword, and its position when it can be passed

@@ -36,6 +36,7 @@ impl Knowledge {
                 unless_project_command: false,
                 off_with_false: Vec::new(),
                 on_with_true: Vec::new(),
+                only_with_string: None,
             });
         }
         for d in &settings.handler_decorators {

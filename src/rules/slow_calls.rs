@@ -156,7 +156,13 @@ fn turned_off(project: &Project, call: CallRef, entry: &SlowCall) -> bool {
             .or_else(|| arg.position.and_then(|p| c.positional().nth(p)));
         given.is_some_and(|a| !is_false(&a.value))
     };
-    off || (!entry.on_with_true.is_empty() && !entry.on_with_true.iter().any(on))
+    let other_value = entry.only_with_string.as_ref().is_some_and(|only| {
+        let given = c
+            .keyword(&only.keyword)
+            .or_else(|| only.position.and_then(|p| c.positional().nth(p)));
+        !given.is_some_and(|a| matches!(&a.value.kind, ExprKind::Str(v) if only.values.iter().any(|x| x == v.as_str())))
+    });
+    off || other_value || (!entry.on_with_true.is_empty() && !entry.on_with_true.iter().any(on))
 }
 
 /// The setting that makes a catalogue entry quiet in this project, with the value it
