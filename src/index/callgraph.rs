@@ -970,6 +970,10 @@ impl Project {
             return Vec::new();
         }
         let mut out = Vec::new();
+        // What the call passes decides which of the target's branches run: an
+        // `enqueue_job(f)` whose `f(**kwargs)` sits under `if not run_async:` (default
+        // `True`) queues `f` and never runs it.
+        let known = std::cell::OnceCell::new();
         for (p, passed) in parameters_passed(c, self.scope(target)) {
             let Some(e) = passed else { continue };
             if !matches!(e.kind, ExprKind::Name(_) | ExprKind::Attr(..)) {
@@ -980,7 +984,9 @@ impl Project {
             };
             if self.scope(f).kind == ScopeKind::Function
                 && f != target
-                && self.calls_parameter(target, &p.name)
+                && self.calls_parameter(target, &p.name, |inner| {
+                    self.may_run(inner, known.get_or_init(|| self.known_params(call, target)))
+                })
             {
                 out.push(f);
             }
@@ -1020,16 +1026,20 @@ impl Project {
     }
 
     /// Does the function call its parameter `name` (`read(tags)`), a parameter it never
-    /// rebinds?
-    fn calls_parameter(&self, f: FuncRef, name: &str) -> bool {
+    /// rebinds, in a call `runs` admits (one whose branch the arguments let run)?
+    fn calls_parameter(&self, f: FuncRef, name: &str, runs: impl Fn(CallRef) -> bool) -> bool {
         let model = &self.models[f.file];
         let scope = &model.scopes[f.scope];
         if scope.bindings.iter().filter(|b| b.name == name).count() > 1 {
             return false;
         }
-        model.calls.iter().any(|call| {
+        model.calls.iter().enumerate().any(|(id, call)| {
             matches!(&call.callee.kind, ExprKind::Name(n) if n == name)
                 && model.enclosing_function(call.scope) == f.scope
+                && runs(CallRef {
+                    file: f.file,
+                    call: id,
+                })
         })
     }
 
