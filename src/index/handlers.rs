@@ -454,6 +454,20 @@ impl HandlerSet {
                         continue;
                     }
                     let value = project.resolve(file, call.scope, v);
+                    // `app.add_route("/items", ItemResource())`: the resource's responders.
+                    if let Value::Instance(c) = &value
+                        && !reg.object_methods.is_empty()
+                    {
+                        let (ancestry, _) = project.class_ancestry(*c);
+                        for f in class_methods(project, &ancestry) {
+                            let name = project.scope(f).name.as_str();
+                            if reg.object_methods.iter().any(|m| name_fits(m, name)) {
+                                let note = note_for(project, f, &reg.notes(), Some(call));
+                                set.add_noted(f, &reg.framework, Some((file, call.span)), note);
+                            }
+                        }
+                        continue;
+                    }
                     let called = match value {
                         Value::Instance(c) if reg.calls_objects => {
                             method_of(project, c, "__call__")
@@ -726,6 +740,14 @@ pub(crate) fn method_of(project: &Project, class: ClassRef, name: &str) -> Optio
     class_methods(project, &ancestry)
         .into_iter()
         .find(|f| project.scope(*f).name == name)
+}
+
+/// A method name against a pattern of `object_methods`: exact, or a prefix before `*`.
+fn name_fits(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => pattern == name,
+    }
 }
 
 /// The methods of a class and of its project ancestors, the class's own first.

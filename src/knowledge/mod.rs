@@ -336,6 +336,11 @@ pub struct Registration {
     /// is instantiated and runs its `__init__` (FastAPI's `Depends(Checker("admin"))`).
     #[serde(default)]
     pub calls_objects: bool,
+    /// An instance handed over is a resource whose methods of these names the framework
+    /// calls per request (Falcon's `on_get`, `on_post`, ...); a trailing `*` matches any
+    /// rest (`on_get_*` for a route added with a `suffix`).
+    #[serde(default)]
+    pub object_methods: Vec<String>,
 }
 
 /// Signals sent inside a request (a login, a sign-up): their receivers run in it.
