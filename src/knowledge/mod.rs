@@ -562,6 +562,34 @@ struct FrameworksFile {
 #[serde(deny_unknown_fields)]
 struct SlowCallsFile {
     slow_call: Vec<SlowCall>,
+    #[serde(default)]
+    mounted_view: Vec<MountedView>,
+}
+
+/// A library view that makes a slow call itself, mounted by the project in a URLconf
+/// (`path("reset/", PasswordResetView.as_view())`, `include("django.contrib.auth.urls")`):
+/// no project code is on the way, so the finding is at the mount.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MountedView {
+    /// The view classes (routed with `.as_view()`, or subclassed by a project view)
+    /// and view functions.
+    #[serde(default)]
+    pub views: Vec<String>,
+    /// URLconf modules `include(...)` mounts that route one of the views.
+    #[serde(default)]
+    pub includes: Vec<String>,
+    /// A project subclass that defines one of these methods does the work its own way:
+    /// its code is followed instead, and the mount is not reported.
+    #[serde(default)]
+    pub unless_overrides: Vec<String>,
+    /// The catalogued call the view makes (its `calls` text in a `[[slow_call]]`): that
+    /// entry's description, severity and `quiet_when` apply.
+    pub does: String,
+    /// When in the request it happens, for the finding's note.
+    pub when: String,
+    /// What to do instead (the help line).
+    pub instead: String,
 }
 
 #[derive(Deserialize)]
@@ -603,6 +631,7 @@ struct OffloadFile {
 pub struct Knowledge {
     pub frameworks: Vec<TaskFramework>,
     pub slow_calls: Vec<SlowCall>,
+    pub mounted_views: Vec<MountedView>,
     pub urlconf: UrlConf,
     pub class_views: Vec<ClassView>,
     pub decorated_handlers: Vec<DecoratedHandler>,
@@ -676,6 +705,7 @@ impl Knowledge {
         let mut k = Knowledge {
             frameworks: f.framework,
             slow_calls: s.slow_call,
+            mounted_views: s.mounted_view,
             urlconf: h.urlconf,
             class_views: h.class_view,
             decorated_handlers: h.decorated,
@@ -759,6 +789,13 @@ impl Knowledge {
     }
 
     /// The call shapes of a framework of `frameworks` (by index).
+    /// The catalogue entry whose call a mounted library view makes.
+    pub fn mounted_view_call(&self, view: &MountedView) -> Option<&SlowCall> {
+        self.slow_calls
+            .iter()
+            .find(|e| e.calls.iter().any(|p| p.text == view.does))
+    }
+
     pub fn task_arguments(&self, framework: usize) -> Option<&TaskArguments> {
         let id = &self.frameworks.get(framework)?.id;
         self.task_arguments.iter().find(|t| &t.id == id)
@@ -784,6 +821,16 @@ mod tests {
                 .next()
                 .is_none()
         );
+    }
+
+    /// Every mounted library view names a call the catalogue has.
+    #[test]
+    fn mounted_views_name_catalogued_calls() {
+        let k = &*BUILTIN;
+        assert!(!k.mounted_views.is_empty());
+        for v in &k.mounted_views {
+            assert!(k.mounted_view_call(v).is_some(), "{}", v.does);
+        }
     }
 
     /// The same kind of call gets the same severity wherever it is listed (`open()` and

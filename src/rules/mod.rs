@@ -10,6 +10,7 @@
 
 pub(crate) mod context;
 pub(crate) mod enqueue;
+mod mounted_views;
 mod rust_blocking;
 mod rust_small_inputs;
 pub(crate) mod slow_calls;
@@ -79,6 +80,8 @@ pub enum Check {
     Function(fn(&mut Checker, FuncRef)),
     /// Once, with the whole project (for rules whose findings span files).
     Project(fn(&mut Checker)),
+    /// Every function in a reported file, then once with the whole project.
+    FunctionAndProject(fn(&mut Checker, FuncRef), fn(&mut Checker)),
     /// Reported by the pipeline itself (TL000).
     Pipeline,
 }
@@ -197,7 +200,7 @@ fn run_with(project: &Project, guarded: bool) -> Vec<Diagnostic> {
                         check(&mut cx, CallRef { file, call });
                     }
                 }
-                Check::Function(check) => {
+                Check::Function(check) | Check::FunctionAndProject(check, _) => {
                     for (scope, _) in model.functions() {
                         check(&mut cx, FuncRef { file, scope });
                     }
@@ -223,7 +226,7 @@ fn run_with(project: &Project, guarded: bool) -> Vec<Diagnostic> {
         .collect();
     let mut all = per_file;
     for rule in &enabled {
-        if let Check::Project(check) = rule.check {
+        if let Check::Project(check) | Check::FunctionAndProject(_, check) = rule.check {
             let mut cx = Checker::new(project, rule.info);
             let t = std::time::Instant::now();
             check(&mut cx);

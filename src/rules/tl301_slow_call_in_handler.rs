@@ -12,7 +12,8 @@ use crate::index::{CallRef, FuncRef, Project};
 
 pub static RULE: Rule = Rule {
     info: &catalogue::TL301,
-    check: Check::Function(check),
+    // Then library views that make a slow call themselves, where the project mounts them.
+    check: Check::FunctionAndProject(check, super::mounted_views::report),
 };
 
 /// A handler TL301 checks: sync (an async one is TL302's), not test code.
