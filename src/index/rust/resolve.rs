@@ -215,6 +215,25 @@ impl Project {
                 Value::Unknown => Value::Unknown,
                 v => Value::Subscripted(Box::new(v)),
             },
+            // `if tls { SmtpTransport::relay(h)?.build() } else {
+            // SmtpTransport::builder_dangerous(h).build() }`: both built by associated
+            // functions of one type are that type's value; anything else is not known.
+            ExprKind::IfElse(a, b) => {
+                let a = self.rust_resolve(file, scope, a, at, depth + 1);
+                let b = self.rust_resolve(file, scope, b, at, depth + 1);
+                let same_type = match (origin(&a), origin(&b)) {
+                    (Some(x), Some(y)) => {
+                        let parent = |p: &str| p.rsplit_once('.').map(|(t, _)| t.to_string());
+                        parent(x).is_some_and(|t| t.contains('.') && Some(t) == parent(y))
+                    }
+                    _ => false,
+                };
+                if a == b || same_type {
+                    a
+                } else {
+                    Value::Unknown
+                }
+            }
             _ => Value::Unknown,
         }
     }

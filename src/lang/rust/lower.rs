@@ -1210,15 +1210,42 @@ impl<'a> Lowerer<'a> {
             SynExpr::If(i) => {
                 self.expr(&i.cond);
                 let test = condition_test(&i.cond);
-                self.guarded(test.clone(), |l| l.block(&i.then_branch));
+                let then = self.guarded(test.clone(), |l| l.block(&i.then_branch));
                 let mut end = self.hi(i.then_branch.brace_token.span.close());
-                if let Some((_, e)) = &i.else_branch {
-                    end = self
-                        .guarded(test.map(|g| g.negated()), |l| l.expr(e))
-                        .span
-                        .end;
+                let Some((_, e)) = &i.else_branch else {
+                    return other(self, end);
+                };
+                // The value of an `else { .. }` block is its tail (an `else if` is an
+                // `if` expression already).
+                let alternative = self.guarded(test.map(|g| g.negated()), |l| match &**e {
+                    SynExpr::Block(b) if b.label.is_none() => {
+                        let v = l.block(&b.block);
+                        let close = l.hi(b.block.brace_token.span.close());
+                        (v, close)
+                    }
+                    e => {
+                        let v = l.expr(e);
+                        let close = v.span.end;
+                        (Some(v), close)
+                    }
+                });
+                end = alternative.1;
+                // `let sender = if tls { A::relay(h)?.build() } else { A::plain(h).build() }`:
+                // one of the two values. A branch without a value (it returns or panics)
+                // leaves the other.
+                match (then, alternative.0) {
+                    (Some(a), Some(b)) => Expr::new(
+                        ExprKind::IfElse(Box::new(a), Box::new(b)),
+                        Span::new(start, end),
+                    ),
+                    (Some(v), None) | (None, Some(v)) if !matches!(v.kind, ExprKind::Other) => {
+                        Expr::new(
+                            ExprKind::IfElse(Box::new(v.clone()), Box::new(v)),
+                            Span::new(start, end),
+                        )
+                    }
+                    _ => other(self, end),
                 }
-                other(self, end)
             }
             SynExpr::Let(l) => {
                 let v = self.expr(&l.expr);
