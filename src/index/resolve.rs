@@ -865,9 +865,29 @@ impl Project {
             .iter()
             .all(|v| matches!(v, Value::Class(_) | Value::Function(_)))
         {
-            return one_of(values);
+            return one_of(values.clone()).or_else(|| self.common_base(&values));
         }
         None
+    }
+
+    /// A table of more project classes than alternatives are followed for: the nearest
+    /// project class they all derive from, whose methods (and the hooks its subclasses
+    /// override) the picked entry runs.
+    fn common_base(&self, values: &[Value]) -> Option<Value> {
+        let classes: Vec<ClassRef> = values
+            .iter()
+            .map(|v| match v {
+                Value::Class(c) => Some(*c),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let (first, rest) = classes.split_first()?;
+        let others: Vec<_> = rest.iter().map(|c| self.class_ancestry(*c).0).collect();
+        let (ancestry, _) = self.class_ancestry(*first);
+        ancestry
+            .iter()
+            .find(|c| others.iter().all(|o| o.contains(c)))
+            .map(|c| Value::Class(*c))
     }
 
     /// The dict literal a name (or a module's attribute) is bound to, with where it is
