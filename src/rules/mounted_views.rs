@@ -60,7 +60,8 @@ fn mounts(project: &Project) -> Vec<Mount<'_>> {
     let k = &project.knowledge;
     let mut out = Vec::new();
     for (file, model) in project.roots() {
-        if model.language != crate::model::Language::Python {
+        // A test settings' URLconf serves no user.
+        if model.language != crate::model::Language::Python || project.is_test[file] {
             continue;
         }
         for (id, call) in model.calls.iter().enumerate() {
