@@ -314,6 +314,7 @@ fn a_call_through_a_dispatch_table_names_every_entry_it_may_run() {
         "dispatch_tables",
         &[
             "portal/__init__.py",
+            "portal/annotators.py",
             "portal/providers.py",
             "portal/backends.py",
             "portal/views.py",
@@ -329,7 +330,7 @@ fn a_call_through_a_dispatch_table_names_every_entry_it_may_run() {
         "{out}"
     );
     // A conditional expression between two backends.
-    let o = tasklint(&["explain", "portal/views.py:41"], t.path());
+    let o = tasklint(&["explain", "portal/views.py:42"], t.path());
     let out = stdout(&o);
     assert!(
         out.contains("may run any of `ConsoleBackend.deliver`, `NullBackend.deliver`"),
