@@ -174,22 +174,9 @@ impl HandlerSet {
     }
 
     fn add_urlconf_views(&mut self, project: &Project) {
-        let urlconf = &project.knowledge.urlconf;
         self.per_root_file(project, Pass::UrlconfViews, |set, file, model| {
             for (id, call) in model.calls.iter().enumerate() {
-                let callee = project.callee(CallRef { file, call: id });
-                if !urlconf
-                    .route_functions
-                    .iter()
-                    .any(|p| project.matches(callee, p))
-                {
-                    continue;
-                }
-                let view = call
-                    .keyword("view")
-                    .or_else(|| call.positional().nth(1))
-                    .map(|a| &a.value);
-                if let Some(view) = view {
+                if let Some(view) = urlconf_view(project, CallRef { file, call: id }) {
                     set.add_view(project, file, call.scope, view, call.span, 0);
                 }
             }
@@ -740,6 +727,20 @@ pub(crate) fn method_of(project: &Project, class: ClassRef, name: &str) -> Optio
     class_methods(project, &ancestry)
         .into_iter()
         .find(|f| project.scope(*f).name == name)
+}
+
+/// The view argument of a URLconf entry (`path("x/", view)`, `re_path(..., view=v)`),
+/// when `call` is one.
+pub(crate) fn urlconf_view(project: &Project, call: CallRef) -> Option<&Expr> {
+    let route_functions = &project.knowledge.urlconf.route_functions;
+    let callee = project.callee(call);
+    if !route_functions.iter().any(|p| project.matches(callee, p)) {
+        return None;
+    }
+    let c = project.call(call);
+    c.keyword("view")
+        .or_else(|| c.positional().nth(1))
+        .map(|a| &a.value)
 }
 
 /// A method name against a pattern of `object_methods`: exact, or a prefix before `*`.

@@ -788,7 +788,6 @@ impl Knowledge {
         self.frameworks.iter().position(|f| f.id == id)
     }
 
-    /// The call shapes of a framework of `frameworks` (by index).
     /// The catalogue entry whose call a mounted library view makes.
     pub fn mounted_view_call(&self, view: &MountedView) -> Option<&SlowCall> {
         self.slow_calls
@@ -796,6 +795,7 @@ impl Knowledge {
             .find(|e| e.calls.iter().any(|p| p.text == view.does))
     }
 
+    /// The call shapes of a framework of `frameworks` (by index).
     pub fn task_arguments(&self, framework: usize) -> Option<&TaskArguments> {
         let id = &self.frameworks.get(framework)?.id;
         self.task_arguments.iter().find(|t| &t.id == id)

@@ -5,6 +5,7 @@
 
 use super::Checker;
 use super::slow_calls::quieted_by;
+use crate::index::handlers::{method_of, urlconf_view};
 use crate::index::{CallRef, Project, Value};
 use crate::knowledge::MountedView;
 use crate::model::{ExprKind, Span};
@@ -65,20 +66,7 @@ fn mounts(project: &Project) -> Vec<Mount<'_>> {
             continue;
         }
         for (id, call) in model.calls.iter().enumerate() {
-            let callee = project.callee(CallRef { file, call: id });
-            if !k
-                .urlconf
-                .route_functions
-                .iter()
-                .any(|p| project.matches(callee, p))
-            {
-                continue;
-            }
-            let Some(view) = call
-                .keyword("view")
-                .or_else(|| call.positional().nth(1))
-                .map(|a| &a.value)
-            else {
+            let Some(view) = urlconf_view(project, CallRef { file, call: id }) else {
                 continue;
             };
             let found = match &view.kind {
@@ -132,17 +120,12 @@ fn class_view<'k>(
     match project.resolve(file, scope, receiver) {
         Value::External(path) => listed(project, &path).map(|v| (last(&path), v)),
         Value::Class(class) => {
-            let (ancestry, external) = project.class_ancestry(class);
+            let (_, external) = project.class_ancestry(class);
             let view = external.iter().find_map(|p| listed(project, p))?;
-            let overrides = ancestry.iter().any(|c| {
-                project.models[c.file].classes[c.class]
-                    .methods
-                    .iter()
-                    .any(|&m| {
-                        let name = project.models[c.file].scopes[m].name.as_str();
-                        view.unless_overrides.iter().any(|o| o == name)
-                    })
-            });
+            let overrides = view
+                .unless_overrides
+                .iter()
+                .any(|m| method_of(project, class, m).is_some());
             let name = project.models[class.file].classes[class.class]
                 .name
                 .to_string();

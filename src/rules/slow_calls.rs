@@ -141,8 +141,9 @@ fn catalogue_entry(
         })
 }
 
-/// A keyword argument written `False` that turns the slow part of the call off, or no
-/// argument given that turns it on (one written `False` counts as not given).
+/// A keyword argument written `False` that turns the slow part of the call off, no
+/// argument given that turns it on (one written `False` counts as not given), or an
+/// argument that makes it slow written as none of its slow strings.
 fn turned_off(project: &Project, call: CallRef, entry: &SlowCall) -> bool {
     let c = project.call(call);
     let is_false = |e: &crate::model::Expr| matches!(e.kind, ExprKind::Bool(false));
@@ -151,18 +152,26 @@ fn turned_off(project: &Project, call: CallRef, entry: &SlowCall) -> bool {
         .iter()
         .any(|k| c.keyword(k).is_some_and(|a| is_false(&a.value)));
     let on = |arg: &crate::knowledge::ArgumentName| {
-        let given = c
-            .keyword(&arg.keyword)
-            .or_else(|| arg.position.and_then(|p| c.positional().nth(p)));
-        given.is_some_and(|a| !is_false(&a.value))
+        argument(c, &arg.keyword, arg.position).is_some_and(|a| !is_false(&a.value))
     };
     let other_value = entry.only_with_string.as_ref().is_some_and(|only| {
-        let given = c
-            .keyword(&only.keyword)
-            .or_else(|| only.position.and_then(|p| c.positional().nth(p)));
-        !given.is_some_and(|a| matches!(&a.value.kind, ExprKind::Str(v) if only.values.iter().any(|x| x == v.as_str())))
+        !argument(c, &only.keyword, only.position).is_some_and(|a| {
+            a.value
+                .as_str()
+                .is_some_and(|v| only.values.iter().any(|x| x == v))
+        })
     });
     off || other_value || (!entry.on_with_true.is_empty() && !entry.on_with_true.iter().any(on))
+}
+
+/// The argument a call passes by `keyword`, or at `position` when it can be positional.
+fn argument<'c>(
+    c: &'c crate::model::Call,
+    keyword: &str,
+    position: Option<usize>,
+) -> Option<&'c crate::model::Arg> {
+    c.keyword(keyword)
+        .or_else(|| position.and_then(|p| c.positional().nth(p)))
 }
 
 /// The setting that makes a catalogue entry quiet in this project, with the value it

@@ -223,8 +223,8 @@ impl Project {
                 let b = self.rust_resolve(file, scope, b, at, depth + 1);
                 let same_type = match (origin(&a), origin(&b)) {
                     (Some(x), Some(y)) => {
-                        let parent = |p: &str| p.rsplit_once('.').map(|(t, _)| t.to_string());
-                        parent(x).is_some_and(|t| t.contains('.') && Some(t) == parent(y))
+                        let (px, py) = (x.rsplit_once('.'), y.rsplit_once('.'));
+                        px.is_some_and(|(t, _)| t.contains('.') && Some(t) == py.map(|(u, _)| u))
                     }
                     _ => false,
                 };
