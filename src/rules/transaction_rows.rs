@@ -15,10 +15,13 @@ use crate::model::{Call, Expr, ExprKind, ScopeId, Span};
 use crate::source::FileId;
 
 /// The models some code touches, and whether it touches some it is not known which.
+/// `opaque`: a call that may write rows of its own, on something this cannot follow
+/// (`role.add(user, project)` on a value read from a registry).
 #[derive(Default)]
 struct Seen {
     models: BTreeSet<String>,
     unknown: bool,
+    opaque: bool,
 }
 
 impl Seen {
@@ -35,6 +38,7 @@ impl Seen {
     fn extend(&mut self, other: Seen) {
         self.models.extend(other.models);
         self.unknown |= other.unknown;
+        self.opaque |= other.opaque;
     }
 }
 
@@ -99,20 +103,25 @@ pub fn rows(
     if shared {
         return Rows::Shared;
     }
+    // A transaction that writes nothing has nothing a worker could read too early, and
+    // nothing to roll back: a read-only `@atomic` (a consistent snapshot, a lock). Only
+    // when every call in it that could write is seen: a write-named call on something
+    // not followed may write anything.
+    let nothing_written = written.models.is_empty() && later.models.is_empty();
+    if nothing_written {
+        return if written.unknown || later.unknown || written.opaque || later.opaque {
+            Rows::Unknown
+        } else {
+            Rows::Apart
+        };
+    }
     // A write after the enqueue that fails rolls back what was written before it: the
     // task must read none of those rows either, nor be told of rows it cannot name.
-    // Nothing seen written at all: the writes are where this cannot see them (a
-    // transaction is opened to write).
     let later_shared = read
         .models
         .iter()
         .any(|r| later.models.iter().any(|w| same_rows(project, r, w)));
-    if written.unknown
-        || later.unknown
-        || (written.models.is_empty() && later.models.is_empty())
-        || read.unknown
-        || later_shared
-    {
+    if written.unknown || later.unknown || read.unknown || later_shared {
         return Rows::Unknown;
     }
     Rows::Apart
@@ -135,6 +144,7 @@ fn writes(project: &Project, region: &[CallRef]) -> Seen {
     let depth = project.settings.max_call_depth;
     for &call in region {
         seen.note(written_by(project, call));
+        seen.opaque |= opaque_write(project, call);
         let Some(target) = project.call_target(call) else {
             continue;
         };
@@ -148,11 +158,42 @@ fn writes(project: &Project, region: &[CallRef]) -> Seen {
             |_| true,
             |c| {
                 seen.note(written_by(project, c));
+                seen.opaque |= opaque_write(project, c);
                 None::<()>
             },
         );
     }
     seen
+}
+
+/// A call named like a write (`add`, `create`, `update`, ...) whose receiver this cannot
+/// follow: neither a model, queryset or library object it knows, nor project code it
+/// walks into. It may write rows.
+fn opaque_write(project: &Project, call: CallRef) -> bool {
+    let qs = &project.knowledge.django.querysets;
+    let c = project.call(call);
+    let (Some(m), Some(recv)) = (c.method_name(), c.receiver()) else {
+        return false;
+    };
+    if !qs.write_methods.iter().any(|w| w == m) || project.call_target(call).is_some() {
+        return false;
+    }
+    rows_origin(project, call.file, c.scope, recv, 0).is_unknown()
+        && !library_object(&project.resolve(call.file, c.scope, recv))
+}
+
+/// A value a library made, or read from one (`defaultdict(set)[k]`, `set()`,
+/// `redis.Redis()`): its `add` / `update` are not the project's rows. Django's own are
+/// left out: `get_model(...).objects.create(...)` writes rows.
+fn library_object(v: &Value) -> bool {
+    match v {
+        Value::External(path) => !path.starts_with("django."),
+        Value::Returned(inner)
+        | Value::Attr(inner, _)
+        | Value::Iterated(inner)
+        | Value::Subscripted(inner) => library_object(inner),
+        _ => false,
+    }
 }
 
 /// The models a task reads, in its body and the project functions it calls.
