@@ -354,6 +354,23 @@ impl Project {
                 if handed {
                     out.push(Caller::Startup);
                 }
+                // `FnToCLI(main).run()`, `Thread(target=poll).start()` under `__main__`:
+                // what the script's own code hands over runs in that script.
+                let in_main = || {
+                    model
+                        .main_blocks
+                        .iter()
+                        .any(|b| b.start <= c.span.start && c.span.end <= b.end)
+                };
+                if model.enclosing_function(c.scope) == 0
+                    && c.args.iter().any(|a| mentions_word(&a.value, &name))
+                    && in_main()
+                    && c.args
+                        .iter()
+                        .any(|a| self.names_function(file, c.scope, &a.value, f))
+                {
+                    out.push(Caller::MainBlock);
+                }
                 // `handler = getattr(self, name, self.fallback)` then `handler(...)`: a
                 // local name bound to an expression that names `f`.
                 let aliased = || match &c.callee.kind {
@@ -429,6 +446,27 @@ impl Project {
         f: FuncRef,
     ) -> bool {
         match &e.kind {
+            // `def run(startup_hook=startup): Worker(on_startup=startup_hook)`: a
+            // parameter's default is what it hands over when the caller passes nothing.
+            ExprKind::Name(n) if !matches!(self.resolve(file, scope, e), Value::Function(_)) => {
+                // The function whose parameter it is: this one, or one it is nested in.
+                let model = &self.models[file];
+                let mut func = model.enclosing_function(scope);
+                loop {
+                    let s = &model.scopes[func];
+                    let parent = s.parent.unwrap_or(0);
+                    if let Some(p) = s.params.iter().find(|p| p.name == *n) {
+                        return p
+                            .default
+                            .as_ref()
+                            .is_some_and(|d| self.names_function(file, parent, d, f));
+                    }
+                    if func == 0 || s.bindings.iter().any(|b| b.name == *n) {
+                        return false;
+                    }
+                    func = model.enclosing_function(parent);
+                }
+            }
             ExprKind::Name(_) | ExprKind::Attr(..) => {
                 matches!(self.resolve(file, scope, e), Value::Function(g) if g == f)
             }
@@ -566,6 +604,22 @@ fn mentions(e: &crate::model::Expr, name: &str) -> bool {
         ExprKind::Name(n) => n == name,
         ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().any(|i| mentions(i, name)),
         ExprKind::Or(a, b) | ExprKind::IfElse(a, b) => mentions(a, name) || mentions(b, name),
+        _ => false,
+    }
+}
+
+/// Is the expression written as `name` (`main`, `cli.main`), or a list or tuple holding
+/// it, or either side of `a or b` / `a if c else b`?
+fn mentions_word(e: &crate::model::Expr, name: &str) -> bool {
+    match &e.kind {
+        ExprKind::Name(n) => n == name,
+        ExprKind::Attr(_, a) => a == name,
+        ExprKind::List(items) | ExprKind::Tuple(items) => {
+            items.iter().any(|i| mentions_word(i, name))
+        }
+        ExprKind::Or(a, b) | ExprKind::IfElse(a, b) => {
+            mentions_word(a, name) || mentions_word(b, name)
+        }
         _ => false,
     }
 }
