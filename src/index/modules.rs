@@ -24,6 +24,10 @@ pub struct ModuleTable {
     by_path: HashMap<(usize, PathBuf), FileId>,
     /// Files whose folder has no `__init__.py` (a namespace package, or a plain folder).
     outside_packages: HashSet<FileId>,
+    /// Of those, the files whose folder is a namespace portion of a regular package
+    /// (`pkg/celery/app.py` with `pkg/__init__.py`): imported as `pkg.celery.app`, never
+    /// run as a script.
+    in_namespace_portions: HashSet<FileId>,
     /// Names each file won (its primary name first, then aliases), so that a name can be
     /// chosen that leads back to the file.
     won: HashMap<FileId, Vec<String>>,
@@ -99,6 +103,9 @@ impl ModuleTable {
                 }
                 package_depth += 1;
                 dir = parent;
+            }
+            if package_depth > 0 && table.outside_packages.contains(id) {
+                table.in_namespace_portions.insert(*id);
             }
             // The package folders plus the file itself (`__init__` is dropped below).
             let keep = package_depth + 1;
@@ -226,11 +233,12 @@ impl ModuleTable {
     /// An absolute import in a script outside packages (`from _helpers.io import load`
     /// in `tools/translate.py`, next to `tools/_helpers/`): Python puts a script's own
     /// folder first on `sys.path`, so a module or package of that name beside it is the
-    /// one imported. `None` when the file is inside a package, or nothing of that name
-    /// is beside it.
+    /// one imported. `None` when the file is inside a package (a namespace portion of
+    /// one too: `from celery import Celery` in `pkg/celery/app.py` is the library), or
+    /// nothing of that name is beside it.
     pub fn beside_script(&self, file: FileId, path: &[String]) -> Option<Vec<String>> {
         let first = path.first()?;
-        if !self.outside_packages.contains(&file) {
+        if !self.outside_packages.contains(&file) || self.in_namespace_portions.contains(&file) {
             return None;
         }
         let (root, relative) = self.located.get(&file)?;
@@ -404,6 +412,24 @@ mod tests {
         assert!(t.is_package(&jobs.join(".")));
         // Inside a regular package the module name already says where it is.
         assert_eq!(t.relative_to_folder(6, 1, &path(&["tasks"])), None);
+    }
+
+    #[test]
+    fn absolute_imports_in_namespace_portions_are_not_script_imports() {
+        let t = table(&[
+            "pkg/__init__.py",
+            "pkg/celery/celery.py",
+            "pkg/celery/config.py",
+            "tools/celery.py",
+            "tools/run.py",
+        ]);
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // `from celery import Celery` in `pkg/celery/celery.py` is the library, not itself.
+        assert_eq!(t.name_of(1), Some("pkg.celery.celery"));
+        assert_eq!(t.beside_script(1, &path(&["celery"])), None);
+        // A script in a plain folder imports the module beside it.
+        let beside = t.beside_script(4, &path(&["celery"])).unwrap();
+        assert_eq!(t.file(&beside.join(".")), Some(3));
     }
 
     #[test]
