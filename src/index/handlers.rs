@@ -415,6 +415,12 @@ impl HandlerSet {
                     continue;
                 };
                 let reg = &regs[index];
+                if reg.url_class_pairs {
+                    for c in paired_classes(project, file, call) {
+                        set.add_resource(project, c, reg, file, call);
+                    }
+                    continue;
+                }
                 let args = call.args.iter().filter(|a| match a.kind {
                     ArgKind::Positional => true,
                     ArgKind::Keyword => a
@@ -445,14 +451,7 @@ impl HandlerSet {
                     if let Value::Instance(c) = &value
                         && !reg.object_methods.is_empty()
                     {
-                        let (ancestry, _) = project.class_ancestry(*c);
-                        for f in class_methods(project, &ancestry) {
-                            let name = project.scope(f).name.as_str();
-                            if reg.object_methods.iter().any(|m| name_fits(m, name)) {
-                                let note = note_for(project, f, &reg.notes(), Some(call));
-                                set.add_noted(f, &reg.framework, Some((file, call.span)), note);
-                            }
-                        }
+                        set.add_resource(project, *c, reg, file, call);
                         continue;
                     }
                     let called = match value {
@@ -475,6 +474,25 @@ impl HandlerSet {
                 }
             }
         });
+    }
+
+    /// The methods of a resource class that the framework of `reg` calls per request.
+    fn add_resource(
+        &mut self,
+        project: &Project,
+        class: ClassRef,
+        reg: &crate::knowledge::Registration,
+        file: FileId,
+        call: &crate::model::Call,
+    ) {
+        let (ancestry, _) = project.class_ancestry(class);
+        for f in class_methods(project, &ancestry) {
+            let name = project.scope(f).name.as_str();
+            if reg.object_methods.iter().any(|m| name_fits(m, name)) {
+                let note = note_for(project, f, &reg.notes(), Some(call));
+                self.add_noted(f, &reg.framework, Some((file, call.span)), note);
+            }
+        }
     }
 
     /// Functions decorated with a project wrapper that registers what it decorates
@@ -741,6 +759,42 @@ pub(crate) fn urlconf_view(project: &Project, call: CallRef) -> Option<&Expr> {
     c.keyword("view")
         .or_else(|| c.positional().nth(1))
         .map(|a| &a.value)
+}
+
+/// The project classes a `url_class_pairs` registration names: every second string of
+/// its first positional argument (a tuple or list, written there or bound to a name),
+/// a class of the calling module or a dotted path to one.
+fn paired_classes(project: &Project, file: FileId, call: &crate::model::Call) -> Vec<ClassRef> {
+    let Some(arg) = call.positional().next() else {
+        return Vec::new();
+    };
+    let mut e = &arg.value;
+    if let ExprKind::Name(n) = &e.kind
+        && let Some(b) = project.binding_at(file, call.scope, n, call.span.start)
+        && let BoundValue::Expr(v) = &b.binding.value
+    {
+        e = v;
+    }
+    let (ExprKind::List(items) | ExprKind::Tuple(items)) = &e.kind else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter_map(|i| {
+            let name = i.as_str()?;
+            let v = if name.contains('.') {
+                resolve_dotted(project, name)
+            } else {
+                project.lookup(file, 0, name, u32::MAX, 0)
+            };
+            match v {
+                Value::Class(c) => Some(c),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// A method name against a pattern of `object_methods`: exact, or a prefix before `*`.

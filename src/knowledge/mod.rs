@@ -341,6 +341,12 @@ pub struct Registration {
     /// rest (`on_get_*` for a route added with a `suffix`).
     #[serde(default)]
     pub object_methods: Vec<String>,
+    /// The first positional argument pairs path patterns with the names of handler
+    /// classes (web.py's `urls = ("/", "index", "/login", "auth.login")`): each class
+    /// named (in the calling module, or by a dotted path) is a resource whose
+    /// `object_methods` the framework calls.
+    #[serde(default)]
+    pub url_class_pairs: bool,
 }
 
 /// Signals sent inside a request (a login, a sign-up): their receivers run in it.
