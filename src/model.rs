@@ -661,6 +661,17 @@ impl Call {
     }
 
     /// The attribute name when the callee is `<receiver>.<name>`.
+    /// Whether this call and `other` sit in branches of one `if` that exclude each other
+    /// (`if`/`else`, or the body of an early exit and the code after it): never both run.
+    pub fn excludes(&self, other: &Call) -> bool {
+        self.guards.iter().any(|ga| {
+            other
+                .guards
+                .iter()
+                .any(|gb| ga.cond.span == gb.cond.span && ga.when != gb.when)
+        })
+    }
+
     pub fn method_name(&self) -> Option<&str> {
         match &self.callee.kind {
             ExprKind::Attr(_, name) => Some(name),

@@ -115,6 +115,10 @@ pub struct SlowCall {
     /// a bare `Popen(...)` starts the program and returns).
     #[serde(default)]
     pub only_in_with: bool,
+    /// Waits once per object: after one of these calls on an object has waited (`p.wait()`),
+    /// another on the same object (`p.stdout.readlines()`) returns at once.
+    #[serde(default)]
+    pub waits_once: bool,
     /// Quiet when the project's settings hand the work to a queue (`EMAIL_BACKEND` set
     /// to a backend that enqueues the mail).
     #[serde(default)]

@@ -32,6 +32,7 @@ impl Knowledge {
                 only: Vec::new(),
                 except_names: Vec::new(),
                 only_in_with: false,
+                waits_once: false,
                 quiet_when: None,
                 unless_project_command: false,
                 off_with_false: Vec::new(),

@@ -54,7 +54,64 @@ pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Optio
     // One cause, one finding: `Image.open(f).convert("RGB").save(out)` and `page =
     // stripe.Customer.list(); page.auto_paging_iter()` are reported at their first slow
     // call only.
-    (!receiver_is_slow(project, call, async_context, 8)).then_some(found)
+    if receiver_is_slow(project, call, async_context, 8)
+        || (found.entry.waits_once && waited_before(project, call, found.entry))
+    {
+        return None;
+    }
+    Some(found)
+}
+
+/// The object a method call is made on, as a local name (`p` of `p.stdout.read()`).
+fn receiver_name(c: &crate::model::Call) -> Option<&str> {
+    let mut recv = c.receiver()?;
+    while let ExprKind::Attr(base, _) = &recv.kind {
+        recv = base;
+    }
+    match &recv.kind {
+        ExprKind::Name(n) => Some(n.as_str()),
+        _ => None,
+    }
+}
+
+/// An earlier call of `entry` in the same function on the same object (the same binding
+/// of its name), in a branch that can run with this one: `p.wait()` before
+/// `p.stdout.readlines()`.
+fn waited_before(project: &Project, call: CallRef, entry: &SlowCall) -> bool {
+    let model = &project.models[call.file];
+    let c = project.call(call);
+    let Some(name) = receiver_name(c) else {
+        return false;
+    };
+    // An object the function made (`p = Popen(...)`), not a module or a parameter.
+    let function = model.enclosing_function(c.scope);
+    let Some(bound) = project
+        .binding_at(call.file, c.scope, name, c.span.start)
+        .filter(|b| {
+            model.enclosing_function(b.scope) == function
+                && matches!(b.binding.value, BoundValue::Expr(_))
+        })
+    else {
+        return false;
+    };
+    model.calls.iter().enumerate().any(|(id, other)| {
+        other.span.end <= c.span.start
+            && model.enclosing_function(other.scope) == function
+            && receiver_name(other) == Some(name)
+            && !c.excludes(other)
+            && project
+                .binding_at(call.file, other.scope, name, other.span.start)
+                .is_some_and(|b| std::ptr::eq(b.binding, bound.binding))
+            && catalogued(
+                project,
+                CallRef {
+                    file: call.file,
+                    call: id,
+                },
+                true,
+            )
+            .is_some_and(|m| std::ptr::eq(m.entry, entry))
+    })
 }
 
 /// Does the receiver of a method call come from a slow call, directly (`a().b()`) or

@@ -85,7 +85,7 @@ pub fn rows(
         let (mut before, mut after) = (Vec::new(), Vec::new());
         for &c in project.graph.calls_in(func) {
             let other = project.call(c);
-            if c == call || c.file != call.file || !in_region(other) || exclusive(step, other) {
+            if c == call || c.file != call.file || !in_region(other) || step.excludes(other) {
                 continue;
             }
             let later = other.span.start >= step.span.end
@@ -125,16 +125,6 @@ pub fn rows(
         return Rows::Unknown;
     }
     Rows::Apart
-}
-
-/// Two calls in branches of one `if` that exclude each other (`if`/`else`, or the
-/// body of an early exit and the code after it): never both run.
-fn exclusive(a: &Call, b: &Call) -> bool {
-    a.guards.iter().any(|ga| {
-        b.guards
-            .iter()
-            .any(|gb| ga.cond.span == gb.cond.span && ga.when != gb.when)
-    })
 }
 
 /// The models the calls of a transaction write, directly or through the project
