@@ -600,25 +600,23 @@ fn names_written(
 /// Does the expression hold the plain name `name` (itself, in a list or tuple, on either
 /// side of `or` or a conditional expression)?
 fn mentions(e: &crate::model::Expr, name: &str) -> bool {
-    match &e.kind {
-        ExprKind::Name(n) => n == name,
-        ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().any(|i| mentions(i, name)),
-        ExprKind::Or(a, b) | ExprKind::IfElse(a, b) => mentions(a, name) || mentions(b, name),
-        _ => false,
-    }
+    written_as(e, name, false)
 }
 
-/// Is the expression written as `name` (`main`, `cli.main`), or a list or tuple holding
-/// it, or either side of `a or b` / `a if c else b`?
+/// As [`mentions`], an attribute of that name counting too (`cli.main`).
 fn mentions_word(e: &crate::model::Expr, name: &str) -> bool {
+    written_as(e, name, true)
+}
+
+fn written_as(e: &crate::model::Expr, name: &str, attributes: bool) -> bool {
     match &e.kind {
         ExprKind::Name(n) => n == name,
-        ExprKind::Attr(_, a) => a == name,
+        ExprKind::Attr(_, a) => attributes && a == name,
         ExprKind::List(items) | ExprKind::Tuple(items) => {
-            items.iter().any(|i| mentions_word(i, name))
+            items.iter().any(|i| written_as(i, name, attributes))
         }
         ExprKind::Or(a, b) | ExprKind::IfElse(a, b) => {
-            mentions_word(a, name) || mentions_word(b, name)
+            written_as(a, name, attributes) || written_as(b, name, attributes)
         }
         _ => false,
     }
