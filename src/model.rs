@@ -448,6 +448,13 @@ pub struct Try {
 }
 
 impl FileModel {
+    /// Whether `span` lies in the body of a module-level `if __name__ == "__main__":`.
+    pub fn in_main_block(&self, span: Span) -> bool {
+        self.main_blocks
+            .iter()
+            .any(|b| b.start <= span.start && span.end <= b.end)
+    }
+
     /// Of a name's bindings in one scope (in source order), the one code at `at` sees:
     /// the last bound before it, skipping one a `try` body's last statement makes when
     /// `at` is in its handlers; else the last of all (a use before any binding, in a

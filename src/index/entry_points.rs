@@ -356,15 +356,9 @@ impl Project {
                 }
                 // `FnToCLI(main).run()`, `Thread(target=poll).start()` under `__main__`:
                 // what the script's own code hands over runs in that script.
-                let in_main = || {
-                    model
-                        .main_blocks
-                        .iter()
-                        .any(|b| b.start <= c.span.start && c.span.end <= b.end)
-                };
                 if model.enclosing_function(c.scope) == 0
                     && c.args.iter().any(|a| mentions_word(&a.value, &name))
-                    && in_main()
+                    && model.in_main_block(c.span)
                     && c.args
                         .iter()
                         .any(|a| self.names_function(file, c.scope, &a.value, f))
@@ -392,13 +386,7 @@ impl Project {
                 }
                 out.push(match self.call_owner(call) {
                     Some(g) => Caller::Function(g),
-                    None if model
-                        .main_blocks
-                        .iter()
-                        .any(|b| b.start <= c.span.start && c.span.end <= b.end) =>
-                    {
-                        Caller::MainBlock
-                    }
+                    None if model.in_main_block(c.span) => Caller::MainBlock,
                     None => Caller::Elsewhere,
                 });
                 if out.len() > MAX_CALLERS {

@@ -62,13 +62,19 @@ pub fn slow_call(project: &Project, call: CallRef, async_context: bool) -> Optio
     Some(found)
 }
 
-/// The object a method call is made on, as a local name (`p` of `p.stdout.read()`).
-fn receiver_name(c: &crate::model::Call) -> Option<&str> {
+/// What a method call's receiver starts from, attributes read on the way dropped (`p` of
+/// `p.stdout.read()`, `a()` of `a().b.c()`).
+fn receiver_root(c: &crate::model::Call) -> Option<&crate::model::Expr> {
     let mut recv = c.receiver()?;
     while let ExprKind::Attr(base, _) = &recv.kind {
         recv = base;
     }
-    match &recv.kind {
+    Some(recv)
+}
+
+/// The object a method call is made on, as a local name (`p` of `p.stdout.read()`).
+fn receiver_name(c: &crate::model::Call) -> Option<&str> {
+    match &receiver_root(c)?.kind {
         ExprKind::Name(n) => Some(n.as_str()),
         _ => None,
     }
@@ -122,14 +128,7 @@ fn receiver_is_slow(project: &Project, call: CallRef, async_context: bool, budge
         return false;
     }
     let c = project.call(call);
-    let mut recv = c.receiver();
-    while let Some(crate::model::Expr {
-        kind: ExprKind::Attr(base, _),
-        ..
-    }) = recv
-    {
-        recv = Some(base);
-    }
+    let mut recv = receiver_root(c);
     // `x`: the value it was bound to where the call is made, when that is a call made
     // in the same function (a client connected once at module level is not this
     // request's slow call: what the request does with it is).

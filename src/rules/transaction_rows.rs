@@ -35,6 +35,12 @@ impl Seen {
         }
     }
 
+    /// What a call inside the transaction writes, and whether it may write unseen.
+    fn note_write(&mut self, project: &Project, call: CallRef) {
+        self.note(written_by(project, call));
+        self.opaque |= opaque_write(project, call);
+    }
+
     fn extend(&mut self, other: Seen) {
         self.models.extend(other.models);
         self.unknown |= other.unknown;
@@ -133,8 +139,7 @@ fn writes(project: &Project, region: &[CallRef]) -> Seen {
     let mut seen = Seen::default();
     let depth = project.settings.max_call_depth;
     for &call in region {
-        seen.note(written_by(project, call));
-        seen.opaque |= opaque_write(project, call);
+        seen.note_write(project, call);
         let Some(target) = project.call_target(call) else {
             continue;
         };
@@ -147,8 +152,7 @@ fn writes(project: &Project, region: &[CallRef]) -> Seen {
             depth.saturating_sub(1),
             |_| true,
             |c| {
-                seen.note(written_by(project, c));
-                seen.opaque |= opaque_write(project, c);
+                seen.note_write(project, c);
                 None::<()>
             },
         );
